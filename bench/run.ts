@@ -1,0 +1,37 @@
+// `npm run bench -- <area>`: runs one benchmark area (DESIGN.md §8). Areas register below as the
+// issues that name figures land.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchReport } from './report.js';
+
+export type BenchArea = (report: BenchReport) => Promise<void>;
+
+const AREAS: Record<string, BenchArea> = {};
+
+// dist/bench/run.js → repository root two levels up.
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function main(args: string[]): Promise<number> {
+  const names = Object.keys(AREAS);
+  if (args.length === 0 || args[0] === '--help') {
+    process.stdout.write(
+      `usage: npm run bench -- <area>\nareas: ${names.length > 0 ? names.join(', ') : '(none yet)'}\n`,
+    );
+    return args.length === 0 ? 1 : 0;
+  }
+  for (const name of args) {
+    const area = AREAS[name];
+    if (area === undefined) {
+      process.stderr.write(
+        `unknown benchmark area "${name}"; areas: ${names.length > 0 ? names.join(', ') : '(none yet)'}\n`,
+      );
+      return 1;
+    }
+    const report = new BenchReport(name);
+    await area(report);
+    process.stdout.write(`wrote ${path.relative(REPO_ROOT, report.write(REPO_ROOT))}\n`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

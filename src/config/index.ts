@@ -1,0 +1,9 @@
+// Public surface of the configuration module.
+export { ConfigError } from './errors.js';
+export { Secret } from './secret.js';
+export type * from './types.js';
+export { loadConfigFile, parseConfig } from './config.js';
+export { configToYaml } from './print.js';
+export { referencedFiles, expandRuleFiles, type ReferencedFile, type ReferencedFileKind } from './files.js';
+export { defaultConfigYaml } from './defaults.js';
+export { glob } from './glob.js';

@@ -1,0 +1,69 @@
+// /api/v1/status/{buildinfo,flags,config,runtimeinfo} in Prometheus's JSON shape.
+import os from 'node:os';
+import v8 from 'node:v8';
+import type { FastifyInstance } from 'fastify';
+import { sendSuccess } from './envelope.js';
+
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  branch: string;
+  buildUser: string;
+  buildDate: string;
+  /** The runtime's version, reported in Prometheus's `goVersion` field. */
+  runtimeVersion: string;
+}
+
+/** What the status endpoints read; the composition root supplies live views. */
+export interface StatusSource {
+  buildInfo: BuildInfo;
+  /** Flag name → value as text. */
+  flags: Record<string, string>;
+  /** The loaded configuration as YAML, secrets hidden. */
+  configYaml(): string;
+  startTime: Date;
+  lastConfigTime(): Date;
+  reloadConfigSuccess(): boolean;
+  /** "15d", "512MiB" or "15d or 512MiB", as Prometheus shows retention. */
+  storageRetention: string;
+  /** Count of WAL/block corruptions seen at startup (0 until the TSDB reports one). */
+  corruptionCount(): number;
+}
+
+export function registerStatusRoutes(app: FastifyInstance, status: StatusSource): void {
+  app.get('/api/v1/status/buildinfo', (_req, reply) => {
+    const b = status.buildInfo;
+    return sendSuccess(reply, {
+      version: b.version,
+      revision: b.revision,
+      branch: b.branch,
+      buildUser: b.buildUser,
+      buildDate: b.buildDate,
+      goVersion: b.runtimeVersion,
+    });
+  });
+
+  app.get('/api/v1/status/flags', (_req, reply) => sendSuccess(reply, status.flags));
+
+  app.get('/api/v1/status/config', (_req, reply) => sendSuccess(reply, { yaml: status.configYaml() }));
+
+  app.get('/api/v1/status/runtimeinfo', (_req, reply) => {
+    const heap = v8.getHeapStatistics();
+    // Go-specific fields keep their names for client compatibility and carry the nearest Node.js figure.
+    return sendSuccess(reply, {
+      startTime: status.startTime.toISOString(),
+      CWD: process.cwd(),
+      hostname: os.hostname(),
+      serverTime: new Date().toISOString(),
+      reloadConfigSuccess: status.reloadConfigSuccess(),
+      lastConfigTime: status.lastConfigTime().toISOString(),
+      corruptionCount: status.corruptionCount(),
+      goroutineCount: process.getActiveResourcesInfo().length,
+      GOMAXPROCS: os.availableParallelism(),
+      GOMEMLIMIT: heap.heap_size_limit,
+      GOGC: '',
+      GODEBUG: '',
+      storageRetention: status.storageRetention,
+    });
+  });
+}

@@ -1,0 +1,121 @@
+// `promethium-tool check config` against promtool's own fixtures and files made here.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, requireBuilt, TOOL_BIN } from '../support/server-process.js';
+
+const PROMTOOL = path.resolve(REPO_ROOT, '../shared/conformance/promtool');
+const CONFIG = path.resolve(REPO_ROOT, '../shared/conformance/config');
+let dir: string;
+
+beforeAll(() => {
+  requireBuilt();
+  if (!fs.existsSync(PROMTOOL))
+    throw new Error(`conformance fixtures missing: ${PROMTOOL} (expected ../shared beside the repository)`);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-tool-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const tool = (...args: string[]) =>
+  spawnSync(process.execPath, [TOOL_BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+const write = (name: string, text: string): string => {
+  const file = path.join(dir, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+};
+
+describe('promethium-tool check config', () => {
+  it("passes a valid config and prints promtool's lines", () => {
+    const file = path.join(PROMTOOL, 'prometheus-config.good.yml');
+    const res = tool('check', 'config', file);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toBe(`Checking ${file}\n SUCCESS: ${file} is valid prometheus config file syntax\n\n`);
+  });
+
+  it('fails an invalid config with exit 1 and the reason', () => {
+    const res = tool('check', 'config', path.join(PROMTOOL, 'prometheus-config.bad.yml'));
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/ {2}FAILED: .*prometheus-config\.bad\.yml:1:1: .*not-prometheus/);
+  });
+
+  it('checks every file and fails when any fails', () => {
+    const good = path.join(PROMTOOL, 'prometheus-config.good.yml');
+    const res = tool('check', 'config', good, path.join(CONFIG, 'jobname_dup.bad.yml'));
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain(` SUCCESS: ${good} is valid`);
+    expect(res.stderr).toContain('FAILED');
+  });
+
+  it('requires rule files named without a wildcard to exist', () => {
+    const res = tool('check', 'config', path.join(PROMTOOL, 'config_with_rule_files.yml'));
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('non-existent-file.yml" does not point to an existing file');
+    // --syntax-only skips the file checks
+    expect(
+      tool('check', 'config', '--syntax-only', path.join(PROMTOOL, 'config_with_rule_files.yml')).status,
+    ).toBe(0);
+  });
+
+  it('counts rule files found through globs', () => {
+    write('rules/a.yml', 'groups: []\n');
+    write('rules/b.yml', 'groups: []\n');
+    const cfg = write('with-rules.yml', 'rule_files: ["rules/*.yml", "rules/a.yml"]\n');
+    const res = tool('check', 'config', cfg);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain('  SUCCESS: 3 rule files found');
+  });
+
+  it('checks TLS client files exist and come in pairs', () => {
+    const res = tool('check', 'config', path.join(PROMTOOL, 'config_with_tls_files.yml'));
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('nonexistent_cert_file.yml: no such file or directory');
+    write('cert.pem', 'x');
+    const unpaired = write(
+      'unpaired.yml',
+      'scrape_configs:\n  - job_name: a\n    tls_config:\n      cert_file: cert.pem\n',
+    );
+    const r2 = tool('check', 'config', unpaired);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain(
+      'unpaired.yml:4:7: scrape_configs[0].tls_config: exactly one of key or key_file must be configured',
+    );
+  });
+
+  it('checks credential files', () => {
+    expect(
+      tool('check', 'config', path.join(PROMTOOL, 'authorization_credentials_file.good.yml')).status,
+    ).toBe(0);
+    const bad = tool('check', 'config', path.join(PROMTOOL, 'authorization_credentials_file.bad.yml'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('/random/file/which/does/not/exist.yml');
+  });
+
+  it('parses file_sd files, warns about missing ones, and fails on a broken one', () => {
+    const good = write(
+      'sd-good.yml',
+      `scrape_configs:\n  - job_name: a\n    file_sd_configs:\n      - files: [${JSON.stringify(path.join(PROMTOOL, 'good-sd-file.json'))}, ${JSON.stringify(path.join(PROMTOOL, 'good-sd-file.yml'))}, missing/*.json]\n`,
+    );
+    const res = tool('check', 'config', good);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain('WARNING: file');
+    expect(res.stdout).toContain('missing/*.json');
+    const broken = write(
+      'sd-bad.yml',
+      `scrape_configs:\n  - job_name: a\n    file_sd_configs:\n      - files: [${JSON.stringify(path.join(PROMTOOL, 'bad-sd-file-format.yml'))}]\n`,
+    );
+    const r2 = tool('check', 'config', broken);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain('unknown field "targats"');
+  });
+
+  it('reports usage errors with exit 1', () => {
+    const res = tool('check', 'config');
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain("required argument 'config-files' not provided");
+    expect(tool('frobnicate').status).toBe(1);
+    expect(tool('--help').status).toBe(0);
+  });
+});

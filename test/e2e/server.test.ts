@@ -1,0 +1,210 @@
+// The real `promethium` binary: flags, embedded default config, lifecycle, reload, shutdown, lock.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  requireBuilt,
+  SERVER_BIN,
+  startServer,
+  waitFor,
+  type ServerProcess,
+} from '../support/server-process.js';
+
+const running: ServerProcess[] = [];
+const dirs: string[] = [];
+beforeAll(() => requireBuilt());
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-e2e-'));
+  dirs.push(d);
+  return d;
+}
+
+async function start(args: string[], cwd?: string): Promise<ServerProcess> {
+  const s = await startServer(args, { cwd });
+  running.push(s);
+  return s;
+}
+
+const run = (args: string[], cwd?: string) =>
+  spawnSync(process.execPath, [SERVER_BIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+
+async function metric(url: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+const GOOD = `global:\n  scrape_interval: 30s\nscrape_configs:\n  - job_name: first\n    static_configs:\n      - targets: ['localhost:9100']\n`;
+
+describe('promethium command line', () => {
+  it('prints --help with every Prometheus flag and exits 0', () => {
+    const res = run(['--help']);
+    expect(res.status).toBe(0);
+    for (const flag of [
+      '--config.file',
+      '--web.listen-address',
+      '--web.external-url',
+      '--web.route-prefix',
+      '--[no-]web.enable-lifecycle',
+      '--[no-]web.enable-admin-api',
+      '--[no-]web.enable-remote-write-receiver',
+      '--web.config.file',
+      '--web.cors.origin',
+      '--storage.tsdb.path',
+      '--storage.tsdb.retention.time',
+      '--storage.tsdb.retention.size',
+      '--query.timeout',
+      '--query.max-samples',
+      '--query.lookback-delta',
+      '--query.max-concurrency',
+      '--enable-feature',
+      '--log.level',
+      '--log.format',
+    ]) {
+      expect(res.stdout).toContain(flag);
+    }
+  });
+
+  it('fails with a clear error and exit 1 on an unknown flag or a bad value', () => {
+    const unknown = run(['--web.listen-adress=:9090']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain(
+      "promethium: error: unknown long flag '--web.listen-adress', try --help",
+    );
+    const bad = run(['--query.timeout', 'soon']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('invalid value "soon" for flag \'--query.timeout\'');
+  });
+
+  it('fails at start on a bad config, naming file, line and field', () => {
+    const dir = tmp();
+    fs.writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      'global:\n  scrape_interval: 15s\n  scrape_timeout: 20s\n',
+    );
+    const res = run(['--config.file=prometheus.yml', '--web.listen-address=127.0.0.1:0'], dir);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/prometheus\.yml:\d+:\d+: global\.scrape_timeout/);
+  });
+});
+
+describe('promethium server', () => {
+  it('starts with the embedded default config in ./data when no prometheus.yml exists', async () => {
+    const cwd = tmp();
+    const s = await start([], cwd);
+    expect(fs.existsSync(path.join(cwd, 'data', 'lock'))).toBe(true);
+    const body = (await (await fetch(`${s.url}/api/v1/status/config`)).json()) as { data: { yaml: string } };
+    const port = new URL(s.url).port;
+    expect(body.data.yaml).toContain('job_name: prometheus');
+    expect(body.data.yaml).toContain(`localhost:${port}`);
+    expect(body.data.yaml).toContain('scrape_interval: 15s');
+    const flags = (await (await fetch(`${s.url}/api/v1/status/flags`)).json()) as {
+      data: Record<string, string>;
+    };
+    expect(flags.data['storage.tsdb.path']).toBe('data/');
+    expect(flags.data['web.listen-address']).toBe('127.0.0.1:0');
+  });
+
+  it('exposes self-metrics: process, Node.js runtime, build info and reload state', async () => {
+    const s = await start(['--storage.tsdb.path', path.join(tmp(), 'data')]);
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'promethium_build_info{',
+      'prometheus_config_last_reload_successful 1',
+      'prometheus_ready 1',
+    ]) {
+      expect(text).toContain(name);
+    }
+    const build = (await (await fetch(`${s.url}/api/v1/status/buildinfo`)).json()) as {
+      data: Record<string, string>;
+    };
+    expect(build.data.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(text).toContain(`version="${build.data.version}"`);
+  });
+
+  it('keeps the old config on a bad reload, reports it, and takes a good one on SIGHUP', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'prometheus.yml');
+    fs.writeFileSync(file, GOOD);
+    const s = await start([
+      `--config.file=${file}`,
+      '--web.enable-lifecycle',
+      `--storage.tsdb.path=${dir}/data`,
+    ]);
+    const configYaml = async () =>
+      ((await (await fetch(`${s.url}/api/v1/status/config`)).json()) as { data: { yaml: string } }).data.yaml;
+    expect(await configYaml()).toContain('job_name: first');
+
+    fs.writeFileSync(file, GOOD + '  - job_name: first\n');
+    const res = await fetch(`${s.url}/-/reload`, { method: 'POST' });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toMatch(
+      /failed to reload config: .*prometheus\.yml:\d+:\d+: scrape_configs\[1\]/,
+    );
+    expect(await metric(s.url, 'prometheus_config_last_reload_successful')).toBe(0);
+    await s.waitForLog(/level=ERROR msg="Error reloading config"/);
+    expect(await configYaml()).toContain('job_name: first');
+    const runtime = (await (await fetch(`${s.url}/api/v1/status/runtimeinfo`)).json()) as {
+      data: { reloadConfigSuccess: boolean };
+    };
+    expect(runtime.data.reloadConfigSuccess).toBe(false);
+
+    fs.writeFileSync(file, GOOD.replace('first', 'second'));
+    s.child.kill('SIGHUP');
+    await waitFor(async () => (await metric(s.url, 'prometheus_config_last_reload_successful')) === 1);
+    expect(await configYaml()).toContain('job_name: second');
+  });
+
+  it('refuses the lifecycle API by default and quits on POST /-/quit when enabled', async () => {
+    const dir = tmp();
+    const locked = await start([`--storage.tsdb.path=${dir}/a`]);
+    expect((await fetch(`${locked.url}/-/quit`, { method: 'POST' })).status).toBe(403);
+    expect((await fetch(`${locked.url}/-/reload`, { method: 'POST' })).status).toBe(403);
+
+    const s = await start(['--web.enable-lifecycle', `--storage.tsdb.path=${dir}/b`]);
+    const res = await fetch(`${s.url}/-/quit`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await s.exited).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'b', 'lock'))).toBe(false);
+  });
+
+  it('shuts down gracefully on SIGTERM within 10 s and releases the data directory', async () => {
+    const dir = tmp();
+    const s = await start([`--storage.tsdb.path=${dir}/data`]);
+    const t0 = Date.now();
+    expect(await s.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(s.logs()).toContain('See you next time!');
+    expect(fs.existsSync(path.join(dir, 'data', 'lock'))).toBe(false);
+  });
+
+  it('keeps a second server off a data directory in use', async () => {
+    const dir = tmp();
+    await start([`--storage.tsdb.path=${dir}/data`]);
+    const second = run([`--storage.tsdb.path=${dir}/data`, '--web.listen-address=127.0.0.1:0']);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain('lock DB directory');
+  });
+
+  it('serves under --web.route-prefix and logs JSON with --log.format=json', async () => {
+    const s = await start(
+      ['--web.route-prefix=/prom', '--log.format=json', `--storage.tsdb.path=${tmp()}/data`].filter(Boolean),
+    );
+    expect((await fetch(`${s.url}/prom/-/healthy`)).status).toBe(200);
+    expect((await fetch(`${s.url}/prom/api/v1/status/runtimeinfo`)).status).toBe(200);
+    const first = s.logs().split('\n')[0];
+    expect(JSON.parse(first)).toMatchObject({ level: 'INFO', msg: 'Starting Promethium Server' });
+  });
+});

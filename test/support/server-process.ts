@@ -1,0 +1,120 @@
+// Starts the built `promethium` binary as a child process on 127.0.0.1:0 and learns its port from
+// the "Listening on" log line, so end-to-end tests exercise the real program.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SERVER_BIN = path.join(REPO_ROOT, 'dist/src/cli/promethium.js');
+export const TOOL_BIN = path.join(REPO_ROOT, 'dist/src/cli/promethium-tool.js');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** Base URL, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Everything the server logged so far. */
+  logs(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  /** Waits until a log line matches. */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<string>;
+  stop(): Promise<number | null>;
+}
+
+export function requireBuilt(): void {
+  if (!fs.existsSync(SERVER_BIN)) {
+    throw new Error(`${SERVER_BIN} is missing: run the tests with \`npm test\`, which builds first`);
+  }
+}
+
+export async function startServer(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  requireBuilt();
+  const hasListen = args.some((a) => a.startsWith('--web.listen-address'));
+  const child = spawn(
+    process.execPath,
+    [SERVER_BIN, ...(hasListen ? [] : ['--web.listen-address=127.0.0.1:0']), ...args],
+    {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const waiters: Array<() => void> = [];
+  const onData = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+    for (const w of waiters.splice(0)) w();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      for (const w of waiters.splice(0)) w();
+      resolve(code);
+    });
+  });
+
+  const waitForLog = (re: RegExp, timeoutMs = 20_000): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${re} in server output:\n${output}`)),
+        timeoutMs,
+      );
+      const check = (): void => {
+        const m = re.exec(output);
+        if (m !== null) {
+          clearTimeout(timer);
+          resolve(m[0]);
+        } else if (child.exitCode !== null) {
+          clearTimeout(timer);
+          reject(new Error(`server exited with ${child.exitCode} before ${re}:\n${output}`));
+        } else {
+          waiters.push(check);
+        }
+      };
+      check();
+    });
+
+  // logfmt or JSON, whichever --log.format chose
+  const line = await waitForLog(
+    /msg="Listening on" component=web address=\S+|"msg":"Listening on","component":"web","address":"[^"]+"/,
+    opts.timeoutMs,
+  );
+  const address = line.replace(/.*address["=:]+/, '').replace(/"$/, '');
+  const url = `http://${address}`;
+  const proc: ServerProcess = {
+    child,
+    url,
+    logs: () => output,
+    exited,
+    waitForLog,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  const prefixArg = args.find((a) => a.startsWith('--web.route-prefix='));
+  const prefix = prefixArg === undefined ? '' : '/' + prefixArg.split('=')[1].replace(/^\/+|\/+$/g, '');
+  await waitFor(
+    async () => (await fetch(`${url}${prefix === '/' ? '' : prefix}/-/ready`)).status === 200,
+    opts.timeoutMs,
+  );
+  return proc;
+}
+
+/** Polls `cond` every 50 ms until it is true; fails after `timeoutMs`. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch {
+      // not yet: the condition may throw while the server starts
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createLogger } from '../../src/log/logger.js';
+import { createWebApp, type WebOptions } from '../../src/web/app.js';
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+interface Harness {
+  url: string;
+  state: { ready: boolean; reloads: number; quits: number; failReload?: string };
+}
+
+async function serve(overrides: Partial<WebOptions> = {}): Promise<Harness> {
+  const state: Harness['state'] = { ready: true, reloads: 0, quits: 0 };
+  const app = createWebApp({
+    routePrefix: '/',
+    enableLifecycle: false,
+    corsOrigin: '.*',
+    readTimeoutMs: 60_000,
+    maxConnections: 0,
+    logger: createLogger({ level: 'error', format: 'logfmt', write: () => undefined }),
+    lifecycle: {
+      isReady: () => state.ready,
+      reload: async () => {
+        state.reloads++;
+        if (state.failReload !== undefined) throw new Error(state.failReload);
+      },
+      quit: () => {
+        state.quits++;
+      },
+    },
+    status: {
+      buildInfo: {
+        version: '1.2.3',
+        revision: 'abc',
+        branch: 'main',
+        buildUser: 'u@h',
+        buildDate: '20260101-00:00:00',
+        runtimeVersion: 'v20.0.0',
+      },
+      flags: { 'query.timeout': '2m' },
+      configYaml: () => 'global:\n  scrape_interval: 15s\n',
+      startTime: new Date('2026-01-01T00:00:00Z'),
+      lastConfigTime: () => new Date('2026-01-01T00:00:01Z'),
+      reloadConfigSuccess: () => true,
+      storageRetention: '15d',
+      corruptionCount: () => 0,
+    },
+    metrics: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'up 1\n' }),
+    ...overrides,
+  });
+  apps.push(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${addr.port}`, state };
+}
+
+describe('web app', () => {
+  it('answers health and readiness, 503 until ready', async () => {
+    const { url, state } = await serve();
+    expect((await fetch(`${url}/-/healthy`)).status).toBe(200);
+    state.ready = false;
+    const notReady = await fetch(`${url}/-/ready`);
+    expect(notReady.status).toBe(503);
+    state.ready = true;
+    const ready = await fetch(`${url}/-/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toContain('Ready');
+  });
+
+  it('refuses /-/reload and /-/quit with 403 unless the lifecycle API is enabled', async () => {
+    const { url, state } = await serve();
+    for (const path of ['/-/reload', '/-/quit']) {
+      const res = await fetch(`${url}${path}`, { method: 'POST' });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toBe('Lifecycle API is not enabled.');
+    }
+    expect(state).toMatchObject({ reloads: 0, quits: 0 });
+  });
+
+  it('reloads and quits on POST or PUT when enabled, 405 on GET, 500 with the reason on a bad reload', async () => {
+    const { url, state } = await serve({ enableLifecycle: true });
+    expect((await fetch(`${url}/-/reload`, { method: 'POST' })).status).toBe(200);
+    expect((await fetch(`${url}/-/reload`, { method: 'PUT' })).status).toBe(200);
+    expect(state.reloads).toBe(2);
+    expect((await fetch(`${url}/-/reload`)).status).toBe(405);
+    state.failReload = 'prometheus.yml:3:5: global.scrape_interval: bad';
+    const bad = await fetch(`${url}/-/reload`, { method: 'POST' });
+    expect(bad.status).toBe(500);
+    expect(await bad.text()).toContain('failed to reload config: prometheus.yml:3:5');
+    const quit = await fetch(`${url}/-/quit`, { method: 'PUT' });
+    expect(quit.status).toBe(200);
+    expect(await quit.text()).toContain('Requesting termination');
+    expect(state.quits).toBe(1);
+  });
+
+  it('serves the status endpoints in the Prometheus envelope', async () => {
+    const { url } = await serve();
+    const build = await (await fetch(`${url}/api/v1/status/buildinfo`)).json();
+    expect(build).toEqual({
+      status: 'success',
+      data: {
+        version: '1.2.3',
+        revision: 'abc',
+        branch: 'main',
+        buildUser: 'u@h',
+        buildDate: '20260101-00:00:00',
+        goVersion: 'v20.0.0',
+      },
+    });
+    expect(await (await fetch(`${url}/api/v1/status/flags`)).json()).toEqual({
+      status: 'success',
+      data: { 'query.timeout': '2m' },
+    });
+    expect(await (await fetch(`${url}/api/v1/status/config`)).json()).toEqual({
+      status: 'success',
+      data: { yaml: 'global:\n  scrape_interval: 15s\n' },
+    });
+    const runtime = (await (await fetch(`${url}/api/v1/status/runtimeinfo`)).json()) as {
+      status: string;
+      data: Record<string, unknown>;
+    };
+    expect(runtime.status).toBe('success');
+    expect(Object.keys(runtime.data).sort()).toEqual(
+      [
+        'CWD',
+        'GODEBUG',
+        'GOGC',
+        'GOMAXPROCS',
+        'GOMEMLIMIT',
+        'corruptionCount',
+        'goroutineCount',
+        'hostname',
+        'lastConfigTime',
+        'reloadConfigSuccess',
+        'serverTime',
+        'startTime',
+        'storageRetention',
+      ].sort(),
+    );
+    expect(runtime.data).toMatchObject({
+      startTime: '2026-01-01T00:00:00.000Z',
+      reloadConfigSuccess: true,
+      storageRetention: '15d',
+      CWD: process.cwd(),
+    });
+  });
+
+  it('serves /metrics with the registry content type', async () => {
+    const { url } = await serve();
+    const res = await fetch(`${url}/metrics`);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await res.text()).toBe('up 1\n');
+  });
+
+  it('mounts everything under the route prefix and redirects the root to it', async () => {
+    const { url } = await serve({ routePrefix: '/prom' });
+    expect((await fetch(`${url}/prom/-/healthy`)).status).toBe(200);
+    expect((await fetch(`${url}/prom/api/v1/status/buildinfo`)).status).toBe(200);
+    expect((await fetch(`${url}/-/healthy`)).status).toBe(404);
+    const root = await fetch(`${url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/prom/');
+  });
+
+  it('sets CORS headers on the API only for matching origins', async () => {
+    const { url } = await serve({ corsOrigin: 'https?://grafana\\.example\\.com' });
+    const ok = await fetch(`${url}/api/v1/status/buildinfo`, {
+      headers: { Origin: 'https://grafana.example.com' },
+    });
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://grafana.example.com');
+    const other = await fetch(`${url}/api/v1/status/buildinfo`, {
+      headers: { Origin: 'https://evil.example.com' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    // anchored: a prefix match is not enough
+    const sneaky = await fetch(`${url}/api/v1/status/buildinfo`, {
+      headers: { Origin: 'https://grafana.example.com.evil' },
+    });
+    expect(sneaky.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
