@@ -1,5 +1,6 @@
 // Writes dist/build-info.json (version, revision, branch, build user and date) after `tsc`, so
-// promethium_build_info and /api/v1/status/buildinfo report what was built. Without git: "unknown".
+// promethium_build_info and /api/v1/status/buildinfo report what was built. BUILD_REVISION and
+// BUILD_BRANCH override git (container builds have no .git); without either: "unknown".
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,8 +15,8 @@ const git = (...args) => {
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 const info = {
   version: pkg.version,
-  revision: git('rev-parse', 'HEAD'),
-  branch: git('rev-parse', '--abbrev-ref', 'HEAD'),
+  revision: process.env.BUILD_REVISION || git('rev-parse', 'HEAD'),
+  branch: process.env.BUILD_BRANCH || git('rev-parse', '--abbrev-ref', 'HEAD'),
   buildUser: `${os.userInfo().username}@${os.hostname()}`,
   buildDate: new Date().toISOString().replace(/^(\d+)-(\d+)-(\d+)T([\d:]+)\..*$/, '$1$2$3-$4'),
 };
