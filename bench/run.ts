@@ -3,10 +3,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchReport } from './report.js';
+import { benchExposition } from './exposition.js';
 
-export type BenchArea = (report: BenchReport) => Promise<void>;
+export type BenchArea = (report: BenchReport, repoRoot: string) => Promise<void>;
 
-const AREAS: Record<string, BenchArea> = {};
+const AREAS: Record<string, BenchArea> = {
+  exposition: benchExposition,
+};
 
 // dist/bench/run.js → repository root two levels up.
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,7 +31,7 @@ async function main(args: string[]): Promise<number> {
       return 1;
     }
     const report = new BenchReport(name);
-    await area(report);
+    await area(report, REPO_ROOT);
     process.stdout.write(`wrote ${path.relative(REPO_ROOT, report.write(REPO_ROOT))}\n`);
   }
   return 0;

@@ -1,6 +1,9 @@
 // The server's own metrics at /metrics: process and Node.js runtime metrics from prom-client, the
 // build info, and the config-reload gauges Prometheus exposes under the same names.
 import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
+import { Labels, METRIC_NAME } from '../model/labels.js';
+import type { MetricFamily, MetricType } from '../model/exposition/types.js';
+import { TEXT_CONTENT_TYPE, formatGoFloat, writeText } from '../model/exposition/writer.js';
 import type { BuildInfo } from '../web/api/v1/status.js';
 
 export interface SelfMetrics {
@@ -46,6 +49,51 @@ export function createSelfMetrics(build: BuildInfo): SelfMetrics {
       name: 'prometheus_ready',
       help: 'Whether Prometheus startup was fully completed and the server is ready for normal operation.',
       registers: [registry],
+    }),
+  };
+}
+
+/** The /metrics response: prom-client's collected values written by our own text writer. */
+export async function renderSelfMetrics(registry: Registry): Promise<{ contentType: string; body: string }> {
+  const families = (await registry.getMetricsAsJSON()).map(toMetricFamily);
+  return { contentType: TEXT_CONTENT_TYPE, body: writeText(families) };
+}
+
+/** The fields of prom-client's JSON values we read; `sharedLabels` (a histogram's own labels) is untyped there. */
+interface PromClientValue {
+  value: number;
+  labels?: Readonly<Record<string, string | number | undefined>>;
+  sharedLabels?: Readonly<Record<string, string | number | undefined>>;
+  metricName?: string;
+}
+
+const PROM_CLIENT_TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary']);
+
+function toMetricFamily(m: {
+  name: string;
+  help: string;
+  type: unknown;
+  values: readonly object[];
+}): MetricFamily {
+  // prom-client's typings say a numeric enum; at run time `type` is the string Prometheus uses.
+  const type = String(m.type);
+  return {
+    name: m.name,
+    type: (PROM_CLIENT_TYPES.has(type) ? type : 'unknown') as MetricType,
+    help: m.help,
+    samples: (m.values as readonly PromClientValue[]).map((v) => {
+      const pairs: string[] = [];
+      // prom-client lets the shared (user) labels win over per-value ones, as its own output does.
+      for (const set of [v.labels, v.sharedLabels]) {
+        if (set === undefined) continue;
+        for (const [name, value] of Object.entries(set)) {
+          if (value === undefined) continue;
+          // `le` and `quantile` bounds are numbers; expfmt formats them as it formats values.
+          pairs.push(name, typeof value === 'number' ? formatGoFloat(value) : value);
+        }
+      }
+      pairs.push(METRIC_NAME, v.metricName ?? m.name);
+      return { labels: Labels.fromPairs(pairs), value: v.value };
     }),
   };
 }

@@ -18,7 +18,7 @@ import { formatDuration } from '../model/duration.js';
 import { lockDirectory, type DirLock } from '../tsdb/lock.js';
 import { createWebApp } from '../web/app.js';
 import type { BuildInfo } from '../web/api/v1/status.js';
-import { createSelfMetrics, type SelfMetrics } from './self-metrics.js';
+import { createSelfMetrics, renderSelfMetrics, type SelfMetrics } from './self-metrics.js';
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
 
 /** Features Promethium acts on; the rest are accepted for compatibility and reported as not supported yet. */
@@ -118,10 +118,7 @@ export class PromethiumServer {
         storageRetention: retentionText(opts.retentionTimeMs, opts.retentionSizeBytes),
         corruptionCount: () => 0,
       },
-      metrics: async () => ({
-        contentType: this.metrics.registry.contentType,
-        body: await this.metrics.registry.metrics(),
-      }),
+      metrics: () => renderSelfMetrics(this.metrics.registry),
     });
     // The listener comes up before storage so /-/healthy answers and /-/ready says 503 while it opens.
     await this.web.listen({ host: opts.listenHost, port: opts.listenPort });

@@ -1,0 +1,557 @@
+// The Prometheus text exposition format (0.0.4, and 1.0.0 with quoted UTF-8 names), parsed as
+// Prometheus 3's model/textparse PromParser does: same tokens (promlex.l), same acceptance, same
+// error wording. One pass with charCodeAt; label offsets are remembered and decoded only when
+// labels() is called, so the scrape cache's hit path never builds a label set.
+import type { Labels } from '../labels.js';
+import { ParseError, type EntryKind, type Exemplar, type ExpositionParser, type MetricType } from './types.js';
+import {
+  FLOAT_OK,
+  T_BCLOSE,
+  T_BOPEN,
+  T_COMMA,
+  T_COMMENT,
+  T_EOF,
+  T_EQUAL,
+  T_HELP,
+  T_INVALID,
+  T_LINEBREAK,
+  T_LNAME,
+  T_LVALUE,
+  T_MNAME,
+  T_QSTRING,
+  T_TEXT,
+  T_TIMESTAMP,
+  T_TYPE,
+  T_VALUE,
+  T_WHITESPACE,
+  floatErrorReason,
+  floatStatus,
+  goQuote,
+  hasInvalidUtf8,
+  isL,
+  isLD,
+  isM,
+  isMD,
+  lineErrorAt,
+  parseErrorAt,
+  parseGoFloat,
+  tokenName,
+  unescapeHelp,
+  unescapeLabel,
+} from './parser-common.js';
+import { buildLabels } from './parser-labels.js';
+
+// Lexer states of promlex.l.
+const S_INIT = 0;
+const S_COMMENT = 1;
+const S_META1 = 2;
+const S_META2 = 3;
+const S_LABELS = 4;
+const S_LVALUE = 5;
+const S_VALUE = 6;
+const S_TIMESTAMP = 7;
+
+const E_EOF = 0;
+const E_SERIES = 1;
+const E_TYPE = 2;
+const E_HELP = 3;
+const E_COMMENT = 5;
+
+export class PromTextParser implements ExpositionParser {
+  private readonly b: string;
+  private readonly n: number;
+  /** Lexer cursor, start of the current token, lexer state. */
+  private i = 0;
+  private ts = 0;
+  private st = S_INIT;
+  /** Start of the current entry (Prometheus's p.start): where "while parsing" excerpts begin. */
+  private start = 0;
+  private done = false;
+
+  // Current series: [nameStart, nameEnd) and per label [nStart, nEnd, vStart, vEnd).
+  private nameStart = -1;
+  private nameEnd = -1;
+  private nameQuoted = false;
+  private offs: Int32Array = new Int32Array(64);
+  private nOffs = 0;
+  private seriesStart = 0;
+  private seriesEnd = 0;
+  private val = 0;
+  private tsVal = 0;
+  private hasTs = false;
+  private cachedLabels: Labels | undefined = undefined;
+
+  // Metadata and comments.
+  private mtype: MetricType = 'unknown';
+  private textStart = 0;
+  private textEnd = 0;
+
+  constructor(body: string) {
+    // Prometheus appends a newline to the body before lexing.
+    this.b = body.length > 0 && body.charCodeAt(body.length - 1) === 10 ? body : body + '\n';
+    this.n = this.b.length;
+  }
+
+  // ---- ExpositionParser ----
+
+  next(): EntryKind {
+    if (this.done) return E_EOF;
+    for (;;) {
+      this.start = this.i;
+      this.nOffs = 0;
+      this.cachedLabels = undefined;
+      const t = this.nextToken();
+      switch (t) {
+        case T_EOF:
+          this.done = true;
+          return E_EOF;
+        case T_LINEBREAK:
+          continue; // blank lines are allowed
+        case T_MNAME:
+          this.seriesStart = this.ts;
+          this.nameStart = this.ts;
+          this.nameEnd = this.i;
+          this.nameQuoted = false;
+          this.seriesEnd = this.i;
+          {
+            let t2 = this.nextToken();
+            if (t2 === T_BOPEN) {
+              this.parseLabels();
+              this.seriesEnd = this.i;
+              t2 = this.nextToken();
+            }
+            this.parseSuffix(t2);
+          }
+          return E_SERIES;
+        case T_BOPEN:
+          this.seriesStart = this.ts;
+          this.nameStart = -1;
+          this.parseLabels();
+          this.seriesEnd = this.i;
+          this.parseSuffix(this.nextToken());
+          return E_SERIES;
+        case T_HELP:
+        case T_TYPE:
+          return this.parseMeta(t);
+        case T_COMMENT: {
+          this.textStart = this.ts;
+          this.textEnd = this.i;
+          const t2 = this.nextToken();
+          if (t2 !== T_LINEBREAK) throw this.tokenError('linebreak expected after comment', t2);
+          return E_COMMENT;
+        }
+        default:
+          throw this.tokenError('expected a valid start token', t);
+      }
+    }
+  }
+
+  seriesText(): string {
+    // For `{"name", ...}` the series starts at the brace; for `name{...}` at the name.
+    return this.b.slice(this.seriesStart, this.seriesEnd);
+  }
+
+  value(): number {
+    return this.val;
+  }
+
+  timestamp(): number | undefined {
+    return this.hasTs ? this.tsVal : undefined;
+  }
+
+  labels(): Labels {
+    if (this.cachedLabels === undefined) {
+      this.cachedLabels = buildLabels(
+        this.b,
+        this.nameStart,
+        this.nameEnd,
+        this.nameQuoted,
+        this.offs,
+        this.nOffs,
+        this.mtype,
+      );
+    }
+    return this.cachedLabels;
+  }
+
+  exemplar(): Exemplar | undefined {
+    return undefined; // the Prometheus text format has no exemplars
+  }
+
+  family(): string {
+    // Quoted family names use label-value escaping.
+    return this.nameQuoted
+      ? unescapeLabel(this.b, this.nameStart, this.nameEnd)
+      : this.b.slice(this.nameStart, this.nameEnd);
+  }
+
+  metricType(): MetricType {
+    return this.mtype;
+  }
+
+  help(): string {
+    return unescapeHelp(this.b, this.textStart, this.textEnd);
+  }
+
+  unit(): string {
+    return ''; // no UNIT in this format
+  }
+
+  /** The text of the current comment entry, `#` included. */
+  comment(): string {
+    return this.b.slice(this.textStart, this.textEnd);
+  }
+
+  // ---- parser ----
+
+  private parseMeta(t: number): EntryKind {
+    const t2 = this.nextToken();
+    if (t2 !== T_MNAME) throw this.tokenError(`expected metric name after ${tokenName(t)}`, t2);
+    let ms = this.ts;
+    let me = this.i;
+    this.nameQuoted = false;
+    if (this.b.charCodeAt(ms) === 34 && this.b.charCodeAt(me - 1) === 34) {
+      ms++;
+      me--;
+      this.nameQuoted = true;
+    }
+    this.nameStart = ms;
+    this.nameEnd = me;
+    const t3 = this.nextToken();
+    if (t3 !== T_TEXT) {
+      throw lineErrorAt(this.b, `expected text in ${tokenName(t)}, got ${tokenName(t3)}`, this.ts);
+    }
+    // The text token starts with the separating blank, which Prometheus drops.
+    this.textStart = this.i - this.ts > 1 ? this.ts + 1 : this.i;
+    this.textEnd = this.i;
+    if (t === T_TYPE) {
+      const s = this.b.slice(this.textStart, this.textEnd);
+      switch (s) {
+        case 'counter':
+        case 'gauge':
+        case 'histogram':
+        case 'summary':
+          this.mtype = s;
+          break;
+        case 'untyped':
+          this.mtype = 'unknown';
+          break;
+        default:
+          throw lineErrorAt(this.b, `invalid metric type ${goQuote(s)}`, this.textStart);
+      }
+    } else if (hasInvalidUtf8(this.b, this.textStart, this.textEnd)) {
+      const s = this.b.slice(this.textStart, this.textEnd);
+      throw lineErrorAt(this.b, `help text ${goQuote(s)} is not a valid utf8 string`, this.textStart);
+    }
+    const t4 = this.nextToken();
+    if (t4 !== T_LINEBREAK) throw this.tokenError('linebreak expected after metadata', t4);
+    return t === T_HELP ? E_HELP : E_TYPE;
+  }
+
+  /** After `{`: label pairs, a quoted metric name among them, up to and including `}`. */
+  private parseLabels(): void {
+    const b = this.b;
+    let t = this.nextToken();
+    for (;;) {
+      const cs = this.ts;
+      const ce = this.i;
+      if (t === T_BCLOSE) return;
+      const isQ = t === T_QSTRING;
+      if (!isQ && t !== T_LNAME) throw this.tokenError('expected label name', t);
+      t = this.nextToken();
+      if (isQ && (t === T_COMMA || t === T_BCLOSE)) {
+        // A quoted string followed by a comma or brace is the metric name.
+        if (this.nameStart !== -1) {
+          throw parseErrorAt(b, 'metric name already set', cs, this.start, this.i);
+        }
+        this.nameStart = cs + 1;
+        this.nameEnd = ce - 1;
+        this.nameQuoted = true;
+        if (t === T_BCLOSE) return;
+        t = this.nextToken();
+        continue;
+      }
+      let k = this.nOffs;
+      if (k + 4 > this.offs.length) this.growOffsets();
+      const offs = this.offs;
+      if (isQ) {
+        offs[k] = cs + 1;
+        offs[k + 1] = -(ce - 1) - 1; // negative end marks a quoted name
+      } else {
+        offs[k] = cs;
+        offs[k + 1] = ce;
+      }
+      if (t !== T_EQUAL) throw this.tokenError('expected equal', t);
+      const t2 = this.nextToken();
+      if (t2 !== T_LVALUE) throw this.tokenError('expected label value', t2);
+      if (hasInvalidUtf8(b, this.ts, this.i)) {
+        throw parseErrorAt(b, `invalid UTF-8 label value: ${goQuote(b.slice(this.ts, this.i))}`, this.ts, this.ts, this.i);
+      }
+      offs[k + 2] = this.ts + 1;
+      offs[k + 3] = this.i - 1;
+      k += 4;
+      this.nOffs = k;
+      // A trailing comma is allowed; Prometheus also accepts pairs separated by blanks only.
+      t = this.nextToken();
+      if (t === T_COMMA) t = this.nextToken();
+    }
+  }
+
+  /** Value, optional integer timestamp, end of line. */
+  private parseSuffix(t: number): void {
+    const b = this.b;
+    if (this.nameStart === -1) throw parseErrorAt(b, 'metric name not set', this.start, this.start, this.i);
+    if (t !== T_VALUE) throw this.tokenError('expected value after metric', t);
+    const v = parseGoFloat(b, this.ts, this.i);
+    if (floatStatus.err !== FLOAT_OK) {
+      throw parseErrorAt(b, floatErrorReason(b.slice(this.ts, this.i)), this.ts, this.start, this.i);
+    }
+    this.val = v;
+    this.hasTs = false;
+    const t2 = this.nextToken();
+    if (t2 === T_LINEBREAK) return;
+    if (t2 !== T_TIMESTAMP) throw this.tokenError('expected timestamp or new record', t2);
+    this.tsVal = this.parseInt64(this.ts, this.i);
+    this.hasTs = true;
+    const t3 = this.nextToken();
+    if (t3 !== T_LINEBREAK) throw this.tokenError('expected next entry after timestamp', t3);
+  }
+
+  /** strconv.ParseInt(s, 10, 64) of a run of digits. */
+  private parseInt64(s: number, e: number): number {
+    const b = this.b;
+    let z = s;
+    while (z < e - 1 && b.charCodeAt(z) === 48) z++;
+    if (e - z > 19 || (e - z === 19 && b.slice(z, e) > '9223372036854775807')) {
+      throw parseErrorAt(
+        b,
+        `strconv.ParseInt: parsing ${goQuote(b.slice(s, e))}: value out of range`,
+        s,
+        this.start,
+        e,
+      );
+    }
+    if (e - z <= 15) {
+      let v = 0;
+      for (let k = z; k < e; k++) v = v * 10 + (b.charCodeAt(k) - 48);
+      return v;
+    }
+    return Number(b.slice(z, e));
+  }
+
+  private growOffsets(): void {
+    const o = new Int32Array(this.offs.length * 2);
+    o.set(this.offs);
+    this.offs = o;
+  }
+
+  /** Prometheus's parseError: `<exp>, got <token text> (<token>) while parsing: <entry so far>`. */
+  private tokenError(exp: string, got: number): ParseError {
+    const e = Math.min(this.n, this.i + 1);
+    const gotText = this.b.slice(this.ts, e);
+    return parseErrorAt(this.b, `${exp}, got ${goQuote(gotText)} (${goQuote(tokenName(got))})`, this.ts, this.start, e);
+  }
+
+  // ---- lexer (promlex.l) ----
+
+  private nextToken(): number {
+    for (;;) {
+      const t = this.lex();
+      if (t !== T_WHITESPACE) return t;
+    }
+  }
+
+  private lex(): number {
+    const b = this.b;
+    const n = this.n;
+    let i = this.i;
+    if (i >= n) return T_EOF;
+    let c = b.charCodeAt(i);
+    this.ts = i;
+    if (c === 32 || c === 9) {
+      do i++;
+      while (i < n && ((c = b.charCodeAt(i)) === 32 || c === 9));
+      this.i = i;
+      if (this.st === S_META2) return this.metaText(this.ts, true);
+      return T_WHITESPACE;
+    }
+    switch (this.st) {
+      case S_INIT:
+        if (isM(c)) {
+          do i++;
+          while (i < n && isMD(b.charCodeAt(i)));
+          this.i = i;
+          this.st = S_VALUE;
+          return T_MNAME;
+        }
+        if (c === 10) {
+          this.i = i + 1;
+          return T_LINEBREAK;
+        }
+        if (c === 35) return this.lexHash(i);
+        if (c === 123) {
+          this.i = i + 1;
+          this.st = S_LABELS;
+          return T_BOPEN;
+        }
+        if (c === 0) return T_EOF;
+        return T_INVALID;
+      case S_LABELS:
+        if (isL(c)) {
+          do i++;
+          while (i < n && isLD(b.charCodeAt(i)));
+          this.i = i;
+          return T_LNAME;
+        }
+        if (c === 61) {
+          this.i = i + 1;
+          this.st = S_LVALUE;
+          return T_EQUAL;
+        }
+        if (c === 44) {
+          this.i = i + 1;
+          return T_COMMA;
+        }
+        if (c === 125) {
+          this.i = i + 1;
+          this.st = S_VALUE;
+          return T_BCLOSE;
+        }
+        if (c === 34) return this.lexQuoted(i, T_QSTRING, false, S_LABELS);
+        return T_INVALID;
+      case S_LVALUE:
+        if (c === 34) return this.lexQuoted(i, T_LVALUE, true, S_LABELS);
+        return T_INVALID;
+      case S_VALUE:
+        if (c === 123) {
+          this.i = i + 1;
+          this.st = S_LABELS;
+          return T_BOPEN;
+        }
+        // [^{ \t\n]+ (the generated lexer never matches NUL in a negated class)
+        while (i < n && (c = b.charCodeAt(i)) !== 123 && c !== 32 && c !== 9 && c !== 10 && c !== 0) i++;
+        if (i === this.ts) return T_INVALID;
+        this.i = i;
+        this.st = S_TIMESTAMP;
+        return T_VALUE;
+      case S_TIMESTAMP:
+        if (c >= 48 && c <= 57) {
+          do i++;
+          while (i < n && (c = b.charCodeAt(i)) >= 48 && c <= 57);
+          this.i = i;
+          return T_TIMESTAMP;
+        }
+        if (c === 10) {
+          this.i = i + 1;
+          this.st = S_INIT;
+          return T_LINEBREAK;
+        }
+        return T_INVALID;
+      case S_META1:
+        if (isM(c)) {
+          do i++;
+          while (i < n && isMD(b.charCodeAt(i)));
+          this.i = i;
+          this.st = S_META2;
+          return T_MNAME;
+        }
+        if (c === 34) {
+          const t = this.lexQuoted(i, T_MNAME, false, S_META2);
+          return t;
+        }
+        return T_INVALID;
+      case S_META2:
+        return this.metaText(i, false);
+    }
+    return T_INVALID;
+  }
+
+  /**
+   * `{C}*` in sMeta2, against `[ \t]+` which wins a tie: a rest of line made only of blanks is
+   * whitespace (and the text after it empty).
+   */
+  private metaText(from: number, afterBlanks: boolean): number {
+    const b = this.b;
+    let i = this.i;
+    if (afterBlanks) {
+      if (b.charCodeAt(i) === 10) return T_WHITESPACE;
+      this.ts = from;
+    } else if (b.charCodeAt(i) === 0) {
+      this.st = S_INIT;
+      return T_TEXT; // the first character is matched without NUL skipping: empty text
+    }
+    const nl = b.indexOf('\n', i);
+    this.i = nl === -1 ? this.n : nl;
+    this.st = S_INIT;
+    return T_TEXT;
+  }
+
+  /** `#`: HELP/TYPE metadata, or a comment running to the end of the line. */
+  private lexHash(i: number): number {
+    const b = this.b;
+    const n = this.n;
+    let c = b.charCodeAt(i + 1);
+    if (c !== 32 && c !== 9) return this.consumeComment(i + 1, false);
+    i++;
+    while (i < n && ((c = b.charCodeAt(i)) === 32 || c === 9)) i++;
+    // sComment: HELP[\t ]+ or TYPE[\t ]+, else the rest of the line is a comment.
+    const kw = c === 72 ? 'HELP' : c === 84 ? 'TYPE' : '';
+    let k = 0;
+    if (kw !== '') while (k < 4 && i + k < n && b.charCodeAt(i + k) === kw.charCodeAt(k)) k++;
+    if (k === 4) {
+      let j = i + 4;
+      while (j < n && ((c = b.charCodeAt(j)) === 32 || c === 9)) j++;
+      if (j > i + 4) {
+        this.i = j;
+        this.st = S_META1;
+        return kw === 'HELP' ? T_HELP : T_TYPE;
+      }
+      return this.consumeComment(j, true);
+    }
+    return this.consumeComment(i + k, true);
+  }
+
+  /** Prometheus's consumeComment: to the end of the line; a NUL the lexer sees ends the body. */
+  private consumeComment(i: number, skipNul: boolean): number {
+    const b = this.b;
+    if (b.charCodeAt(i) === 0) return T_EOF;
+    let nl = b.indexOf('\n', i);
+    if (nl === -1) nl = this.n;
+    if (!skipNul) {
+      const z = b.indexOf('\0', i);
+      if (z !== -1 && z < nl) return T_EOF;
+    }
+    this.i = nl;
+    this.st = S_INIT;
+    return T_COMMENT;
+  }
+
+  /** `"(\\.|[^\\"])*"`; newlines are allowed, NULs only where the lexer skips them. */
+  private lexQuoted(i: number, tok: number, skipNul: boolean, next: number): number {
+    const b = this.b;
+    const n = this.n;
+    for (i++; i < n; i++) {
+      const c = b.charCodeAt(i);
+      if (c === 34) {
+        this.i = i + 1;
+        this.st = next;
+        return tok;
+      }
+      if (c === 92) {
+        i++;
+        if (i >= n) break;
+        const d = b.charCodeAt(i);
+        if (d === 10 || (d === 0 && !skipNul)) {
+          this.i = i;
+          return T_INVALID;
+        }
+      } else if (c === 0 && !skipNul) {
+        this.i = i;
+        return T_INVALID;
+      }
+    }
+    this.i = n;
+    return T_INVALID;
+  }
+}
+
