@@ -153,12 +153,8 @@ export interface ServiceDiscoveryConfigs {
   http_sd_configs: HTTPSDConfig[];
 }
 
-export type ScrapeProtocol =
-  | 'PrometheusProto'
-  | 'PrometheusText0.0.4'
-  | 'PrometheusText1.0.0'
-  | 'OpenMetricsText0.0.1'
-  | 'OpenMetricsText1.0.0';
+export type { ScrapeProtocol } from '../model/exposition/negotiation.js';
+import type { ScrapeProtocol } from '../model/exposition/negotiation.js';
 
 export type MetricNameValidationScheme = 'utf8' | 'legacy';
 export type MetricNameEscapingScheme = 'allow-utf-8' | 'underscores' | 'dots' | 'values';

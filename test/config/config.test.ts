@@ -279,6 +279,17 @@ describe('not supported yet', () => {
       'scrape_configs[0].scrape_native_histograms',
       3,
     ],
+    [
+      'scrape_configs:\n  - job_name: a\n    scrape_protocols: [PrometheusProto, PrometheusText0.0.4]\n',
+      'scrape_configs[0].scrape_protocols',
+      3,
+    ],
+    ['global:\n  scrape_protocols: [PrometheusProto]\n', 'global.scrape_protocols', 2],
+    [
+      'scrape_configs:\n  - job_name: a\n    fallback_scrape_protocol: PrometheusProto\n',
+      'scrape_configs[0].fallback_scrape_protocol',
+      3,
+    ],
   ])('%j', (text, field, line) => {
     const err = errorOf(text);
     expect(err.reason).toContain('not supported yet');

@@ -1,6 +1,7 @@
 // Scrape content negotiation as Prometheus 3.x does it: the Accept header a scrape sends
 // (scrape/scrape.go acceptHeader) and the parser a response's Content-Type selects
 // (model/textparse/interface.go extractMediaType, which parses with Go's mime.ParseMediaType).
+import { goQuote } from '../goquote.js';
 
 export type ScrapeProtocol =
   | 'PrometheusProto'
@@ -222,30 +223,4 @@ function trimGoSpace(s: string): string {
   let j = s.length;
   while (j > 0 && isGoSpace(s.charCodeAt(j - 1))) j--;
   return trimGoSpaceLeft(j === s.length ? s : s.slice(0, j));
-}
-
-const GO_PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
-
-/** Go's %q (strconv.Quote) for strings as they appear in Prometheus's messages. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (c === 0x22 || c === 0x5c) out += '\\' + ch;
-    else if (c >= 0x20 && c < 0x7f) out += ch;
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0b) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0xd800 && c <= 0xdfff)
-      out += '\\ufffd'; // a lone surrogate; Go would see invalid UTF-8
-    else if (GO_PRINTABLE.test(ch)) out += ch;
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += '\\U' + c.toString(16).padStart(8, '0');
-  }
-  return out + '"';
 }

@@ -2,6 +2,9 @@
 // Prometheus's model/textparse prints them, Go's float syntax, label-value unescaping and the
 // `le`/`quantile` normalisation Prometheus 3 applies while parsing.
 import { ParseError, type MetricType } from './types.js';
+import { goQuote } from '../goquote.js';
+
+export { goQuote };
 
 // Token kinds, numbered as in Prometheus's lexers so the names below line up.
 export const T_INVALID = -1;
@@ -72,17 +75,29 @@ export function tokenName(t: number): string {
 }
 
 // Character classes of the lexers: L = [a-zA-Z_], M = [a-zA-Z_:], D = [0-9].
+// Character classes by table: one load and a mask per character on the hot scans.
+const C_L = 1; // [a-zA-Z_]
+const C_M = 2; // [a-zA-Z_:]
+const C_LD = 4; // [a-zA-Z_0-9]
+const C_MD = 8; // [a-zA-Z_:0-9]
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const alpha = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  const digit = c >= 48 && c <= 57;
+  CLASS[c] = (alpha ? C_L | C_M | C_LD | C_MD : 0) | (c === 58 ? C_M | C_MD : 0) | (digit ? C_LD | C_MD : 0);
+}
+
 export function isL(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  return c < 128 && (CLASS[c] & C_L) !== 0;
 }
 export function isM(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+  return c < 128 && (CLASS[c] & C_M) !== 0;
 }
 export function isLD(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
+  return c < 128 && (CLASS[c] & C_LD) !== 0;
 }
 export function isMD(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || (c >= 48 && c <= 57);
+  return c < 128 && (CLASS[c] & C_MD) !== 0;
 }
 
 /** The body was decoded with replacement: U+FFFD stands where the bytes were not valid UTF-8. */
@@ -91,53 +106,6 @@ export function hasInvalidUtf8(b: string, start: number, end: number): boolean {
   return false;
 }
 
-/** Go's strconv.Quote closely enough for error messages (`%q`). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    switch (c) {
-      case 7:
-        out += '\\a';
-        continue;
-      case 8:
-        out += '\\b';
-        continue;
-      case 9:
-        out += '\\t';
-        continue;
-      case 10:
-        out += '\\n';
-        continue;
-      case 11:
-        out += '\\v';
-        continue;
-      case 12:
-        out += '\\f';
-        continue;
-      case 13:
-        out += '\\r';
-        continue;
-      case 34:
-        out += '\\"';
-        continue;
-      case 92:
-        out += '\\\\';
-        continue;
-    }
-    if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if ((c >= 0x80 && c <= 0xa0) || c === 0x2028 || c === 0x2029) out += '\\u' + c.toString(16).padStart(4, '0');
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        out += s[i] + s[i + 1];
-        i++;
-      } else out += '\\ufffd';
-    } else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
-    else out += s[i];
-  }
-  return out + '"';
-}
 
 const EXCERPT_MAX = 120;
 
@@ -372,16 +340,20 @@ export function goFormatNonFinite(f: number): string {
 
 /** Prometheus's lvalReplacer: `\"`, `\\` and `\n`; any other backslash stays as written. */
 export function unescapeLabel(b: string, start: number, end: number): string {
-  const first = b.indexOf('\\', start);
-  if (first === -1 || first >= end) return b.slice(start, end);
-  return unescapeFrom(b, start, end, first, true);
+  // Search the slice, not the body: an unbounded indexOf would rescan the rest of the body per call.
+  const text = b.slice(start, end);
+  const first = text.indexOf('\\');
+  if (first === -1) return text;
+  return unescapeFrom(b, start, end, start + first, true);
 }
 
 /** Prometheus text format HELP: only `\\` and `\n`. */
 export function unescapeHelp(b: string, start: number, end: number): string {
-  const first = b.indexOf('\\', start);
-  if (first === -1 || first >= end) return b.slice(start, end);
-  return unescapeFrom(b, start, end, first, false);
+  // Search the slice, not the body: an unbounded indexOf would rescan the rest of the body per call.
+  const text = b.slice(start, end);
+  const first = text.indexOf('\\');
+  if (first === -1) return text;
+  return unescapeFrom(b, start, end, start + first, false);
 }
 
 function unescapeFrom(b: string, start: number, end: number, first: number, quotes: boolean): string {
@@ -444,4 +416,116 @@ function goFormatG(f: number): string {
   if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digs}`;
   if (digs.length <= exp + 1) return sign + digs + '0'.repeat(exp + 1 - digs.length);
   return `${sign}${digs.slice(0, exp + 1)}.${digs.slice(exp + 1)}`;
+}
+
+// ---- fast paths ----
+
+/** Result slot of scanDecimal. */
+export const scanned = { v: 0 };
+
+/**
+ * Scans `[+-]?digits[.digits][(e|E)[+-]?digits]` from i and returns where it stopped, with the
+ * value in scanned.v; -1 when there is no complete decimal there (the caller takes its slow path).
+ * Same fast/exact split as parseGoFloat; out-of-range values also return -1.
+ */
+export function scanDecimal(b: string, i: number): number {
+  const start = i;
+  let c = b.charCodeAt(i);
+  let neg = false;
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    c = b.charCodeAt(++i);
+  }
+  let mant = 0;
+  let exact = true;
+  let digits = 0;
+  let frac = 0;
+  let dot = false;
+  for (; ; c = b.charCodeAt(++i)) {
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (mant < MAX_EXACT / 10 - 1) mant = mant * 10 + (c - 48);
+      else exact = false;
+      if (dot) frac++;
+    } else if (c === 46 && !dot) dot = true;
+    else break;
+  }
+  if (digits === 0) return -1;
+  let exp = 0;
+  if (c === 101 || c === 69) {
+    c = b.charCodeAt(++i);
+    let eneg = false;
+    if (c === 45 || c === 43) {
+      eneg = c === 45;
+      c = b.charCodeAt(++i);
+    }
+    if (!(c >= 48 && c <= 57)) return -1;
+    for (; c >= 48 && c <= 57; c = b.charCodeAt(++i)) if (exp < 100000) exp = exp * 10 + (c - 48);
+    if (eneg) exp = -exp;
+  }
+  const e10 = exp - frac;
+  if (exact && e10 >= -22 && e10 <= 22) {
+    const v = e10 < 0 ? mant / POW10_HI[-e10] : mant * POW10_HI[e10];
+    scanned.v = neg ? -v : v;
+    return i;
+  }
+  const v = Number(b.slice(start, i));
+  if (v === Infinity || v === -Infinity) return -1;
+  scanned.v = v;
+  return i;
+}
+
+/**
+ * Positions of the next backslash, NUL and U+FFFD at or after a point, advanced only forward so
+ * the total work over a body stays linear. A label value free of all three needs no escape
+ * handling, is valid UTF-8 as far as we can tell, and ends at the first `"`.
+ */
+export class SpecialChars {
+  private nb: number = -1;
+  private nz: number = -1;
+  private nf: number = -1;
+  constructor(private readonly b: string) {}
+
+  /** Whether [from, to) holds a backslash, NUL or U+FFFD; calls must not move `from` backwards much. */
+  any(from: number, to: number): boolean {
+    const b = this.b;
+    if (this.nb < from) this.nb = next(b, '\\', from);
+    if (this.nb < to) return true;
+    if (this.nz < from) this.nz = next(b, '\0', from);
+    if (this.nz < to) return true;
+    if (this.nf < from) this.nf = next(b, '\ufffd', from);
+    return this.nf < to;
+  }
+}
+
+function next(b: string, ch: string, from: number): number {
+  const k = b.indexOf(ch, from);
+  return k === -1 ? Infinity : k;
+}
+
+const TYPE_WORDS = [
+  'counter',
+  'gauge',
+  'histogram',
+  'gaugehistogram',
+  'summary',
+  'info',
+  'stateset',
+  'unknown',
+  'untyped',
+];
+
+/**
+ * The TYPE word in b[start, end) as one of the known constants, or '' when it is none: compared in
+ * place, so the common metadata line allocates nothing.
+ */
+export function metricTypeAt(b: string, start: number, end: number): string {
+  const len = end - start;
+  const first = b.charCodeAt(start);
+  outer: for (const w of TYPE_WORDS) {
+    if (w.length !== len || w.charCodeAt(0) !== first) continue;
+    for (let k = 1; k < len; k++) if (w.charCodeAt(k) !== b.charCodeAt(start + k)) continue outer;
+    return w;
+  }
+  return '';
 }

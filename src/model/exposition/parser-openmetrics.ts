@@ -35,9 +35,13 @@ import {
   isLD,
   isM,
   isMD,
+  metricTypeAt,
   lineErrorAt,
   parseErrorAt,
   parseGoFloat,
+  scanDecimal,
+  scanned,
+  SpecialChars,
   tokenName,
   unescapeLabel,
 } from './parser-common.js';
@@ -87,6 +91,11 @@ export class OpenMetricsParser implements ExpositionParser {
   private tsVal = 0;
   private hasTs = false;
   private cachedLabels: Labels | undefined = undefined;
+  /** The scrape cache's hint for the next series, and whether the current series matched it. */
+  private expected: string | undefined = undefined;
+  private matched = false;
+  private lineEnd = -1;
+  private readonly special: SpecialChars;
 
   // Exemplar of the current sample.
   private eOffs: Int32Array = new Int32Array(16);
@@ -105,6 +114,7 @@ export class OpenMetricsParser implements ExpositionParser {
     this.b = body;
     this.n = body.length;
     this.skipCreated = opts?.skipCreatedSeries ?? false;
+    this.special = new SpecialChars(body);
   }
 
   // ---- ExpositionParser ----
@@ -115,8 +125,17 @@ export class OpenMetricsParser implements ExpositionParser {
       this.start = this.i;
       this.nOffs = 0;
       this.cachedLabels = undefined;
+      this.matched = false;
       this.hasExemplar = false;
       this.cachedExemplar = undefined;
+      if (this.st === S_INIT && this.i < this.n && this.b.charCodeAt(this.i) === 35) {
+        const kind = this.fastMeta();
+        if (kind !== 0) return kind as EntryKind;
+      }
+      if (this.st === S_INIT && this.i < this.n && isM(this.b.charCodeAt(this.i)) && this.fastSample()) {
+        if (this.skipCreated && this.isCreatedSeries()) continue;
+        return E_SERIES;
+      }
       const t = this.lex();
       switch (t) {
         case T_MNAME:
@@ -162,7 +181,12 @@ export class OpenMetricsParser implements ExpositionParser {
     }
   }
 
+  expectSeries(text: string | undefined): void {
+    this.expected = text;
+  }
+
   seriesText(): string {
+    if (this.matched) return this.expected!;
     return this.b.slice(this.seriesStart, this.seriesEnd);
   }
 
@@ -175,6 +199,15 @@ export class OpenMetricsParser implements ExpositionParser {
   }
 
   labels(): Labels {
+    if (this.cachedLabels === undefined && this.matched) {
+      // The hint skipped the label scan: read the series on its own, under the same TYPE (le and
+      // quantile values are normalised by type).
+      const text = this.expected!;
+      const sub = new OpenMetricsParser(text + ' 0\n# EOF\n');
+      sub.mtype = this.mtype;
+      sub.next();
+      this.cachedLabels = sub.labels();
+    }
     if (this.cachedLabels === undefined) {
       this.cachedLabels = buildLabels(
         this.b,
@@ -273,7 +306,11 @@ export class OpenMetricsParser implements ExpositionParser {
     if (ul > 0) {
       const u = b.slice(this.textStart, this.textEnd);
       const mlen = this.nameEnd - this.nameStart;
-      if (mlen < ul + 1 || b.slice(this.nameEnd - ul, this.nameEnd) !== u || b.charCodeAt(this.nameEnd - ul - 1) !== 95) {
+      if (
+        mlen < ul + 1 ||
+        b.slice(this.nameEnd - ul, this.nameEnd) !== u ||
+        b.charCodeAt(this.nameEnd - ul - 1) !== 95
+      ) {
         const m = b.slice(this.nameStart, this.nameEnd);
         throw lineErrorAt(b, `unit ${goQuote(u)} not a suffix of metric ${goQuote(m)}`, this.textStart);
       }
@@ -327,7 +364,13 @@ export class OpenMetricsParser implements ExpositionParser {
       const t2 = this.lex();
       if (t2 !== T_LVALUE) throw this.tokenError('expected label value', t2);
       if (hasInvalidUtf8(b, this.ts, this.i)) {
-        throw parseErrorAt(b, `invalid UTF-8 label value: ${goQuote(b.slice(this.ts, this.i))}`, this.ts, this.ts, this.i);
+        throw parseErrorAt(
+          b,
+          `invalid UTF-8 label value: ${goQuote(b.slice(this.ts, this.i))}`,
+          this.ts,
+          this.ts,
+          this.i,
+        );
       }
       offs[k + 2] = this.ts + 1;
       offs[k + 3] = this.i - 1;
@@ -337,6 +380,163 @@ export class OpenMetricsParser implements ExpositionParser {
       if (t === T_COMMA) t = this.lex();
       else if (t !== T_BCLOSE) throw this.tokenError('expected comma or brace close', t);
     }
+  }
+
+  /**
+   * The common line `name{l="v",...} value[ timestamp]\n` in one tight scan; anything else
+   * (exemplars, quoted names, escapes, invalid input) returns false having changed nothing the
+   * general path depends on, which then re-reads the line token by token.
+   */
+  private fastSample(): boolean {
+    const b = this.b;
+    const s = this.i;
+    let lineEnd = this.lineEnd;
+    if (lineEnd < s) {
+      lineEnd = this.lineEnd = b.indexOf('\n', s);
+      if (lineEnd === -1) return false;
+    }
+    let j = s + 1;
+    let c = 0;
+    let nameEnd: number;
+    let hit = false;
+    const exp = this.expected;
+    if (exp !== undefined && b.charCodeAt(s + exp.length) === 32 && b.slice(s, s + exp.length) === exp) {
+      // The series the cache expects: one native comparison instead of a label scan.
+      const brace = exp.indexOf('{');
+      nameEnd = brace === -1 ? s + exp.length : s + brace;
+      j = s + exp.length;
+      c = 32;
+      hit = true;
+    } else {
+      while (isMD((c = b.charCodeAt(j)))) j++;
+      nameEnd = j;
+    }
+    if (c === 123) {
+      j++;
+      let k = 0;
+      for (;;) {
+        c = b.charCodeAt(j);
+        if (c === 125) {
+          j++;
+          break;
+        }
+        if (!isL(c)) return false;
+        const ns = j;
+        j++;
+        while (isLD((c = b.charCodeAt(j)))) j++;
+        const ne = j;
+        if (c !== 61 || b.charCodeAt(j + 1) !== 34) return false;
+        const vs = j + 2;
+        const q = b.indexOf('"', vs);
+        if (q === -1 || q > lineEnd || this.special.any(vs, q)) return false;
+        if (k + 4 > this.offs.length) this.offs = grow(this.offs);
+        const offs = this.offs;
+        offs[k] = ns;
+        offs[k + 1] = ne;
+        offs[k + 2] = vs;
+        offs[k + 3] = q;
+        k += 4;
+        j = q + 1;
+        c = b.charCodeAt(j);
+        if (c === 44) j++;
+        else if (c !== 125) return false;
+      }
+      this.nOffs = k;
+      c = b.charCodeAt(j);
+    }
+    const seriesEnd = j;
+    if (c !== 32) return false;
+    let v: number;
+    const vs = j + 1;
+    j = scanDecimal(b, vs);
+    if (j >= 0) v = scanned.v;
+    else {
+      j = vs;
+      while ((c = b.charCodeAt(j)) !== 32 && c !== 10 && c !== 0 && j < lineEnd) j++;
+      v = parseGoFloat(b, vs, j);
+      if (j === vs || floatStatus.err !== FLOAT_OK) return false;
+    }
+    if (j === lineEnd) {
+      this.hasTs = false;
+    } else {
+      // ` <seconds>` then the line's end; ` # {` (an exemplar) goes the general way.
+      if (b.charCodeAt(j) !== 32 || b.charCodeAt(j + 1) === 35) return false;
+      const t = scanDecimal(b, j + 1);
+      if (t !== lineEnd) return false;
+      this.tsVal = Math.trunc(scanned.v * 1000);
+      this.hasTs = true;
+      j = t;
+    }
+    this.val = v;
+    this.nameStart = s;
+    this.nameEnd = nameEnd;
+    this.nameQuoted = false;
+    this.seriesStart = s;
+    this.seriesEnd = seriesEnd;
+    this.matched = hit;
+    this.ts = j;
+    this.i = j + 1;
+    return true;
+  }
+
+  /**
+   * `# HELP name text` and `# TYPE name type` with single blanks, in one scan. Anything else
+   * (escapes, quoted names, other blanks, unknown types, UNIT) returns 0 having changed nothing, and
+   * the general path reads the line and reaches the same entry or error.
+   */
+  private fastMeta(): number {
+    const b = this.b;
+    const s = this.i;
+    if (b.charCodeAt(s + 1) !== 32 || b.charCodeAt(s + 6) !== 32) return 0;
+    const c2 = b.charCodeAt(s + 2);
+    let kind: number;
+    // "HELP" = 72 69 76 80, "TYPE" = 84 89 80 69
+    if (c2 === 72 && b.charCodeAt(s + 3) === 69 && b.charCodeAt(s + 4) === 76 && b.charCodeAt(s + 5) === 80) {
+      kind = E_HELP;
+    } else if (
+      c2 === 84 &&
+      b.charCodeAt(s + 3) === 89 &&
+      b.charCodeAt(s + 4) === 80 &&
+      b.charCodeAt(s + 5) === 69
+    ) {
+      kind = E_TYPE;
+    } else return 0;
+    let j = s + 7;
+    if (!isM(b.charCodeAt(j))) return 0;
+    const ns = j++;
+    while (isMD(b.charCodeAt(j))) j++;
+    const ne = j;
+    if (b.charCodeAt(j) !== 32) return 0;
+    const ts = j + 1;
+    const c = b.charCodeAt(ts);
+    if (c === 32 || c === 9 || c === 10) return 0;
+    const nl = b.indexOf('\n', ts);
+    if (nl === -1 || this.special.any(ts, nl)) return 0;
+    if (kind === E_TYPE) {
+      const t = metricTypeAt(b, ts, nl);
+      switch (t) {
+        case 'counter':
+        case 'gauge':
+        case 'histogram':
+        case 'gaugehistogram':
+        case 'summary':
+        case 'info':
+        case 'stateset':
+        case 'unknown':
+          this.mtype = t;
+          break;
+        default:
+          return 0;
+      }
+    }
+    this.nameStart = ns;
+    this.nameEnd = ne;
+    this.nameQuoted = false;
+    this.textStart = ts;
+    this.textEnd = nl;
+    this.ts = nl;
+    this.i = nl + 1;
+    return kind;
   }
 
   /** ` value[ timestamp][ # {exemplar} value[ timestamp]]\n` */
@@ -357,9 +557,16 @@ export class OpenMetricsParser implements ExpositionParser {
       case T_TIMESTAMP: {
         const f = parseGoFloat(b, this.ts + 1, this.i);
         if (floatStatus.err !== FLOAT_OK) {
-          throw parseErrorAt(b, floatErrorReason(b.slice(this.ts + 1, this.i)), this.ts + 1, this.start, this.i);
+          throw parseErrorAt(
+            b,
+            floatErrorReason(b.slice(this.ts + 1, this.i)),
+            this.ts + 1,
+            this.start,
+            this.i,
+          );
         }
-        if (!Number.isFinite(f)) throw lineErrorAt(b, `invalid timestamp ${goFormatNonFinite(f)}`, this.ts + 1);
+        if (!Number.isFinite(f))
+          throw lineErrorAt(b, `invalid timestamp ${goFormatNonFinite(f)}`, this.ts + 1);
         this.tsVal = Math.trunc(f * 1000);
         this.hasTs = true;
         const t3 = this.lex();
@@ -393,7 +600,13 @@ export class OpenMetricsParser implements ExpositionParser {
       case T_TIMESTAMP: {
         const f = parseGoFloat(b, this.ts + 1, this.i);
         if (floatStatus.err !== FLOAT_OK) {
-          throw parseErrorAt(b, floatErrorReason(b.slice(this.ts + 1, this.i)), this.ts + 1, this.start, this.i);
+          throw parseErrorAt(
+            b,
+            floatErrorReason(b.slice(this.ts + 1, this.i)),
+            this.ts + 1,
+            this.start,
+            this.i,
+          );
         }
         if (!Number.isFinite(f)) {
           throw lineErrorAt(b, `invalid exemplar timestamp ${goFormatNonFinite(f)}`, this.ts + 1);
@@ -430,7 +643,13 @@ export class OpenMetricsParser implements ExpositionParser {
   private tokenError(exp: string, got: number): ParseError {
     const e = Math.min(this.n, this.i + 1);
     const gotText = this.b.slice(this.ts, e);
-    return parseErrorAt(this.b, `${exp}, got ${goQuote(gotText)} (${goQuote(tokenName(got))})`, this.ts, this.start, e);
+    return parseErrorAt(
+      this.b,
+      `${exp}, got ${goQuote(gotText)} (${goQuote(tokenName(got))})`,
+      this.ts,
+      this.start,
+      e,
+    );
   }
 
   // ---- lexer (openmetricslex.l) ----
@@ -440,7 +659,7 @@ export class OpenMetricsParser implements ExpositionParser {
     const n = this.n;
     let i = this.i;
     if (i >= n) return T_EOF;
-    let c = b.charCodeAt(i);
+    const c = b.charCodeAt(i);
     this.ts = i;
     switch (this.st) {
       case S_INIT:

@@ -3,7 +3,13 @@
 // error wording. One pass with charCodeAt; label offsets are remembered and decoded only when
 // labels() is called, so the scrape cache's hit path never builds a label set.
 import type { Labels } from '../labels.js';
-import { ParseError, type EntryKind, type Exemplar, type ExpositionParser, type MetricType } from './types.js';
+import {
+  ParseError,
+  type EntryKind,
+  type Exemplar,
+  type ExpositionParser,
+  type MetricType,
+} from './types.js';
 import {
   FLOAT_OK,
   T_BCLOSE,
@@ -32,9 +38,13 @@ import {
   isLD,
   isM,
   isMD,
+  metricTypeAt,
   lineErrorAt,
   parseErrorAt,
   parseGoFloat,
+  scanDecimal,
+  scanned,
+  SpecialChars,
   tokenName,
   unescapeHelp,
   unescapeLabel,
@@ -43,7 +53,6 @@ import { buildLabels } from './parser-labels.js';
 
 // Lexer states of promlex.l.
 const S_INIT = 0;
-const S_COMMENT = 1;
 const S_META1 = 2;
 const S_META2 = 3;
 const S_LABELS = 4;
@@ -75,11 +84,18 @@ export class PromTextParser implements ExpositionParser {
   private offs: Int32Array = new Int32Array(64);
   private nOffs = 0;
   private seriesStart = 0;
+  // Fast-path state: end of the current line, special-character cursors.
+  private lineEnd = -1;
+  private nextNul = -1;
+  private readonly special: SpecialChars;
   private seriesEnd = 0;
   private val = 0;
   private tsVal = 0;
   private hasTs = false;
   private cachedLabels: Labels | undefined = undefined;
+  /** The scrape cache's hint for the next series, and whether the current series matched it. */
+  private expected: string | undefined = undefined;
+  private matched = false;
 
   // Metadata and comments.
   private mtype: MetricType = 'unknown';
@@ -90,6 +106,7 @@ export class PromTextParser implements ExpositionParser {
     // Prometheus appends a newline to the body before lexing.
     this.b = body.length > 0 && body.charCodeAt(body.length - 1) === 10 ? body : body + '\n';
     this.n = this.b.length;
+    this.special = new SpecialChars(this.b);
   }
 
   // ---- ExpositionParser ----
@@ -100,6 +117,14 @@ export class PromTextParser implements ExpositionParser {
       this.start = this.i;
       this.nOffs = 0;
       this.cachedLabels = undefined;
+      this.matched = false;
+      if (this.st === S_INIT && this.i < this.n && this.b.charCodeAt(this.i) === 35) {
+        const kind = this.fastMeta();
+        if (kind !== 0) return kind as EntryKind;
+      }
+      if (this.st === S_INIT && this.i < this.n && isM(this.b.charCodeAt(this.i)) && this.fastSample()) {
+        return E_SERIES;
+      }
       const t = this.nextToken();
       switch (t) {
         case T_EOF:
@@ -146,7 +171,12 @@ export class PromTextParser implements ExpositionParser {
     }
   }
 
+  expectSeries(text: string | undefined): void {
+    this.expected = text;
+  }
+
   seriesText(): string {
+    if (this.matched) return this.expected!;
     // For `{"name", ...}` the series starts at the brace; for `name{...}` at the name.
     return this.b.slice(this.seriesStart, this.seriesEnd);
   }
@@ -160,6 +190,15 @@ export class PromTextParser implements ExpositionParser {
   }
 
   labels(): Labels {
+    if (this.cachedLabels === undefined && this.matched) {
+      // The hint skipped the label scan: read the series on its own, under the same TYPE (le and
+      // quantile values are normalised by type).
+      const text = this.expected!;
+      const sub = new PromTextParser(text + ' 0\n');
+      sub.mtype = this.mtype;
+      sub.next();
+      this.cachedLabels = sub.labels();
+    }
     if (this.cachedLabels === undefined) {
       this.cachedLabels = buildLabels(
         this.b,
@@ -285,7 +324,13 @@ export class PromTextParser implements ExpositionParser {
       const t2 = this.nextToken();
       if (t2 !== T_LVALUE) throw this.tokenError('expected label value', t2);
       if (hasInvalidUtf8(b, this.ts, this.i)) {
-        throw parseErrorAt(b, `invalid UTF-8 label value: ${goQuote(b.slice(this.ts, this.i))}`, this.ts, this.ts, this.i);
+        throw parseErrorAt(
+          b,
+          `invalid UTF-8 label value: ${goQuote(b.slice(this.ts, this.i))}`,
+          this.ts,
+          this.ts,
+          this.i,
+        );
       }
       offs[k + 2] = this.ts + 1;
       offs[k + 3] = this.i - 1;
@@ -295,6 +340,164 @@ export class PromTextParser implements ExpositionParser {
       t = this.nextToken();
       if (t === T_COMMA) t = this.nextToken();
     }
+  }
+
+  /**
+   * The common line `name{l="v",...} value[ timestamp]\n` in one tight scan. Anything else (blanks
+   * other than the single separators, quoted names, escapes before a newline or NUL, invalid input)
+   * returns false having changed nothing the general path depends on, which then re-reads the line
+   * token by token and reaches the same result or error.
+   */
+  private fastSample(): boolean {
+    const b = this.b;
+    const s = this.i;
+    let lineEnd = this.lineEnd;
+    if (lineEnd < s) lineEnd = this.lineEnd = b.indexOf('\n', s); // found: the body ends with one
+    let j = s + 1;
+    let c = 0;
+    let nameEnd: number;
+    let hit = false;
+    const exp = this.expected;
+    if (exp !== undefined && b.charCodeAt(s + exp.length) === 32 && b.slice(s, s + exp.length) === exp) {
+      // The series the cache expects: one native comparison instead of a label scan.
+      const brace = exp.indexOf('{');
+      nameEnd = brace === -1 ? s + exp.length : s + brace;
+      j = s + exp.length;
+      c = 32;
+      hit = true;
+    } else {
+      while (isMD((c = b.charCodeAt(j)))) j++;
+      nameEnd = j;
+    }
+    if (c === 123) {
+      j++;
+      let k = 0;
+      for (;;) {
+        c = b.charCodeAt(j);
+        if (c === 125) {
+          j++;
+          break;
+        }
+        if (!isL(c)) return false;
+        const ns = j;
+        j++;
+        while (isLD((c = b.charCodeAt(j)))) j++;
+        const ne = j;
+        if (c !== 61 || b.charCodeAt(j + 1) !== 34) return false;
+        const vs = j + 2;
+        const q = b.indexOf('"', vs);
+        if (q === -1 || q > lineEnd || this.special.any(vs, q)) return false;
+        if (k + 4 > this.offs.length) this.growOffsets();
+        const offs = this.offs;
+        offs[k] = ns;
+        offs[k + 1] = ne;
+        offs[k + 2] = vs;
+        offs[k + 3] = q;
+        k += 4;
+        j = q + 1;
+        c = b.charCodeAt(j);
+        if (c === 44) j++;
+        else if (c !== 125) return false;
+      }
+      this.nOffs = k;
+      c = b.charCodeAt(j);
+    }
+    const seriesEnd = j;
+    if (c !== 32) return false;
+    let v: number;
+    const vs = j + 1;
+    j = scanDecimal(b, vs);
+    if (j >= 0) v = scanned.v;
+    else {
+      // NaN, ±Inf and other forms: the general value rule and Go's float syntax.
+      j = vs;
+      while ((c = b.charCodeAt(j)) !== 32 && c !== 10 && c !== 9 && c !== 123 && c !== 0 && j < lineEnd) j++;
+      v = parseGoFloat(b, vs, j);
+      if (j === vs || floatStatus.err !== FLOAT_OK) return false;
+    }
+    if (j === lineEnd) {
+      this.hasTs = false;
+    } else {
+      if (b.charCodeAt(j) !== 32) return false;
+      const tss = ++j;
+      let t = 0;
+      while ((c = b.charCodeAt(j)) >= 48 && c <= 57) {
+        t = t * 10 + (c - 48);
+        j++;
+      }
+      if (j !== lineEnd || j === tss || j - tss > 15) return false;
+      this.hasTs = true;
+      this.tsVal = t;
+    }
+    this.val = v;
+    this.nameStart = s;
+    this.nameEnd = nameEnd;
+    this.nameQuoted = false;
+    this.seriesStart = s;
+    this.seriesEnd = seriesEnd;
+    this.matched = hit;
+    this.ts = j;
+    this.i = j + 1;
+    return true;
+  }
+
+  /**
+   * `# HELP name text` and `# TYPE name type` with single blanks, in one scan. Anything else
+   * (escapes, quoted names, other blanks, unknown types, UNIT) returns 0 having changed nothing, and
+   * the general path reads the line and reaches the same entry or error.
+   */
+  private fastMeta(): number {
+    const b = this.b;
+    const s = this.i;
+    if (b.charCodeAt(s + 1) !== 32 || b.charCodeAt(s + 6) !== 32) return 0;
+    const c2 = b.charCodeAt(s + 2);
+    let kind: number;
+    // "HELP" = 72 69 76 80, "TYPE" = 84 89 80 69
+    if (c2 === 72 && b.charCodeAt(s + 3) === 69 && b.charCodeAt(s + 4) === 76 && b.charCodeAt(s + 5) === 80) {
+      kind = E_HELP;
+    } else if (
+      c2 === 84 &&
+      b.charCodeAt(s + 3) === 89 &&
+      b.charCodeAt(s + 4) === 80 &&
+      b.charCodeAt(s + 5) === 69
+    ) {
+      kind = E_TYPE;
+    } else return 0;
+    let j = s + 7;
+    if (!isM(b.charCodeAt(j))) return 0;
+    const ns = j++;
+    while (isMD(b.charCodeAt(j))) j++;
+    const ne = j;
+    if (b.charCodeAt(j) !== 32) return 0;
+    const ts = j + 1;
+    const c = b.charCodeAt(ts);
+    if (c === 32 || c === 9 || c === 10) return 0;
+    const nl = b.indexOf('\n', ts);
+    if (nl === -1 || this.special.any(ts, nl)) return 0;
+    if (kind === E_TYPE) {
+      const t = metricTypeAt(b, ts, nl);
+      switch (t) {
+        case 'counter':
+        case 'gauge':
+        case 'histogram':
+        case 'summary':
+          this.mtype = t;
+          break;
+        case 'untyped':
+          this.mtype = 'unknown';
+          break;
+        default:
+          return 0;
+      }
+    }
+    this.nameStart = ns;
+    this.nameEnd = ne;
+    this.nameQuoted = false;
+    this.textStart = ts;
+    this.textEnd = nl;
+    this.ts = nl;
+    this.i = nl + 1;
+    return kind;
   }
 
   /** Value, optional integer timestamp, end of line. */
@@ -349,7 +552,13 @@ export class PromTextParser implements ExpositionParser {
   private tokenError(exp: string, got: number): ParseError {
     const e = Math.min(this.n, this.i + 1);
     const gotText = this.b.slice(this.ts, e);
-    return parseErrorAt(this.b, `${exp}, got ${goQuote(gotText)} (${goQuote(tokenName(got))})`, this.ts, this.start, e);
+    return parseErrorAt(
+      this.b,
+      `${exp}, got ${goQuote(gotText)} (${goQuote(tokenName(got))})`,
+      this.ts,
+      this.start,
+      e,
+    );
   }
 
   // ---- lexer (promlex.l) ----
@@ -472,7 +681,7 @@ export class PromTextParser implements ExpositionParser {
    */
   private metaText(from: number, afterBlanks: boolean): number {
     const b = this.b;
-    let i = this.i;
+    const i = this.i;
     if (afterBlanks) {
       if (b.charCodeAt(i) === 10) return T_WHITESPACE;
       this.ts = from;
@@ -518,8 +727,12 @@ export class PromTextParser implements ExpositionParser {
     let nl = b.indexOf('\n', i);
     if (nl === -1) nl = this.n;
     if (!skipNul) {
-      const z = b.indexOf('\0', i);
-      if (z !== -1 && z < nl) return T_EOF;
+      // The next NUL is remembered, so many comment lines still cost one pass over the body.
+      if (this.nextNul < i) {
+        const z = b.indexOf('\0', i);
+        this.nextNul = z === -1 ? Infinity : z;
+      }
+      if (this.nextNul < nl) return T_EOF;
     }
     this.i = nl;
     this.st = S_INIT;
@@ -554,4 +767,3 @@ export class PromTextParser implements ExpositionParser {
     return T_INVALID;
   }
 }
-

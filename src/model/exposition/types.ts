@@ -4,7 +4,8 @@
 // unchanged series with one map lookup and call `labels()` only for series it has not seen.
 import type { Labels } from '../labels.js';
 
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
+export type MetricType =
+  'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
 
 /** Entry kinds returned by `ExpositionParser.next()`. */
 export const Entry = {
@@ -27,6 +28,14 @@ export interface Exemplar {
 export interface ExpositionParser {
   /** Advances to the next entry; Entry.EOF at the end of the body. Throws ParseError on malformed input. */
   next(): EntryKind;
+
+  /**
+   * Scrape-cache hint for the following `next()`: the series text the caller expects next (what
+   * `seriesText()` gave at this position in the previous scrape). When the body has exactly that
+   * series there, the parser skips scanning it and `seriesText()` returns this very string, so the
+   * caller recognises a hit by identity. A wrong hint costs one comparison and changes no result.
+   */
+  expectSeries(text: string | undefined): void;
 
   // After Entry.Series:
   /** The series as written (metric name and label set, without value and timestamp): the scrape-cache key. */
@@ -58,7 +67,9 @@ export class ParseError extends Error {
     /** A short piece of the offending line, for logs and the targets page. */
     readonly excerpt: string,
   ) {
-    super(`${line}:${column}: parse error: ${reason}${excerpt === '' ? '' : ` in ${JSON.stringify(excerpt)}`}`);
+    super(
+      `${line}:${column}: parse error: ${reason}${excerpt === '' ? '' : ` in ${JSON.stringify(excerpt)}`}`,
+    );
     this.name = 'ParseError';
   }
 }

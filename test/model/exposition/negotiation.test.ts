@@ -3,11 +3,11 @@ import {
   ContentTypeError,
   acceptHeader,
   chooseFormat,
-  goQuote,
   headerMediaType,
   parseMediaType,
   type ScrapeProtocol,
 } from '../../../src/model/exposition/negotiation.js';
+import { goQuote } from '../../../src/model/goquote.js';
 
 const DEFAULT: ScrapeProtocol[] = [
   'OpenMetricsText1.0.0',
