@@ -106,7 +106,6 @@ export function hasInvalidUtf8(b: string, start: number, end: number): boolean {
   return false;
 }
 
-
 const EXCERPT_MAX = 120;
 
 /**
