@@ -1,0 +1,79 @@
+// The seams between ingestion, storage and query (DESIGN.md §3). Scraping writes through Appender,
+// PromQL and the API read through Querier; neither knows what is behind them.
+import type { Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+
+/** A storage-assigned id for a series; 0 means "not known yet". */
+export type SeriesRef = number;
+
+export interface Appender {
+  /**
+   * Adds one sample. `ref` is what an earlier append returned for the same labels (0 when unknown);
+   * returns the series' ref. Throws a StorageError (out of order, out of bounds, duplicate) for this
+   * sample only: the rest of the batch still commits, as in Prometheus.
+   */
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /** Makes the batch durable (in the WAL) and visible; resolves when done. */
+  commit(): Promise<void>;
+  /** Drops the batch. */
+  rollback(): void;
+}
+
+export interface Appendable {
+  appender(): Appender;
+}
+
+/** Samples of one series in time order, columnar. Values keep their bits (stale markers included). */
+export interface SampleBatch {
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  readonly length: number;
+}
+
+export interface Series {
+  readonly labels: Labels;
+  /** The series' samples within the querier's [mint, maxt], decoded on demand. */
+  samples(): SampleBatch;
+}
+
+/** Series sorted by labels. */
+export interface SeriesSet extends Iterable<Series> {
+  /** Non-fatal problems met while selecting (e.g. a damaged block skipped). */
+  readonly warnings: readonly string[];
+}
+
+export interface SelectHints {
+  /** Query start and end (ms) and step; a hint, the querier may return more. */
+  start?: number;
+  end?: number;
+  step?: number;
+  /** Range of a range selector (ms), and the function applied to it. */
+  range?: number;
+  func?: string;
+}
+
+export interface Querier {
+  /** Series matching all matchers, with samples in [mint, maxt] of the querier. */
+  select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet;
+  /** Sorted label names of series matching the matchers (all series when none). */
+  labelNames(matchers?: readonly Matcher[]): string[];
+  /** Sorted values of `name` among series matching the matchers. */
+  labelValues(name: string, matchers?: readonly Matcher[]): string[];
+  close(): void;
+}
+
+export interface Queryable {
+  /** A consistent view of data in [mint, maxt] (inclusive, ms). */
+  querier(mint: number, maxt: number): Querier;
+}
+
+/** Labels ordering used for sorted series sets: by name/value pairs, element-wise. */
+export function compareLabels(a: Labels, b: Labels): number {
+  const x = a.pairs;
+  const y = b.pairs;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  }
+  return x.length - y.length;
+}
