@@ -4,11 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchReport } from './report.js';
 import { benchExposition } from './exposition.js';
+import { benchTsdb } from './tsdb.js';
 
 export type BenchArea = (report: BenchReport, repoRoot: string) => Promise<void>;
 
 const AREAS: Record<string, BenchArea> = {
   exposition: benchExposition,
+  tsdb: (report) => benchTsdb(report),
 };
 
 // dist/bench/run.js → repository root two levels up.

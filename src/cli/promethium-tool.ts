@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `promethium-tool`: the promtool of Promethium. Subcommands as promtool names them.
 import { checkConfigFiles } from './check-config.js';
+import { createBlocksFromOpenMetrics } from './create-blocks.js';
+import { parseDuration } from '../model/duration.js';
 import { readBuildInfo } from './build-info.js';
 
 const USAGE = `usage: promethium-tool <command> [<args> ...]
@@ -14,6 +16,14 @@ Commands:
   check config [<flags>] <config-files>...
     Check if the config files are valid or not.
       --[no-]syntax-only  Only check the config file syntax, ignoring file and content validation referenced in the config
+
+  tsdb create-blocks-from [<flags>] openmetrics [<flags>] <input file> [<output directory>]
+    Import samples from OpenMetrics input (every sample with a timestamp) and produce TSDB blocks.
+      -r, --[no-]human-readable   Print human readable values.
+      -q, --[no-]quiet            Do not print created blocks.
+      --max-block-duration=2h     Maximum duration created blocks may span. Anything less than 2h is ignored.
+      --label=name=value ...      Label to attach to metrics (after openmetrics). Can be specified multiple times.
+    The output directory defaults to data/.
 `;
 
 function main(argv: string[]): number {
@@ -44,7 +54,54 @@ function main(argv: string[]): number {
       err: (line) => process.stderr.write(line + '\n'),
     });
   }
+  if (cmd === 'tsdb' && sub === 'create-blocks-from') return createBlocks(rest);
   return usageError(`expected command but got "${[cmd, sub].filter(Boolean).join(' ')}"`);
+}
+
+function createBlocks(args: string[]): number {
+  let humanReadable = false;
+  let quiet = false;
+  let maxBlockDuration: number | undefined;
+  const labels: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[++i] ?? ''));
+    if (a === '-r' || a === '--human-readable') humanReadable = true;
+    else if (a === '-q' || a === '--quiet') quiet = true;
+    else if (a.startsWith('--max-block-duration')) {
+      try {
+        maxBlockDuration = parseDuration(value());
+      } catch (err) {
+        return usageError(`invalid value for --max-block-duration: ${(err as Error).message}`);
+      }
+    } else if (a.startsWith('--label')) {
+      const kv = value();
+      const eq = kv.indexOf('=');
+      if (eq <= 0) return usageError(`--label expects name=value, got "${kv}"`);
+      labels[kv.slice(0, eq)] = kv.slice(eq + 1);
+    } else if (a.startsWith('-')) return usageError(`unknown long flag '${a}'`);
+    else positional.push(a);
+  }
+  if (positional[0] !== 'openmetrics')
+    return usageError(`expected command "openmetrics" but got "${positional[0] ?? ''}"`);
+  const [, input, outputDir = 'data/'] = positional;
+  if (input === undefined) return usageError("required argument 'input file' not provided");
+  try {
+    createBlocksFromOpenMetrics({
+      input,
+      outputDir,
+      maxBlockDuration,
+      humanReadable,
+      quiet,
+      labels,
+      out: (line) => process.stdout.write(line + '\n'),
+    });
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 function usageError(message: string): number {

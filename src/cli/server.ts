@@ -15,7 +15,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { formatByteSize } from '../model/bytesize.js';
 import { formatDuration } from '../model/duration.js';
-import { lockDirectory, type DirLock } from '../tsdb/lock.js';
+import { TSDB } from '../tsdb/db.js';
 import { createWebApp } from '../web/app.js';
 import type { BuildInfo } from '../web/api/v1/status.js';
 import { createSelfMetrics, renderSelfMetrics, type SelfMetrics } from './self-metrics.js';
@@ -31,7 +31,7 @@ export class PromethiumServer {
   private lastConfigTime = new Date();
   private reloadOk = true;
   private ready = false;
-  private lock: DirLock | undefined;
+  private db: TSDB | undefined;
   private web: FastifyInstance | undefined;
   private stopping: Promise<void> | undefined;
   private markStopped!: () => void;
@@ -116,7 +116,8 @@ export class PromethiumServer {
         lastConfigTime: () => this.lastConfigTime,
         reloadConfigSuccess: () => this.reloadOk,
         storageRetention: retentionText(opts.retentionTimeMs, opts.retentionSizeBytes),
-        corruptionCount: () => 0,
+        corruptionCount: () => this.db?.corruptions ?? 0,
+        tsdbStatus: (limit) => this.db?.status(limit),
       },
       metrics: () => renderSelfMetrics(this.metrics.registry),
     });
@@ -126,9 +127,17 @@ export class PromethiumServer {
     if (this.configSource.kind === 'embedded') this.initialLoad();
 
     const storagePath = path.resolve(opts.storagePath);
-    if (opts.noLockfile) fs.mkdirSync(storagePath, { recursive: true });
-    else this.lock = lockDirectory(storagePath);
-    log.info('Storage directory opened', { component: 'tsdb', path: storagePath });
+    log.info('Starting TSDB ...', { component: 'tsdb', path: storagePath });
+    this.db = TSDB.open({
+      dir: storagePath,
+      retentionMs: opts.retentionTimeMs,
+      maxBytes: opts.retentionSizeBytes,
+      noLockfile: opts.noLockfile,
+      logger: log.with({ component: 'tsdb' }),
+      registry: this.metrics.registry,
+      background: true,
+    });
+    log.info('TSDB started', { component: 'tsdb' });
 
     this.ready = true;
     this.metrics.ready.set(1);
@@ -188,7 +197,7 @@ export class PromethiumServer {
           await this.web.close();
         }
       } finally {
-        this.lock?.release();
+        this.db?.close();
         clearTimeout(deadline);
       }
       this.log.info('See you next time!');

@@ -7,6 +7,8 @@ export class LockError extends Error {}
 
 export interface DirLock {
   readonly path: string;
+  /** True when a lock file left by a process that is gone was replaced (Prometheus logs a warning). */
+  readonly replacedStale: boolean;
   release(): void;
 }
 
@@ -23,6 +25,7 @@ function processAlive(pid: number): boolean {
 export function lockDirectory(dir: string): DirLock {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'lock');
+  let replacedStale = false;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx');
@@ -31,6 +34,7 @@ export function lockDirectory(dir: string): DirLock {
       let released = false;
       return {
         path: file,
+        replacedStale,
         release() {
           if (released) return;
           released = true;
@@ -44,6 +48,7 @@ export function lockDirectory(dir: string): DirLock {
         throw new LockError(`lock DB directory ${dir}: held by running process ${owner}`);
       }
       fs.rmSync(file, { force: true });
+      replacedStale = true;
     }
   }
   throw new LockError(`lock DB directory ${dir}: could not take the lock file`);

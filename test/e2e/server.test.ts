@@ -100,6 +100,20 @@ describe('promethium server', () => {
     const cwd = tmp();
     const s = await start([], cwd);
     expect(fs.existsSync(path.join(cwd, 'data', 'lock'))).toBe(true);
+    expect(fs.existsSync(path.join(cwd, 'data', 'wal'))).toBe(true);
+    const tsdb = (await (await fetch(`${s.url}/api/v1/status/tsdb`)).json()) as {
+      status: string;
+      data: { headStats: { numSeries: number } };
+    };
+    expect(tsdb.status).toBe('success');
+    expect(tsdb.data.headStats.numSeries).toBe(0);
+    const bad = await fetch(`${s.url}/api/v1/status/tsdb?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      status: 'error',
+      errorType: 'bad_data',
+      error: 'limit must be a positive number',
+    });
     const body = (await (await fetch(`${s.url}/api/v1/status/config`)).json()) as { data: { yaml: string } };
     const port = new URL(s.url).port;
     expect(body.data.yaml).toContain('job_name: prometheus');

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import v8 from 'node:v8';
 import type { FastifyInstance } from 'fastify';
-import { sendSuccess } from './envelope.js';
+import { sendError, sendSuccess } from './envelope.js';
 
 export interface BuildInfo {
   version: string;
@@ -26,8 +26,10 @@ export interface StatusSource {
   reloadConfigSuccess(): boolean;
   /** "15d", "512MiB" or "15d or 512MiB", as Prometheus shows retention. */
   storageRetention: string;
-  /** Count of WAL/block corruptions seen at startup (0 until the TSDB reports one). */
+  /** Count of WAL corruptions met when the storage opened. */
   corruptionCount(): number;
+  /** Head cardinality for /api/v1/status/tsdb; undefined while storage is not open. */
+  tsdbStatus?(limit: number): unknown;
 }
 
 export function registerStatusRoutes(app: FastifyInstance, status: StatusSource): void {
@@ -46,6 +48,16 @@ export function registerStatusRoutes(app: FastifyInstance, status: StatusSource)
   app.get('/api/v1/status/flags', (_req, reply) => sendSuccess(reply, status.flags));
 
   app.get('/api/v1/status/config', (_req, reply) => sendSuccess(reply, { yaml: status.configYaml() }));
+
+  app.get<{ Querystring: { limit?: string } }>('/api/v1/status/tsdb', (req, reply) => {
+    const raw = req.query.limit;
+    const limit = raw === undefined || raw === '' ? 10 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1)
+      return sendError(reply, 'bad_data', 'limit must be a positive number');
+    const data = status.tsdbStatus?.(limit);
+    if (data === undefined) return sendError(reply, 'unavailable', 'TSDB not ready');
+    return sendSuccess(reply, data);
+  });
 
   app.get('/api/v1/status/runtimeinfo', (_req, reply) => {
     const heap = v8.getHeapStatistics();

@@ -1,0 +1,532 @@
+// The TSDB: head + WAL + blocks behind the storage interfaces (DESIGN.md §5). Opening replays the
+// WAL; commits reach the WAL before they resolve; the head is persisted into 2h blocks once it spans
+// 1.5 chunk ranges; blocks are compacted and dropped by retention as Prometheus's tsdb/db.go does.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log/logger.js';
+import type { Matcher } from '../model/matcher.js';
+import type { Appendable, Appender, Queryable, Querier } from '../storage/interfaces.js';
+import { mergeQueriers } from '../storage/merge.js';
+import {
+  Block,
+  cleanupTmp,
+  compactBlocks,
+  exponentialBlockRanges,
+  planCompaction,
+  writeBlock,
+  type BlockMeta,
+  type BlockSeries,
+} from './block/index.js';
+import { blocksBeyondRetention } from './block/retention.js';
+import { XORChunk } from './chunks/xor.js';
+import { Head, dropDeleted, type Interval } from './head.js';
+import { rangeForTimestamp } from './head-series.js';
+import { lockDirectory, type DirLock } from './lock.js';
+import { createTSDBMetrics, type TSDBMetrics } from './metrics.js';
+import { checkpoint, replay } from './wal/replay.js';
+import {
+  RecordType,
+  decodeSamples,
+  decodeSeries,
+  decodeTombstones,
+  recordType,
+  newSampleColumns,
+} from './wal/records.js';
+import { WAL } from './wal/wal.js';
+import { compareLabels } from '../storage/interfaces.js';
+
+export const DEFAULT_BLOCK_DURATION = 2 * 3600 * 1000;
+const RELOAD_INTERVAL_MS = 60_000;
+const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export interface TSDBOptions {
+  dir: string;
+  /** Time retention in ms (0: none). */
+  retentionMs: number;
+  /** Size retention in bytes (0: none). */
+  maxBytes: number;
+  minBlockDuration?: number;
+  maxBlockDuration?: number;
+  noLockfile?: boolean;
+  logger: Logger;
+  registry?: Registry;
+  walSegmentSize?: number;
+  /** Run the one-minute reload/compaction loop (servers); tools and tests drive compaction themselves. */
+  background?: boolean;
+}
+
+interface LoadedBlock {
+  block: Block;
+  readers: number;
+  deleteWhenFree: boolean;
+}
+
+export interface TSDBStatus {
+  headStats: {
+    numSeries: number;
+    numLabelPairs: number;
+    chunkCount: number;
+    minTime: number;
+    maxTime: number;
+  };
+  seriesCountByMetricName: Array<{ name: string; value: number }>;
+  labelValueCountByLabelName: Array<{ name: string; value: number }>;
+  memoryInBytesByLabelName: Array<{ name: string; value: number }>;
+  seriesCountByLabelValuePair: Array<{ name: string; value: number }>;
+}
+
+export class TSDB implements Appendable, Queryable {
+  readonly head: Head;
+  readonly metrics: TSDBMetrics;
+  private blocks: LoadedBlock[] = [];
+  /** Blocks already dropped that a querier still reads: deleted when it closes. */
+  private readonly doomed = new Map<string, LoadedBlock>();
+  private wal!: WAL;
+  private readonly lock: DirLock | undefined;
+  private readonly ranges: number[];
+  private timer: NodeJS.Timeout | undefined;
+  private compactScheduled = false;
+  private compacting = false;
+  private closed = false;
+  /** WAL and block corruptions met while opening, for runtimeinfo. */
+  corruptions = 0;
+
+  private constructor(
+    readonly opts: TSDBOptions,
+    lock: DirLock | undefined,
+  ) {
+    this.lock = lock;
+    this.metrics = createTSDBMetrics(opts.registry);
+    const minBlock = opts.minBlockDuration ?? DEFAULT_BLOCK_DURATION;
+    // As cmd/prometheus: the largest block is 10% of the time retention, at most 31 days.
+    const maxBlock =
+      opts.maxBlockDuration ??
+      (opts.retentionMs > 0 ? Math.min(31 * 86_400_000, opts.retentionMs / 10) : 31 * 86_400_000);
+    this.ranges = exponentialBlockRanges(minBlock, 10, 3).filter((r) => r <= Math.max(maxBlock, minBlock));
+    this.head = new Head({
+      chunkRange: minBlock,
+      metrics: this.metrics,
+      onCompactable: () => this.scheduleCompaction(),
+    });
+    this.metrics.retentionLimitBytes.set(opts.maxBytes);
+    this.metrics.retentionLimitSeconds.set(opts.retentionMs / 1000);
+  }
+
+  /** Opens (or creates) the database in `opts.dir`: lock, blocks, WAL replay. */
+  static open(opts: TSDBOptions): TSDB {
+    fs.mkdirSync(opts.dir, { recursive: true });
+    const lock = opts.noLockfile ? undefined : lockDirectory(opts.dir);
+    cleanupTmp(opts.dir);
+    const db = new TSDB(opts, lock);
+    db.metrics.cleanStart.set(lock === undefined ? -1 : lock.replacedStale ? 0 : 1);
+    if (lock?.replacedStale) {
+      opts.logger.warn('A lockfile from a previous execution already existed. It was replaced', {
+        component: 'tsdb',
+        file: lock.path,
+      });
+    }
+    db.reloadBlocks();
+    const newest = db.blocks.reduce((m, b) => Math.max(m, b.block.meta.maxTime), -Infinity);
+    db.head.minValidTime = newest;
+    // Replay (and any repair) happens before the writer opens its fresh segment.
+    db.replayWAL();
+    db.wal = WAL.open(path.join(opts.dir, 'wal'), { segmentSize: opts.walSegmentSize, logger: opts.logger });
+    db.head.attachWAL(db.wal);
+    db.updateHeadGauges();
+    if (opts.background) {
+      db.timer = setInterval(() => {
+        db.reloadBlocks();
+        db.scheduleCompaction();
+      }, RELOAD_INTERVAL_MS);
+      db.timer.unref();
+    }
+    return db;
+  }
+
+  private replayWAL(): void {
+    const started = performance.now();
+    const cols = newSampleColumns();
+    const head = this.head;
+    let unknownRefs = 0;
+    const result = replay(
+      path.join(this.opts.dir, 'wal'),
+      (rec) => {
+        switch (recordType(rec)) {
+          case RecordType.Series:
+            for (const { ref, labels } of decodeSeries(rec)) head.createWithRef(ref, labels);
+            break;
+          case RecordType.Samples: {
+            const n = decodeSamples(rec, cols);
+            for (let i = 0; i < n; i++) {
+              const s = head.series.get(cols.refs[i]);
+              if (s === undefined) {
+                unknownRefs++;
+                continue;
+              }
+              if (cols.ts[i] < head.minValidTime) continue;
+              head.applySample(s, cols.ts[i], cols.vs[i]);
+            }
+            break;
+          }
+          case RecordType.Tombstones:
+            for (const t of decodeTombstones(rec)) head.addTombstone(t.ref, { mint: t.mint, maxt: t.maxt });
+            break;
+        }
+      },
+      { logger: this.opts.logger },
+    );
+    if (result.corruptions > 0) {
+      this.metrics.walCorruptions.inc(result.corruptions);
+      this.corruptions += result.corruptions;
+    }
+    if (unknownRefs > 0)
+      this.opts.logger.warn('Unknown series references in WAL samples', {
+        component: 'tsdb',
+        samples: unknownRefs,
+      });
+    this.metrics.replayDuration.set((performance.now() - started) / 1000);
+    this.opts.logger.info('WAL replay completed', {
+      component: 'tsdb',
+      records: result.records,
+      series: head.numSeries,
+      duration: `${Math.round(performance.now() - started)}ms`,
+    });
+  }
+
+  appender(): Appender {
+    if (this.closed) throw new Error('db already closed');
+    return this.head.appender();
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    const parts: Querier[] = [];
+    const used: LoadedBlock[] = [];
+    for (const b of this.blocks) {
+      const m = b.block.meta;
+      if (m.minTime <= maxt && mint < m.maxTime) {
+        b.readers++;
+        used.push(b);
+        parts.push(b.block.querier(mint, maxt));
+      }
+    }
+    if (maxt >= this.head.minTime || this.head.minTime === Infinity)
+      parts.push(this.head.querier(mint, maxt));
+    const merged = mergeQueriers(parts);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      merged.close();
+      for (const b of used) {
+        b.readers--;
+        if (b.readers === 0 && b.deleteWhenFree) this.removeBlock(b);
+      }
+    };
+    return {
+      select: (m, h) => merged.select(m, h),
+      labelNames: (m) => merged.labelNames(m),
+      labelValues: (n, m) => merged.labelValues(n, m),
+      close: release,
+    };
+  }
+
+  /** Loaded blocks' metas, oldest first. */
+  blockMetas(): BlockMeta[] {
+    return this.blocks.map((b) => b.block.meta);
+  }
+
+  private scheduleCompaction(): void {
+    if (this.compactScheduled || this.closed) return;
+    this.compactScheduled = true;
+    // Off the commit's own turn of the event loop: the appender's caller gets its answer first.
+    setImmediate(() => {
+      this.compactScheduled = false;
+      this.compact();
+    });
+  }
+
+  /** Persists the head while compactable, then compacts blocks as planned. */
+  compact(): void {
+    if (this.compacting || this.closed) return;
+    this.compacting = true;
+    this.metrics.compactionsTriggered.inc();
+    try {
+      let lastBlockMaxt = -Infinity;
+      while (this.head.compactable()) {
+        const mint = this.head.minTime;
+        const maxt = rangeForTimestamp(mint, this.head.chunkRange);
+        this.persistHead(mint, maxt);
+        this.head.truncateBefore(maxt);
+        this.metrics.headTruncations.inc();
+        lastBlockMaxt = maxt;
+      }
+      if (lastBlockMaxt !== -Infinity) this.truncateWAL(lastBlockMaxt);
+      this.compactBlocks();
+    } catch (err) {
+      this.metrics.compactionsFailed.inc();
+      this.opts.logger.error('Compaction failed', { component: 'tsdb', err: (err as Error).message });
+    } finally {
+      this.compacting = false;
+      this.updateHeadGauges();
+    }
+  }
+
+  /** Writes head data in [mint, maxt) as a level-1 block. */
+  private persistHead(mint: number, maxt: number): void {
+    const meta = writeBlock(
+      this.opts.dir,
+      { minTime: mint, maxTime: maxt },
+      this.headSeriesFor(mint, maxt - 1),
+    );
+    this.metrics.compactions.inc();
+    if (meta === undefined) {
+      this.opts.logger.info('write block resulted in empty block', { component: 'tsdb', mint, maxt });
+    } else {
+      this.opts.logger.info('write block', { component: 'tsdb', mint, maxt, ulid: meta.ulid });
+    }
+    this.reloadBlocks();
+  }
+
+  /** Head series with their chunks in [mint, maxt], deleted samples removed, sorted by labels. */
+  private *headSeriesFor(mint: number, maxt: number): Iterable<BlockSeries> {
+    const all = [...this.head.series.values()].filter((s) => s.minTime <= maxt && s.maxTime >= mint);
+    all.sort((a, b) => compareLabels(a.labels, b.labels));
+    for (const s of all) {
+      const deleted = this.head.tombstones.get(s.ref);
+      const chunks: BlockSeries['chunks'] = [];
+      const sources = [...s.closed.map((c) => XORChunk.fromBytes(c.data))];
+      if (s.head !== undefined && s.head.numSamples > 0) sources.push(s.head);
+      for (const c of sources) {
+        if (c.maxTime < mint || c.minTime > maxt) continue;
+        if (c.minTime >= mint && c.maxTime <= maxt && !overlaps(deleted, c.minTime, c.maxTime)) {
+          chunks.push({ mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() });
+          continue;
+        }
+        // Partly in range or partly deleted: re-encode the samples that stay.
+        const t = new Float64Array(c.numSamples);
+        const v = new Float64Array(c.numSamples);
+        let n = c.decodeInto(t, v, 0, mint, maxt);
+        if (deleted !== undefined) n = dropDeleted(t, v, n, deleted);
+        if (n === 0) continue;
+        const out = new XORChunk();
+        for (let i = 0; i < n; i++) out.append(t[i], v[i]);
+        chunks.push({ mint: out.minTime, maxt: out.maxTime, data: out.bytes().slice() });
+      }
+      if (chunks.length > 0) yield { labels: s.labels, chunks };
+    }
+  }
+
+  private truncateWAL(mint: number): void {
+    const segs = this.wal.segments();
+    if (segs === undefined) return;
+    // As Prometheus: checkpoint the first two thirds of the segments, never the one being written.
+    const last = segs.first + Math.floor(((segs.last - segs.first) * 2) / 3);
+    if (last < segs.first || last >= segs.last) return;
+    const live = this.head.series;
+    checkpoint(path.join(this.opts.dir, 'wal'), last, { series: (ref) => live.has(ref), minTime: mint });
+    this.metrics.checkpointCreations.inc();
+  }
+
+  private compactBlocks(): void {
+    for (;;) {
+      if (this.head.compactable()) return; // persist the head first, as Prometheus does
+      const plan = planCompaction(this.blockMetas(), this.ranges);
+      if (plan.length === 0) return;
+      const ulids = new Set(plan.map((m) => m.ulid));
+      const inputs = this.blocks.filter((b) => ulids.has(b.block.meta.ulid)).map((b) => b.block);
+      const overlapping = inputs.some((b, i) => i > 0 && b.meta.minTime < inputs[i - 1].meta.maxTime);
+      compactBlocks(this.opts.dir, inputs);
+      this.metrics.compactions.inc();
+      if (overlapping) this.metrics.verticalCompactions.inc();
+      this.reloadBlocks();
+    }
+  }
+
+  /** Loads new block directories, drops compacted parents and blocks beyond retention. */
+  reloadBlocks(): void {
+    try {
+      const loaded = new Map(this.blocks.map((b) => [b.block.meta.ulid, b]));
+      const next: LoadedBlock[] = [];
+      const corrupted: string[] = [];
+      for (const name of fs.readdirSync(this.opts.dir)) {
+        if (!ULID_RE.test(name) || this.doomed.has(name)) continue;
+        const have = loaded.get(name);
+        if (have !== undefined) {
+          next.push(have);
+          continue;
+        }
+        try {
+          next.push({ block: Block.open(path.join(this.opts.dir, name)), readers: 0, deleteWhenFree: false });
+        } catch (err) {
+          corrupted.push(name);
+          this.opts.logger.error('Damaged block skipped', {
+            component: 'tsdb',
+            block: name,
+            err: (err as Error).message,
+          });
+        }
+      }
+      next.sort((a, b) => a.block.meta.minTime - b.block.meta.minTime);
+      const deletable = new Set<string>();
+      for (const b of next) {
+        // Parents of a loaded block were compacted into it (also resumes deletions a crash cut short);
+        // a block marked deletable was compacted into nothing.
+        for (const p of b.block.meta.compaction.parents ?? []) deletable.add(p.ulid);
+        if (b.block.meta.compaction.deletable) deletable.add(b.block.meta.ulid);
+      }
+      const survivors = next.filter((b) => !deletable.has(b.block.meta.ulid));
+      const beyond = blocksBeyondRetention(
+        survivors.map((b) => b.block.meta),
+        {
+          retentionMs: this.opts.retentionMs,
+          maxBytes: this.opts.maxBytes,
+          sizes: new Map(survivors.map((b) => [b.block.meta.ulid, b.block.size()])),
+          walAndHeadBytes: this.wal?.size() ?? 0,
+        },
+      );
+      if (beyond.byTime.length > 0) this.metrics.timeRetentions.inc();
+      if (beyond.bySize.length > 0) this.metrics.sizeRetentions.inc();
+      for (const u of [...beyond.byTime, ...beyond.bySize]) deletable.add(u);
+      for (const name of corrupted) {
+        if (deletable.has(name)) fs.rmSync(path.join(this.opts.dir, name), { recursive: true, force: true });
+      }
+      this.blocks = next.filter((b) => !deletable.has(b.block.meta.ulid));
+      for (const b of next) if (deletable.has(b.block.meta.ulid)) this.removeBlock(b);
+      this.metrics.reloads.inc();
+      this.metrics.blocksLoaded.set(this.blocks.length);
+      this.metrics.blocksBytes.set(this.blocks.reduce((n, b) => n + b.block.size(), 0));
+      this.metrics.lowestTimestamp.set(
+        this.blocks.length > 0
+          ? this.blocks[0].block.meta.minTime
+          : this.head.minTime === Infinity
+            ? 0
+            : this.head.minTime,
+      );
+    } catch (err) {
+      this.metrics.reloadsFailed.inc();
+      this.opts.logger.error('Reloading blocks failed', { component: 'tsdb', err: (err as Error).message });
+    }
+  }
+
+  /** Deletes a block now, or when the last querier using it closes. */
+  private removeBlock(b: LoadedBlock): void {
+    if (b.readers > 0) {
+      b.deleteWhenFree = true;
+      this.doomed.set(b.block.meta.ulid, b);
+      return;
+    }
+    this.doomed.delete(b.block.meta.ulid);
+    b.block.close();
+    const dir = b.block.dir;
+    const doomed = `${dir}.tmp-for-deletion`;
+    fs.renameSync(dir, doomed);
+    fs.rmSync(doomed, { recursive: true, force: true });
+  }
+
+  /** Hides samples in [mint, maxt] of matching series, in the head and in blocks. */
+  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): void {
+    for (const b of this.blocks) {
+      const m = b.block.meta;
+      if (!(m.minTime <= maxt && mint < m.maxTime)) continue;
+      const refs = b.block.seriesRefs(matchers);
+      if (refs.length > 0) b.block.addTombstones([...refs].map((ref) => ({ ref, mint, maxt })));
+    }
+    if (this.head.minTime <= maxt && mint <= this.head.maxTime) this.head.deleteRange(matchers, mint, maxt);
+  }
+
+  /** Rewrites blocks that have tombstones without the deleted data. */
+  cleanTombstones(): void {
+    for (const b of [...this.blocks]) {
+      if (b.block.tombstoneCount() === 0) continue;
+      compactBlocks(this.opts.dir, [b.block], { cleanTombstones: true });
+      this.reloadBlocks();
+    }
+  }
+
+  /** Copies every block (and unless skipHead, the head as a block) into `dir`. */
+  snapshot(dir: string, withHead: boolean): void {
+    const abs = path.resolve(dir);
+    if (abs === path.resolve(this.opts.dir)) throw new Error('cannot snapshot into base directory');
+    if (ULID_RE.test(path.basename(abs))) throw new Error('dir must not be a valid ULID');
+    fs.mkdirSync(abs, { recursive: true });
+    for (const b of this.blocks) {
+      // A copy, not a hard link: tombstones are written into a block's database in place.
+      fs.cpSync(b.block.dir, path.join(abs, path.basename(b.block.dir)), { recursive: true });
+    }
+    if (withHead && this.head.minTime !== Infinity) {
+      writeBlock(
+        abs,
+        { minTime: this.head.minTime, maxTime: this.head.maxTime + 1 },
+        this.headSeriesFor(this.head.minTime, this.head.maxTime),
+      );
+    }
+  }
+
+  /** The figures behind /api/v1/status/tsdb. */
+  status(limit = 10): TSDBStatus {
+    const { byName } = this.head.postings.cardinality();
+    const top = (entries: Array<{ name: string; value: number }>) =>
+      entries.sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1)).slice(0, limit);
+    let pairs = 0;
+    const valueCounts: Array<{ name: string; value: number }> = [];
+    const memory: Array<{ name: string; value: number }> = [];
+    const pairCounts: Array<{ name: string; value: number }> = [];
+    for (const [name, values] of byName) {
+      pairs += values.size;
+      valueCounts.push({ name, value: values.size });
+      let bytes = 0;
+      for (const [value, n] of values) {
+        bytes += (name.length + value.length) * n;
+        pairCounts.push({ name: `${name}=${value}`, value: n });
+      }
+      memory.push({ name, value: bytes });
+    }
+    const byMetric = [...(byName.get('__name__') ?? new Map<string, number>())].map(([name, value]) => ({
+      name,
+      value,
+    }));
+    const h = this.head;
+    return {
+      headStats: {
+        numSeries: h.numSeries,
+        numLabelPairs: pairs,
+        chunkCount: h.chunkCount(),
+        minTime: h.minTime === Infinity ? Number.MAX_SAFE_INTEGER : h.minTime,
+        maxTime: h.maxTime === -Infinity ? Number.MIN_SAFE_INTEGER : h.maxTime,
+      },
+      seriesCountByMetricName: top(byMetric),
+      labelValueCountByLabelName: top(valueCounts),
+      memoryInBytesByLabelName: top(memory),
+      seriesCountByLabelValuePair: top(pairCounts),
+    };
+  }
+
+  private updateHeadGauges(): void {
+    const h = this.head;
+    this.metrics.headSeries.set(h.numSeries);
+    this.metrics.headChunks.set(h.chunkCount());
+    if (h.minTime !== Infinity) this.metrics.headMinTime.set(h.minTime);
+    if (h.maxTime !== -Infinity) this.metrics.headMaxTime.set(h.maxTime);
+    this.metrics.walStorageSize.set(this.wal.size());
+  }
+
+  /** Bytes on disk: blocks plus WAL. */
+  size(): number {
+    return this.blocks.reduce((n, b) => n + b.block.size(), 0) + this.wal.size();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.wal.close();
+    for (const b of this.blocks) b.block.close();
+    for (const b of this.doomed.values()) b.block.close();
+    this.lock?.release();
+  }
+}
+
+function overlaps(ivs: readonly Interval[] | undefined, mint: number, maxt: number): boolean {
+  return ivs !== undefined && ivs.some((iv) => iv.mint <= maxt && iv.maxt >= mint);
+}

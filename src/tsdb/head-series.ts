@@ -1,0 +1,106 @@
+// One series in the head: completed chunks (encoded bytes) and the open XOR chunk, cut as
+// Prometheus cuts head chunks (spec §1.4): a target of 120 samples, spread to end on the chunk-range
+// boundary, hard caps of 240 samples and ~1 KiB.
+import type { Labels } from '../model/labels.js';
+import { XORChunk } from './chunks/xor.js';
+
+export const SAMPLES_PER_CHUNK = 120;
+const MAX_BYTES_PER_CHUNK = 1024 - 19;
+
+/** A completed chunk: immutable once here. */
+export interface ClosedChunk {
+  readonly mint: number;
+  readonly maxt: number;
+  readonly data: Uint8Array;
+}
+
+/** End (exclusive) of the chunk-range window holding t; Go's truncating division, as Prometheus. */
+export function rangeForTimestamp(t: number, width: number): number {
+  return Math.trunc(t / width) * width + width;
+}
+
+function computeChunkEndTime(start: number, cur: number, max: number, ratioToFull: number): number {
+  const n = (max - start) / ((cur - start + 1) * ratioToFull);
+  if (n <= 1) return max;
+  return Math.trunc(start + (max - start) / Math.floor(n));
+}
+
+export class MemSeries {
+  /** Completed chunks, oldest first. Replaced, never mutated, so a querier can hold the array. */
+  closed: readonly ClosedChunk[] = [];
+  head: XORChunk | undefined = undefined;
+  private nextAt = 0;
+  /** Newest sample's time and value (-Infinity before the first). */
+  maxTime = -Infinity;
+  lastValue = 0;
+  /** Time of the first sample still held. */
+  minTime = Infinity;
+
+  constructor(
+    readonly ref: number,
+    readonly labels: Labels,
+  ) {}
+
+  /** Appends an in-order sample; false when it is not newer than the last one (dropped). */
+  append(t: number, v: number, chunkRange: number): { ok: boolean; newChunk: boolean } {
+    let c = this.head;
+    let created = false;
+    if (c === undefined) {
+      const last = this.closed[this.closed.length - 1];
+      if (last !== undefined && last.maxt >= t) return { ok: false, newChunk: false };
+      c = this.cut(t, chunkRange);
+      created = true;
+    } else {
+      if (c.maxTime >= t) return { ok: false, newChunk: false };
+      const n = c.numSamples;
+      if (n > 0 && c.byteLength > MAX_BYTES_PER_CHUNK) {
+        c = this.cut(t, chunkRange);
+        created = true;
+      } else {
+        if (n === SAMPLES_PER_CHUNK / 4)
+          this.nextAt = computeChunkEndTime(c.minTime, c.maxTime, this.nextAt, 4);
+        if (t >= this.nextAt || n >= SAMPLES_PER_CHUNK * 2) {
+          c = this.cut(t, chunkRange);
+          created = true;
+        }
+      }
+    }
+    c.append(t, v);
+    if (t < this.minTime) this.minTime = t;
+    this.maxTime = t;
+    this.lastValue = v;
+    return { ok: true, newChunk: created };
+  }
+
+  private cut(mint: number, chunkRange: number): XORChunk {
+    this.closeHead();
+    const c = new XORChunk();
+    this.head = c;
+    this.nextAt = rangeForTimestamp(mint, chunkRange);
+    return c;
+  }
+
+  /** Moves the open chunk to the completed ones. */
+  closeHead(): void {
+    const c = this.head;
+    if (c === undefined || c.numSamples === 0) return;
+    this.closed = [...this.closed, { mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() }];
+    this.head = undefined;
+  }
+
+  /** Drops completed chunks that end before `mint`; true when the series holds nothing any more. */
+  truncateBefore(mint: number): boolean {
+    if (this.closed.length > 0 && this.closed[0].maxt < mint) {
+      this.closed = this.closed.filter((c) => c.maxt >= mint);
+    }
+    if (this.head !== undefined && this.head.numSamples > 0 && this.head.maxTime < mint) {
+      this.head = undefined;
+    }
+    this.minTime = this.closed.length > 0 ? this.closed[0].mint : (this.head?.minTime ?? Infinity);
+    return this.closed.length === 0 && (this.head === undefined || this.head.numSamples === 0);
+  }
+
+  get chunkCount(): number {
+    return this.closed.length + (this.head !== undefined && this.head.numSamples > 0 ? 1 : 0);
+  }
+}

@@ -1,0 +1,462 @@
+// The head: recent data in memory (series with open XOR chunks) plus its label index, fed by
+// appenders whose commits go to the WAL first. Behaviour follows Prometheus's tsdb/head*.go (see
+// the spec notes in each method).
+import type { Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import { sameBits } from '../model/value.js';
+import type { Appender, Querier, SampleBatch, Series, SeriesSet, SeriesRef } from '../storage/interfaces.js';
+import { compareLabels } from '../storage/interfaces.js';
+import {
+  errAppenderClosed,
+  errDuplicateSample,
+  errInvalidSample,
+  errOutOfBounds,
+  errOutOfOrderSample,
+} from '../storage/errors.js';
+import { XORChunk } from './chunks/xor.js';
+import { MemSeries, type ClosedChunk } from './head-series.js';
+import { HeadPostings } from './head-postings.js';
+import { postingsForMatchers } from './postings.js';
+import { encodeSamples, encodeSeries, encodeTombstones } from './wal/records.js';
+import type { WAL } from './wal/wal.js';
+import type { TSDBMetrics } from './metrics.js';
+
+export interface Interval {
+  mint: number;
+  maxt: number;
+}
+
+export interface HeadOptions {
+  chunkRange: number;
+  wal?: WAL;
+  metrics: TSDBMetrics;
+  /** Called after a commit that left the head compactable. */
+  onCompactable?: () => void;
+}
+
+export class Head {
+  readonly series = new Map<number, MemSeries>();
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  readonly postings = new HeadPostings();
+  readonly tombstones = new Map<number, Interval[]>();
+  private nextRef = 1;
+  /** Chunks held, open and completed. */
+  private chunks = 0;
+  minTime = Infinity;
+  maxTime = -Infinity;
+  /** No sample older than this is accepted (the end of the newest persisted block). */
+  minValidTime = -Infinity;
+  readonly chunkRange: number;
+  private wal: WAL | undefined;
+  readonly metrics: TSDBMetrics;
+  private readonly onCompactable: (() => void) | undefined;
+
+  constructor(opts: HeadOptions) {
+    this.chunkRange = opts.chunkRange;
+    this.wal = opts.wal;
+    this.metrics = opts.metrics;
+    this.onCompactable = opts.onCompactable;
+  }
+
+  /** Commits go to this WAL from now on (after replay). */
+  attachWAL(wal: WAL): void {
+    this.wal = wal;
+  }
+
+  get numSeries(): number {
+    return this.series.size;
+  }
+
+  /** The series with these labels, created (and indexed) when new. */
+  getOrCreate(labels: Labels): { series: MemSeries; created: boolean } {
+    const hash = labels.hash();
+    const found = this.byHash.get(hash);
+    if (found !== undefined) {
+      if (!Array.isArray(found)) {
+        if (found.labels.equals(labels)) return { series: found, created: false };
+      } else {
+        for (const s of found) if (s.labels.equals(labels)) return { series: s, created: false };
+      }
+    }
+    return { series: this.create(this.nextRef++, labels, hash), created: true };
+  }
+
+  /** Re-creates a series under a known ref (WAL replay). */
+  createWithRef(ref: number, labels: Labels): MemSeries {
+    const existing = this.series.get(ref);
+    if (existing !== undefined) return existing;
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    return this.create(ref, labels, labels.hash());
+  }
+
+  private create(ref: number, labels: Labels, hash: number): MemSeries {
+    const s = new MemSeries(ref, labels);
+    this.series.set(ref, s);
+    const found = this.byHash.get(hash);
+    if (found === undefined) this.byHash.set(hash, s);
+    else if (Array.isArray(found)) found.push(s);
+    else this.byHash.set(hash, [found, s]);
+    this.postings.add(ref, labels.pairs);
+    this.metrics.headSeries.set(this.series.size);
+    this.metrics.headSeriesCreated.inc();
+    return s;
+  }
+
+  /** Appends a committed or replayed sample; false when it was dropped (not newer). */
+  applySample(s: MemSeries, t: number, v: number): boolean {
+    const r = s.append(t, v, this.chunkRange);
+    if (!r.ok) return false;
+    if (r.newChunk) {
+      this.chunks++;
+      this.metrics.headChunksCreated.inc();
+      this.metrics.headChunks.set(this.chunks);
+    }
+    if (t < this.minTime) this.minTime = t;
+    if (t > this.maxTime) this.maxTime = t;
+    return true;
+  }
+
+  appender(): Appender {
+    return new HeadAppender(this, this.wal);
+  }
+
+  /** Prometheus's compactable(): the head spans more than 1.5 chunk ranges. */
+  compactable(): boolean {
+    return this.minTime !== Infinity && this.maxTime - this.minTime > (this.chunkRange / 2) * 3;
+  }
+
+  notifyCommitted(): void {
+    if (this.onCompactable !== undefined && this.compactable()) this.onCompactable();
+  }
+
+  /** Drops data before `mint` (after it was persisted in a block) and series left empty. */
+  truncateBefore(mint: number): void {
+    if (mint > this.minValidTime) this.minValidTime = mint;
+    const removed = new Set<number>();
+    for (const s of this.series.values()) {
+      if (s.truncateBefore(mint)) removed.add(s.ref);
+    }
+    for (const ref of removed) {
+      const s = this.series.get(ref)!;
+      this.series.delete(ref);
+      const hash = s.labels.hash();
+      const found = this.byHash.get(hash);
+      if (Array.isArray(found)) {
+        const rest = found.filter((x) => x !== s);
+        this.byHash.set(hash, rest.length === 1 ? rest[0] : rest);
+      } else this.byHash.delete(hash);
+      this.tombstones.delete(ref);
+    }
+    if (removed.size > 0) this.postings.retain((ref) => !removed.has(ref));
+    for (const [ref, ivs] of this.tombstones) {
+      const kept = ivs.filter((iv) => iv.maxt >= mint);
+      if (kept.length === 0) this.tombstones.delete(ref);
+      else this.tombstones.set(ref, kept);
+    }
+    let min = Infinity;
+    for (const s of this.series.values()) if (s.minTime < min) min = s.minTime;
+    this.minTime =
+      min === Infinity
+        ? this.maxTime === -Infinity
+          ? Infinity
+          : Math.max(mint, this.maxTime)
+        : Math.max(min, mint);
+    this.chunks = this.chunkCount();
+    this.metrics.headChunks.set(this.chunks);
+    this.metrics.headSeries.set(this.series.size);
+    this.metrics.headSeriesRemoved.inc(removed.size);
+  }
+
+  /** Deletes (hides) samples in [mint, maxt] of matching series; logged to the WAL as tombstones. */
+  deleteRange(matchers: readonly Matcher[], mint: number, maxt: number): number {
+    const refs = postingsForMatchers(this.postings, matchers);
+    const added: Array<{ ref: number; mint: number; maxt: number }> = [];
+    for (const ref of refs) {
+      const s = this.series.get(ref);
+      if (s === undefined || s.maxTime === -Infinity) continue;
+      const lo = Math.max(mint, s.minTime);
+      const hi = Math.min(maxt, s.maxTime);
+      if (lo > hi) continue;
+      added.push({ ref, mint: lo, maxt: hi });
+    }
+    if (added.length === 0) return 0;
+    this.wal?.log(encodeTombstones(added));
+    for (const iv of added) this.addTombstone(iv.ref, { mint: iv.mint, maxt: iv.maxt });
+    return added.length;
+  }
+
+  addTombstone(ref: number, iv: Interval): void {
+    this.tombstones.set(ref, mergeIntervals([...(this.tombstones.get(ref) ?? []), iv]));
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    return new HeadQuerier(this, mint, maxt);
+  }
+
+  /** Number of chunks held (open and completed). */
+  chunkCount(): number {
+    let n = 0;
+    for (const s of this.series.values()) n += s.chunkCount;
+    return n;
+  }
+}
+
+/** Closed intervals merged when they overlap or touch. */
+export function mergeIntervals(ivs: Interval[]): Interval[] {
+  const sorted = [...ivs].sort((a, b) => a.mint - b.mint);
+  const out: Interval[] = [];
+  for (const iv of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && iv.mint <= last.maxt + 1) last.maxt = Math.max(last.maxt, iv.maxt);
+    else out.push({ mint: iv.mint, maxt: iv.maxt });
+  }
+  return out;
+}
+
+/** Buffers samples until commit: WAL first, then the series (spec §1.2, §1.3). */
+class HeadAppender implements Appender {
+  private refs = new Uint32Array(256);
+  private ts = new Float64Array(256);
+  private vs = new Float64Array(256);
+  private pending: MemSeries[] = [];
+  private n = 0;
+  private readonly newSeries: MemSeries[] = [];
+  private readonly minValidTime: number;
+  private closed = false;
+
+  constructor(
+    private readonly head: Head,
+    private readonly wal: WAL | undefined,
+  ) {
+    // Fixed when the appender is made, as Prometheus's appendableMinValidTime.
+    const h = head;
+    this.minValidTime =
+      h.maxTime === -Infinity ? h.minValidTime : Math.max(h.maxTime - h.chunkRange / 2, h.minValidTime);
+  }
+
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    if (this.closed) throw errAppenderClosed();
+    const head = this.head;
+    if (t < this.minValidTime) {
+      head.metrics.outOfBoundSamples.inc();
+      throw errOutOfBounds();
+    }
+    let s = ref !== 0 ? head.series.get(ref) : undefined;
+    if (s === undefined) {
+      if (labels.size === 0) throw errInvalidSample('empty labelset');
+      const r = head.getOrCreate(labels);
+      s = r.series;
+      if (r.created) this.newSeries.push(s);
+    }
+    if (s.maxTime !== -Infinity) {
+      if (t === s.maxTime) {
+        if (!sameBits(s.lastValue, v)) throw errDuplicateSample(t, s.lastValue, v);
+      } else if (t < s.maxTime) {
+        head.metrics.outOfOrderSamples.inc();
+        throw errOutOfOrderSample();
+      }
+    }
+    if (this.n === this.refs.length) this.grow();
+    this.refs[this.n] = s.ref;
+    this.ts[this.n] = t;
+    this.vs[this.n] = v;
+    this.pending[this.n] = s;
+    this.n++;
+    return s.ref;
+  }
+
+  private grow(): void {
+    const size = this.refs.length * 2;
+    const refs = new Uint32Array(size);
+    refs.set(this.refs);
+    const ts = new Float64Array(size);
+    ts.set(this.ts);
+    const vs = new Float64Array(size);
+    vs.set(this.vs);
+    this.refs = refs;
+    this.ts = ts;
+    this.vs = vs;
+  }
+
+  commit(): Promise<void> {
+    if (this.closed) return Promise.reject(errAppenderClosed());
+    this.closed = true;
+    const head = this.head;
+    const n = this.n;
+    if (this.wal !== undefined && (n > 0 || this.newSeries.length > 0)) {
+      const records: Uint8Array[] = [];
+      if (this.newSeries.length > 0) {
+        records.push(
+          encodeSeries(
+            this.newSeries.map((s) => s.ref),
+            this.newSeries.map((s) => s.labels),
+          ),
+        );
+      }
+      if (n > 0) records.push(encodeSamples(this.refs, this.ts, this.vs, n));
+      try {
+        this.wal.log(...records);
+      } catch (err) {
+        this.rollback();
+        return Promise.reject(new Error(`write to WAL: ${(err as Error).message}`));
+      }
+    }
+    let appended = 0;
+    let outOfOrder = 0;
+    let outOfBounds = 0;
+    const minValid = head.minValidTime;
+    for (let i = 0; i < n; i++) {
+      const s = this.pending[i];
+      const t = this.ts[i];
+      // Re-checked: another appender may have committed newer samples, or the head been truncated.
+      if (t < minValid) {
+        outOfBounds++;
+        continue;
+      }
+      if (head.applySample(s, t, this.vs[i])) appended++;
+      else if (t < s.maxTime) outOfOrder++;
+    }
+    if (outOfOrder > 0) head.metrics.outOfOrderSamples.inc(outOfOrder);
+    if (outOfBounds > 0) head.metrics.outOfBoundSamples.inc(outOfBounds);
+    if (appended > 0) head.metrics.samplesAppended.inc(appended);
+    this.pending = [];
+    head.notifyCommitted();
+    return Promise.resolve();
+  }
+
+  rollback(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.n = 0;
+    this.pending = [];
+    // Series created by this appender stay in the head (they were created eagerly); log them so a
+    // replay knows their refs.
+    if (this.wal !== undefined && this.newSeries.length > 0) {
+      this.wal.log(
+        encodeSeries(
+          this.newSeries.map((s) => s.ref),
+          this.newSeries.map((s) => s.labels),
+        ),
+      );
+    }
+  }
+}
+
+class HeadQuerier implements Querier {
+  constructor(
+    private readonly head: Head,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  private matching(matchers: readonly Matcher[]): MemSeries[] {
+    const refs =
+      matchers.length === 0
+        ? this.head.postings.allPostings()
+        : postingsForMatchers(this.head.postings, matchers);
+    const out: MemSeries[] = [];
+    for (const ref of refs) {
+      const s = this.head.series.get(ref);
+      if (s !== undefined && s.maxTime >= this.mint && s.minTime <= this.maxt) out.push(s);
+    }
+    return out;
+  }
+
+  select(matchers: readonly Matcher[]): SeriesSet {
+    const found = this.matching(matchers).sort((a, b) => compareLabels(a.labels, b.labels));
+    const series: Series[] = found.map((s) =>
+      headSeriesView(s, this.mint, Math.min(this.maxt, s.maxTime), this.head.tombstones.get(s.ref)),
+    );
+    return Object.assign(series, { warnings: [] as string[] });
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    if (matchers === undefined || matchers.length === 0) return this.head.postings.labelNames();
+    const names = new Set<string>();
+    for (const s of this.matching(matchers)) s.labels.forEach((n) => names.add(n));
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    if (matchers === undefined || matchers.length === 0) return this.head.postings.labelValues(name);
+    const values = new Set<string>();
+    for (const s of this.matching(matchers)) {
+      const v = s.labels.get(name);
+      if (v !== undefined) values.add(v);
+    }
+    return [...values].sort();
+  }
+
+  close(): void {}
+}
+
+/**
+ * A consistent view of a series at select time: the chunk list (replaced, never mutated, by later
+ * cuts and truncations) and the newest time then (later appends only add newer samples).
+ */
+function headSeriesView(
+  s: MemSeries,
+  mint: number,
+  maxt: number,
+  tombstones: readonly Interval[] | undefined,
+): Series {
+  const closed = s.closed;
+  const open = s.head;
+  return {
+    labels: s.labels,
+    samples: () => decodeChunks(closed, open, mint, maxt, tombstones),
+  };
+}
+
+const EMPTY: SampleBatch = { t: new Float64Array(0), v: new Float64Array(0), length: 0 };
+
+export function decodeChunks(
+  closed: readonly ClosedChunk[],
+  open: XORChunk | undefined,
+  mint: number,
+  maxt: number,
+  tombstones: readonly Interval[] | undefined,
+): SampleBatch {
+  const chunks: XORChunk[] = [];
+  let cap = 0;
+  for (const c of closed) {
+    if (c.maxt < mint || c.mint > maxt) continue;
+    const x = XORChunk.fromBytes(c.data);
+    chunks.push(x);
+    cap += x.numSamples;
+  }
+  if (open !== undefined && open.numSamples > 0 && open.maxTime >= mint && open.minTime <= maxt) {
+    chunks.push(open);
+    cap += open.numSamples;
+  }
+  if (cap === 0) return EMPTY;
+  const t = new Float64Array(cap);
+  const v = new Float64Array(cap);
+  let n = 0;
+  for (const c of chunks) n += c.decodeInto(t, v, n, mint, maxt);
+  if (tombstones !== undefined && tombstones.length > 0) n = dropDeleted(t, v, n, tombstones);
+  return { t, v, length: n };
+}
+
+/** Removes samples inside deleted intervals, in place; returns the new length. */
+export function dropDeleted(t: Float64Array, v: Float64Array, n: number, ivs: readonly Interval[]): number {
+  const vw = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i];
+    let deleted = false;
+    for (const iv of ivs) {
+      if (ti >= iv.mint && ti <= iv.maxt) {
+        deleted = true;
+        break;
+      }
+    }
+    if (deleted) continue;
+    t[w] = ti;
+    // copy the value's bits as words, so NaN payloads survive
+    vw[2 * w] = vw[2 * i];
+    vw[2 * w + 1] = vw[2 * i + 1];
+    w++;
+  }
+  return w;
+}

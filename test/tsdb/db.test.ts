@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
+import { Labels } from '../../src/model/labels.js';
+import { Matcher } from '../../src/model/matcher.js';
+import { TSDB, type TSDBOptions } from '../../src/tsdb/db.js';
+import { LockError } from '../../src/tsdb/lock.js';
+
+const H = 3600 * 1000;
+const dirs: string[] = [];
+const dbs: TSDB[] = [];
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-tsdb-'));
+  dirs.push(d);
+  return d;
+}
+
+const logs: string[] = [];
+function open(dir: string, extra: Partial<TSDBOptions> = {}): TSDB {
+  const db = TSDB.open({
+    dir,
+    retentionMs: 0,
+    maxBytes: 0,
+    logger: createLogger({ level: 'debug', format: 'logfmt', write: (l) => logs.push(l) }),
+    ...extra,
+  });
+  dbs.push(db);
+  return db;
+}
+
+function close(db: TSDB): void {
+  db.close();
+  dbs.splice(dbs.indexOf(db), 1);
+}
+
+/** `series` series of `name`, one sample every `step` ms in [from, to). */
+async function fill(
+  db: TSDB,
+  name: string,
+  series: number,
+  from: number,
+  to: number,
+  step: number,
+): Promise<void> {
+  const labels = Array.from({ length: series }, (_, i) =>
+    Labels.fromRecord({ __name__: name, i: String(i) }),
+  );
+  const refs = new Array(series).fill(0);
+  for (let t = from; t < to; t += step * 100) {
+    const app = db.appender();
+    for (let u = t; u < Math.min(t + step * 100, to); u += step) {
+      for (let i = 0; i < series; i++) refs[i] = app.append(refs[i], labels[i], u, u / 1000 + i);
+    }
+    await app.commit();
+  }
+}
+
+function count(
+  db: TSDB,
+  name: string,
+  mint = -Infinity,
+  maxt = Infinity,
+): { series: number; samples: number } {
+  const q = db.querier(mint, maxt);
+  let series = 0;
+  let samples = 0;
+  for (const s of q.select([new Matcher('=', '__name__', name)])) {
+    series++;
+    samples += s.samples().length;
+  }
+  q.close();
+  return { series, samples };
+}
+
+describe('TSDB', () => {
+  it('replays the WAL on reopen: committed samples survive a restart', async () => {
+    const dir = tmp();
+    const db = open(dir);
+    await fill(db, 'm', 10, 0, 60_000, 1000);
+    close(db);
+    const again = open(dir);
+    expect(count(again, 'm')).toEqual({ series: 10, samples: 600 });
+    // appends continue with fresh refs after replay
+    await fill(again, 'm', 12, 60_000, 61_000, 1000);
+    expect(count(again, 'm')).toEqual({ series: 12, samples: 612 });
+  });
+
+  it('keeps a second process off the directory', () => {
+    const dir = tmp();
+    open(dir);
+    // a lock owned by a live process (our parent) is refused
+    const other = tmp();
+    fs.writeFileSync(path.join(other, 'lock'), `${process.ppid}\n`);
+    expect(() => open(other)).toThrowError(LockError);
+  });
+
+  it('persists the head into 2h blocks once it spans more than 3h, and queries head and blocks as one', async () => {
+    const dir = tmp();
+    const registry = new Registry();
+    const db = open(dir, { registry });
+    await fill(db, 'm', 5, 0, 4 * H, 15_000);
+    db.compact();
+    const metas = db.blockMetas();
+    expect(metas.length).toBeGreaterThanOrEqual(1);
+    expect(metas[0]).toMatchObject({ minTime: 0, maxTime: 2 * H });
+    expect(metas[0].stats.numSeries).toBe(5);
+    expect(db.head.minTime).toBeGreaterThanOrEqual(2 * H);
+    expect(count(db, 'm')).toEqual({ series: 5, samples: 5 * 960 });
+    // a range across the block/head boundary
+    expect(count(db, 'm', 2 * H - 15_000, 2 * H).samples).toBe(10);
+    const text = await registry.metrics();
+    expect(text).toMatch(/prometheus_tsdb_compactions_total \d/);
+    expect(text).toMatch(/prometheus_tsdb_blocks_loaded 1/);
+    // after a restart: block + WAL (checkpointed) give the same data
+    close(db);
+    const again = open(dir);
+    expect(count(again, 'm')).toEqual({ series: 5, samples: 5 * 960 });
+  });
+
+  it('rejects samples older than the newest block after a restart (out of bounds)', async () => {
+    const dir = tmp();
+    const db = open(dir);
+    await fill(db, 'm', 1, 0, 4 * H, 60_000);
+    db.compact();
+    close(db);
+    const again = open(dir);
+    const app = again.appender();
+    expect(() => app.append(0, Labels.fromRecord({ __name__: 'm', i: '0' }), H, 1)).toThrowError(
+      'out of bounds',
+    );
+  });
+
+  it('drops whole blocks beyond time retention, measured from the newest block', async () => {
+    const dir = tmp();
+    const db = open(dir, { retentionMs: 6 * H });
+    await fill(db, 'm', 2, 0, 12 * H, 60_000);
+    db.compact();
+    const metas = db.blockMetas();
+    const newest = Math.max(...metas.map((m) => m.maxTime));
+    for (const m of metas) expect(newest - m.maxTime).toBeLessThan(6 * H);
+    expect(metas.length).toBeGreaterThan(0);
+  });
+
+  it('drops the oldest blocks beyond size retention', async () => {
+    const dir = tmp();
+    const db = open(dir, { maxBytes: 1 }); // nothing fits: every block goes
+    await fill(db, 'm', 2, 0, 8 * H, 60_000);
+    db.compact();
+    expect(db.blockMetas()).toEqual([]);
+  });
+
+  it('deletes series by matchers and time range, and clean_tombstones rewrites blocks', async () => {
+    const dir = tmp();
+    const db = open(dir);
+    await fill(db, 'm', 3, 0, 4 * H, 60_000);
+    db.compact();
+    db.deleteSeries([new Matcher('=', 'i', '1')], 0, 4 * H);
+    const q = db.querier(-Infinity, Infinity);
+    const left = [...q.select([new Matcher('=', '__name__', 'm')])].filter((s) => s.samples().length > 0);
+    q.close();
+    expect(left.map((s) => s.labels.get('i'))).toEqual(['0', '2']);
+    const before = db.blockMetas().map((m) => m.ulid);
+    db.cleanTombstones();
+    const after = db.blockMetas().map((m) => m.ulid);
+    expect(after).not.toEqual(before);
+    expect(count(db, 'm', 0, 2 * H - 1).series).toBe(2);
+  });
+
+  it('keeps a block a querier still reads until the querier closes', async () => {
+    const dir = tmp();
+    const db = open(dir, { retentionMs: 3 * H });
+    await fill(db, 'm', 1, 0, 4 * H, 60_000);
+    db.compact();
+    const first = db.blockMetas()[0];
+    const q = db.querier(0, H);
+    await fill(db, 'm', 1, 4 * H, 20 * H, 60_000);
+    db.compact();
+    expect(db.blockMetas().map((m) => m.ulid)).not.toContain(first.ulid);
+    expect(fs.existsSync(path.join(dir, first.ulid))).toBe(true);
+    const [s] = [...q.select([new Matcher('=', '__name__', 'm')])];
+    expect(s.samples().length).toBe(61); // [0, 1h] inclusive, every minute
+    q.close();
+    expect(fs.existsSync(path.join(dir, first.ulid))).toBe(false);
+  });
+
+  it('reports and skips a damaged block instead of failing', async () => {
+    const dir = tmp();
+    const db = open(dir);
+    await fill(db, 'm', 1, 0, 4 * H, 60_000);
+    db.compact();
+    const ulid = db.blockMetas()[0].ulid;
+    close(db);
+    const file = fs.readdirSync(path.join(dir, ulid)).map((f) => path.join(dir, ulid, f))[0];
+    fs.writeFileSync(file, 'garbage');
+    logs.length = 0;
+    const again = open(dir);
+    expect(again.blockMetas()).toEqual([]);
+    expect(logs.some((l) => l.includes('Damaged block skipped') && l.includes(ulid))).toBe(true);
+  });
+
+  it('snapshots blocks and the head into a directory another TSDB can open', async () => {
+    const dir = tmp();
+    const db = open(dir);
+    await fill(db, 'm', 2, 0, 4 * H, 60_000);
+    db.compact();
+    const snap = path.join(tmp(), 'snap');
+    db.snapshot(snap, true);
+    const copy = open(snap, { noLockfile: true });
+    expect(count(copy, 'm')).toEqual(count(db, 'm'));
+  });
+
+  it('reports head cardinality for /api/v1/status/tsdb', async () => {
+    const db = open(tmp());
+    await fill(db, 'a', 3, 0, 2000, 1000);
+    await fill(db, 'b', 1, 0, 2000, 1000);
+    const st = db.status(10);
+    expect(st.headStats).toMatchObject({ numSeries: 4, minTime: 0, maxTime: 1000 });
+    expect(st.seriesCountByMetricName).toEqual([
+      { name: 'a', value: 3 },
+      { name: 'b', value: 1 },
+    ]);
+    expect(st.labelValueCountByLabelName[0]).toEqual({ name: 'i', value: 3 });
+  });
+});
