@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { BenchReport } from './report.js';
 import { benchExposition } from './exposition.js';
 import { benchTsdb } from './tsdb.js';
+import { benchTsdbVsPrometheus } from './tsdb-vs-prometheus.js';
 
 export type BenchArea = (report: BenchReport, repoRoot: string) => Promise<void>;
 
 const AREAS: Record<string, BenchArea> = {
   exposition: benchExposition,
   tsdb: (report) => benchTsdb(report),
+  'tsdb-vs-prometheus': (report) => benchTsdbVsPrometheus(report),
 };
 
 // dist/bench/run.js → repository root two levels up.

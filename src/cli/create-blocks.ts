@@ -35,7 +35,43 @@ interface Window {
   v: number[];
 }
 
+const PIECE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Parses the whole input in pieces cut at line ends (a file may exceed V8's longest string); each
+ * piece but the last is closed with the `# EOF` the parser requires.
+ */
 function parseAll(
+  file: string,
+  each: (labels: () => Labels, key: string, t: number, v: number) => void,
+): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(PIECE_BYTES);
+    let carry = Buffer.alloc(0);
+    let pos = 0;
+    for (;;) {
+      const read = fs.readSync(fd, buf, 0, PIECE_BYTES, pos);
+      pos += read;
+      const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, read)]) : buf.subarray(0, read);
+      const last = pos >= size;
+      const cut = last ? data.length : data.lastIndexOf(10) + 1;
+      if (cut === 0 && !last) {
+        carry = Buffer.from(data);
+        continue;
+      }
+      const text = data.toString('utf8', 0, cut);
+      carry = Buffer.from(data.subarray(cut));
+      parsePiece(last ? text : text + '# EOF\n', each);
+      if (last) return;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function parsePiece(
   body: string,
   each: (labels: () => Labels, key: string, t: number, v: number) => void,
 ): void {
@@ -50,12 +86,12 @@ function parseAll(
 
 /** Returns the metas of the blocks written. Throws with promtool's wording on bad input. */
 export function createBlocksFromOpenMetrics(opts: CreateBlocksOptions): BlockMeta[] {
-  const body = fs.readFileSync(opts.input, 'utf8');
+  fs.statSync(opts.input);
   fs.mkdirSync(opts.outputDir, { recursive: true });
   let mint = Infinity;
   let maxt = -Infinity;
   try {
-    parseAll(body, (_l, _k, t) => {
+    parseAll(opts.input, (_l, _k, t) => {
       if (t < mint) mint = t;
       if (t > maxt) maxt = t;
     });
@@ -76,7 +112,7 @@ export function createBlocksFromOpenMetrics(opts: CreateBlocksOptions): BlockMet
     const end = start + bd;
     const series = new Map<string, Window>();
     try {
-      parseAll(body, (labels, key, t, v) => {
+      parseAll(opts.input, (labels, key, t, v) => {
         if (t < start || t >= end) return;
         let w = series.get(key);
         if (w === undefined) {
