@@ -147,7 +147,7 @@ export async function benchTsdbVsPrometheus(report: BenchReport): Promise<void> 
       maxBytes: 0,
       logger: createLogger({ level: 'error', format: 'logfmt' }),
     });
-    db.compact();
+    await db.compact();
     db.close();
     const ourCompacted = blockBytes(ourDir);
 

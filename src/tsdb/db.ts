@@ -9,12 +9,13 @@ import type { Matcher } from '../model/matcher.js';
 import type { Appendable, Appender, Queryable, Querier } from '../storage/interfaces.js';
 import { mergeQueriers } from '../storage/merge.js';
 import {
+  AbortedError,
   Block,
   cleanupTmp,
-  compactBlocks,
+  compactBlocksAsync,
   exponentialBlockRanges,
   planCompaction,
-  writeBlock,
+  writeBlockAsync,
   type BlockMeta,
   type BlockSeries,
 } from './block/index.js';
@@ -87,7 +88,8 @@ export class TSDB implements Appendable, Queryable {
   private readonly ranges: number[];
   private timer: NodeJS.Timeout | undefined;
   private compactScheduled = false;
-  private compacting = false;
+  /** The compaction under way, if any. */
+  private compacting: Promise<void> | undefined;
   private closed = false;
   /** WAL and block corruptions met while opening, for runtimeinfo. */
   corruptions = 0;
@@ -242,42 +244,56 @@ export class TSDB implements Appendable, Queryable {
     // Off the commit's own turn of the event loop: the appender's caller gets its answer first.
     setImmediate(() => {
       this.compactScheduled = false;
-      this.compact();
+      void this.compact();
     });
   }
 
-  /** Persists the head while compactable, then compacts blocks as planned. */
-  compact(): void {
-    if (this.compacting || this.closed) return;
-    this.compacting = true;
+  /**
+   * Persists the head while compactable, then compacts blocks as planned. The work gives the event
+   * loop back between series, so scrapes and queries go on meanwhile; resolves when done (a second
+   * call while one runs waits for the same run).
+   */
+  compact(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.compacting ??= this.runCompaction().finally(() => {
+      this.compacting = undefined;
+      if (!this.closed) this.updateHeadGauges();
+    });
+    return this.compacting;
+  }
+
+  private async runCompaction(): Promise<void> {
     this.metrics.compactionsTriggered.inc();
     try {
       let lastBlockMaxt = -Infinity;
-      while (this.head.compactable()) {
+      while (!this.closed && this.head.compactable()) {
         const mint = this.head.minTime;
         const maxt = rangeForTimestamp(mint, this.head.chunkRange);
-        this.persistHead(mint, maxt);
+        // No sample can land in [mint, maxt) meanwhile: appends are bounded below by maxTime - 1h.
+        await this.persistHead(mint, maxt);
+        if (this.closed) return;
         this.head.truncateBefore(maxt);
         this.metrics.headTruncations.inc();
         lastBlockMaxt = maxt;
       }
       if (lastBlockMaxt !== -Infinity) this.truncateWAL(lastBlockMaxt);
-      this.compactBlocks();
+      await this.compactBlocks();
     } catch (err) {
+      if (err instanceof AbortedError) return;
       this.metrics.compactionsFailed.inc();
       this.opts.logger.error('Compaction failed', { component: 'tsdb', err: (err as Error).message });
-    } finally {
-      this.compacting = false;
-      this.updateHeadGauges();
     }
   }
 
   /** Writes head data in [mint, maxt) as a level-1 block. */
-  private persistHead(mint: number, maxt: number): void {
-    const meta = writeBlock(
+  private async persistHead(mint: number, maxt: number): Promise<void> {
+    const meta = await writeBlockAsync(
       this.opts.dir,
       { minTime: mint, maxTime: maxt },
       this.headSeriesFor(mint, maxt - 1),
+      undefined,
+      {},
+      () => this.closed,
     );
     this.metrics.compactions.inc();
     if (meta === undefined) {
@@ -328,15 +344,16 @@ export class TSDB implements Appendable, Queryable {
     this.metrics.checkpointCreations.inc();
   }
 
-  private compactBlocks(): void {
+  private async compactBlocks(): Promise<void> {
     for (;;) {
-      if (this.head.compactable()) return; // persist the head first, as Prometheus does
+      if (this.closed || this.head.compactable()) return; // persist the head first, as Prometheus does
       const plan = planCompaction(this.blockMetas(), this.ranges);
       if (plan.length === 0) return;
       const ulids = new Set(plan.map((m) => m.ulid));
       const inputs = this.blocks.filter((b) => ulids.has(b.block.meta.ulid)).map((b) => b.block);
       const overlapping = inputs.some((b, i) => i > 0 && b.meta.minTime < inputs[i - 1].meta.maxTime);
-      compactBlocks(this.opts.dir, inputs);
+      await compactBlocksAsync(this.opts.dir, inputs, {}, () => this.closed);
+      if (this.closed) return;
       this.metrics.compactions.inc();
       if (overlapping) this.metrics.verticalCompactions.inc();
       this.reloadBlocks();
@@ -425,7 +442,9 @@ export class TSDB implements Appendable, Queryable {
   }
 
   /** Hides samples in [mint, maxt] of matching series, in the head and in blocks. */
-  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): void {
+  async deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void> {
+    // A compaction under way would copy the blocks without the new tombstones.
+    await this.compacting;
     for (const b of this.blocks) {
       const m = b.block.meta;
       if (!(m.minTime <= maxt && mint < m.maxTime)) continue;
@@ -436,16 +455,18 @@ export class TSDB implements Appendable, Queryable {
   }
 
   /** Rewrites blocks that have tombstones without the deleted data. */
-  cleanTombstones(): void {
+  async cleanTombstones(): Promise<void> {
+    await this.compacting;
     for (const b of [...this.blocks]) {
+      if (this.closed) return;
       if (b.block.tombstoneCount() === 0) continue;
-      compactBlocks(this.opts.dir, [b.block], { cleanTombstones: true });
+      await compactBlocksAsync(this.opts.dir, [b.block], { cleanTombstones: true }, () => this.closed);
       this.reloadBlocks();
     }
   }
 
   /** Copies every block (and unless skipHead, the head as a block) into `dir`. */
-  snapshot(dir: string, withHead: boolean): void {
+  async snapshot(dir: string, withHead: boolean): Promise<void> {
     const abs = path.resolve(dir);
     if (abs === path.resolve(this.opts.dir)) throw new Error('cannot snapshot into base directory');
     if (ULID_RE.test(path.basename(abs))) throw new Error('dir must not be a valid ULID');
@@ -455,10 +476,14 @@ export class TSDB implements Appendable, Queryable {
       fs.cpSync(b.block.dir, path.join(abs, path.basename(b.block.dir)), { recursive: true });
     }
     if (withHead && this.head.minTime !== Infinity) {
-      writeBlock(
+      const range = { minTime: this.head.minTime, maxTime: this.head.maxTime + 1 };
+      await writeBlockAsync(
         abs,
-        { minTime: this.head.minTime, maxTime: this.head.maxTime + 1 },
-        this.headSeriesFor(this.head.minTime, this.head.maxTime),
+        range,
+        this.headSeriesFor(range.minTime, range.maxTime - 1),
+        undefined,
+        {},
+        () => this.closed,
       );
     }
   }

@@ -107,7 +107,7 @@ describe('TSDB', () => {
     const registry = new Registry();
     const db = open(dir, { registry });
     await fill(db, 'm', 5, 0, 4 * H, 15_000);
-    db.compact();
+    await db.compact();
     const metas = db.blockMetas();
     expect(metas.length).toBeGreaterThanOrEqual(1);
     expect(metas[0]).toMatchObject({ minTime: 0, maxTime: 2 * H });
@@ -125,11 +125,35 @@ describe('TSDB', () => {
     expect(count(again, 'm')).toEqual({ series: 5, samples: 5 * 960 });
   });
 
+  it('compacts without holding the event loop: appends and queries go on while a block is written', async () => {
+    const db = open(tmp());
+    await fill(db, 'm', 3000, 0, 4 * H, 60_000);
+    let done = false;
+    const compaction = db.compact().then(() => (done = true));
+    // other work gets turns of the event loop before the compaction ends
+    let turns = 0;
+    while (!done && turns < 10_000) {
+      await new Promise((r) => setImmediate(r));
+      if (done) break;
+      turns++;
+      if (turns === 1) {
+        const app = db.appender();
+        app.append(0, Labels.fromRecord({ __name__: 'during', i: '0' }), 4 * H, 1);
+        await app.commit();
+        expect(count(db, 'during')).toEqual({ series: 1, samples: 1 });
+      }
+    }
+    await compaction;
+    expect(turns).toBeGreaterThan(1);
+    expect(db.blockMetas()).toHaveLength(1);
+    expect(count(db, 'm').samples).toBe(3000 * 240);
+  });
+
   it('rejects samples older than the newest block after a restart (out of bounds)', async () => {
     const dir = tmp();
     const db = open(dir);
     await fill(db, 'm', 1, 0, 4 * H, 60_000);
-    db.compact();
+    await db.compact();
     close(db);
     const again = open(dir);
     const app = again.appender();
@@ -142,7 +166,7 @@ describe('TSDB', () => {
     const dir = tmp();
     const db = open(dir, { retentionMs: 6 * H });
     await fill(db, 'm', 2, 0, 12 * H, 60_000);
-    db.compact();
+    await db.compact();
     const metas = db.blockMetas();
     const newest = Math.max(...metas.map((m) => m.maxTime));
     for (const m of metas) expect(newest - m.maxTime).toBeLessThan(6 * H);
@@ -153,7 +177,7 @@ describe('TSDB', () => {
     const dir = tmp();
     const db = open(dir, { maxBytes: 1 }); // nothing fits: every block goes
     await fill(db, 'm', 2, 0, 8 * H, 60_000);
-    db.compact();
+    await db.compact();
     expect(db.blockMetas()).toEqual([]);
   });
 
@@ -161,14 +185,14 @@ describe('TSDB', () => {
     const dir = tmp();
     const db = open(dir);
     await fill(db, 'm', 3, 0, 4 * H, 60_000);
-    db.compact();
-    db.deleteSeries([new Matcher('=', 'i', '1')], 0, 4 * H);
+    await db.compact();
+    await db.deleteSeries([new Matcher('=', 'i', '1')], 0, 4 * H);
     const q = db.querier(-Infinity, Infinity);
     const left = [...q.select([new Matcher('=', '__name__', 'm')])].filter((s) => s.samples().length > 0);
     q.close();
     expect(left.map((s) => s.labels.get('i'))).toEqual(['0', '2']);
     const before = db.blockMetas().map((m) => m.ulid);
-    db.cleanTombstones();
+    await db.cleanTombstones();
     const after = db.blockMetas().map((m) => m.ulid);
     expect(after).not.toEqual(before);
     expect(count(db, 'm', 0, 2 * H - 1).series).toBe(2);
@@ -178,11 +202,11 @@ describe('TSDB', () => {
     const dir = tmp();
     const db = open(dir, { retentionMs: 3 * H });
     await fill(db, 'm', 1, 0, 4 * H, 60_000);
-    db.compact();
+    await db.compact();
     const first = db.blockMetas()[0];
     const q = db.querier(0, H);
     await fill(db, 'm', 1, 4 * H, 20 * H, 60_000);
-    db.compact();
+    await db.compact();
     expect(db.blockMetas().map((m) => m.ulid)).not.toContain(first.ulid);
     expect(fs.existsSync(path.join(dir, first.ulid))).toBe(true);
     const [s] = [...q.select([new Matcher('=', '__name__', 'm')])];
@@ -195,7 +219,7 @@ describe('TSDB', () => {
     const dir = tmp();
     const db = open(dir);
     await fill(db, 'm', 1, 0, 4 * H, 60_000);
-    db.compact();
+    await db.compact();
     const ulid = db.blockMetas()[0].ulid;
     close(db);
     const file = fs.readdirSync(path.join(dir, ulid)).map((f) => path.join(dir, ulid, f))[0];
@@ -210,9 +234,9 @@ describe('TSDB', () => {
     const dir = tmp();
     const db = open(dir);
     await fill(db, 'm', 2, 0, 4 * H, 60_000);
-    db.compact();
+    await db.compact();
     const snap = path.join(tmp(), 'snap');
-    db.snapshot(snap, true);
+    await db.snapshot(snap, true);
     const copy = open(snap, { noLockfile: true });
     expect(count(copy, 'm')).toEqual(count(db, 'm'));
   });

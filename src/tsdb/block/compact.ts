@@ -10,7 +10,8 @@ import { XORChunk } from '../chunks/xor.js';
 import { compactedPageSize, type BlockMeta, type BlockSeries, type ChunkData } from './format.js';
 import type { Block } from './reader.js';
 import { intersects, removeDeleted, type Interval } from './tombstones.js';
-import { chunkSamples, writeBlock } from './writer.js';
+import { chunkSamples, writeBlockSteps } from './writer.js';
+import { AbortedError, runAsync, runSync } from './steps.js';
 
 export interface CompactOptions {
   /**
@@ -67,6 +68,24 @@ export function compactBlocks(
   blocks: readonly Block[],
   opts: CompactOptions = {},
 ): BlockMeta | undefined {
+  return runSync(compactBlocksSteps(dataDir, blocks, opts));
+}
+
+/** compactBlocks giving the event loop back between series (see steps.ts). */
+export function compactBlocksAsync(
+  dataDir: string,
+  blocks: readonly Block[],
+  opts: CompactOptions = {},
+  aborted?: () => boolean,
+): Promise<BlockMeta | undefined> {
+  return runAsync(compactBlocksSteps(dataDir, blocks, opts), aborted);
+}
+
+function* compactBlocksSteps(
+  dataDir: string,
+  blocks: readonly Block[],
+  opts: CompactOptions,
+): Generator<void, BlockMeta | undefined, void> {
   if (blocks.length === 0) throw new Error('cannot compact no blocks');
   if (opts.cleanTombstones && blocks.length !== 1)
     throw new Error('cleanTombstones rewrites exactly one block');
@@ -91,12 +110,12 @@ export function compactBlocks(
       maxBytes: opts.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
     });
     const inputBytes = sorted.reduce((n, b) => n + b.size(), 0);
-    meta = writeBlock(dataDir, target, merged, target.compaction, {
+    meta = yield* writeBlockSteps(dataDir, target, merged, target.compaction, {
       compress: opts.compress ?? true,
       pageSize: compactedPageSize(inputBytes),
     });
   } catch (err) {
-    if (!opts.cleanTombstones) {
+    if (!opts.cleanTombstones && !(err instanceof AbortedError)) {
       for (const b of sorted) {
         try {
           b.markCompactionFailed();

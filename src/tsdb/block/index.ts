@@ -9,8 +9,9 @@ export {
   type TombstoneInterval,
 } from './format.js';
 export { Block } from './reader.js';
-export { writeBlock, cleanupTmp } from './writer.js';
-export { compactBlocks, compactBlockMetas, type CompactOptions } from './compact.js';
+export { writeBlock, writeBlockAsync, cleanupTmp } from './writer.js';
+export { AbortedError } from './steps.js';
+export { compactBlocks, compactBlocksAsync, compactBlockMetas, type CompactOptions } from './compact.js';
 export { planCompaction, exponentialBlockRanges, defaultBlockRanges, splitByRange } from './plan.js';
 export { blocksBeyondRetention, type RetentionLimits } from './retention.js';
 export { newULID, isULID } from './ulid.js';

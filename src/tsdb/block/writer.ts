@@ -25,6 +25,7 @@ import {
   type BlockSeries,
 } from './format.js';
 import { newULID } from './ulid.js';
+import { runAsync, runSync } from './steps.js';
 
 /** Samples in an XOR chunk: the big-endian uint16 at its start. */
 export function chunkSamples(data: Uint8Array): number {
@@ -51,6 +52,29 @@ export function writeBlock(
   compaction?: BlockMeta['compaction'],
   opts: WriteOptions = {},
 ): BlockMeta | undefined {
+  return runSync(writeBlockSteps(dataDir, range, series, compaction, opts));
+}
+
+/** writeBlock giving the event loop back between series (see steps.ts); `aborted` stops it cleanly. */
+export function writeBlockAsync(
+  dataDir: string,
+  range: { minTime: number; maxTime: number },
+  series: Iterable<BlockSeries>,
+  compaction?: BlockMeta['compaction'],
+  opts: WriteOptions = {},
+  aborted?: () => boolean,
+): Promise<BlockMeta | undefined> {
+  return runAsync(writeBlockSteps(dataDir, range, series, compaction, opts), aborted);
+}
+
+/** The block write as steps: yields after every few series. */
+export function* writeBlockSteps(
+  dataDir: string,
+  range: { minTime: number; maxTime: number },
+  series: Iterable<BlockSeries>,
+  compaction?: BlockMeta['compaction'],
+  opts: WriteOptions = {},
+): Generator<void, BlockMeta | undefined, void> {
   const ulid = newULID();
   const tmp = path.join(dataDir, ulid + TMP_SUFFIX);
   const final = path.join(dataDir, ulid);
@@ -80,7 +104,9 @@ export function writeBlock(
     let prev: Labels | undefined;
 
     db.exec('BEGIN');
+    let done = 0;
     for (const s of series) {
+      if ((++done & 31) === 0) yield;
       if (prev !== undefined && compareLabels(prev, s.labels) >= 0) {
         throw new Error(`series not sorted by labels: ${s.labels.toString()} after ${prev.toString()}`);
       }
