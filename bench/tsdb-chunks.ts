@@ -3,18 +3,7 @@
 import { XORChunk } from '../src/tsdb/chunks/xor.js';
 import { crc32c } from '../src/tsdb/chunks/crc32c.js';
 import type { BenchReport } from './report.js';
-
-/** Deterministic PRNG (mulberry32) so that every run encodes the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from './tsdb-block.js';
 
 export interface SeriesData {
   ts: Float64Array;

@@ -528,3 +528,105 @@ export function metricTypeAt(b: string, start: number, end: number): string {
   }
   return '';
 }
+
+/** Where the grow-as-needed label offsets of the current series live (both parsers). */
+export interface LabelOffsets {
+  offs: Int32Array;
+  nOffs: number;
+}
+
+export function growOffsets(a: Int32Array): Int32Array {
+  const o = new Int32Array(a.length * 2);
+  o.set(a);
+  return o;
+}
+
+/**
+ * The common label set `{l="v",...}` from b[j] === '{' in one scan: plain names, values without
+ * escapes, NUL or U+FFFD before the line's end. Records [nameStart, nameEnd, valueStart, valueEnd)
+ * per label in `out` and returns the index after '}', or -1 for anything else (the caller then takes
+ * the general path, which reaches the same result or error).
+ */
+export function scanPlainLabelSet(
+  b: string,
+  j: number,
+  lineEnd: number,
+  special: SpecialChars,
+  out: LabelOffsets,
+): number {
+  j++;
+  let k = 0;
+  let c = 0;
+  for (;;) {
+    c = b.charCodeAt(j);
+    if (c === 125) {
+      out.nOffs = k;
+      return j + 1;
+    }
+    if (!isL(c)) return -1;
+    const ns = j;
+    j++;
+    while (isLD((c = b.charCodeAt(j)))) j++;
+    const ne = j;
+    if (c !== 61 || b.charCodeAt(j + 1) !== 34) return -1;
+    const vs = j + 2;
+    const q = b.indexOf('"', vs);
+    if (q === -1 || q > lineEnd || special.any(vs, q)) return -1;
+    if (k + 4 > out.offs.length) out.offs = growOffsets(out.offs);
+    const offs = out.offs;
+    offs[k] = ns;
+    offs[k + 1] = ne;
+    offs[k + 2] = vs;
+    offs[k + 3] = q;
+    k += 4;
+    j = q + 1;
+    c = b.charCodeAt(j);
+    if (c === 44) j++;
+    else if (c !== 125) return -1;
+  }
+}
+
+/** Where scanMetaLine found the name and the text. */
+export const metaLine = { nameStart: 0, nameEnd: 0, textStart: 0, textEnd: 0, type: '' };
+
+export const META_HELP = 3;
+export const META_TYPE = 2;
+
+/**
+ * `# HELP name text` or `# TYPE name word` with single blanks, from b[s] === '#': returns META_HELP or
+ * META_TYPE with the positions in `metaLine` (and for TYPE the word as a known constant, '' if none),
+ * or 0 for anything else (escapes, quoted names, other blanks, UNIT, comments).
+ */
+export function scanMetaLine(b: string, s: number, special: SpecialChars): number {
+  if (b.charCodeAt(s + 1) !== 32 || b.charCodeAt(s + 6) !== 32) return 0;
+  const c2 = b.charCodeAt(s + 2);
+  let kind: number;
+  // "HELP" = 72 69 76 80, "TYPE" = 84 89 80 69
+  if (c2 === 72 && b.charCodeAt(s + 3) === 69 && b.charCodeAt(s + 4) === 76 && b.charCodeAt(s + 5) === 80) {
+    kind = META_HELP;
+  } else if (
+    c2 === 84 &&
+    b.charCodeAt(s + 3) === 89 &&
+    b.charCodeAt(s + 4) === 80 &&
+    b.charCodeAt(s + 5) === 69
+  ) {
+    kind = META_TYPE;
+  } else return 0;
+  let j = s + 7;
+  if (!isM(b.charCodeAt(j))) return 0;
+  const ns = j++;
+  while (isMD(b.charCodeAt(j))) j++;
+  const ne = j;
+  if (b.charCodeAt(j) !== 32) return 0;
+  const ts = j + 1;
+  const c = b.charCodeAt(ts);
+  if (c === 32 || c === 9 || c === 10) return 0;
+  const nl = b.indexOf('\n', ts);
+  if (nl === -1 || special.any(ts, nl)) return 0;
+  metaLine.nameStart = ns;
+  metaLine.nameEnd = ne;
+  metaLine.textStart = ts;
+  metaLine.textEnd = nl;
+  metaLine.type = kind === META_TYPE ? metricTypeAt(b, ts, nl) : '';
+  return kind;
+}

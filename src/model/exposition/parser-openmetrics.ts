@@ -2,8 +2,7 @@
 // tokens (openmetricslex.l), same acceptance (strict single spaces, mandatory `# EOF`, no other
 // comments), same error wording. Like the text parser, one charCodeAt pass with label decoding
 // deferred to labels() / exemplar().
-import type { Labels } from '../labels.js';
-import type { EntryKind, Exemplar, ExpositionParser, MetricType } from './types.js';
+import type { EntryKind, Exemplar, ExpositionParser } from './types.js';
 import type { ParseError } from './types.js';
 import {
   FLOAT_OK,
@@ -35,17 +34,21 @@ import {
   isLD,
   isM,
   isMD,
-  metricTypeAt,
+  META_TYPE,
+  metaLine,
+  scanMetaLine,
+  scanPlainLabelSet,
+  growOffsets,
   lineErrorAt,
   parseErrorAt,
   parseGoFloat,
   scanDecimal,
   scanned,
-  SpecialChars,
   tokenName,
   unescapeLabel,
 } from './parser-common.js';
-import { buildLabels, buildPlainLabels } from './parser-labels.js';
+import { buildPlainLabels } from './parser-labels.js';
+import { SeriesParserBase } from './parser-base.js';
 
 // Lexer states of openmetricslex.l.
 const S_INIT = 0;
@@ -70,32 +73,8 @@ export interface OpenMetricsParserOptions {
   skipCreatedSeries?: boolean;
 }
 
-export class OpenMetricsParser implements ExpositionParser {
-  private readonly b: string;
-  private readonly n: number;
+export class OpenMetricsParser extends SeriesParserBase implements ExpositionParser {
   private readonly skipCreated: boolean;
-  private i = 0;
-  private ts = 0;
-  private st = S_INIT;
-  private start = 0;
-  private done = false;
-
-  private nameStart = -1;
-  private nameEnd = -1;
-  private nameQuoted = false;
-  private offs: Int32Array = new Int32Array(64);
-  private nOffs = 0;
-  private seriesStart = 0;
-  private seriesEnd = 0;
-  private val = 0;
-  private tsVal = 0;
-  private hasTs = false;
-  private cachedLabels: Labels | undefined = undefined;
-  /** The scrape cache's hint for the next series, and whether the current series matched it. */
-  private expected: string | undefined = undefined;
-  private matched = false;
-  private lineEnd = -1;
-  private readonly special: SpecialChars;
 
   // Exemplar of the current sample.
   private eOffs: Int32Array = new Int32Array(16);
@@ -106,15 +85,13 @@ export class OpenMetricsParser implements ExpositionParser {
   private eHasTs = false;
   private cachedExemplar: Exemplar | undefined = undefined;
 
-  private mtype: MetricType = 'unknown';
-  private textStart = 0;
-  private textEnd = 0;
-
   constructor(body: string, opts?: OpenMetricsParserOptions) {
-    this.b = body;
-    this.n = body.length;
+    super(body);
     this.skipCreated = opts?.skipCreatedSeries ?? false;
-    this.special = new SpecialChars(body);
+  }
+
+  protected standalone(seriesText: string): OpenMetricsParser {
+    return new OpenMetricsParser(seriesText + ' 0\n# EOF\n');
   }
 
   // ---- ExpositionParser ----
@@ -181,47 +158,6 @@ export class OpenMetricsParser implements ExpositionParser {
     }
   }
 
-  expectSeries(text: string | undefined): void {
-    this.expected = text;
-  }
-
-  seriesText(): string {
-    if (this.matched) return this.expected!;
-    return this.b.slice(this.seriesStart, this.seriesEnd);
-  }
-
-  value(): number {
-    return this.val;
-  }
-
-  timestamp(): number | undefined {
-    return this.hasTs ? this.tsVal : undefined;
-  }
-
-  labels(): Labels {
-    if (this.cachedLabels === undefined && this.matched) {
-      // The hint skipped the label scan: read the series on its own, under the same TYPE (le and
-      // quantile values are normalised by type).
-      const text = this.expected!;
-      const sub = new OpenMetricsParser(text + ' 0\n# EOF\n');
-      sub.mtype = this.mtype;
-      sub.next();
-      this.cachedLabels = sub.labels();
-    }
-    if (this.cachedLabels === undefined) {
-      this.cachedLabels = buildLabels(
-        this.b,
-        this.nameStart,
-        this.nameEnd,
-        this.nameQuoted,
-        this.offs,
-        this.nOffs,
-        this.mtype,
-      );
-    }
-    return this.cachedLabels;
-  }
-
   exemplar(): Exemplar | undefined {
     if (!this.hasExemplar) return undefined;
     if (this.cachedExemplar === undefined) {
@@ -230,16 +166,6 @@ export class OpenMetricsParser implements ExpositionParser {
       this.cachedExemplar = e;
     }
     return this.cachedExemplar;
-  }
-
-  family(): string {
-    return this.nameQuoted
-      ? unescapeLabel(this.b, this.nameStart, this.nameEnd)
-      : this.b.slice(this.nameStart, this.nameEnd);
-  }
-
-  metricType(): MetricType {
-    return this.mtype;
   }
 
   help(): string {
@@ -346,11 +272,11 @@ export class OpenMetricsParser implements ExpositionParser {
       let offs: Int32Array;
       if (isExemplar) {
         k = this.nEOffs;
-        if (k + 4 > this.eOffs.length) this.eOffs = grow(this.eOffs);
+        if (k + 4 > this.eOffs.length) this.eOffs = growOffsets(this.eOffs);
         offs = this.eOffs;
       } else {
         k = this.nOffs;
-        if (k + 4 > this.offs.length) this.offs = grow(this.offs);
+        if (k + 4 > this.offs.length) this.offs = growOffsets(this.offs);
         offs = this.offs;
       }
       if (isQ) {
@@ -412,36 +338,8 @@ export class OpenMetricsParser implements ExpositionParser {
       nameEnd = j;
     }
     if (c === 123) {
-      j++;
-      let k = 0;
-      for (;;) {
-        c = b.charCodeAt(j);
-        if (c === 125) {
-          j++;
-          break;
-        }
-        if (!isL(c)) return false;
-        const ns = j;
-        j++;
-        while (isLD((c = b.charCodeAt(j)))) j++;
-        const ne = j;
-        if (c !== 61 || b.charCodeAt(j + 1) !== 34) return false;
-        const vs = j + 2;
-        const q = b.indexOf('"', vs);
-        if (q === -1 || q > lineEnd || this.special.any(vs, q)) return false;
-        if (k + 4 > this.offs.length) this.offs = grow(this.offs);
-        const offs = this.offs;
-        offs[k] = ns;
-        offs[k + 1] = ne;
-        offs[k + 2] = vs;
-        offs[k + 3] = q;
-        k += 4;
-        j = q + 1;
-        c = b.charCodeAt(j);
-        if (c === 44) j++;
-        else if (c !== 125) return false;
-      }
-      this.nOffs = k;
+      j = scanPlainLabelSet(b, j, lineEnd, this.special, this);
+      if (j < 0) return false;
       c = b.charCodeAt(j);
     }
     const seriesEnd = j;
@@ -479,42 +377,12 @@ export class OpenMetricsParser implements ExpositionParser {
     return true;
   }
 
-  /**
-   * `# HELP name text` and `# TYPE name type` with single blanks, in one scan. Anything else
-   * (escapes, quoted names, other blanks, unknown types, UNIT) returns 0 having changed nothing, and
-   * the general path reads the line and reaches the same entry or error.
-   */
+  /** The common HELP/TYPE line in one scan (scanMetaLine); 0 sends the line the general way. */
   private fastMeta(): number {
-    const b = this.b;
-    const s = this.i;
-    if (b.charCodeAt(s + 1) !== 32 || b.charCodeAt(s + 6) !== 32) return 0;
-    const c2 = b.charCodeAt(s + 2);
-    let kind: number;
-    // "HELP" = 72 69 76 80, "TYPE" = 84 89 80 69
-    if (c2 === 72 && b.charCodeAt(s + 3) === 69 && b.charCodeAt(s + 4) === 76 && b.charCodeAt(s + 5) === 80) {
-      kind = E_HELP;
-    } else if (
-      c2 === 84 &&
-      b.charCodeAt(s + 3) === 89 &&
-      b.charCodeAt(s + 4) === 80 &&
-      b.charCodeAt(s + 5) === 69
-    ) {
-      kind = E_TYPE;
-    } else return 0;
-    let j = s + 7;
-    if (!isM(b.charCodeAt(j))) return 0;
-    const ns = j++;
-    while (isMD(b.charCodeAt(j))) j++;
-    const ne = j;
-    if (b.charCodeAt(j) !== 32) return 0;
-    const ts = j + 1;
-    const c = b.charCodeAt(ts);
-    if (c === 32 || c === 9 || c === 10) return 0;
-    const nl = b.indexOf('\n', ts);
-    if (nl === -1 || this.special.any(ts, nl)) return 0;
-    if (kind === E_TYPE) {
-      const t = metricTypeAt(b, ts, nl);
-      switch (t) {
+    const kind = scanMetaLine(this.b, this.i, this.special);
+    if (kind === 0) return 0;
+    if (kind === META_TYPE) {
+      switch (metaLine.type) {
         case 'counter':
         case 'gauge':
         case 'histogram':
@@ -523,19 +391,19 @@ export class OpenMetricsParser implements ExpositionParser {
         case 'info':
         case 'stateset':
         case 'unknown':
-          this.mtype = t;
+          this.mtype = metaLine.type;
           break;
         default:
-          return 0;
+          return 0; // the general path reports it
       }
     }
-    this.nameStart = ns;
-    this.nameEnd = ne;
+    this.nameStart = metaLine.nameStart;
+    this.nameEnd = metaLine.nameEnd;
     this.nameQuoted = false;
-    this.textStart = ts;
-    this.textEnd = nl;
-    this.ts = nl;
-    this.i = nl + 1;
+    this.textStart = metaLine.textStart;
+    this.textEnd = metaLine.textEnd;
+    this.ts = metaLine.textEnd;
+    this.i = metaLine.textEnd + 1;
     return kind;
   }
 
@@ -839,10 +707,4 @@ export class OpenMetricsParser implements ExpositionParser {
     this.i = n;
     return T_INVALID;
   }
-}
-
-function grow(a: Int32Array): Int32Array {
-  const o = new Int32Array(a.length * 2);
-  o.set(a);
-  return o;
 }

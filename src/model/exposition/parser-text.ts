@@ -2,14 +2,7 @@
 // Prometheus 3's model/textparse PromParser does: same tokens (promlex.l), same acceptance, same
 // error wording. One pass with charCodeAt; label offsets are remembered and decoded only when
 // labels() is called, so the scrape cache's hit path never builds a label set.
-import type { Labels } from '../labels.js';
-import {
-  ParseError,
-  type EntryKind,
-  type Exemplar,
-  type ExpositionParser,
-  type MetricType,
-} from './types.js';
+import { ParseError, type EntryKind, type Exemplar, type ExpositionParser } from './types.js';
 import {
   FLOAT_OK,
   T_BCLOSE,
@@ -38,18 +31,20 @@ import {
   isLD,
   isM,
   isMD,
-  metricTypeAt,
+  META_TYPE,
+  metaLine,
+  scanMetaLine,
+  scanPlainLabelSet,
+  growOffsets,
   lineErrorAt,
   parseErrorAt,
   parseGoFloat,
   scanDecimal,
   scanned,
-  SpecialChars,
   tokenName,
   unescapeHelp,
-  unescapeLabel,
 } from './parser-common.js';
-import { buildLabels } from './parser-labels.js';
+import { SeriesParserBase } from './parser-base.js';
 
 // Lexer states of promlex.l.
 const S_INIT = 0;
@@ -66,47 +61,17 @@ const E_TYPE = 2;
 const E_HELP = 3;
 const E_COMMENT = 5;
 
-export class PromTextParser implements ExpositionParser {
-  private readonly b: string;
-  private readonly n: number;
-  /** Lexer cursor, start of the current token, lexer state. */
-  private i = 0;
-  private ts = 0;
-  private st = S_INIT;
-  /** Start of the current entry (Prometheus's p.start): where "while parsing" excerpts begin. */
-  private start = 0;
-  private done = false;
-
-  // Current series: [nameStart, nameEnd) and per label [nStart, nEnd, vStart, vEnd).
-  private nameStart = -1;
-  private nameEnd = -1;
-  private nameQuoted = false;
-  private offs: Int32Array = new Int32Array(64);
-  private nOffs = 0;
-  private seriesStart = 0;
-  // Fast-path state: end of the current line, special-character cursors.
-  private lineEnd = -1;
+export class PromTextParser extends SeriesParserBase implements ExpositionParser {
+  /** Position of the next NUL, remembered so many comment lines cost one pass over the body. */
   private nextNul = -1;
-  private readonly special: SpecialChars;
-  private seriesEnd = 0;
-  private val = 0;
-  private tsVal = 0;
-  private hasTs = false;
-  private cachedLabels: Labels | undefined = undefined;
-  /** The scrape cache's hint for the next series, and whether the current series matched it. */
-  private expected: string | undefined = undefined;
-  private matched = false;
-
-  // Metadata and comments.
-  private mtype: MetricType = 'unknown';
-  private textStart = 0;
-  private textEnd = 0;
 
   constructor(body: string) {
     // Prometheus appends a newline to the body before lexing.
-    this.b = body.length > 0 && body.charCodeAt(body.length - 1) === 10 ? body : body + '\n';
-    this.n = this.b.length;
-    this.special = new SpecialChars(this.b);
+    super(body.length > 0 && body.charCodeAt(body.length - 1) === 10 ? body : body + '\n');
+  }
+
+  protected standalone(seriesText: string): PromTextParser {
+    return new PromTextParser(seriesText + ' 0\n');
   }
 
   // ---- ExpositionParser ----
@@ -171,61 +136,8 @@ export class PromTextParser implements ExpositionParser {
     }
   }
 
-  expectSeries(text: string | undefined): void {
-    this.expected = text;
-  }
-
-  seriesText(): string {
-    if (this.matched) return this.expected!;
-    // For `{"name", ...}` the series starts at the brace; for `name{...}` at the name.
-    return this.b.slice(this.seriesStart, this.seriesEnd);
-  }
-
-  value(): number {
-    return this.val;
-  }
-
-  timestamp(): number | undefined {
-    return this.hasTs ? this.tsVal : undefined;
-  }
-
-  labels(): Labels {
-    if (this.cachedLabels === undefined && this.matched) {
-      // The hint skipped the label scan: read the series on its own, under the same TYPE (le and
-      // quantile values are normalised by type).
-      const text = this.expected!;
-      const sub = new PromTextParser(text + ' 0\n');
-      sub.mtype = this.mtype;
-      sub.next();
-      this.cachedLabels = sub.labels();
-    }
-    if (this.cachedLabels === undefined) {
-      this.cachedLabels = buildLabels(
-        this.b,
-        this.nameStart,
-        this.nameEnd,
-        this.nameQuoted,
-        this.offs,
-        this.nOffs,
-        this.mtype,
-      );
-    }
-    return this.cachedLabels;
-  }
-
   exemplar(): Exemplar | undefined {
     return undefined; // the Prometheus text format has no exemplars
-  }
-
-  family(): string {
-    // Quoted family names use label-value escaping.
-    return this.nameQuoted
-      ? unescapeLabel(this.b, this.nameStart, this.nameEnd)
-      : this.b.slice(this.nameStart, this.nameEnd);
-  }
-
-  metricType(): MetricType {
-    return this.mtype;
   }
 
   help(): string {
@@ -311,7 +223,7 @@ export class PromTextParser implements ExpositionParser {
         continue;
       }
       let k = this.nOffs;
-      if (k + 4 > this.offs.length) this.growOffsets();
+      if (k + 4 > this.offs.length) this.offs = growOffsets(this.offs);
       const offs = this.offs;
       if (isQ) {
         offs[k] = cs + 1;
@@ -370,36 +282,8 @@ export class PromTextParser implements ExpositionParser {
       nameEnd = j;
     }
     if (c === 123) {
-      j++;
-      let k = 0;
-      for (;;) {
-        c = b.charCodeAt(j);
-        if (c === 125) {
-          j++;
-          break;
-        }
-        if (!isL(c)) return false;
-        const ns = j;
-        j++;
-        while (isLD((c = b.charCodeAt(j)))) j++;
-        const ne = j;
-        if (c !== 61 || b.charCodeAt(j + 1) !== 34) return false;
-        const vs = j + 2;
-        const q = b.indexOf('"', vs);
-        if (q === -1 || q > lineEnd || this.special.any(vs, q)) return false;
-        if (k + 4 > this.offs.length) this.growOffsets();
-        const offs = this.offs;
-        offs[k] = ns;
-        offs[k + 1] = ne;
-        offs[k + 2] = vs;
-        offs[k + 3] = q;
-        k += 4;
-        j = q + 1;
-        c = b.charCodeAt(j);
-        if (c === 44) j++;
-        else if (c !== 125) return false;
-      }
-      this.nOffs = k;
+      j = scanPlainLabelSet(b, j, lineEnd, this.special, this);
+      if (j < 0) return false;
       c = b.charCodeAt(j);
     }
     const seriesEnd = j;
@@ -441,62 +325,32 @@ export class PromTextParser implements ExpositionParser {
     return true;
   }
 
-  /**
-   * `# HELP name text` and `# TYPE name type` with single blanks, in one scan. Anything else
-   * (escapes, quoted names, other blanks, unknown types, UNIT) returns 0 having changed nothing, and
-   * the general path reads the line and reaches the same entry or error.
-   */
+  /** The common HELP/TYPE line in one scan (scanMetaLine); 0 sends the line the general way. */
   private fastMeta(): number {
-    const b = this.b;
-    const s = this.i;
-    if (b.charCodeAt(s + 1) !== 32 || b.charCodeAt(s + 6) !== 32) return 0;
-    const c2 = b.charCodeAt(s + 2);
-    let kind: number;
-    // "HELP" = 72 69 76 80, "TYPE" = 84 89 80 69
-    if (c2 === 72 && b.charCodeAt(s + 3) === 69 && b.charCodeAt(s + 4) === 76 && b.charCodeAt(s + 5) === 80) {
-      kind = E_HELP;
-    } else if (
-      c2 === 84 &&
-      b.charCodeAt(s + 3) === 89 &&
-      b.charCodeAt(s + 4) === 80 &&
-      b.charCodeAt(s + 5) === 69
-    ) {
-      kind = E_TYPE;
-    } else return 0;
-    let j = s + 7;
-    if (!isM(b.charCodeAt(j))) return 0;
-    const ns = j++;
-    while (isMD(b.charCodeAt(j))) j++;
-    const ne = j;
-    if (b.charCodeAt(j) !== 32) return 0;
-    const ts = j + 1;
-    const c = b.charCodeAt(ts);
-    if (c === 32 || c === 9 || c === 10) return 0;
-    const nl = b.indexOf('\n', ts);
-    if (nl === -1 || this.special.any(ts, nl)) return 0;
-    if (kind === E_TYPE) {
-      const t = metricTypeAt(b, ts, nl);
-      switch (t) {
+    const kind = scanMetaLine(this.b, this.i, this.special);
+    if (kind === 0) return 0;
+    if (kind === META_TYPE) {
+      switch (metaLine.type) {
         case 'counter':
         case 'gauge':
         case 'histogram':
         case 'summary':
-          this.mtype = t;
+          this.mtype = metaLine.type;
           break;
         case 'untyped':
           this.mtype = 'unknown';
           break;
         default:
-          return 0;
+          return 0; // the general path reports it
       }
     }
-    this.nameStart = ns;
-    this.nameEnd = ne;
+    this.nameStart = metaLine.nameStart;
+    this.nameEnd = metaLine.nameEnd;
     this.nameQuoted = false;
-    this.textStart = ts;
-    this.textEnd = nl;
-    this.ts = nl;
-    this.i = nl + 1;
+    this.textStart = metaLine.textStart;
+    this.textEnd = metaLine.textEnd;
+    this.ts = metaLine.textEnd;
+    this.i = metaLine.textEnd + 1;
     return kind;
   }
 
@@ -540,12 +394,6 @@ export class PromTextParser implements ExpositionParser {
       return v;
     }
     return Number(b.slice(z, e));
-  }
-
-  private growOffsets(): void {
-    const o = new Int32Array(this.offs.length * 2);
-    o.set(this.offs);
-    this.offs = o;
   }
 
   /** Prometheus's parseError: `<exp>, got <token text> (<token>) while parsing: <entry so far>`. */
