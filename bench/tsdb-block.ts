@@ -330,6 +330,9 @@ function cmp(a: Labels, b: Labels): number {
 /** Bytes per sample of 1,000 node-like series over 24 h at 15 s: level-1 2h blocks, then one compacted 24h block. */
 export function measureBytesPerSample(dir: string): {
   samples: number;
+  /** The compacted block's directory (left in place for reading benchmarks). */
+  compactedDir: string;
+  compactSecs: number;
   level1Bytes: number;
   compactedBytes: number;
   level1BytesPerSample: number;
@@ -342,13 +345,17 @@ export function measureBytesPerSample(dir: string): {
   const blocks = metas.map((m) => Block.open(path.join(dir, m.ulid)));
   const level1Bytes = blocks.reduce((n, b) => n + b.size(), 0);
   const samples = metas.reduce((n, m) => n + m.stats.numSamples, 0);
+  const c0 = performance.now();
   const meta = compactBlocks(dir, blocks)!;
+  const compactSecs = (performance.now() - c0) / 1000;
   for (const b of blocks) b.close();
   const out = Block.open(path.join(dir, meta.ulid));
   const compactedBytes = out.size();
   out.close();
   return {
     samples,
+    compactedDir: path.join(dir, meta.ulid),
+    compactSecs,
     level1Bytes,
     compactedBytes,
     level1BytesPerSample: level1Bytes / samples,
@@ -411,6 +418,24 @@ export async function benchBlocks(report: BenchReport): Promise<void> {
       'bytes/sample',
     );
     report.add('block_compact_24h_1000_series_sec', Number(seconds(t0).toFixed(2)), 's');
+    report.add('block_compact_12_to_1_sec', Number(m.compactSecs.toFixed(2)), 's');
+
+    // select+decode of the whole compacted 24h block (its chunk encodings: deflate, decimal)
+    const cb = Block.open(m.compactedDir);
+    const cq = cb.querier(cb.meta.minTime, cb.meta.maxTime - 1);
+    let csamples = 0;
+    let cruns = 0;
+    t0 = process.hrtime.bigint();
+    while (cruns < 3 || seconds(t0) < 1.5) {
+      for (const s of cq.select([])) csamples += s.samples().length;
+      cruns++;
+    }
+    report.add(
+      'block_compacted_select_decode_samples_per_sec',
+      Math.round(csamples / seconds(t0)),
+      'samples/s',
+    );
+    cb.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

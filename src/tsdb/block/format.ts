@@ -2,7 +2,7 @@
 // Prometheus splits a block into meta.json, index, chunks/ and tombstones (tsdb/block.go); here the
 // same parts are tables of one file, so a block is written, checked and renamed as a single unit.
 //
-// Schema (application_id 'PRMB', user_version 1):
+// Schema (application_id 'PRMB', user_version 2; version 1 blocks, without enc 2-3, are read too):
 //
 //   meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID
 //     'meta' → BlockMeta as JSON, the fields of Prometheus's meta.json (ulid, minTime, maxTime
@@ -20,9 +20,15 @@
 //     order, which lets SQLite fill pages completely. mint/maxt (closed) come before the blob so a
 //     time filter reads no chunk bytes. crc = CRC32C of the stored data (Prometheus's chunk checksum),
 //     as a signed 32-bit integer (4 bytes in SQLite's record format; unsigned would take 6).
-//     enc: 0 = data is the XOR chunk, 1 = data is the XOR chunk deflated (raw deflate), which
-//     compacted blocks use when it saves at least 1/8: XOR streams of flat or slowly moving series
-//     (and of regular timestamps) still hold repeated bit patterns. 0 and 1 cost no payload bytes.
+//     enc: 0 = data is the XOR chunk, 1 = data is the XOR chunk deflated (raw deflate): XOR streams
+//     of flat or slowly moving series (and of regular timestamps) still hold repeated bit patterns.
+//     2 = data is a DEC chunk (chunks/dec.ts: values as scaled decimal integers, timestamps and values
+//     as delta or delta-of-delta sequences with a per-chunk bit width), used only when every value
+//     round-trips bit-exactly; 3 = the DEC chunk deflated. Compacted blocks store each chunk in the
+//     smallest of the four (a deflated form only when it saves at least 1/8 over its plain form:
+//     inflating costs read time); head blocks store enc 0. Small enc values cost no payload bytes.
+//     Readers turn enc 1 and 3 back into 0 and 2 and decode 2 straight into sample arrays; only the
+//     block layer sees the encodings (compaction converts DEC input chunks back to XOR).
 //   tombstones(ref INTEGER, mint INTEGER, maxt INTEGER, PRIMARY KEY (ref, mint)) WITHOUT ROWID
 //     deleted closed intervals per series, merged when they overlap or touch (tombstones.Intervals).
 //
@@ -49,7 +55,9 @@ export const DELETION_SUFFIX = '.tmp-for-deletion';
 
 /** 'PRMB' as a big-endian int32: marks the file as a Promethium block. */
 export const APPLICATION_ID = 0x50524d42;
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** Schema versions this reader opens: 1 (enc 0-1 only) and 2 (adds enc 2-3); the tables are the same. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 /** Page size of blocks written from the head (small blocks, chunks of ~120 samples, 50-300 bytes). */
 export const DEFAULT_PAGE_SIZE = 8192;
 
@@ -61,6 +69,10 @@ export const READ_MMAP_SIZE = 1 << 30;
 
 export const ENC_RAW = 0;
 export const ENC_DEFLATE = 1;
+/** The decimal chunk (chunks/dec.ts), compacted blocks only. */
+export const ENC_DEC = 2;
+/** The decimal chunk, raw-deflated. */
+export const ENC_DEC_DEFLATE = 3;
 
 /** Chunks per series are addressed as ref * CHUNK_ID_SPAN + ordinal. */
 export const CHUNK_ID_SPAN = 2 ** 24;

@@ -9,6 +9,7 @@ import { Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { Querier, SampleBatch, SelectHints, Series, SeriesSet } from '../../storage/interfaces.js';
 import { crc32c } from '../chunks/crc32c.js';
+import { checkDEC, decodeDECInto } from '../chunks/dec.js';
 import { XORChunk } from '../chunks/xor.js';
 import { EMPTY_POSTINGS, postingsForMatchers, type PostingsIndex } from '../postings.js';
 import {
@@ -16,9 +17,12 @@ import {
   BLOCK_FILE,
   BlockError,
   CHUNK_ID_SPAN,
+  ENC_DEC,
+  ENC_DEC_DEFLATE,
   ENC_DEFLATE,
+  ENC_RAW,
+  READABLE_SCHEMA_VERSIONS,
   READ_MMAP_SIZE,
-  SCHEMA_VERSION,
   TABLES,
   chunkId,
   decodeRefs,
@@ -172,7 +176,8 @@ export class Block implements PostingsIndex {
       const appId = db.pragma('application_id', { simple: true }) as number;
       const version = db.pragma('user_version', { simple: true }) as number;
       if (appId !== APPLICATION_ID) throw new Error('not a Promethium block (application_id)');
-      if (version !== SCHEMA_VERSION) throw new Error(`unsupported block schema version ${version}`);
+      if (!READABLE_SCHEMA_VERSIONS.includes(version))
+        throw new Error(`unsupported block schema version ${version}`);
       const tables = new Set(
         db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[],
       );
@@ -317,20 +322,22 @@ export class Block implements PostingsIndex {
           );
           continue;
         }
-        if (c[4] === ENC_DEFLATE) {
+        const enc = c[4];
+        if (enc !== ENC_RAW) {
           try {
-            c[5] = zlib.inflateRawSync(c[5]);
+            if (enc === ENC_DEFLATE || enc === ENC_DEC_DEFLATE) {
+              c[5] = zlib.inflateRawSync(c[5]);
+              c[4] = enc === ENC_DEFLATE ? ENC_RAW : ENC_DEC;
+            } else if (enc !== ENC_DEC) {
+              throw new Error(`unknown encoding ${enc}`);
+            }
+            if (c[4] === ENC_DEC) checkDEC(c[5]);
           } catch (err) {
             warnings.push(
               `block ${this.metaValue.ulid}: chunk ${c[1]}-${c[2]}: ${sqliteMessage(err)} (chunk skipped)`,
             );
             continue;
           }
-        } else if (c[4] !== 0) {
-          warnings.push(
-            `block ${this.metaValue.ulid}: chunk ${c[1]}-${c[2]}: unknown encoding ${c[4]} (chunk skipped)`,
-          );
-          continue;
         }
         chunks.push(c);
       }
@@ -346,7 +353,12 @@ export class Block implements PostingsIndex {
     const t = new Float64Array(cap);
     const v = new Float64Array(cap);
     let n = 0;
-    for (const c of s.chunks) n += XORChunk.fromBytes(c[5]).decodeInto(t, v, n, mint, maxt);
+    for (const c of s.chunks) {
+      n +=
+        c[4] === ENC_DEC
+          ? decodeDECInto(c[5], t, v, n, mint, maxt)
+          : XORChunk.fromBytes(c[5]).decodeInto(t, v, n, mint, maxt);
+    }
     const deleted = this.tombstones.get(s.ref);
     if (deleted !== undefined) n = removeDeleted(t, v, n, deleted);
     return { t, v, length: n };
@@ -376,7 +388,11 @@ export class Block implements PostingsIndex {
         yield {
           ref: s.ref,
           labels: s.labels,
-          chunks: s.chunks.map((c): ChunkData => ({ mint: c[1], maxt: c[2], data: c[5] })),
+          chunks: s.chunks.map((c): ChunkData => ({
+            mint: c[1],
+            maxt: c[2],
+            data: c[4] === ENC_DEC ? decToXOR(c[5]) : c[5],
+          })),
         };
       }
     }
@@ -529,6 +545,17 @@ export class Block implements PostingsIndex {
 
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A DEC chunk as the XOR chunk of the same samples (ChunkData carries XOR bytes). */
+function decToXOR(dec: Uint8Array): Uint8Array {
+  const n = chunkSamples(dec);
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  const got = decodeDECInto(dec, t, v, 0, -Infinity, Infinity);
+  const x = new XORChunk();
+  for (let i = 0; i < got; i++) x.append(t[i], v[i]);
+  return x.bytes().slice();
 }
 
 class BlockQuerier implements Querier {

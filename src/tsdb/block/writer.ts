@@ -8,10 +8,14 @@ import Database from 'better-sqlite3';
 import { compareLabels } from '../../storage/interfaces.js';
 import type { Labels } from '../../model/labels.js';
 import { crc32c } from '../chunks/crc32c.js';
+import { encodeDEC } from '../chunks/dec.js';
+import { XORChunk } from '../chunks/xor.js';
 import {
   APPLICATION_ID,
   BLOCK_FILE,
   DELETION_SUFFIX,
+  ENC_DEC,
+  ENC_DEC_DEFLATE,
   ENC_DEFLATE,
   ENC_RAW,
   MAX_SERIES,
@@ -33,7 +37,10 @@ export function chunkSamples(data: Uint8Array): number {
 }
 
 export interface WriteOptions {
-  /** Store chunks deflated where that saves at least 1/8 of their bytes (compaction does). */
+  /**
+   * Store each chunk in its smallest form: XOR, DEC (decimal values, when bit-exact), either one
+   * deflated where that saves at least 1/8 (compaction does; see format.ts).
+   */
   compress?: boolean;
   /** SQLite page size (a power of two, 512-65536); default DEFAULT_PAGE_SIZE. */
   pageSize?: number;
@@ -122,13 +129,7 @@ export function* writeBlockSteps(
         const c = s.chunks[i];
         let data = Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength);
         let enc = ENC_RAW;
-        if (opts.compress && data.length >= 64) {
-          const z = zlib.deflateRawSync(data);
-          if (z.length * 8 <= data.length * 7) {
-            data = z;
-            enc = ENC_DEFLATE;
-          }
-        }
+        if (opts.compress) [data, enc] = smallestEncoding(data);
         insertChunk.run(chunkId(ref, i), c.mint, c.maxt, crc32c(data) | 0, enc, data);
         stats.numSamples += chunkSamples(c.data);
         if (c.mint < mint) mint = c.mint;
@@ -185,6 +186,52 @@ export function* writeBlockSteps(
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
+}
+
+let scratchT = new Float64Array(1024);
+let scratchV = new Float64Array(1024);
+
+/** A deflated form when it saves at least 1/8 (inflating costs read time), else undefined. */
+function deflated(data: Buffer): Buffer | undefined {
+  if (data.length < 64) return undefined;
+  const z = zlib.deflateRawSync(data);
+  return z.length * 8 <= data.length * 7 ? z : undefined;
+}
+
+/** The smallest stored form of an XOR chunk: XOR, deflated XOR, DEC (when exact) or deflated DEC. */
+function smallestEncoding(xor: Buffer): [Buffer, number] {
+  let best = xor;
+  let enc = ENC_RAW;
+  const n = chunkSamples(xor);
+  let dec: Uint8Array | undefined;
+  if (n > 0) {
+    if (scratchT.length < n) {
+      scratchT = new Float64Array(Math.max(n, scratchT.length * 2));
+      scratchV = new Float64Array(scratchT.length);
+    }
+    const got = XORChunk.fromBytes(xor).decodeInto(scratchT, scratchV, 0, -Infinity, Infinity);
+    dec = encodeDEC(scratchT, scratchV, got);
+  }
+  // Deflating an XOR chunk rarely halves it: skip that try when DEC is already at half (write time).
+  if (dec === undefined || dec.length * 2 > xor.length) {
+    const xz = deflated(xor);
+    if (xz !== undefined) {
+      best = xz;
+      enc = ENC_DEFLATE;
+    }
+  }
+  if (dec === undefined) return [best, enc];
+  const d = Buffer.from(dec.buffer, dec.byteOffset, dec.byteLength);
+  if (d.length < best.length) {
+    best = d;
+    enc = ENC_DEC;
+  }
+  const dz = deflated(d);
+  if (dz !== undefined && dz.length < best.length) {
+    best = dz;
+    enc = ENC_DEC_DEFLATE;
+  }
+  return [best, enc];
 }
 
 /** String order by UTF-16 code units, as label sorting elsewhere (not localeCompare). */
