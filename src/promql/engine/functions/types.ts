@@ -1,0 +1,57 @@
+// The contract between the evaluator and PromQL's functions. The evaluator resolves every argument
+// for one evaluation step and calls the function; functions never touch storage.
+import type { Labels } from '../../../model/labels.js';
+
+/** One element of an instant vector at the current step. */
+export interface VectorElement {
+  labels: Labels;
+  t: number;
+  v: number;
+  /** Set when the metric name is to be removed from the result (delayed __name__ removal). */
+  dropName?: boolean;
+}
+
+export type InstantVector = VectorElement[];
+
+/** One series of a range-vector argument: its samples with rangeStart < t <= rangeEnd at this step. */
+export interface RangeSeries {
+  labels: Labels;
+  /** Timestamps and values; only indices [from, to) belong to this step's window. */
+  t: Float64Array;
+  v: Float64Array;
+  from: number;
+  to: number;
+  dropName?: boolean;
+}
+
+export type FunctionArg =
+  | { type: 'vector'; value: InstantVector }
+  | { type: 'matrix'; value: RangeSeries[]; range: number }
+  | { type: 'scalar'; value: number }
+  | { type: 'string'; value: string };
+
+export interface Annotations {
+  /** Prometheus "PromQL warning: ..." annotations. */
+  warn(message: string): void;
+  /** Prometheus "PromQL info: ..." annotations. */
+  info(message: string): void;
+}
+
+export interface FunctionContext {
+  /** The step's evaluation time (ms). */
+  evalTime: number;
+  /** For range functions: the window (rangeStart, rangeEnd] in ms. */
+  rangeStart: number;
+  rangeEnd: number;
+  lookbackDelta: number;
+  annotations: Annotations;
+  /** The function's call position in the query text (for annotation messages). */
+  pos: { start: number; end: number };
+  /** Enabled experimental features (e.g. 'promql-experimental-functions'). */
+  features: ReadonlySet<string>;
+}
+
+/** A function returns an instant vector, or a scalar for scalar-typed functions (time(), scalar(), ...). */
+export type FunctionResult = InstantVector | number;
+
+export type FunctionImpl = (args: FunctionArg[], ctx: FunctionContext) => FunctionResult;
