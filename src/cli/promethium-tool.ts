@@ -17,6 +17,9 @@ Commands:
     Check if the config files are valid or not.
       --[no-]syntax-only  Only check the config file syntax, ignoring file and content validation referenced in the config
 
+  promqltest <path>...
+    Run PromQL test scripts (files, or directories of *.test files) and report failing evals.
+
   tsdb create-blocks-from [<flags>] openmetrics [<flags>] <input file> [<output directory>]
     Import samples from OpenMetrics input (every sample with a timestamp) and produce TSDB blocks.
       -r, --[no-]human-readable   Print human readable values.
@@ -26,7 +29,7 @@ Commands:
     The output directory defaults to data/.
 `;
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
   const [cmd, sub, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
@@ -55,6 +58,7 @@ function main(argv: string[]): number {
     });
   }
   if (cmd === 'tsdb' && sub === 'create-blocks-from') return createBlocks(rest);
+  if (cmd === 'promqltest') return promqltest(argv.slice(1));
   return usageError(`expected command but got "${[cmd, sub].filter(Boolean).join(' ')}"`);
 }
 
@@ -104,9 +108,32 @@ function createBlocks(args: string[]): number {
   }
 }
 
+async function promqltest(args: string[]): Promise<number> {
+  const unknown = args.find((a) => a.startsWith('-'));
+  if (unknown !== undefined) {
+    process.stderr.write(`promethium-tool: error: unknown long flag '${unknown}', try --help\n`);
+    return 2;
+  }
+  // Loaded on demand: the other commands do not need the PromQL engine.
+  const { promqltestCommand } = await import('../promql/promqltest/command.js');
+  const { defaultDeps } = await import('../promql/promqltest/defaults.js');
+  return promqltestCommand(args, defaultDeps, {
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+  });
+}
+
 function usageError(message: string): number {
   process.stderr.write(`promethium-tool: error: ${message}, try --help\n`);
   return 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+void Promise.resolve(main(process.argv.slice(2))).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`promethium-tool: error: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

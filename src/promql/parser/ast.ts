@@ -49,6 +49,8 @@ export type AtModifier = { kind: 'time'; ms: number } | { kind: 'start' } | { ki
 export interface NumberLiteral {
   type: 'NumberLiteral';
   value: number;
+  /** Written as a duration (`5m`, value in seconds); only affects printing, as Prometheus's Duration flag. */
+  duration?: boolean;
   pos: PositionRange;
 }
 

@@ -1,0 +1,211 @@
+// Binary operators on scalars and instant vectors, as Prometheus's VectorBinop, VectorscalarBinop,
+// VectorAnd/Or/Unless (promql/engine.go).
+import type { BinaryOp, VectorMatching } from '../parser/ast.js';
+import type { InstantVector, VectorElement } from './functions/types.js';
+import { executionError } from './errors.js';
+import { dropMetricName, keepLabels, setLabel, signature, withoutLabels } from './labels-util.js';
+import { METRIC_NAME } from '../../model/labels.js';
+
+export function isComparison(op: BinaryOp): boolean {
+  return op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
+}
+
+export function isSetOperator(op: BinaryOp): boolean {
+  return op === 'and' || op === 'or' || op === 'unless';
+}
+
+/** Arithmetic drops the metric name; comparisons (without bool) and set operators keep it. */
+export function dropsMetricName(op: BinaryOp): boolean {
+  return op === '+' || op === '-' || op === '*' || op === '/' || op === '%' || op === '^' || op === 'atan2';
+}
+
+/** Go's math.Pow where it differs from `**` (1 to any power, -1 to ±Inf). */
+function pow(x: number, y: number): number {
+  if (x === 1 || y === 0) return 1;
+  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  return x ** y;
+}
+
+/** Arithmetic value, or for comparisons whether the pair is kept (value is then lhs). */
+export function scalarOp(op: BinaryOp, l: number, r: number): { v: number; keep: boolean } {
+  switch (op) {
+    case '+':
+      return { v: l + r, keep: true };
+    case '-':
+      return { v: l - r, keep: true };
+    case '*':
+      return { v: l * r, keep: true };
+    case '/':
+      return { v: l / r, keep: true };
+    case '%':
+      return { v: l % r, keep: true };
+    case '^':
+      return { v: pow(l, r), keep: true };
+    case 'atan2':
+      return { v: Math.atan2(l, r), keep: true };
+    case '==':
+      return { v: l, keep: l === r };
+    case '!=':
+      return { v: l, keep: l !== r };
+    case '>':
+      return { v: l, keep: l > r };
+    case '<':
+      return { v: l, keep: l < r };
+    case '>=':
+      return { v: l, keep: l >= r };
+    case '<=':
+      return { v: l, keep: l <= r };
+    default:
+      throw executionError(`operator "${op}" not allowed for scalar operations`);
+  }
+}
+
+/** Comparisons between scalars always need `bool` (the parser enforces it), so they yield 0 or 1. */
+export function scalarScalar(op: BinaryOp, l: number, r: number): number {
+  const { v, keep } = scalarOp(op, l, r);
+  if (isComparison(op)) return keep ? 1 : 0;
+  return v;
+}
+
+/** vector op scalar, or scalar op vector when `swap`. */
+export function vectorScalar(
+  op: BinaryOp,
+  vec: InstantVector,
+  scalar: number,
+  swap: boolean,
+  returnBool: boolean,
+  delayedNameRemoval: boolean,
+): InstantVector {
+  const out: InstantVector = [];
+  const cmp = isComparison(op);
+  const drop = returnBool || dropsMetricName(op);
+  for (const s of vec) {
+    const l = swap ? scalar : s.v;
+    const r = swap ? s.v : scalar;
+    let { v, keep } = scalarOp(op, l, r);
+    // a comparison keeps the vector element's value, even when the scalar is on the left
+    if (cmp && swap) v = r;
+    if (returnBool) {
+      v = keep ? 1 : 0;
+      keep = true;
+    }
+    if (!keep) continue;
+    const el: VectorElement = { labels: s.labels, t: s.t, v };
+    if (drop) {
+      if (delayedNameRemoval) el.dropName = true;
+      else el.labels = dropMetricName(s.labels);
+    } else if (s.dropName) el.dropName = true;
+    out.push(el);
+  }
+  return out;
+}
+
+function sigsOf(vec: InstantVector, m: VectorMatching): string[] {
+  return vec.map((s) => signature(s.labels, m.on, m.matchingLabels));
+}
+
+export function vectorAnd(lhs: InstantVector, rhs: InstantVector, m: VectorMatching): InstantVector {
+  if (lhs.length === 0 || rhs.length === 0) return [];
+  const right = new Set(sigsOf(rhs, m));
+  const ls = sigsOf(lhs, m);
+  return lhs.filter((_, i) => right.has(ls[i]));
+}
+
+export function vectorOr(lhs: InstantVector, rhs: InstantVector, m: VectorMatching): InstantVector {
+  if (lhs.length === 0) return rhs.slice();
+  if (rhs.length === 0) return lhs.slice();
+  const left = new Set(sigsOf(lhs, m));
+  const out = lhs.slice();
+  const rs = sigsOf(rhs, m);
+  rhs.forEach((s, i) => {
+    if (!left.has(rs[i])) out.push(s);
+  });
+  return out;
+}
+
+export function vectorUnless(lhs: InstantVector, rhs: InstantVector, m: VectorMatching): InstantVector {
+  if (lhs.length === 0 || rhs.length === 0) return lhs.slice();
+  const right = new Set(sigsOf(rhs, m));
+  const ls = sigsOf(lhs, m);
+  return lhs.filter((_, i) => !right.has(ls[i]));
+}
+
+/** One-to-one, many-to-one and one-to-many matching of two vectors. */
+export function vectorVector(
+  op: BinaryOp,
+  lhsIn: InstantVector,
+  rhsIn: InstantVector,
+  m: VectorMatching,
+  returnBool: boolean,
+  delayedNameRemoval: boolean,
+): InstantVector {
+  if (m.card === 'many-to-many') throw executionError('many-to-many only allowed for set operators');
+  if (lhsIn.length === 0 || rhsIn.length === 0) return [];
+  // one-to-many is many-to-one with the sides swapped; values are swapped back for the operation
+  const swapped = m.card === 'one-to-many';
+  const lhs = swapped ? rhsIn : lhsIn;
+  const rhs = swapped ? lhsIn : rhsIn;
+
+  const rightSigs = new Map<string, VectorElement>();
+  for (const rs of rhs) {
+    const sig = signature(rs.labels, m.on, m.matchingLabels);
+    const dup = rightSigs.get(sig);
+    if (dup !== undefined) {
+      const oneSide = swapped ? 'left' : 'right';
+      const matched = m.on
+        ? keepLabels(rs.labels, m.matchingLabels)
+        : withoutLabels(rs.labels, [...m.matchingLabels, METRIC_NAME]);
+      throw executionError(
+        `found duplicate series for the match group ${matched.toString()} on the ${oneSide} hand-side of the operation: ` +
+          `[${rs.labels.toString()}, ${dup.labels.toString()}];many-to-many matching not allowed: matching labels must be unique on one side`,
+      );
+    }
+    rightSigs.set(sig, rs);
+  }
+
+  const matchedSigs = new Map<string, Set<string> | null>();
+  const out: InstantVector = [];
+  const dropName = returnBool || dropsMetricName(op);
+  for (const ls of lhs) {
+    const sig = signature(ls.labels, m.on, m.matchingLabels);
+    const rs = rightSigs.get(sig);
+    if (rs === undefined) continue;
+    const fl = swapped ? rs.v : ls.v;
+    const fr = swapped ? ls.v : rs.v;
+    const res = scalarOp(op, fl, fr);
+    let metric = ls.labels;
+    if (dropsMetricName(op) && !delayedNameRemoval) metric = dropMetricName(metric);
+    if (m.card === 'one-to-one') {
+      metric = m.on ? keepLabels(metric, m.matchingLabels) : withoutLabels(metric, m.matchingLabels);
+    }
+    for (const ln of m.include) metric = setLabel(metric, ln, rs.labels.get(ln) ?? '');
+    if (returnBool && !delayedNameRemoval) metric = dropMetricName(metric);
+
+    const seen = matchedSigs.get(sig);
+    if (m.card === 'one-to-one') {
+      if (seen !== undefined) {
+        throw executionError(
+          'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)',
+        );
+      }
+      matchedSigs.set(sig, null);
+    } else {
+      const insertSig = metric.pairs.join('\xff');
+      if (seen === undefined || seen === null) {
+        matchedSigs.set(sig, new Set([insertSig]));
+      } else if (seen.has(insertSig)) {
+        throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
+      } else {
+        seen.add(insertSig);
+      }
+    }
+
+    let v = res.v;
+    if (returnBool) v = res.keep ? 1 : 0;
+    else if (!res.keep) continue;
+    const el: VectorElement = { labels: metric, t: ls.t, v };
+    if (delayedNameRemoval && (dropName || ls.dropName)) el.dropName = true;
+    out.push(el);
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+// Label-set helpers for the evaluator: name dropping, matching signatures, grouping.
+import { Labels, METRIC_NAME } from '../../model/labels.js';
+
+/** The labels without __name__ (the same object when there is none). */
+export function dropMetricName(ls: Labels): Labels {
+  const p = ls.pairs;
+  for (let i = 0; i < p.length; i += 2) {
+    if (p[i] === METRIC_NAME) return Labels.fromSortedPairs([...p.slice(0, i), ...p.slice(i + 2)]);
+  }
+  return ls;
+}
+
+/** Only the named labels. */
+export function keepLabels(ls: Labels, names: readonly string[]): Labels {
+  const out: string[] = [];
+  const p = ls.pairs;
+  for (let i = 0; i < p.length; i += 2) if (names.includes(p[i])) out.push(p[i], p[i + 1]);
+  return Labels.fromSortedPairs(out);
+}
+
+/** All labels but the named ones. */
+export function withoutLabels(ls: Labels, names: readonly string[]): Labels {
+  const out: string[] = [];
+  const p = ls.pairs;
+  for (let i = 0; i < p.length; i += 2) if (!names.includes(p[i])) out.push(p[i], p[i + 1]);
+  return Labels.fromSortedPairs(out);
+}
+
+/** Sets (or, for an empty value, removes) one label. */
+export function setLabel(ls: Labels, name: string, value: string): Labels {
+  return Labels.fromPairs([...ls.pairs, name, value]);
+}
+
+/**
+ * A string key of a label subset: with on=true the named labels only, else every label but the named
+ * ones and __name__ (Prometheus's signatureFunc).
+ */
+export function signature(ls: Labels, on: boolean, names: readonly string[]): string {
+  let key = '';
+  const p = ls.pairs;
+  for (let i = 0; i < p.length; i += 2) {
+    const n = p[i];
+    const listed = names.includes(n);
+    if (on ? listed : !listed && n !== METRIC_NAME) key += n + '\xff' + p[i + 1] + '\xff';
+  }
+  return key;
+}
+
+/** A string key of the whole label set. */
+export function labelsKey(ls: Labels): string {
+  return ls.pairs.join('\xff');
+}
