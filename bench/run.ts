@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchReport } from './report.js';
 import { benchExposition } from './exposition.js';
+import { benchPromql } from './promql.js';
 import { benchTsdb } from './tsdb.js';
 import { benchTsdbVsPrometheus } from './tsdb-vs-prometheus.js';
 
@@ -11,6 +12,7 @@ export type BenchArea = (report: BenchReport, repoRoot: string) => Promise<void>
 
 const AREAS: Record<string, BenchArea> = {
   exposition: benchExposition,
+  promql: (report) => benchPromql(report),
   tsdb: (report) => benchTsdb(report),
   'tsdb-vs-prometheus': (report) => benchTsdbVsPrometheus(report),
 };

@@ -166,6 +166,8 @@ export class Evaluator {
           return e.value ?? 0;
         case 'step':
           return this.p.step;
+        case 'range':
+          return this.p.end - this.p.start;
         case 'neg':
           return -r || -l;
         case '+':
@@ -181,8 +183,10 @@ export class Evaluator {
         case '^':
           return (l / 1000) ** (r / 1000) * 1000;
         case 'min':
+        case 'min_of':
           return Math.min(l, r);
         case 'max':
+        case 'max_of':
           return Math.max(l, r);
       }
     }
@@ -577,6 +581,9 @@ export class Evaluator {
       annotations: this.annotations,
       pos: e.pos,
       features: this.p.features,
+      queryStart: this.p.start,
+      queryEnd: this.p.end,
+      queryStep: this.p.step,
     };
     const res = impl(args, ctx);
     if (typeof res === 'number') return { kind: 'scalar', v: res };

@@ -155,7 +155,21 @@ export interface ParenExpr {
 /** Experimental duration arithmetic (promql-duration-expr) where a duration is expected. */
 export interface DurationExpr {
   type: 'DurationExpr';
-  op: '+' | '-' | '*' | '/' | '%' | '^' | 'step' | 'min' | 'max' | 'neg' | 'literal';
+  op:
+    | '+'
+    | '-'
+    | '*'
+    | '/'
+    | '%'
+    | '^'
+    | 'step'
+    | 'range'
+    | 'min'
+    | 'max'
+    | 'min_of'
+    | 'max_of'
+    | 'neg'
+    | 'literal';
   lhs?: Expr;
   rhs?: Expr;
   /** For 'literal': ms. */

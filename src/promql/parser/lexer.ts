@@ -220,6 +220,10 @@ export function lex(input: string): Token[] {
       emit(T.AGGREGATOR);
       return true;
     }
+    if (kw === 'min_of' || kw === 'max_of') {
+      emit(T.IDENTIFIER);
+      return true;
+    }
     return false;
   };
 
@@ -538,7 +542,7 @@ export function lex(input: string): Token[] {
         gotColon = true;
         continue;
       }
-      if ('sSmM'.includes(c) && scanDurationKeyword()) continue;
+      if ('sSmMrR'.includes(c) && scanDurationKeyword()) continue;
       return fail(`unexpected character: ${quoteRune(c)}, expected ':'`);
     }
     if (isAlpha(c) || c === ':') {

@@ -629,8 +629,11 @@ class Parser {
       tok.t === T.LEFT_PAREN ||
       tok.t === T.SUB ||
       tok.t === T.ADD ||
-      (tok.t === T.PREPROCESSOR && tok.val.toLowerCase() === 'step') ||
-      (tok.t === T.AGGREGATOR && (tok.val.toLowerCase() === 'min' || tok.val.toLowerCase() === 'max'))
+      (tok.t === T.PREPROCESSOR && (tok.val.toLowerCase() === 'step' || tok.val.toLowerCase() === 'range')) ||
+      (tok.t === T.AGGREGATOR && (tok.val.toLowerCase() === 'min' || tok.val.toLowerCase() === 'max')) ||
+      (tok.t === T.IDENTIFIER &&
+        (tok.val.toLowerCase() === 'min_of' || tok.val.toLowerCase() === 'max_of') &&
+        this.peekAt(1).t === T.LEFT_PAREN)
     );
   }
 
@@ -648,6 +651,27 @@ class Parser {
     if (expr.op === 'neg' && expr.lhs?.type === 'DurationExpr' && expr.lhs.op === 'literal') {
       return { ms: -(expr.lhs.value ?? 0) };
     }
+    if (!this.has('promql-duration-expr'))
+      this.addErr(expr.pos, 'experimental duration expression is not enabled');
+    return { ms: 0, expr };
+  }
+
+  /**
+   * An offset's duration: one signed primary (literal, step(), range(), min_of(), max_of() or a
+   * parenthesised expression). Arithmetic after it applies to the selector (`x offset 1m * 2`).
+   */
+  private parseOffsetDuration(): { ms: number; expr?: Expr } {
+    const tok = this.peek();
+    let neg = false;
+    if (tok.t === T.SUB || tok.t === T.ADD) {
+      this.next();
+      neg = tok.t === T.SUB;
+    }
+    const inner = this.parseDurationUnary();
+    if (inner.op === 'literal') return { ms: neg ? -(inner.value ?? 0) : (inner.value ?? 0) };
+    const expr: DurationExpr = neg
+      ? { type: 'DurationExpr', op: 'neg', lhs: inner, pos: { start: tok.pos, end: inner.pos.end } }
+      : inner;
     if (!this.has('promql-duration-expr'))
       this.addErr(expr.pos, 'experimental duration expression is not enabled');
     return { ms: 0, expr };
@@ -702,20 +726,28 @@ class Parser {
       return inner;
     }
     const lower = tok.val.toLowerCase();
-    if (tok.t === T.PREPROCESSOR && lower === 'step') {
+    if (tok.t === T.PREPROCESSOR && (lower === 'step' || lower === 'range')) {
       this.next();
-      this.expect(T.LEFT_PAREN, 'step()', '"("');
-      const close = this.expect(T.RIGHT_PAREN, 'step()', '")"');
-      return { type: 'DurationExpr', op: 'step', pos: { start: tok.pos, end: close.pos + 1 } };
+      this.expect(T.LEFT_PAREN, `${lower}()`, '"("');
+      const close = this.expect(T.RIGHT_PAREN, `${lower}()`, '")"');
+      return {
+        type: 'DurationExpr',
+        op: lower as 'step' | 'range',
+        pos: { start: tok.pos, end: close.pos + 1 },
+      };
     }
-    if (tok.t === T.AGGREGATOR && (lower === 'min' || lower === 'max')) {
+    if (
+      (tok.t === T.AGGREGATOR && (lower === 'min' || lower === 'max')) ||
+      (tok.t === T.IDENTIFIER && (lower === 'min_of' || lower === 'max_of'))
+    ) {
       this.next();
       this.expect(T.LEFT_PAREN, `${lower}()`, '"("');
       const a = this.parseDurationExpr(0);
       this.expect(T.COMMA, `${lower}()`, '","');
       const b = this.parseDurationExpr(0);
       const close = this.expect(T.RIGHT_PAREN, `${lower}()`, '")"');
-      return { type: 'DurationExpr', op: lower, lhs: a, rhs: b, pos: { start: tok.pos, end: close.pos + 1 } };
+      const op = lower as 'min' | 'max' | 'min_of' | 'max_of';
+      return { type: 'DurationExpr', op, lhs: a, rhs: b, pos: { start: tok.pos, end: close.pos + 1 } };
     }
     this.unexpected('duration expression', 'number or duration');
   }
@@ -732,7 +764,7 @@ class Parser {
       this.next();
       d = { ms: -this.literalMs(this.next()) };
     } else if (this.startsDuration(tok)) {
-      d = this.parseDurationValue();
+      d = this.parseOffsetDuration();
     } else this.unexpected('offset', 'number, duration, step(), or range()');
     let target: { offset: number; offsetExpr?: Expr } | undefined;
     if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') target = e;

@@ -71,8 +71,12 @@ function formatDurationExpr(e: DurationExpr, top: boolean): string {
       return formatDuration(e.value ?? 0);
     case 'step':
       return 'step()';
+    case 'range':
+      return 'range()';
     case 'min':
     case 'max':
+    case 'min_of':
+    case 'max_of':
       return `${e.op}(${sub(e.lhs)}, ${sub(e.rhs)})`;
     case 'neg':
       return `-${sub(e.lhs)}`;
@@ -132,7 +136,11 @@ function atString(at: AtModifier | undefined): string {
 }
 
 function offsetString(offset: number, expr: Expr | undefined): string {
-  if (expr !== undefined) return ` offset ${formatExpr(expr)}`;
+  if (expr !== undefined) {
+    // An offset takes one primary: arithmetic must stay parenthesised to keep binding to the offset.
+    const atomic = expr.type !== 'DurationExpr' || !'+-*/%^'.includes(expr.op);
+    return ` offset ${atomic ? formatExpr(expr) : `(${formatExpr(expr)})`}`;
+  }
   if (offset > 0) return ` offset ${formatDuration(offset)}`;
   if (offset < 0) return ` offset -${formatDuration(-offset)}`;
   return '';

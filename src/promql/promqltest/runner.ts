@@ -80,6 +80,11 @@ const AT_MODIFIER_UNSAFE = new Set([
   'predict_linear',
   'time',
   'timestamp',
+  // The query-context functions: their value is the query's start/end/range/step, not the @ time.
+  'start',
+  'end',
+  'range',
+  'step',
 ]);
 const QUERY_CONTEXT_FUNCS = /(start|end|range|step)\(\)/;
 

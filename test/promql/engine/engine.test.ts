@@ -336,3 +336,56 @@ describe('range queries and limits', () => {
     expect((c as QueryError).errorType).toBe('canceled');
   });
 });
+
+describe('query-context functions', () => {
+  const exp = new Set(['promql-experimental-functions', 'promql-duration-expr']);
+  const ctxEngine = new Engine({
+    lookbackDelta: 5 * M,
+    timeout: 10_000,
+    maxSamples: 50_000_000,
+    features: exp,
+  });
+
+  it('start(), end(), range() and step() return the query bounds in seconds', async () => {
+    const r = await ctxEngine.rangeQuery(
+      data,
+      parseExpr('start() + end() * 1000 + range() * 1e6', { features: exp }),
+      2 * M,
+      4 * M,
+      M,
+    );
+    if (r.value.type !== 'matrix') throw new Error();
+    expect(Array.from(r.value.series[0].v)).toEqual([
+      120 + 240_000 + 120e6,
+      120 + 240_000 + 120e6,
+      120 + 240_000 + 120e6,
+    ]);
+    const st = await ctxEngine.rangeQuery(data, parseExpr('step()', { features: exp }), 0, 2 * M, M);
+    if (st.value.type !== 'matrix') throw new Error();
+    expect(Array.from(st.value.series[0].v)).toEqual([60, 60, 60]);
+    expect(scalar(await ctxEngine.instantQuery(data, parseExpr('start()', { features: exp }), 3 * M))).toBe(
+      180,
+    );
+    expect(scalar(await ctxEngine.instantQuery(data, parseExpr('range()', { features: exp }), 3 * M))).toBe(
+      0,
+    );
+  });
+
+  it('min_of and max_of take the smaller/larger scalar, NaN-propagating', async () => {
+    expect(scalar(await instant(data, 'min_of(3, 5)', 0))).toBe(3);
+    expect(scalar(await instant(data, 'max_of(3, 5)', 0))).toBe(5);
+    expect(scalar(await instant(data, 'max_of(NaN, 5)', 0))).toBeNaN();
+  });
+
+  it('evaluates range() and min_of() in duration expressions', async () => {
+    const r = await ctxEngine.rangeQuery(
+      data,
+      parseExpr('up{instance="a"} offset min_of(range(), 1m) + 1', { features: exp }),
+      2 * M,
+      4 * M,
+      M,
+    );
+    if (r.value.type !== 'matrix') throw new Error();
+    expect(Array.from(r.value.series[0].v)).toEqual([2, 2, 2]);
+  });
+});

@@ -568,6 +568,31 @@ describe('experimental syntax when enabled', () => {
     expect(ok('foo[max(1m, 2m)]')).toBe('foo[max(1m, 2m)]');
   });
 
+  test('min_of, max_of and range() in duration expressions', () => {
+    expect(ok('foo[min_of(step()+1,1h)]')).toBe('foo[min_of((step() + 1s), 1h)]');
+    expect(ok('foo[max_of(range(), 1m)]')).toBe('foo[max_of(range(), 1m)]');
+    expect(ok('foo offset min_of(step(), 1s)')).toBe('foo offset min_of(step(), 1s)');
+    expect(ok('foo offset range()')).toBe('foo offset range()');
+  });
+
+  test('an offset takes one primary; arithmetic after it applies to the selector', () => {
+    const e = parseExpr('foo offset 100 + 2', { features: all });
+    expect(e).toMatchObject({
+      type: 'BinaryExpr',
+      op: '+',
+      lhs: { type: 'VectorSelector', offset: 100_000 },
+    });
+    const n = parseExpr('foo offset -step() * 2', { features: all });
+    expect(n).toMatchObject({ type: 'BinaryExpr', op: '*', lhs: { offsetExpr: { op: 'neg' } } });
+    expect(ok('foo offset (100 + 2)')).toBe('foo offset (1m40s + 2s)');
+    expect(ok('foo offset -2 ^ 2')).toBe('foo offset -2s ^ 2');
+  });
+
+  test('min_of and max_of are experimental scalar functions', () => {
+    expect(ok('min_of(1, 2)')).toBe('min_of(1, 2)');
+    expect(errorOf('max_of(1, 2)', new Set())).toContain('is not enabled');
+  });
+
   test('fill modifiers', () => {
     const e = parseExpr('a + on(x) fill(0) b', { features: all });
     if (e.type !== 'BinaryExpr') throw new Error();

@@ -310,8 +310,8 @@ describe('@ modifier variants', () => {
             func: 'rate',
             args: [{ type: 'MatrixSelector', vectorSelector: { type: 'VectorSelector', matchers: [] } }],
           }
-        : s === 'time()'
-          ? { type: 'Call', func: 'time', args: [] }
+        : s === 'time()' || s === 'start()'
+          ? { type: 'Call', func: s.slice(0, -2), args: [] }
           : { type: 'SubqueryExpr', expr: { type: 'VectorSelector', matchers: [] } },
     formatExpr: (n) => JSON.stringify(n),
   };
@@ -327,6 +327,7 @@ describe('@ modifier variants', () => {
 
   it('leaves out time-dependent functions and does not descend into subqueries', () => {
     expect(atModifierVariants('time()', 1000, parser)).toEqual([]);
+    expect(atModifierVariants('start()', 1000, parser)).toEqual([]);
     const v = atModifierVariants('sub', 1000, parser) as { expr: string }[];
     expect(JSON.parse(v[0].expr)).toEqual({
       type: 'SubqueryExpr',

@@ -62,4 +62,7 @@ export const MATH_FUNCTIONS: Record<string, FunctionImpl> = {
   /** The sample timestamps in seconds; the engine supplies each element's sample time in `t`. */
   timestamp: (args) => vectorArg(args, 0).map((el) => dropped(el, el.t / 1000)),
   pi: () => Math.PI,
+  // Experimental scalar min/max; NaN in either argument gives NaN, as Go's math.Min/Max.
+  min_of: (args) => Math.min(scalarArg(args, 0), scalarArg(args, 1)),
+  max_of: (args) => Math.max(scalarArg(args, 0), scalarArg(args, 1)),
 };

@@ -31,6 +31,11 @@ function dateFn(f: (d: Date) => number): FunctionImpl {
 
 export const TIME_FUNCTIONS: Record<string, FunctionImpl> = {
   time: (_args, ctx) => ctx.evalTime / 1000,
+  // Experimental: the query's bounds and resolution in seconds, constant across steps.
+  start: (_args, ctx) => ctx.queryStart / 1000,
+  end: (_args, ctx) => ctx.queryEnd / 1000,
+  range: (_args, ctx) => (ctx.queryEnd - ctx.queryStart) / 1000,
+  step: (_args, ctx) => ctx.queryStep / 1000,
   vector: (args, ctx) => [{ labels: Labels.EMPTY, t: ctx.evalTime, v: scalarArg(args, 0) }],
   scalar: (args) => {
     const v = vectorArg(args, 0);

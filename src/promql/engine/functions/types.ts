@@ -49,6 +49,10 @@ export interface FunctionContext {
   pos: { start: number; end: number };
   /** Enabled experimental features (e.g. 'promql-experimental-functions'). */
   features: ReadonlySet<string>;
+  /** The query's start and end times and resolution step (ms), for start(), end(), range(), step(). */
+  queryStart: number;
+  queryEnd: number;
+  queryStep: number;
 }
 
 /** A function returns an instant vector, or a scalar for scalar-typed functions (time(), scalar(), ...). */

@@ -58,6 +58,9 @@ export function ctx(evalTime: number, rangeStart = evalTime, rangeEnd = evalTime
     annotations: { warn: (m) => warns.push(m), info: (m) => infos.push(m) },
     pos: { start: 0, end: 0 },
     features: new Set(['promql-experimental-functions']),
+    queryStart: evalTime,
+    queryEnd: evalTime,
+    queryStep: 0,
   };
   return { c, warns, infos };
 }
