@@ -42,12 +42,20 @@ import {
 } from './binary.js';
 import { aggregate } from './aggregate.js';
 import { dropMetricName, labelsKey } from './labels-util.js';
+import { InfoFunction } from './info.js';
 
 export type StepValue =
   | { kind: 'vector'; v: InstantVector }
   | { kind: 'scalar'; v: number }
   | { kind: 'string'; v: string }
-  | { kind: 'matrix'; v: RangeSeries[]; range: number; start: number; end: number };
+  | {
+      kind: 'matrix';
+      v: RangeSeries[];
+      range: number;
+      start: number;
+      end: number;
+      rangeModifier?: 'anchored' | 'smoothed';
+    };
 
 interface LoadedSeries {
   labels: Labels;
@@ -101,6 +109,7 @@ export class Evaluator {
   private readonly subqueryCache = new Map<SubqueryExpr, Map<number, StepValue>>();
   readonly delayedNameRemoval: boolean;
   private readonly annotations: Annotations;
+  private infoFn?: InfoFunction;
 
   constructor(private readonly p: EvaluatorParams) {
     this.delayedNameRemoval = p.features.has('promql-delayed-name-removal');
@@ -209,12 +218,16 @@ export class Evaluator {
 
   private walk(e: Expr, lo: number, hi: number): void {
     switch (e.type) {
-      case 'VectorSelector':
-        this.widen(e, lo, hi, this.p.lookbackDelta);
+      case 'VectorSelector': {
+        const ahead = e.rangeModifier === 'smoothed' ? this.p.lookbackDelta : 0;
+        this.widen(e, lo, hi, this.p.lookbackDelta, ahead);
         return;
+      }
       case 'MatrixSelector': {
         const r = this.rangeOf(e, lo);
-        this.widen(e.vectorSelector, lo, hi, r);
+        // anchored looks one lookback delta further back; smoothed also one ahead
+        const lb = e.rangeModifier !== undefined ? this.p.lookbackDelta : 0;
+        this.widen(e.vectorSelector, lo, hi, r + lb, e.rangeModifier === 'smoothed' ? lb : 0);
         return;
       }
       case 'SubqueryExpr': {
@@ -227,6 +240,13 @@ export class Evaluator {
         return;
       }
       case 'Call':
+        checkRangeModifier(e);
+        if (e.func === 'info') {
+          // the label selector argument is not a selector of its own
+          this.info().widen(e, lo, hi);
+          this.walk(e.args[0], lo, hi);
+          return;
+        }
         for (const a of e.args) this.walk(a, lo, hi);
         return;
       case 'AggregateExpr':
@@ -247,11 +267,11 @@ export class Evaluator {
   }
 
   /** Widens the data interval a selector needs: evaluation times [lo, hi], looking `window` back. */
-  private widen(vs: VectorSelector, lo: number, hi: number, window: number): void {
+  private widen(vs: VectorSelector, lo: number, hi: number, window: number, ahead = 0): void {
     const at = this.atTime(vs.at);
     const off = this.offsetOf(vs, hi);
     const dlo = (at ?? lo) - off - window;
-    const dhi = (at ?? hi) - off;
+    const dhi = (at ?? hi) - off + ahead;
     const cur = this.evalRanges.get(vs);
     if (cur === undefined) this.evalRanges.set(vs, { lo: dlo, hi: dhi });
     else this.evalRanges.set(vs, { lo: Math.min(cur.lo, dlo), hi: Math.max(cur.hi, dhi) });
@@ -338,22 +358,31 @@ export class Evaluator {
     const te = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
     const lb = te - this.p.lookbackDelta;
     const out: InstantVector = [];
+    const smoothed = vs.rangeModifier === 'smoothed';
     for (const s of this.seriesOf(vs)) {
       const i = upperBound(s.t, te) - 1;
       if (i < 0 || s.t[i] <= lb) continue;
-      const v = s.v[i];
+      let v = s.v[i];
       if (isStaleNaN(v)) continue;
+      if (smoothed && s.t[i] < te) {
+        // interpolate towards the next sample within the lookback delta, if there is one
+        const j = i + 1;
+        if (j < s.t.length && s.t[j] <= te + this.p.lookbackDelta && !isStaleNaN(s.v[j])) {
+          v = v + ((s.v[j] - v) * (te - s.t[i])) / (s.t[j] - s.t[i]);
+        }
+      }
       out.push({ labels: s.labels, t: sampleTimestamps ? s.t[i] : t, v });
     }
     this.countSamples(out.length);
     return out;
   }
 
-  private matrixSelector(ms: MatrixSelector, t: number): StepValue {
+  private matrixSelector(ms: MatrixSelector, t: number, raw = false): StepValue {
     const vs = ms.vectorSelector;
     const range = this.rangeOf(ms, t);
     const end = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
     const start = end - range;
+    if (ms.rangeModifier !== undefined) return this.extendedMatrixSelector(ms, range, start, end, raw);
     const out: RangeSeries[] = [];
     let n = 0;
     for (const s of this.seriesOf(vs)) {
@@ -380,6 +409,60 @@ export class Evaluator {
     }
     this.countSamples(n);
     return { kind: 'matrix', v: out, range, start, end };
+  }
+
+  /**
+   * A range selector with the `anchored` or `smoothed` modifier. Per series: the samples in
+   * (start, end] plus the last one at or before start within the lookback delta and, for smoothed,
+   * the first one at or after end within the lookback delta (stale markers are skipped). With
+   * `raw` these are handed to a function as they are (rate & co. pick or interpolate the
+   * boundaries themselves); otherwise they become Prometheus's extendFloats shape: synthetic points
+   * at start and end with the samples strictly between.
+   */
+  private extendedMatrixSelector(
+    ms: MatrixSelector,
+    range: number,
+    start: number,
+    end: number,
+    raw: boolean,
+  ): StepValue {
+    const smoothed = ms.rangeModifier === 'smoothed';
+    const lookback = this.p.lookbackDelta;
+    const out: RangeSeries[] = [];
+    let n = 0;
+    for (const s of this.seriesOf(ms.vectorSelector)) {
+      const lo = upperBound(s.t, start - lookback);
+      const hi = upperBound(s.t, smoothed ? end + lookback : end, lo);
+      const tt: number[] = [];
+      const vv: number[] = [];
+      for (let i = lo; i < hi; i++) {
+        const v = s.v[i];
+        if (isStaleNaN(v)) continue;
+        const ti = s.t[i];
+        // keep only the last sample at or before start
+        if (ti <= start && tt.length > 0) {
+          tt[0] = ti;
+          vv[0] = v;
+          continue;
+        }
+        tt.push(ti);
+        vv.push(v);
+        // with smoothed, the first sample at or after end is the last one needed
+        if (ti >= end) break;
+      }
+      // nothing after start: no result (Prometheus's extendFloats / extendedRate)
+      if (tt.length === 0 || tt[tt.length - 1] <= start) continue;
+      let pts: { t: Float64Array; v: Float64Array } = { t: Float64Array.from(tt), v: Float64Array.from(vv) };
+      if (!raw) {
+        const ext = extendFloats(pts.t, pts.v, start, end, smoothed);
+        if (ext === undefined) continue;
+        pts = ext;
+      }
+      n += pts.t.length;
+      out.push({ labels: s.labels, t: pts.t, v: pts.v, from: 0, to: pts.t.length });
+    }
+    this.countSamples(n);
+    return { kind: 'matrix', v: out, range, start, end, rangeModifier: ms.rangeModifier };
   }
 
   private subquery(sq: SubqueryExpr, t: number): StepValue {
@@ -532,6 +615,12 @@ export class Evaluator {
         return this.absent(e, t);
       case 'absent_over_time':
         return this.absentOverTime(e, t);
+      case 'info': {
+        const out = this.info().eval(e, t);
+        this.checkDuplicates(out);
+        this.countSamples(out.length);
+        return { kind: 'vector', v: out };
+      }
       case 'timestamp': {
         const arg = unwrapParens(e.args[0]);
         // the sample's own timestamp, not the evaluation time (Prometheus special-cases this too)
@@ -545,7 +634,11 @@ export class Evaluator {
     const args: FunctionArg[] = [];
     let window: { start: number; end: number } | undefined;
     for (const a of e.args) {
-      const v = this.eval(a, t);
+      const ua = unwrapParens(a);
+      const v =
+        ua.type === 'MatrixSelector' && ua.rangeModifier !== undefined
+          ? this.matrixSelector(ua, t, true)
+          : this.eval(a, t);
       switch (v.kind) {
         case 'vector':
           args.push({ type: 'vector', value: v.v });
@@ -557,7 +650,11 @@ export class Evaluator {
           args.push({ type: 'string', value: v.v });
           break;
         case 'matrix':
-          args.push({ type: 'matrix', value: v.v, range: v.range });
+          args.push(
+            v.rangeModifier !== undefined
+              ? { type: 'matrix', value: v.v, range: v.range, rangeModifier: v.rangeModifier }
+              : { type: 'matrix', value: v.v, range: v.range },
+          );
           window = { start: v.start, end: v.end };
           break;
       }
@@ -596,6 +693,21 @@ export class Evaluator {
     return { kind: 'vector', v: out };
   }
 
+  private info(): InfoFunction {
+    this.infoFn ??= new InfoFunction({
+      queryable: this.p.queryable,
+      lookbackDelta: this.p.lookbackDelta,
+      start: this.p.start,
+      end: this.p.end,
+      step: this.p.step,
+      evalVector: (e, t) => this.evalVector(e, t),
+      addQuerier: (q) => this.queriers.push(q),
+      addWarning: (m) => this.warnings.add(m),
+      addSamplesLoaded: (n) => (this.samplesLoaded += n),
+    });
+    return this.infoFn;
+  }
+
   private absentLabels(arg: Expr): Labels {
     let matchers;
     if (arg.type === 'VectorSelector') matchers = arg.matchers;
@@ -626,4 +738,70 @@ export class Evaluator {
     if (m.kind === 'matrix' && m.v.length > 0) return { kind: 'vector', v: [] };
     return { kind: 'vector', v: [{ labels: this.absentLabels(unwrapParens(e.args[0])), t, v: 1 }] };
   }
+}
+
+const ANCHORED_FUNCTIONS = ['changes', 'delta', 'increase', 'rate', 'resets'];
+const SMOOTHED_FUNCTIONS = ['delta', 'increase', 'rate'];
+
+/** Prometheus restricts the extended range selectors to the functions that handle them. */
+function checkRangeModifier(e: Call): void {
+  for (const a of e.args) {
+    const ua = unwrapParens(a);
+    if (ua.type !== 'MatrixSelector' || ua.rangeModifier === undefined) continue;
+    const allowed = ua.rangeModifier === 'anchored' ? ANCHORED_FUNCTIONS : SMOOTHED_FUNCTIONS;
+    if (!allowed.includes(e.func)) {
+      throw new QueryError(
+        'bad_data',
+        `${ua.rangeModifier} modifier can only be used with: ${allowed.join(', ')} - not with ${e.func}`,
+      );
+    }
+  }
+}
+
+/**
+ * Prometheus's extendFloats: given the samples of an anchored/smoothed window (with the boundary
+ * samples outside it), returns synthetic points at start and end (picked, or interpolated when
+ * smoothed) with the samples strictly inside between them; undefined when nothing is after start.
+ */
+export function extendFloats(
+  t: Float64Array,
+  v: Float64Array,
+  start: number,
+  end: number,
+  smoothed: boolean,
+): { t: Float64Array; v: Float64Array } | undefined {
+  let last = t.length - 1;
+  let first = Math.max(0, searchIndex(last, (i) => t[i] > start) - 1);
+  if (smoothed) last = searchIndex(last, (i) => t[i] >= end);
+  if (t[last] <= start) return undefined;
+  const lerp = (i: number, j: number, at: number): number =>
+    v[i] + ((v[j] - v[i]) * (at - t[i])) / (t[j] - t[i]);
+  const left = smoothed && t[first] < start ? lerp(first, first + 1, start) : v[first];
+  const right = smoothed && last > 0 && t[last] > end ? lerp(last - 1, last, end) : v[last];
+  if (t[first] <= start) first++;
+  if (t[last] >= end) last--;
+  const count = Math.max(last - first + 1, 0);
+  const ot = new Float64Array(count + 2);
+  const ov = new Float64Array(count + 2);
+  ot[0] = start;
+  ov[0] = left;
+  for (let k = 0; k < count; k++) {
+    ot[k + 1] = t[first + k];
+    ov[k + 1] = v[first + k];
+  }
+  ot[count + 1] = end;
+  ov[count + 1] = right;
+  return { t: ot, v: ov };
+}
+
+/** Go's sort.Search: the smallest i in [0, n) with f(i) true, or n. */
+export function searchIndex(n: number, f: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (!f(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -69,6 +69,8 @@ export interface VectorSelector {
   offset: number;
   offsetExpr?: Expr;
   at?: AtModifier;
+  /** Experimental (promql-extended-range-selectors): `metric smoothed` interpolates at the evaluation time. */
+  rangeModifier?: 'anchored' | 'smoothed';
   pos: PositionRange;
 }
 

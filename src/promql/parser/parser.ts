@@ -566,7 +566,12 @@ class Parser {
       e.rangeModifier = mod;
     } else if (e.type === 'SubqueryExpr')
       this.addErr(e.pos, `${mod} modifier is not supported for subqueries`);
-    else if (e.type !== 'VectorSelector') this.addErr(e.pos, `${mod} modifier not implemented`);
+    else if (e.type === 'VectorSelector') {
+      if (e.rangeModifier !== undefined && e.rangeModifier !== mod) {
+        this.addErr(e.pos, 'anchored and smoothed modifiers cannot be used together');
+      }
+      e.rangeModifier = mod;
+    } else this.addErr(e.pos, `${mod} modifier not implemented`);
   }
 
   private parseRangeOrSubquery(e: Expr): Expr {

@@ -44,7 +44,12 @@ export function formatExpr(e: Expr): string {
       return s;
     }
     case 'VectorSelector':
-      return formatSelector(e) + atString(e.at) + offsetString(e.offset, e.offsetExpr);
+      return (
+        formatSelector(e) +
+        (e.rangeModifier !== undefined ? ` ${e.rangeModifier}` : '') +
+        atString(e.at) +
+        offsetString(e.offset, e.offsetExpr)
+      );
     case 'MatrixSelector': {
       const vs = e.vectorSelector;
       const rng = e.rangeExpr !== undefined ? formatExpr(e.rangeExpr) : formatDuration(e.range);

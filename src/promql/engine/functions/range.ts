@@ -57,9 +57,78 @@ function extrapolatedRate(
   return result * factor;
 }
 
+// === anchored / smoothed rate, increase, delta (promql-extended-range-selectors) ===
+
+/** Go's sort.Search: the smallest i in [0, n) with f(i) true, or n. */
+function search(n: number, f: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (!f(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Linear interpolation at `at`; for counters a reset between the points counts from zero. */
+function interpolate(t1: number, y1: number, t2: number, y2: number, at: number, isCounter: boolean): number {
+  if (isCounter && y2 < y1) y1 = 0;
+  return y1 + ((y2 - y1) * (at - t1)) / (t2 - t1);
+}
+
+/**
+ * Prometheus's extendedRate. The points hold the samples in the window plus the last one at or
+ * before rangeStart and, for smoothed, the first one at or after rangeEnd.
+ */
+export function extendedRate(
+  p: Points,
+  ctx: FunctionContext,
+  rangeMs: number,
+  smoothed: boolean,
+  isCounter: boolean,
+  isRate: boolean,
+): number | undefined {
+  const { t, v } = p;
+  const { rangeStart, rangeEnd } = ctx;
+  let last = p.n - 1;
+  let first = Math.max(0, search(last, (i) => t[i] > rangeStart) - 1);
+  if (smoothed) last = search(last, (i) => t[i] >= rangeEnd);
+  if (t[last] <= rangeStart) return undefined;
+  if (smoothed && t[first] > rangeEnd) return undefined;
+  const left =
+    smoothed && t[first] < rangeStart
+      ? interpolate(t[first], v[first], t[first + 1], v[first + 1], rangeStart, isCounter)
+      : v[first];
+  const right =
+    smoothed && last > 0 && t[last] > rangeEnd
+      ? interpolate(t[last - 1], v[last - 1], t[last], v[last], rangeEnd, isCounter)
+      : v[last];
+  let result = right - left;
+  if (isCounter) {
+    // only samples strictly inside the window; the boundaries handled resets themselves
+    if (t[first] <= rangeStart) first++;
+    if (t[last] >= rangeEnd) last--;
+    let prev = left;
+    for (let i = first; i <= last; i++) {
+      if (v[i] < prev) result += prev;
+      prev = v[i];
+    }
+    if (right < prev) result += prev;
+  }
+  if (isRate) result /= rangeMs / 1000;
+  return result;
+}
+
 function rateFn(isCounter: boolean, isRate: boolean): FunctionImpl {
   return (args, ctx) => {
     const { range } = matrixArg(args, 0);
+    const a = args[0];
+    const mod = a?.type === 'matrix' ? a.rangeModifier : undefined;
+    if (mod !== undefined) {
+      const smoothed = mod === 'smoothed';
+      return overSeries(args, ctx, (p) => extendedRate(p, ctx, range, smoothed, isCounter, isRate));
+    }
     return overSeries(args, ctx, (p) => extrapolatedRate(p, ctx, range, isCounter, isRate));
   };
 }

@@ -26,7 +26,17 @@ export interface RangeSeries {
 
 export type FunctionArg =
   | { type: 'vector'; value: InstantVector }
-  | { type: 'matrix'; value: RangeSeries[]; range: number }
+  | {
+      type: 'matrix';
+      value: RangeSeries[];
+      range: number;
+      /**
+       * Experimental extended range selectors. When set, each series' [from, to) also holds the
+       * last sample at or before rangeStart (within the lookback delta) and, for `smoothed`, the
+       * first sample after rangeEnd (within the lookback delta).
+       */
+      rangeModifier?: 'anchored' | 'smoothed';
+    }
   | { type: 'scalar'; value: number }
   | { type: 'string'; value: string };
 
