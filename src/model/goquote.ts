@@ -16,6 +16,8 @@ export function goQuote(s: string): string {
     else if (c === 0x09) out += '\\t';
     else if (c === 0x0b) out += '\\v';
     else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c >= 0xdc80 && c <= 0xdcff)
+      out += '\\x' + (c - 0xdc00).toString(16); // an invalid byte, as PromQL's decodeGoBytes holds it
     else if (c >= 0xd800 && c <= 0xdfff)
       out += '\\ufffd'; // a lone surrogate; Go would see invalid UTF-8
     else if (GO_PRINTABLE.test(ch)) out += ch;

@@ -4,7 +4,7 @@ import type { BinaryOp, VectorMatching } from '../parser/ast.js';
 import type { InstantVector, VectorElement } from './functions/types.js';
 import { executionError } from './errors.js';
 import { dropMetricName, keepLabels, setLabel, signature, withoutLabels } from './labels-util.js';
-import { METRIC_NAME } from '../../model/labels.js';
+import { Labels, METRIC_NAME } from '../../model/labels.js';
 
 export function isComparison(op: BinaryOp): boolean {
   return op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
@@ -140,11 +140,15 @@ export function vectorVector(
   delayedNameRemoval: boolean,
 ): InstantVector {
   if (m.card === 'many-to-many') throw executionError('many-to-many only allowed for set operators');
-  if (lhsIn.length === 0 || rhsIn.length === 0) return [];
   // one-to-many is many-to-one with the sides swapped; values are swapped back for the operation
   const swapped = m.card === 'one-to-many';
   const lhs = swapped ? rhsIn : lhsIn;
   const rhs = swapped ? lhsIn : rhsIn;
+  // Experimental fill modifiers. As in Prometheus, the fill values apply to the sides after the
+  // one-to-many swap: with group_right, fill_left fills the "many" side and fill_right the "one" side.
+  const fillLhs = m.fill?.lhs;
+  const fillRhs = m.fill?.rhs;
+  if ((lhs.length === 0 && fillLhs === undefined) || (rhs.length === 0 && fillRhs === undefined)) return [];
 
   const rightSigs = new Map<string, VectorElement>();
   for (const rs of rhs) {
@@ -168,8 +172,10 @@ export function vectorVector(
   const dropName = returnBool || dropsMetricName(op);
   for (const ls of lhs) {
     const sig = signature(ls.labels, m.on, m.matchingLabels);
-    const rs = rightSigs.get(sig);
-    if (rs === undefined) continue;
+    const matched = rightSigs.get(sig);
+    if (matched === undefined && fillRhs === undefined) continue;
+    // a missing right-hand sample is filled in; the labels it would join (include) stay unset
+    const rs = matched ?? { labels: Labels.EMPTY, t: ls.t, v: fillRhs as number };
     const fl = swapped ? rs.v : ls.v;
     const fr = swapped ? ls.v : rs.v;
     const res = scalarOp(op, fl, fr);
@@ -178,7 +184,8 @@ export function vectorVector(
     if (m.card === 'one-to-one') {
       metric = m.on ? keepLabels(metric, m.matchingLabels) : withoutLabels(metric, m.matchingLabels);
     }
-    for (const ln of m.include) metric = setLabel(metric, ln, rs.labels.get(ln) ?? '');
+    if (matched !== undefined)
+      for (const ln of m.include) metric = setLabel(metric, ln, rs.labels.get(ln) ?? '');
     if (returnBool && !delayedNameRemoval) metric = dropMetricName(metric);
 
     const seen = matchedSigs.get(sig);
@@ -206,6 +213,24 @@ export function vectorVector(
     const el: VectorElement = { labels: metric, t: ls.t, v };
     if (delayedNameRemoval && (dropName || ls.dropName)) el.dropName = true;
     out.push(el);
+  }
+  if (fillLhs !== undefined) {
+    // right-hand samples no left-hand sample matched get a filled-in left-hand sample, which has
+    // the labels of the match group only
+    for (const [sig, rs] of rightSigs) {
+      if (matchedSigs.has(sig)) continue;
+      const fl = swapped ? rs.v : fillLhs;
+      const fr = swapped ? fillLhs : rs.v;
+      const res = scalarOp(op, fl, fr);
+      let v = res.v;
+      if (returnBool) v = res.keep ? 1 : 0;
+      else if (!res.keep) continue;
+      let metric = m.on
+        ? keepLabels(rs.labels, m.matchingLabels)
+        : withoutLabels(rs.labels, [...m.matchingLabels, METRIC_NAME]);
+      for (const ln of m.include) metric = setLabel(metric, ln, rs.labels.get(ln) ?? '');
+      out.push({ labels: metric, t: rs.t, v });
+    }
   }
   return out;
 }

@@ -80,6 +80,16 @@ export interface EvaluatorParams {
 
 const YIELD_EVERY_MS = 10;
 
+/** The functions that only order a vector, so are no-ops in a range query's matrix. */
+const SORT_FUNCTIONS: ReadonlySet<string> = new Set([
+  'sort',
+  'sort_desc',
+  'sort_by_label',
+  'sort_by_label_desc',
+]);
+const SORT_IN_RANGE_QUERY_WARNING =
+  'PromQL warning: sort is ineffective for range queries since results are always ordered by labels';
+
 function unwrapParens(e: Expr): Expr {
   while (e.type === 'ParenExpr') e = e.expr;
   return e;
@@ -670,6 +680,10 @@ export class Evaluator {
   ): StepValue {
     const impl = this.p.functions[e.func];
     if (impl === undefined) throw new QueryError('bad_data', `function "${e.func}" is not implemented`);
+    if (SORT_FUNCTIONS.has(e.func) && this.p.start !== this.p.end) {
+      // Prometheus's SortInRangeQueryWarning: each step is sorted, but a matrix is ordered by labels.
+      this.annotations.warn(SORT_IN_RANGE_QUERY_WARNING);
+    }
     const ctx: FunctionContext = {
       evalTime: t,
       rangeStart: window?.start ?? t,

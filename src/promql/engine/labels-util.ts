@@ -1,13 +1,22 @@
 // Label-set helpers for the evaluator: name dropping, matching signatures, grouping.
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 
-/** The labels without __name__ (the same object when there is none). */
+/** The metadata labels Prometheus drops together with the metric name (schema.IsMetadataLabel). */
+const METADATA_LABELS: ReadonlySet<string> = new Set([METRIC_NAME, '__type__', '__unit__']);
+
+/**
+ * The labels without __name__ and the type-and-unit metadata labels __type__/__unit__, as Prometheus's
+ * `DropReserved(schema.IsMetadataLabel)` (the same object when there is none of them).
+ */
 export function dropMetricName(ls: Labels): Labels {
   const p = ls.pairs;
+  let out: string[] | undefined;
   for (let i = 0; i < p.length; i += 2) {
-    if (p[i] === METRIC_NAME) return Labels.fromSortedPairs([...p.slice(0, i), ...p.slice(i + 2)]);
+    if (METADATA_LABELS.has(p[i])) {
+      out ??= p.slice(0, i);
+    } else if (out !== undefined) out.push(p[i], p[i + 1]);
   }
-  return ls;
+  return out === undefined ? ls : Labels.fromSortedPairs(out);
 }
 
 /** Only the named labels. */

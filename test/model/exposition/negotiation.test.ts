@@ -169,5 +169,7 @@ describe('goQuote (Go %q)', () => {
     ['\x00\x1f\x7f', '"\\x00\\x1f\\x7f"'],
     ['héllo ✓', '"héllo ✓"'],
     ['\u00a0\u200b', '"\\u00a0\\u200b"'],
+    ['\udcff\udc80', '"\\xff\\x80"'],
+    ['\ud800', '"\\ufffd"'],
   ])('%j → %s', (s, want) => expect(goQuote(s)).toBe(want));
 });

@@ -285,7 +285,40 @@ describe('functions', () => {
   });
 });
 
+describe('type-and-unit metadata labels', () => {
+  const typed = store([
+    [
+      { __name__: 'req_total', __type__: 'counter', __unit__: 'request', job: 'a' },
+      [0, 60, 120, 180, 240, 300],
+    ],
+  ]);
+
+  it('drops __type__ and __unit__ with the metric name', async () => {
+    expect(vec(await instant(typed, '-req_total', 5 * M))).toEqual({ '{job="a"}': -300 });
+    expect(vec(await instant(typed, 'rate(req_total[5m])', 5 * M))).toEqual({ '{job="a"}': 1 });
+    expect(vec(await instant(typed, 'req_total / 2', 5 * M))).toEqual({ '{job="a"}': 150 });
+  });
+
+  it('keeps them while the metric name is kept', async () => {
+    expect(vec(await instant(typed, '+req_total', 5 * M))).toEqual({
+      'req_total{__type__="counter", __unit__="request", job="a"}': 300,
+    });
+  });
+});
+
 describe('range queries and limits', () => {
+  it('warns that sort is ineffective in a range query, and only there', async () => {
+    const msg =
+      'PromQL warning: sort is ineffective for range queries since results are always ordered by labels';
+    for (const q of ['sort(http)', 'sort_desc(http)', 'sort_by_label(http, "instance")', 'sum(sort(http))']) {
+      const expr = parseExpr(q, { features: new Set(['promql-experimental-functions']) });
+      const r = await engine.rangeQuery(data, expr, 0, 2 * M, M);
+      expect(r.warnings).toEqual([msg]);
+    }
+    expect((await engine.rangeQuery(data, parseExpr('sort(http)'), M, M, M)).warnings).toEqual([]);
+    expect((await instant(data, 'sort(http)', M)).warnings).toEqual([]);
+  });
+
   it('assembles a matrix sorted by labels', async () => {
     const r = await engine.rangeQuery(data, parseExpr('http'), 0, 2 * M, M);
     if (r.value.type !== 'matrix') throw new Error();

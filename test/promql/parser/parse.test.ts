@@ -171,6 +171,8 @@ const valid: [string, string][] = [
   ["'single-quoted string \\' with escaped quote'", '"single-quoted string \' with escaped quote"'],
   ['`backtick-quoted string`', '"backtick-quoted string"'],
   ['"\\a\\b\\f\\n\\r\\t\\v\\\\\\" - \\u1234\\U00010111\\101☺"', '"\\a\\b\\f\\n\\r\\t\\v\\\\\\" - ሴ𐄑A☺"'],
+  // invalid UTF-8 bytes survive the round trip as Go prints them
+  ['"\\xff-\\xe2\\x82\\xac-\\xe2\\x82"', '"\\xff-€-\\xe2\\x82"'],
   ['foo[5m:1m]', 'foo[5m:1m]'],
   ['foo[5m:]', 'foo[5m:]'],
   ['foo[5m:1m] offset 10m', 'foo[5m:1m] offset 10m'],

@@ -332,6 +332,8 @@ const quantileOverTime: FunctionImpl = (args, ctx) => {
 
 function madOverTime(p: Points): number {
   const values = Array.from(p.v.subarray(0, p.n));
+  // A NaN sample leaves the median, so the deviation, undefined: NaN rather than dropping it.
+  if (values.some(Number.isNaN)) return NaN;
   const median = quantile(0.5, values.slice());
   return quantile(
     0.5,

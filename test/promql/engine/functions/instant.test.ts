@@ -136,6 +136,10 @@ describe('label_replace / label_join', () => {
       'invalid regular expression in label_replace(): (.*',
     );
     expect(() => lr('', '', 'src', '(.*)')).toThrow('invalid destination label name in label_replace(): ');
+    // an invalid byte from a "\\xff" escape, as the parser holds it
+    expect(() => lr('\udcff', '', 'src', '(.*)')).toThrow(
+      'invalid destination label name in label_replace()',
+    );
     expect(() => call('label_join', [vec(tm), str('\ud800'), str('-')])).toThrow(
       'invalid destination label name in label_join()',
     );

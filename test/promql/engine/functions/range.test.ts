@@ -221,6 +221,8 @@ describe('*_over_time', () => {
   it('mad_over_time', () => {
     // window drops the sample at 60s: median(4 6 2 1 999 1) = 3, deviations 1 3 1 2 996 2 → 2
     expect(one('4 6 2 1 999 1 2', 'mad_over_time', m(2))).toBe(2);
+    // a NaN sample makes the median undefined: NaN rather than ignoring it
+    expect(one('1 NaN 2 3', 'mad_over_time', m(5))).toBeNaN();
   });
 });
 
