@@ -1,7 +1,7 @@
 // Result comparison as Prometheus's promqltest does it: floats with almost.Equal (relative epsilon
 // 1e-6, NaN equals NaN), vectors by label set (positions only with `expect ordered`), matrices point by
 // point at start + i*step, annotations per `expect` line.
-import type { Labels } from '../../model/labels.js';
+import type { QueryValue, Sample, SeriesPoints } from '../engine/index.js';
 import { compareLabels } from '../../storage/interfaces.js';
 import { isStaleNaN } from '../../model/value.js';
 import { labelsKey, type EvalCommand, type Expectation, type SeqValue } from './script.js';
@@ -19,24 +19,10 @@ export function almostEqual(a: number, b: number, epsilon = DEFAULT_EPSILON): bo
   return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon;
 }
 
-export interface ResultSample {
-  labels: Labels;
-  t: number;
-  v: number;
-}
-
-export interface ResultSeries {
-  labels: Labels;
-  t: Float64Array;
-  v: Float64Array;
-}
-
-/** The engine's query value, structurally (src/promql/engine QueryResult['value']). */
-export type ResultValue =
-  | { type: 'scalar'; t: number; v: number }
-  | { type: 'string'; t: number; v: string }
-  | { type: 'vector'; samples: ResultSample[] }
-  | { type: 'matrix'; series: ResultSeries[] };
+/** The engine's result shapes, under the names the comparison uses. */
+export type ResultSample = Sample;
+export type ResultSeries = SeriesPoints;
+export type ResultValue = QueryValue;
 
 export function isOrdered(cmd: EvalCommand): boolean {
   return cmd.ordered || cmd.expects.some((e) => e.type === 'ordered');

@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, QueryError, type QueryResult } from '../../../src/promql/engine/index.js';
 import { parseExpr } from '../../../src/promql/parser/index.js';
-import { MemoryStorage } from '../../../src/storage/memory.js';
-import { Labels } from '../../../src/model/labels.js';
-import { STALE_NAN } from '../../../src/model/value.js';
+import type { MemoryStorage } from '../../../src/storage/memory.js';
+import { storeSeries, type SeriesDef } from '../../support/promql-storage.js';
 
 const M = 60_000;
 
-function lbl(rec: Record<string, string>): Labels {
-  return Labels.fromRecord(rec);
-}
-
-/** Series loaded every minute from 0 with the given values (null = no sample, 'stale' = marker). */
-function store(defs: Array<[Record<string, string>, Array<number | null | 'stale'>]>): MemoryStorage {
-  const s = new MemoryStorage();
-  for (const [ls, vals] of defs) {
-    // appended one by one: a NaN stored in a JS array may lose the stale marker's payload
-    const app = s.appender();
-    const labels = lbl(ls);
-    let ref = 0;
-    vals.forEach((v, i) => {
-      if (v !== null) ref = app.append(ref, labels, i * M, v === 'stale' ? STALE_NAN : v);
-    });
-    void app.commit();
-  }
-  return s;
+function store(defs: SeriesDef[]): MemoryStorage {
+  return storeSeries(M, defs);
 }
 
 const engine = new Engine({

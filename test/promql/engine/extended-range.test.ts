@@ -3,27 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { Engine, type QueryResult } from '../../../src/promql/engine/index.js';
 import { extendFloats } from '../../../src/promql/engine/evaluator.js';
 import { parseExpr } from '../../../src/promql/parser/index.js';
-import { MemoryStorage } from '../../../src/storage/memory.js';
-import { Labels } from '../../../src/model/labels.js';
+import type { MemoryStorage } from '../../../src/storage/memory.js';
+import { storeSeries } from '../../support/promql-storage.js';
 
 const S = 1000;
 const M = 60 * S;
 const FEATURES = new Set(['promql-extended-range-selectors']);
 
-/** Series with samples every `step` ms from 0 (null = no sample). */
-function store(step: number, defs: Array<[Record<string, string>, Array<number | null>]>): MemoryStorage {
-  const s = new MemoryStorage();
-  for (const [ls, vals] of defs) {
-    const app = s.appender();
-    const labels = Labels.fromRecord(ls);
-    let ref = 0;
-    vals.forEach((v, i) => {
-      if (v !== null) ref = app.append(ref, labels, i * step, v);
-    });
-    void app.commit();
-  }
-  return s;
-}
+const store = storeSeries;
 
 const engine = new Engine({
   lookbackDelta: 5 * M,

@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type QueryResult } from '../../../src/promql/engine/index.js';
 import { parseExpr } from '../../../src/promql/parser/index.js';
-import { MemoryStorage } from '../../../src/storage/memory.js';
-import { Labels } from '../../../src/model/labels.js';
-import { STALE_NAN } from '../../../src/model/value.js';
+import type { MemoryStorage } from '../../../src/storage/memory.js';
+import { storeSeries, type SeriesDef } from '../../support/promql-storage.js';
 
 const M = 60_000;
 const FEATURES = new Set(['promql-experimental-functions']);
 
-/** Series loaded every minute from 0 with the given values (null = no sample, 'stale' = marker). */
-function store(defs: Array<[Record<string, string>, Array<number | null | 'stale'>]>): MemoryStorage {
-  const s = new MemoryStorage();
-  for (const [ls, vals] of defs) {
-    const app = s.appender();
-    const labels = Labels.fromRecord(ls);
-    let ref = 0;
-    vals.forEach((v, i) => {
-      if (v !== null) ref = app.append(ref, labels, i * M, v === 'stale' ? STALE_NAN : v);
-    });
-    void app.commit();
-  }
-  return s;
+function store(defs: SeriesDef[]): MemoryStorage {
+  return storeSeries(M, defs);
 }
 
 const engine = new Engine({
