@@ -130,6 +130,43 @@ export function vectorUnless(lhs: InstantVector, rhs: InstantVector, m: VectorMa
   return lhs.filter((_, i) => !right.has(ls[i]));
 }
 
+/**
+ * What one binary expression remembers across the steps of a query: a series' match signature and
+ * its result labels are computed once, and equal result labels are one object (so they can be
+ * compared by identity and their hash is cached).
+ */
+export class MatchCache {
+  private readonly sigs = new Map<Labels, string>();
+  private readonly results = new Map<Labels, { rhs: Labels | undefined; out: Labels }>();
+  private readonly interned = new Map<string, Labels>();
+
+  constructor(private readonly m: VectorMatching) {}
+
+  signature(ls: Labels): string {
+    let sig = this.sigs.get(ls);
+    if (sig === undefined) {
+      sig = signature(ls, this.m.on, this.m.matchingLabels);
+      this.sigs.set(ls, sig);
+    }
+    return sig;
+  }
+
+  /** The result labels for a left-hand series matched with `rhs`, computed by `make` once. */
+  result(ls: Labels, rhs: Labels | undefined, make: () => Labels): Labels {
+    const hit = this.results.get(ls);
+    if (hit !== undefined && hit.rhs === rhs) return hit.out;
+    const made = make();
+    const key = made.pairs.join('\xff');
+    let out = this.interned.get(key);
+    if (out === undefined) {
+      out = made;
+      this.interned.set(key, out);
+    }
+    this.results.set(ls, { rhs, out });
+    return out;
+  }
+}
+
 /** One-to-one, many-to-one and one-to-many matching of two vectors. */
 export function vectorVector(
   op: BinaryOp,
@@ -138,6 +175,7 @@ export function vectorVector(
   m: VectorMatching,
   returnBool: boolean,
   delayedNameRemoval: boolean,
+  cache: MatchCache = new MatchCache(m),
 ): InstantVector {
   if (m.card === 'many-to-many') throw executionError('many-to-many only allowed for set operators');
   // one-to-many is many-to-one with the sides swapped; values are swapped back for the operation
@@ -152,7 +190,7 @@ export function vectorVector(
 
   const rightSigs = new Map<string, VectorElement>();
   for (const rs of rhs) {
-    const sig = signature(rs.labels, m.on, m.matchingLabels);
+    const sig = cache.signature(rs.labels);
     const dup = rightSigs.get(sig);
     if (dup !== undefined) {
       const oneSide = swapped ? 'left' : 'right';
@@ -167,11 +205,11 @@ export function vectorVector(
     rightSigs.set(sig, rs);
   }
 
-  const matchedSigs = new Map<string, Set<string> | null>();
+  const matchedSigs = new Map<string, Set<Labels> | null>();
   const out: InstantVector = [];
   const dropName = returnBool || dropsMetricName(op);
   for (const ls of lhs) {
-    const sig = signature(ls.labels, m.on, m.matchingLabels);
+    const sig = cache.signature(ls.labels);
     const matched = rightSigs.get(sig);
     if (matched === undefined && fillRhs === undefined) continue;
     // a missing right-hand sample is filled in; the labels it would join (include) stay unset
@@ -179,14 +217,17 @@ export function vectorVector(
     const fl = swapped ? rs.v : ls.v;
     const fr = swapped ? ls.v : rs.v;
     const res = scalarOp(op, fl, fr);
-    let metric = ls.labels;
-    if (dropsMetricName(op) && !delayedNameRemoval) metric = dropMetricName(metric);
-    if (m.card === 'one-to-one') {
-      metric = m.on ? keepLabels(metric, m.matchingLabels) : withoutLabels(metric, m.matchingLabels);
-    }
-    if (matched !== undefined)
-      for (const ln of m.include) metric = setLabel(metric, ln, rs.labels.get(ln) ?? '');
-    if (returnBool && !delayedNameRemoval) metric = dropMetricName(metric);
+    const metric = cache.result(ls.labels, matched?.labels, () => {
+      let metric = ls.labels;
+      if (dropsMetricName(op) && !delayedNameRemoval) metric = dropMetricName(metric);
+      if (m.card === 'one-to-one') {
+        metric = m.on ? keepLabels(metric, m.matchingLabels) : withoutLabels(metric, m.matchingLabels);
+      }
+      if (matched !== undefined)
+        for (const ln of m.include) metric = setLabel(metric, ln, rs.labels.get(ln) ?? '');
+      if (returnBool && !delayedNameRemoval) metric = dropMetricName(metric);
+      return metric;
+    });
 
     const seen = matchedSigs.get(sig);
     if (m.card === 'one-to-one') {
@@ -197,13 +238,13 @@ export function vectorVector(
       }
       matchedSigs.set(sig, null);
     } else {
-      const insertSig = metric.pairs.join('\xff');
+      // equal result labels are one object (MatchCache interns them)
       if (seen === undefined || seen === null) {
-        matchedSigs.set(sig, new Set([insertSig]));
-      } else if (seen.has(insertSig)) {
+        matchedSigs.set(sig, new Set([metric]));
+      } else if (seen.has(metric)) {
         throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
       } else {
-        seen.add(insertSig);
+        seen.add(metric);
       }
     }
 

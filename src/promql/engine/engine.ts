@@ -45,7 +45,7 @@ export class Engine {
     const ev = this.evaluator(q, timeMs, timeMs, 0, signal);
     try {
       await ev.checkpoint();
-      ev.prepare(expr);
+      await ev.prepare(expr);
       ev.beginStep(0);
       const v = ev.eval(expr, timeMs);
       let value: QueryValue;
@@ -108,8 +108,10 @@ export class Engine {
     }
     const ev = this.evaluator(q, startMs, endMs, stepMs, signal);
     try {
-      ev.prepare(expr);
+      await ev.prepare(expr);
       const series = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
+      // most steps return the same label objects as the step before: look them up by identity first
+      const byObject = new Map<Labels, { labels: Labels; t: number[]; v: number[] }>();
       let held = 0;
       for (let t = startMs; t <= endMs; t += stepMs) {
         await ev.checkpoint();
@@ -120,11 +122,15 @@ export class Engine {
         else if (v.kind === 'vector') samples = ev.finishVector(v.v);
         else throw new QueryError('internal', `unexpected ${v.kind} result in range query`);
         for (const s of samples) {
-          const key = labelsKey(s.labels);
-          let ss = series.get(key);
+          let ss = byObject.get(s.labels);
           if (ss === undefined) {
-            ss = { labels: s.labels, t: [], v: [] };
-            series.set(key, ss);
+            const key = labelsKey(s.labels);
+            ss = series.get(key);
+            if (ss === undefined) {
+              ss = { labels: s.labels, t: [], v: [] };
+              series.set(key, ss);
+            }
+            byObject.set(s.labels, ss);
           }
           ss.t.push(t);
           ss.v.push(s.v);

@@ -32,6 +32,7 @@ import {
   executionError,
 } from './errors.js';
 import {
+  MatchCache,
   isSetOperator,
   scalarScalar,
   vectorAnd,
@@ -62,6 +63,14 @@ interface LoadedSeries {
   t: Float64Array;
   v: Float64Array;
 }
+
+/** A subquery's inner results over the whole query, per series (Prometheus evaluates it once too). */
+interface SubquerySeries extends LoadedSeries {
+  dropName: boolean;
+}
+
+/** Series checked per time check while loading (keeps a turn of the event loop short). */
+const LOAD_CHECK_EVERY = 64;
 
 export interface EvaluatorParams {
   queryable: Queryable;
@@ -116,7 +125,12 @@ export class Evaluator {
   private readonly queriers: Querier[] = [];
   private readonly evalRanges = new Map<Expr, { lo: number; hi: number }>();
   private readonly loaded = new Map<VectorSelector, LoadedSeries[]>();
-  private readonly subqueryCache = new Map<SubqueryExpr, Map<number, StepValue>>();
+  /** Outer evaluation times [lo, hi] of each subquery, and its inner results once computed. */
+  private readonly subqueryRanges = new Map<SubqueryExpr, { lo: number; hi: number }>();
+  private readonly subqueryData = new Map<SubqueryExpr, SubquerySeries[]>();
+  private readonly matchCaches = new Map<BinaryExpr, { m: VectorMatching; c: MatchCache }>();
+  /** Per expression, the labels of the last output found free of duplicates. */
+  private readonly verified = new Map<Expr, readonly Labels[]>();
   readonly delayedNameRemoval: boolean;
   private readonly annotations: Annotations;
   private infoFn?: InfoFunction;
@@ -134,7 +148,7 @@ export class Evaluator {
     this.queriers.length = 0;
   }
 
-  /** Called between steps: yields to the event loop every ~10 ms, enforces timeout and cancellation. */
+  /** Called between units of work: yields to the event loop every ~10 ms, enforces timeout and cancellation. */
   async checkpoint(): Promise<void> {
     const now = Date.now();
     if (now - this.lastYield >= YIELD_EVERY_MS) {
@@ -217,13 +231,55 @@ export class Evaluator {
     return e.rangeExpr !== undefined ? this.durationMs(e.rangeExpr, t) : e.range;
   }
 
-  /** Records the evaluation-time interval of every node, then loads each selector's series once. */
-  prepare(root: Expr): void {
+  /**
+   * Records the evaluation-time interval of every node, loads each selector's series once, then
+   * evaluates each subquery once over all the inner steps the query needs (innermost first). Gives
+   * the event loop back between series and between inner steps.
+   */
+  async prepare(root: Expr): Promise<void> {
     this.walk(root, this.p.start, this.p.end);
     for (const [node, r] of this.evalRanges) {
       if (node.type !== 'VectorSelector') continue;
-      this.load(node, r.lo, r.hi);
+      await this.load(node, r.lo, r.hi);
     }
+    await this.precomputeSubqueries(root);
+  }
+
+  private async precomputeSubqueries(e: Expr): Promise<void> {
+    for (const c of children(e)) await this.precomputeSubqueries(c);
+    if (e.type !== 'SubqueryExpr') return;
+    const r = this.subqueryRanges.get(e);
+    if (r === undefined) return;
+    const { first, last, step } = this.innerSteps(e, r.lo, r.hi);
+    const acc = new SubqueryAccumulator();
+    const held = this.heldSamples;
+    for (let ti = first; ti <= last; ti += step) {
+      await this.checkpoint();
+      this.heldSamples = held + acc.points;
+      this.stepSamples = 0;
+      acc.add(this.eval(e.expr, ti), ti);
+    }
+    this.heldSamples = held;
+    this.stepSamples = 0;
+    this.subqueryData.set(e, acc.series());
+  }
+
+  /** The inner steps of a subquery evaluated at outer times [lo, hi]: multiples of its step. */
+  private innerSteps(
+    sq: SubqueryExpr,
+    lo: number,
+    hi: number,
+  ): { first: number; last: number; step: number } {
+    const at = this.atTime(sq.at);
+    const off = this.offsetOf(sq, lo);
+    const range = this.rangeOf(sq, lo);
+    let step = sq.stepExpr !== undefined ? this.durationMs(sq.stepExpr, lo) : sq.step;
+    if (!(step > 0)) step = this.p.defaultEvaluationInterval;
+    const start = (at ?? lo) - off - range;
+    // inner steps are the multiples of the step in (start, end], as Prometheus aligns them
+    let first = step * Math.trunc(start / step);
+    if (first <= start) first += step;
+    return { first, last: (at ?? hi) - off, step };
   }
 
   private walk(e: Expr, lo: number, hi: number): void {
@@ -241,6 +297,11 @@ export class Evaluator {
         return;
       }
       case 'SubqueryExpr': {
+        const cur = this.subqueryRanges.get(e);
+        this.subqueryRanges.set(
+          e,
+          cur === undefined ? { lo, hi } : { lo: Math.min(cur.lo, lo), hi: Math.max(cur.hi, hi) },
+        );
         const at = this.atTime(e.at);
         const off = this.offsetOf(e, lo);
         const r = this.rangeOf(e, lo);
@@ -287,13 +348,16 @@ export class Evaluator {
     else this.evalRanges.set(vs, { lo: Math.min(cur.lo, dlo), hi: Math.max(cur.hi, dhi) });
   }
 
-  private load(vs: VectorSelector, lo: number, hi: number): void {
+  private async load(vs: VectorSelector, lo: number, hi: number): Promise<void> {
     const q = this.p.queryable.querier(lo + 1, hi);
     this.queriers.push(q);
     // hints carry the selector's own data range (storage may narrow its read to it)
     const set = q.select(vs.matchers, { start: lo + 1, end: hi, step: this.p.step });
     const out: LoadedSeries[] = [];
+    let i = 0;
     for (const s of set) {
+      // selected series are consistent views: decoding them later in the loop is safe
+      if (++i % LOAD_CHECK_EVERY === 0) await this.checkpoint();
       const b = s.samples();
       if (b.length === 0) continue;
       this.samplesLoaded += b.length;
@@ -304,12 +368,9 @@ export class Evaluator {
   }
 
   private seriesOf(vs: VectorSelector): LoadedSeries[] {
-    let s = this.loaded.get(vs);
-    if (s === undefined) {
-      // not seen by prepare (e.g. a duration-dependent range): load around the query
-      this.load(vs, this.p.start - 86_400_000 * 365, this.p.end);
-      s = this.loaded.get(vs)!;
-    }
+    const s = this.loaded.get(vs);
+    // prepare() walked every selector the evaluation reaches
+    if (s === undefined) throw new QueryError('internal', 'selector evaluated before its series were loaded');
     return s;
   }
 
@@ -340,7 +401,7 @@ export class Evaluator {
           else el.labels = dropMetricName(s.labels);
           return el;
         });
-        this.checkDuplicates(out);
+        this.checkDuplicates(out, e);
         return { kind: 'vector', v: out };
       }
       case 'VectorSelector':
@@ -479,61 +540,29 @@ export class Evaluator {
     const range = this.rangeOf(sq, t);
     const end = (this.atTime(sq.at) ?? t) - this.offsetOf(sq, t);
     const start = end - range;
-    let step = sq.stepExpr !== undefined ? this.durationMs(sq.stepExpr, t) : sq.step;
-    if (!(step > 0)) step = this.p.defaultEvaluationInterval;
-    // inner steps are the multiples of the step in (start, end], as Prometheus aligns them
-    let first = step * Math.trunc(start / step);
-    if (first <= start) first += step;
-    let cache = this.subqueryCache.get(sq);
-    if (cache === undefined) {
-      cache = new Map();
-      this.subqueryCache.set(sq, cache);
+    let data = this.subqueryData.get(sq);
+    if (data === undefined) {
+      // not reached by prepare(): evaluate the inner steps this window needs now
+      const { first, last, step } = this.innerSteps(sq, t, t);
+      const acc = new SubqueryAccumulator();
+      for (let ti = first; ti <= last; ti += step) {
+        this.checkLimits();
+        acc.add(this.eval(sq.expr, ti), ti);
+      }
+      data = acc.series();
     }
-    const bySeries = new Map<string, { labels: Labels; t: number[]; v: number[]; dropName: boolean }>();
-    const order: { labels: Labels; t: number[]; v: number[]; dropName: boolean }[] = [];
+    const out: RangeSeries[] = [];
     let n = 0;
-    for (let ti = first; ti <= end; ti += step) {
-      this.checkLimits();
-      let val = cache.get(ti);
-      if (val === undefined) {
-        val = this.eval(sq.expr, ti);
-        cache.set(ti, val);
-      }
-      const els: InstantVector =
-        val.kind === 'vector'
-          ? val.v
-          : val.kind === 'scalar'
-            ? [{ labels: Labels.EMPTY, t: ti, v: val.v }]
-            : [];
-      for (const el of els) {
-        const key = labelsKey(el.labels);
-        let s = bySeries.get(key);
-        if (s === undefined) {
-          s = { labels: el.labels, t: [], v: [], dropName: el.dropName === true };
-          bySeries.set(key, s);
-          order.push(s);
-        }
-        s.t.push(ti);
-        s.v.push(el.v);
-        n++;
-      }
-    }
-    // forget inner steps no later outer step can use (outer steps move forward)
-    if (sq.at === undefined && cache.size > 0) {
-      for (const k of cache.keys()) if (k <= start) cache.delete(k);
+    for (const s of data) {
+      const from = upperBound(s.t, start);
+      const to = upperBound(s.t, end, from);
+      if (from >= to) continue;
+      const rs: RangeSeries = { labels: s.labels, t: s.t, v: s.v, from, to };
+      if (s.dropName) rs.dropName = true;
+      out.push(rs);
+      n += to - from;
     }
     this.countSamples(n);
-    const out: RangeSeries[] = order.map((s) => {
-      const rs: RangeSeries = {
-        labels: s.labels,
-        t: Float64Array.from(s.t),
-        v: Float64Array.from(s.v),
-        from: 0,
-        to: s.t.length,
-      };
-      if (s.dropName) rs.dropName = true;
-      return rs;
-    });
     return { kind: 'matrix', v: out, range, start, end };
   }
 
@@ -557,12 +586,18 @@ export class Evaluator {
     }
     let out: InstantVector;
     if (l.kind === 'vector' && r.kind === 'vector') {
-      const m: VectorMatching = e.matching ?? {
-        card: isSetOperator(e.op) ? 'many-to-many' : 'one-to-one',
-        matchingLabels: [],
-        on: false,
-        include: [],
-      };
+      let cache = this.matchCaches.get(e);
+      if (cache === undefined) {
+        const matching: VectorMatching = e.matching ?? {
+          card: isSetOperator(e.op) ? 'many-to-many' : 'one-to-one',
+          matchingLabels: [],
+          on: false,
+          include: [],
+        };
+        cache = { m: matching, c: new MatchCache(matching) };
+        this.matchCaches.set(e, cache);
+      }
+      const m = cache.m;
       switch (e.op) {
         case 'and':
           return { kind: 'vector', v: vectorAnd(l.v, r.v, m) };
@@ -571,7 +606,7 @@ export class Evaluator {
         case 'unless':
           return { kind: 'vector', v: vectorUnless(l.v, r.v, m) };
         default:
-          out = vectorVector(e.op, l.v, r.v, m, e.returnBool, this.delayedNameRemoval);
+          out = vectorVector(e.op, l.v, r.v, m, e.returnBool, this.delayedNameRemoval, cache.c);
       }
     } else if (l.kind === 'vector' && r.kind === 'scalar') {
       out = vectorScalar(e.op, l.v, r.v, false, e.returnBool, this.delayedNameRemoval);
@@ -580,14 +615,26 @@ export class Evaluator {
     } else {
       throw new QueryError('bad_data', `binary expression must contain only scalar and instant vector types`);
     }
-    this.checkDuplicates(out);
+    this.checkDuplicates(out, e);
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
   }
 
-  /** Prometheus's "vector cannot contain metrics with the same labelset" check on a step's output. */
-  checkDuplicates(vec: InstantVector): void {
+  /**
+   * Prometheus's "vector cannot contain metrics with the same labelset" check on a step's output.
+   * An output with the same label objects in the same order as the last one `node` passed is
+   * skipped: the common case of a range query, where each step yields the same series.
+   */
+  checkDuplicates(vec: InstantVector, node?: Expr): void {
     if (vec.length < 2 || this.delayedNameRemoval) return;
+    if (node !== undefined) {
+      const prev = this.verified.get(node);
+      if (prev !== undefined && prev.length === vec.length) {
+        let same = true;
+        for (let i = 0; i < vec.length && same; i++) same = prev[i] === vec[i].labels;
+        if (same) return;
+      }
+    }
     const seen = new Map<number, Labels[]>();
     for (const s of vec) {
       const h = s.labels.hash();
@@ -598,6 +645,11 @@ export class Evaluator {
         bucket.push(s.labels);
       }
     }
+    if (node !== undefined)
+      this.verified.set(
+        node,
+        vec.map((s) => s.labels),
+      );
   }
 
   /** For delayed name removal: drops flagged names at the end and checks for collisions. */
@@ -627,7 +679,7 @@ export class Evaluator {
         return this.absentOverTime(e, t);
       case 'info': {
         const out = this.info().eval(e, t);
-        this.checkDuplicates(out);
+        this.checkDuplicates(out, e);
         this.countSamples(out.length);
         return { kind: 'vector', v: out };
       }
@@ -702,7 +754,7 @@ export class Evaluator {
     if (!this.delayedNameRemoval) {
       out = res.map((s) => (s.dropName ? { labels: dropMetricName(s.labels), t: s.t, v: s.v } : s));
     }
-    this.checkDuplicates(out);
+    this.checkDuplicates(out, e);
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
   }
@@ -818,4 +870,63 @@ export function searchIndex(n: number, f: (i: number) => boolean): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Collects a subquery's inner step results into series, in order of first appearance. */
+class SubqueryAccumulator {
+  points = 0;
+  private readonly bySeries = new Map<
+    string,
+    { labels: Labels; t: number[]; v: number[]; dropName: boolean }
+  >();
+
+  add(val: StepValue, ti: number): void {
+    if (val.kind === 'scalar') {
+      this.push(Labels.EMPTY, false, ti, val.v);
+      return;
+    }
+    if (val.kind !== 'vector') return;
+    for (const el of val.v) this.push(el.labels, el.dropName === true, ti, el.v);
+  }
+
+  private push(labels: Labels, dropName: boolean, t: number, v: number): void {
+    const key = labelsKey(labels);
+    let s = this.bySeries.get(key);
+    if (s === undefined) {
+      s = { labels, t: [], v: [], dropName };
+      this.bySeries.set(key, s);
+    }
+    s.t.push(t);
+    s.v.push(v);
+    this.points++;
+  }
+
+  series(): SubquerySeries[] {
+    return [...this.bySeries.values()].map((s) => ({
+      labels: s.labels,
+      t: Float64Array.from(s.t),
+      v: Float64Array.from(s.v),
+      dropName: s.dropName,
+    }));
+  }
+}
+
+/** The direct sub-expressions of a node. */
+function children(e: Expr): Expr[] {
+  switch (e.type) {
+    case 'ParenExpr':
+    case 'UnaryExpr':
+    case 'SubqueryExpr':
+      return [e.expr];
+    case 'MatrixSelector':
+      return [e.vectorSelector];
+    case 'BinaryExpr':
+      return [e.lhs, e.rhs];
+    case 'AggregateExpr':
+      return e.param !== undefined ? [e.expr, e.param] : [e.expr];
+    case 'Call':
+      return e.args;
+    default:
+      return [];
+  }
 }

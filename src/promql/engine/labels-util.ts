@@ -9,6 +9,18 @@ const METADATA_LABELS: ReadonlySet<string> = new Set([METRIC_NAME, '__type__', '
  * `DropReserved(schema.IsMetadataLabel)` (the same object when there is none of them).
  */
 export function dropMetricName(ls: Labels): Labels {
+  // the same input gives the same object, so its hash is computed once across steps
+  let out = dropped.get(ls);
+  if (out === undefined) {
+    out = dropReserved(ls);
+    dropped.set(ls, out);
+  }
+  return out;
+}
+
+const dropped = new WeakMap<Labels, Labels>();
+
+function dropReserved(ls: Labels): Labels {
   const p = ls.pairs;
   let out: string[] | undefined;
   for (let i = 0; i < p.length; i += 2) {

@@ -353,6 +353,74 @@ describe('range queries and limits', () => {
   });
 });
 
+describe('long queries and repeated steps', () => {
+  it('gives the event loop turns inside a single long step', async () => {
+    // one instant step whose subquery has 100,000 inner steps: without yields inside the step,
+    // no timer could run before the query resolves
+    const st = store([[{ __name__: 'one' }, [1]]]);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const r = await instant(st, 'count_over_time(vector(1)[100000s:1s])', 0);
+      expect(vec(r)).toEqual({ '{}': 100_000 });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('evaluates a subquery once for a range query and windows it per step', async () => {
+    const r = await engine.rangeQuery(
+      data,
+      parseExpr('sum_over_time(http{instance="b"}[3m:1m])'),
+      3 * M,
+      10 * M,
+      M,
+    );
+    if (r.value.type !== 'matrix') throw new Error();
+    // each step sums the values at the three inner steps in (t-3m, t]
+    expect([...r.value.series[0].v]).toEqual([
+      1 + 2 + 3,
+      2 + 3 + 4,
+      3 + 4 + 5,
+      4 + 5 + 6,
+      5 + 6 + 7,
+      6 + 7 + 8,
+      7 + 8 + 9,
+      8 + 9 + 10,
+    ]);
+  });
+
+  it('follows a changing right-hand side of group_left across steps', async () => {
+    const st = store([
+      [{ __name__: 'x', instance: 'a' }, [1, 1, 1, 1, 1, 1]],
+      [{ __name__: 'info', instance: 'a', version: '1' }, [1, 1, 1, 'stale']],
+      [{ __name__: 'info', instance: 'a', version: '2' }, [null, null, null, 1, 1, 1]],
+    ]);
+    const r = await engine.rangeQuery(
+      st,
+      parseExpr('x * on(instance) group_left(version) info'),
+      0,
+      5 * M,
+      M,
+    );
+    if (r.value.type !== 'matrix') throw new Error();
+    expect(r.value.series.map((s) => [s.labels.toString(), [...s.t].map((t) => t / M)])).toEqual([
+      ['{instance="a", version="1"}', [0, 1, 2]],
+      ['{instance="a", version="2"}', [3, 4, 5]],
+    ]);
+  });
+
+  it('still finds colliding label sets in a later step of a range query', async () => {
+    const st = store([
+      [{ __name__: 'a', job: 'j' }, [1, 1, 1]],
+      [{ __name__: 'b', job: 'j' }, [null, null, 1]],
+    ]);
+    const err = await engine.rangeQuery(st, parseExpr('-{job="j"}'), 0, 2 * M, M).catch((e: unknown) => e);
+    expect((err as QueryError).message).toBe('vector cannot contain metrics with the same labelset');
+  });
+});
+
 describe('query-context functions', () => {
   const exp = new Set(['promql-experimental-functions', 'promql-duration-expr']);
   const ctxEngine = new Engine({
