@@ -1,0 +1,106 @@
+// The scrape manager (Prometheus's scrape.Manager): one pool per job, config reloads that keep
+// unchanged jobs scraping without a gap, target groups from discovery handed to the pools.
+import { isDeepStrictEqual } from 'node:util';
+import type { Config, ScrapeConfig } from '../config/types.js';
+import { ScrapePool, type ActiveTargetInfo, type PoolDeps } from './pool.js';
+import type { MetricMetadata } from './scrape-loop.js';
+import type { TargetGroup } from './target.js';
+import type { Labels } from '../model/labels.js';
+
+export class ScrapeManager {
+  private readonly pools = new Map<string, { cfg: ScrapeConfig; pool: ScrapePool }>();
+  /** The latest target groups per job, kept so a pool created later (reload) starts with them. */
+  private readonly groups = new Map<string, readonly TargetGroup[]>();
+
+  constructor(private readonly deps: PoolDeps) {}
+
+  /** Starts, reloads or stops pools to match the config's scrape_configs. */
+  async applyConfig(cfg: Config): Promise<void> {
+    const want = new Map(cfg.scrape_configs.map((sc) => [sc.job_name, sc]));
+    const work: Promise<void>[] = [];
+    for (const [job, p] of this.pools) {
+      const next = want.get(job);
+      if (next === undefined) {
+        this.pools.delete(job);
+        this.groups.delete(job);
+        work.push(p.pool.stop());
+      } else if (!isDeepStrictEqual(stripTargets(next), stripTargets(p.cfg))) {
+        p.cfg = next;
+        work.push(p.pool.reload(next));
+      }
+    }
+    for (const [job, sc] of want) {
+      if (!this.pools.has(job)) this.pools.set(job, { cfg: sc, pool: new ScrapePool(sc, this.deps) });
+      // static targets are discovery's simplest provider: they come straight from the config
+      if (sc.static_configs.length > 0 || !this.hasOtherDiscovery(sc)) this.updateTargets(job, staticGroups(sc));
+    }
+    await Promise.all(work);
+  }
+
+  /** New target groups for a job (from discovery). */
+  updateTargets(job: string, groups: readonly TargetGroup[]): void {
+    this.groups.set(job, groups);
+    this.pools.get(job)?.pool.sync(groups);
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((p) => p.pool.stop()));
+  }
+
+  scrapePools(): string[] {
+    return [...this.pools.keys()].sort();
+  }
+
+  activeTargets(): Map<string, ActiveTargetInfo[]> {
+    return new Map([...this.pools].map(([job, p]) => [job, p.pool.activeTargets()]));
+  }
+
+  droppedTargets(): Map<string, Labels[]> {
+    return new Map([...this.pools].map(([job, p]) => [job, p.pool.droppedTargets()]));
+  }
+
+  droppedTargetCounts(): Record<string, number> {
+    return Object.fromEntries([...this.pools].map(([job, p]) => [job, p.pool.droppedTargetCount()]));
+  }
+
+  /** Metadata per metric family over every target, for /api/v1/metadata. */
+  metadata(): Map<string, MetricMetadata[]> {
+    const out = new Map<string, MetricMetadata[]>();
+    for (const p of this.pools.values()) {
+      for (const t of p.pool.activeTargets()) {
+        for (const [fam, md] of t.state.metadata) {
+          let list = out.get(fam);
+          if (list === undefined) out.set(fam, (list = []));
+          if (!list.some((x) => x.type === md.type && x.help === md.help && x.unit === md.unit)) list.push(md);
+        }
+      }
+    }
+    return out;
+  }
+
+  private hasOtherDiscovery(sc: ScrapeConfig): boolean {
+    return (
+      sc.file_sd_configs.length +
+        sc.kubernetes_sd_configs.length +
+        sc.dns_sd_configs.length +
+        sc.http_sd_configs.length >
+      0
+    );
+  }
+}
+
+/** The static_configs of a job as target groups, as Prometheus's StaticConfig provider emits them. */
+export function staticGroups(sc: ScrapeConfig): TargetGroup[] {
+  return sc.static_configs.map((s, i) => ({
+    source: String(i),
+    targets: s.targets.map((a) => ({ __address__: a })),
+    labels: s.labels,
+  }));
+}
+
+/** A job's settings without its target lists: a change of targets alone does not restart loops. */
+function stripTargets(sc: ScrapeConfig): unknown {
+  return { ...sc, static_configs: undefined };
+}

@@ -1,0 +1,200 @@
+// A scrape pool: one job's targets and their loops (Prometheus's scrapePool). Target groups from
+// discovery are relabelled into active and dropped targets; a loop runs per active target, with its
+// phase in the interval derived from a hash of the target so it is stable across restarts.
+import { createHash } from 'node:crypto';
+import type { ScrapeConfig } from '../config/types.js';
+import { acceptHeader } from '../model/exposition/index.js';
+import type { Labels } from '../model/labels.js';
+import { compileRelabels, type CompiledRelabel } from '../model/relabel/relabel.js';
+import type { Appendable } from '../storage/interfaces.js';
+import type { Logger } from '../log/logger.js';
+import { ScrapeLoop, type ScrapeCounters, type ScrapeFetcher, type ScrapeState } from './scrape-loop.js';
+import { populateLabels, publicLabels, targetTiming, targetURL, type TargetGroup } from './target.js';
+
+export interface ActiveTargetInfo {
+  discoveredLabels: Labels;
+  /** All labels after relabelling, `__*` included. */
+  labels: Labels;
+  url: string;
+  intervalMs: number;
+  timeoutMs: number;
+  state: ScrapeState;
+}
+
+export interface PoolDeps {
+  appendable: Appendable;
+  /** Makes the HTTP client for a job's settings. */
+  fetcher(cfg: ScrapeConfig): ScrapeFetcher & { close?(): Promise<void> | void };
+  logger: Logger;
+  counters?: ScrapeCounters;
+  /** Mixed into every target's phase, as Prometheus mixes in the host and external labels. */
+  offsetSeed: string;
+  now?: () => number;
+}
+
+interface Running {
+  key: string;
+  info: Omit<ActiveTargetInfo, 'state'>;
+  loop: ScrapeLoop;
+}
+
+export class ScrapePool {
+  private readonly loops = new Map<string, Running>();
+  private dropped: Labels[] = [];
+  private droppedCount = 0;
+  private groups = new Map<string, TargetGroup>();
+  private rules: CompiledRelabel[];
+  private metricRules: CompiledRelabel[];
+  private fetcher: ReturnType<PoolDeps['fetcher']>;
+  /** Set while target_limit is exceeded: every target shows it and none is scraped. */
+  private limitError: string | undefined;
+
+  constructor(
+    private cfg: ScrapeConfig,
+    private readonly deps: PoolDeps,
+  ) {
+    this.rules = compileRelabels(cfg.relabel_configs);
+    this.metricRules = compileRelabels(cfg.metric_relabel_configs);
+    this.fetcher = deps.fetcher(cfg);
+  }
+
+  get jobName(): string {
+    return this.cfg.job_name;
+  }
+
+  /** Replaces the groups from one provider set (by source) and re-syncs the targets. */
+  sync(groups: readonly TargetGroup[]): void {
+    this.groups = new Map(groups.map((g) => [g.source, g]));
+    this.resync();
+  }
+
+  /** A changed job config: loops restart with the new settings (the phase stays the same). */
+  async reload(cfg: ScrapeConfig): Promise<void> {
+    const old = [...this.loops.values()];
+    this.loops.clear();
+    this.cfg = cfg;
+    this.rules = compileRelabels(cfg.relabel_configs);
+    this.metricRules = compileRelabels(cfg.metric_relabel_configs);
+    const oldFetcher = this.fetcher;
+    this.fetcher = this.deps.fetcher(cfg);
+    // the old loops stop without stale markers: the same series continue under the new loops
+    await Promise.all(old.map((r) => r.loop.stop(false)));
+    await oldFetcher.close?.();
+    this.resync();
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.loops.values()];
+    this.loops.clear();
+    await Promise.all(all.map((r) => r.loop.stop(true)));
+    await this.fetcher.close?.();
+  }
+
+  activeTargets(): ActiveTargetInfo[] {
+    return [...this.loops.values()].map((r) => {
+      const state = this.limitError === undefined ? r.loop.state : { ...r.loop.state, health: 'down' as const, lastError: this.limitError };
+      return { ...r.info, state };
+    });
+  }
+
+  droppedTargets(): Labels[] {
+    return this.dropped;
+  }
+
+  droppedTargetCount(): number {
+    return this.droppedCount;
+  }
+
+  private resync(): void {
+    const want = new Map<string, Omit<ActiveTargetInfo, 'state'>>();
+    const dropped: Labels[] = [];
+    let droppedCount = 0;
+    for (const g of this.groups.values()) {
+      for (const t of g.targets) {
+        const r = populateLabels(this.cfg, this.rules, t, g.labels);
+        if (r.kind === 'dropped') {
+          droppedCount++;
+          if (this.cfg.keep_dropped_targets === 0 || dropped.length < this.cfg.keep_dropped_targets) {
+            dropped.push(r.discovered);
+          }
+          continue;
+        }
+        if (r.kind === 'error') {
+          this.deps.logger.error('Creating target failed', {
+            scrape_pool: this.cfg.job_name,
+            err: r.error,
+          });
+          continue;
+        }
+        const url = targetURL(this.cfg, r.labels);
+        const key = `${r.labels.pairs.join('\xff')}\xfe${url}`;
+        if (want.has(key)) continue;
+        want.set(key, { discoveredLabels: r.discovered, labels: r.labels, url, ...targetTiming(r.labels) });
+      }
+    }
+    this.dropped = dropped;
+    this.droppedCount = droppedCount;
+    const limit = this.cfg.target_limit;
+    this.limitError =
+      limit > 0 && want.size > limit
+        ? `target_limit exceeded (number of targets: ${want.size}, limit: ${limit})`
+        : undefined;
+    for (const [key, r] of this.loops) {
+      if (!want.has(key)) {
+        this.loops.delete(key);
+        void r.loop.stop(true);
+      }
+    }
+    for (const [key, info] of want) {
+      let running = this.loops.get(key);
+      if (running === undefined) {
+        running = { key, info, loop: this.newLoop(info) };
+        this.loops.set(key, running);
+        if (this.limitError === undefined) running.loop.start(this.offset(key, info.intervalMs));
+      } else if (this.limitError !== undefined) {
+        void running.loop.stop(true);
+        running.loop = this.newLoop(info);
+      }
+    }
+  }
+
+  private newLoop(info: Omit<ActiveTargetInfo, 'state'>): ScrapeLoop {
+    const c = this.cfg;
+    return new ScrapeLoop({
+      url: info.url,
+      targetLabels: publicLabels(info.labels),
+      intervalMs: info.intervalMs,
+      timeoutMs: info.timeoutMs,
+      honorLabels: c.honor_labels,
+      honorTimestamps: c.honor_timestamps,
+      trackTimestampsStaleness: c.track_timestamps_staleness,
+      metricRelabel: this.metricRules,
+      limits: {
+        sampleLimit: c.sample_limit,
+        labelLimit: c.label_limit,
+        labelNameLengthLimit: c.label_name_length_limit,
+        labelValueLengthLimit: c.label_value_length_limit,
+      },
+      accept: acceptHeader(c.scrape_protocols, c.metric_name_escaping_scheme),
+      fallbackProtocol: c.fallback_scrape_protocol === '' ? undefined : c.fallback_scrape_protocol,
+      enableCompression: c.enable_compression,
+      bodySizeLimit: c.body_size_limit,
+      extraMetrics: c.extra_scrape_metrics,
+      appendable: this.deps.appendable,
+      fetcher: this.fetcher,
+      logger: this.deps.logger,
+      counters: this.deps.counters,
+      now: this.deps.now,
+    });
+  }
+
+  /** The target's phase within its interval, from now: stable for a target, spread across targets. */
+  private offset(key: string, intervalMs: number): number {
+    const h = createHash('sha256').update(this.deps.offsetSeed).update(key).digest().readUIntBE(0, 6);
+    const now = (this.deps.now ?? Date.now)();
+    const base = intervalMs - (now % intervalMs);
+    let next = base + (h % intervalMs);
+    if (next > intervalMs) next -= intervalMs;
+    return next;
+  }
+}
