@@ -27,7 +27,12 @@ export interface AdminOptions {
   db(): TSDBAdmin | undefined;
 }
 
-export function registerAdminRoutes(app: FastifyInstance, opts: AdminOptions | undefined): void {
+export function registerAdminRoutes(parent: FastifyInstance, opts: AdminOptions | undefined): void {
+  // A context of their own: the form body parser added here cannot clash with one added elsewhere.
+  void parent.register(async (app) => adminRoutes(app, opts));
+}
+
+function adminRoutes(app: FastifyInstance, opts: AdminOptions | undefined): void {
   registerFormParser(app);
 
   const guard = (reply: FastifyReply): TSDBAdmin | undefined => {
