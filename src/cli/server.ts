@@ -17,6 +17,9 @@ import { formatByteSize } from '../model/bytesize.js';
 import { formatDuration } from '../model/duration.js';
 import { TSDB } from '../tsdb/db.js';
 import { createWebApp } from '../web/app.js';
+import { unscrapedTargets } from '../web/api/v1/targets.js';
+import type { WALReplayStatus } from '../web/api/v1/walreplay.js';
+import { listCheckpoints, listSegments } from '../tsdb/wal/index.js';
 import type { BuildInfo } from '../web/api/v1/status.js';
 import { createSelfMetrics, renderSelfMetrics, type SelfMetrics } from './self-metrics.js';
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
@@ -32,6 +35,8 @@ export class PromethiumServer {
   private reloadOk = true;
   private ready = false;
   private db: TSDB | undefined;
+  /** What /api/v1/status/walreplay shows: zeros until the storage has opened. */
+  private walReplay: WALReplayStatus = { min: 0, max: 0, current: 0 };
   private web: FastifyInstance | undefined;
   private stopping: Promise<void> | undefined;
   private markStopped!: () => void;
@@ -120,6 +125,19 @@ export class PromethiumServer {
         tsdbStatus: (limit) => this.db?.status(limit),
       },
       metrics: () => renderSelfMetrics(this.metrics.registry),
+      admin: {
+        enabled: opts.enableAdminApi,
+        dataDir: path.resolve(opts.storagePath),
+        db: () => (this.ready ? this.db : undefined),
+      },
+      walReplay: () => this.walReplay,
+      federation: {
+        queryable: () => (this.ready ? this.db : undefined),
+        lookbackDeltaMs: opts.lookbackDeltaMs,
+        externalLabels: () => this.config?.global.external_labels ?? {},
+      },
+      // Until scraping lands, the scrape pools are the configured jobs, with no targets.
+      targets: unscrapedTargets(() => this.config?.scrape_configs.map((j) => j.job_name) ?? []),
     });
     // The listener comes up before storage so /-/healthy answers and /-/ready says 503 while it opens.
     await this.web.listen({ host: opts.listenHost, port: opts.listenPort });
@@ -138,6 +156,7 @@ export class PromethiumServer {
       background: true,
     });
     log.info('TSDB started', { component: 'tsdb' });
+    this.walReplay = replayedSegments(path.join(storagePath, 'wal'));
 
     this.ready = true;
     this.metrics.ready.set(1);
@@ -205,6 +224,19 @@ export class PromethiumServer {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * The WAL segments replayed at open, as Prometheus reports them once replay is done: from the first
+ * segment after the newest checkpoint to the last one, current = max.
+ */
+function replayedSegments(walDir: string): WALReplayStatus {
+  const checkpoints = listCheckpoints(walDir);
+  const after = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] + 1 : -Infinity;
+  const segments = listSegments(walDir).filter((i) => i >= after);
+  if (segments.length === 0) return { min: 0, max: 0, current: 0 };
+  const max = segments[segments.length - 1];
+  return { min: segments[0], max, current: max };
 }
 
 export function errorText(err: unknown): string {

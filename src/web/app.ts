@@ -6,6 +6,17 @@ import { registerLifecycleRoutes, type Lifecycle } from './lifecycle.js';
 import { registerStatusRoutes, type StatusSource } from './api/v1/status.js';
 import { registerCors } from './cors.js';
 import { sendError } from './api/v1/envelope.js';
+import compress from '@fastify/compress';
+import { registerAdminRoutes, type AdminOptions } from './api/v1/admin.js';
+import { registerWALReplayRoute, type WALReplayStatus } from './api/v1/walreplay.js';
+import { registerTargetsRoutes, unscrapedTargets, type TargetsSource } from './api/v1/targets.js';
+import { NO_RULES, registerRulesRoutes, type RulesSource } from './api/v1/rules.js';
+import {
+  NO_ALERTMANAGERS,
+  registerAlertmanagersRoute,
+  type AlertmanagersSource,
+} from './api/v1/alertmanagers.js';
+import { registerFederationRoute, type FederationSource } from './federate.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -19,7 +30,42 @@ export interface WebOptions {
   status: StatusSource;
   /** The self-metrics in the Prometheus text format. */
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** /api/v1/admin/tsdb/*; refused as "admin APIs disabled" when absent or not enabled. */
+  admin?: AdminOptions;
+  /** /api/v1/status/walreplay; {0,0,0} when absent. */
+  walReplay?: () => WALReplayStatus;
+  /** /federate; 503 when absent. */
+  federation?: FederationSource;
+  /** /api/v1/targets, scrape_pools, targets/metadata; no targets and no pools when absent. */
+  targets?: TargetsSource;
+  /** /api/v1/rules and /api/v1/alerts; no groups when absent. */
+  rules?: RulesSource;
+  /** /api/v1/alertmanagers; none when absent. */
+  alertmanagers?: AlertmanagersSource;
 }
+
+/** Paths listed on the placeholder page at "/" (below the route prefix). */
+const AVAILABLE_PATHS = [
+  '/-/healthy',
+  '/-/ready',
+  '/metrics',
+  '/federate?match[]=<selector>',
+  '/api/v1/status/buildinfo',
+  '/api/v1/status/flags',
+  '/api/v1/status/config',
+  '/api/v1/status/runtimeinfo',
+  '/api/v1/status/tsdb',
+  '/api/v1/status/walreplay',
+  '/api/v1/targets',
+  '/api/v1/targets/metadata',
+  '/api/v1/scrape_pools',
+  '/api/v1/rules',
+  '/api/v1/alerts',
+  '/api/v1/alertmanagers',
+  '/api/v1/admin/tsdb/delete_series (POST/PUT, --web.enable-admin-api)',
+  '/api/v1/admin/tsdb/clean_tombstones (POST/PUT, --web.enable-admin-api)',
+  '/api/v1/admin/tsdb/snapshot (POST/PUT, --web.enable-admin-api)',
+];
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
   const app = Fastify({
@@ -48,10 +94,21 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
   app.register(
     async (scoped) => {
       registerLifecycleRoutes(scoped, opts.lifecycle, opts.enableLifecycle);
-      registerStatusRoutes(scoped, opts.status);
-      scoped.get('/metrics', async (_req, reply) => {
-        const { contentType, body } = await opts.metrics();
-        return reply.type(contentType).send(body);
+      // The API, /federate and /metrics answer gzip (or deflate) to clients that accept it, as
+      // Prometheus's CompressionHandler does; the context keeps compression to these routes.
+      await scoped.register(async (api) => {
+        await api.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 0 });
+        registerStatusRoutes(api, opts.status);
+        api.get('/metrics', async (_req, reply) => {
+          const { contentType, body } = await opts.metrics();
+          return reply.type(contentType).send(body);
+        });
+        registerWALReplayRoute(api, opts.walReplay);
+        registerTargetsRoutes(api, opts.targets ?? unscrapedTargets(() => []));
+        registerRulesRoutes(api, opts.rules ?? NO_RULES);
+        registerAlertmanagersRoute(api, opts.alertmanagers ?? NO_ALERTMANAGERS);
+        registerAdminRoutes(api, opts.admin);
+        registerFederationRoute(api, opts.federation, log);
       });
       scoped.get('/', (_req, reply) =>
         reply
@@ -59,17 +116,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
           .send(
             `Promethium ${opts.status.buildInfo.version}\n\n` +
               `The web UI and the query API are not available yet. Available now:\n` +
-              [
-                '/-/healthy',
-                '/-/ready',
-                '/metrics',
-                '/api/v1/status/buildinfo',
-                '/api/v1/status/flags',
-                '/api/v1/status/config',
-                '/api/v1/status/runtimeinfo',
-              ]
-                .map((p) => `  ${prefix}${p}\n`)
-                .join(''),
+              AVAILABLE_PATHS.map((p) => `  ${prefix}${p}\n`).join(''),
           ),
       );
     },

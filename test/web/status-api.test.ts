@@ -1,0 +1,141 @@
+// Status, targets, rules and alerting endpoints on the real server (no scraping or rules yet: the
+// pools come from the config), gzip for JSON and /metrics, everything under the route prefix.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBuilt, startServer, waitFor, type ServerProcess } from '../support/server-process.js';
+import { rawRequest, seedTSDB, tempDir } from './support.js';
+
+const dirs: string[] = [];
+let server: ServerProcess;
+let base: string;
+let cfg: string;
+
+const CONFIG = `scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ['localhost:9090']
+  - job_name: node
+    static_configs:
+      - targets: ['localhost:9100']
+`;
+
+beforeAll(async () => {
+  requireBuilt();
+  const dir = tempDir(dirs);
+  const data = path.join(dir, 'data');
+  // One WAL segment written before the server starts; the server opens the next one.
+  await seedTSDB(data, [{ labels: { __name__: 'up', job: 'x' }, t: Date.now(), v: 1 }]);
+  cfg = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(cfg, CONFIG);
+  server = await startServer([
+    `--storage.tsdb.path=${data}`,
+    `--config.file=${cfg}`,
+    '--web.route-prefix=/status-test/',
+    '--web.enable-lifecycle',
+  ]);
+  base = `${server.url}/status-test`;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function get(p: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${base}${p}`);
+  return { status: res.status, body: await res.json() };
+}
+
+const ok = (data: unknown) => ({ status: 200, body: { status: 'success', data } });
+const bad = (error: string) => ({ status: 400, body: { status: 'error', errorType: 'bad_data', error } });
+
+describe('status and discovery endpoints', () => {
+  it('/api/v1/status/walreplay reports the replayed segments once done', async () => {
+    expect(await get('/api/v1/status/walreplay')).toEqual(ok({ min: 0, max: 1, current: 1 }));
+  });
+
+  it('/api/v1/targets lists no targets and the configured pools with no dropped targets', async () => {
+    const counts = { prometheus: 0, node: 0 };
+    const all = ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: counts });
+    expect(await get('/api/v1/targets')).toEqual(all);
+    expect(await get('/api/v1/targets?state=any')).toEqual(all);
+    expect(await get('/api/v1/targets?state=dropped&scrapePool=node')).toEqual(all);
+    expect(await get('/api/v1/targets?state=Active')).toEqual(
+      ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: null }),
+    );
+    // An unknown state selects nothing, as in Prometheus.
+    expect(await get('/api/v1/targets?state=running')).toEqual(
+      ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: null }),
+    );
+  });
+
+  it('/api/v1/scrape_pools lists the configured jobs, sorted, and follows a reload', async () => {
+    expect(await get('/api/v1/scrape_pools')).toEqual(ok({ scrapePools: ['node', 'prometheus'] }));
+    fs.writeFileSync(cfg, CONFIG + "  - job_name: blackbox\n    static_configs:\n      - targets: ['x:1']\n");
+    expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
+    await waitFor(
+      async () =>
+        ((await get('/api/v1/scrape_pools')).body as { data: { scrapePools: string[] } }).data.scrapePools
+          .length === 3,
+    );
+    expect(await get('/api/v1/scrape_pools')).toEqual(
+      ok({ scrapePools: ['blackbox', 'node', 'prometheus'] }),
+    );
+  });
+
+  it('/api/v1/targets/metadata: empty, with Prometheus errors for a bad limit or match_target', async () => {
+    expect(await get('/api/v1/targets/metadata')).toEqual(ok([]));
+    expect(await get('/api/v1/targets/metadata?limit=x')).toEqual(bad('limit must be a number'));
+    expect(await get('/api/v1/targets/metadata?match_target=%7Bjob%3D')).toEqual(
+      bad('invalid parameter "match_target": 1:6: parse error: unexpected end of input inside braces'),
+    );
+  });
+
+  it('/api/v1/rules, /api/v1/alerts and /api/v1/alertmanagers are empty', async () => {
+    expect(await get('/api/v1/rules')).toEqual(ok({ groups: [] }));
+    expect(await get('/api/v1/rules?type=record&rule_group[]=x')).toEqual(ok({ groups: [] }));
+    expect(await get('/api/v1/rules?type=foo')).toEqual(
+      bad('invalid parameter "type": not supported value "foo"'),
+    );
+    expect(await get('/api/v1/alerts')).toEqual(ok({ alerts: [] }));
+    expect(await get('/api/v1/alertmanagers')).toEqual(
+      ok({ activeAlertmanagers: [], droppedAlertmanagers: [] }),
+    );
+  });
+
+  it('gzips API answers and /metrics for clients that accept gzip', async () => {
+    const api = await rawRequest(`${base}/api/v1/scrape_pools`, { 'accept-encoding': 'gzip' });
+    expect(api.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(zlib.gunzipSync(api.body).toString('utf8'))).toEqual(
+      (await get('/api/v1/scrape_pools')).body,
+    );
+    const metrics = await rawRequest(`${base}/metrics`, { 'accept-encoding': 'gzip, deflate' });
+    expect(metrics.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(metrics.body).toString('utf8')).toContain('prometheus_ready 1');
+    const plain = await rawRequest(`${base}/api/v1/alerts`);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(plain.body.toString('utf8'))).toEqual({ status: 'success', data: { alerts: [] } });
+  });
+
+  it('serves the endpoints only below the route prefix and lists them on the root page', async () => {
+    expect((await fetch(`${server.url}/api/v1/targets`)).status).toBe(404);
+    const page = await (await fetch(`${base}/`)).text();
+    for (const p of [
+      '/federate',
+      '/api/v1/status/walreplay',
+      '/api/v1/targets',
+      '/api/v1/scrape_pools',
+      '/api/v1/targets/metadata',
+      '/api/v1/rules',
+      '/api/v1/alerts',
+      '/api/v1/alertmanagers',
+      '/api/v1/admin/tsdb/delete_series',
+      '/api/v1/admin/tsdb/clean_tombstones',
+      '/api/v1/admin/tsdb/snapshot',
+    ]) {
+      expect(page).toContain(`  /status-test${p}`);
+    }
+  });
+});
