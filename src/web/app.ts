@@ -6,6 +6,7 @@ import { registerLifecycleRoutes, type Lifecycle } from './lifecycle.js';
 import { registerStatusRoutes, type StatusSource } from './api/v1/status.js';
 import { registerCors } from './cors.js';
 import { sendError } from './api/v1/envelope.js';
+import type { WebConfigRuntime } from './web-config-runtime.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -19,6 +20,8 @@ export interface WebOptions {
   status: StatusSource;
   /** The self-metrics in the Prometheus text format. */
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** --web.config.file: TLS, basic auth, headers and rate limit for every route. */
+  webConfig?: WebConfigRuntime;
 }
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
@@ -29,7 +32,11 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
     bodyLimit: 16 * 1024 * 1024,
     // Fastify's own routing should match Prometheus's: "/api/v1/x/" is not "/api/v1/x".
     routerOptions: { ignoreTrailingSlash: false },
+    // With TLS configured, an HTTPS server (its instance keeps the http typing; the API is the same).
+    ...opts.webConfig?.fastifyOptions(),
   });
+  // First, so auth and the configured headers apply to every route, 404s and CORS included.
+  opts.webConfig?.install(app);
   if (opts.maxConnections > 0) app.server.maxConnections = opts.maxConnections;
   const prefix = opts.routePrefix === '/' ? '' : opts.routePrefix;
   const log = opts.logger;
