@@ -44,7 +44,8 @@ export class WebConfigRuntime {
   private tlsKey = '';
   private tlsState: Loaded<TlsSettings> | undefined;
   private appliedTls: TlsSettings | undefined;
-  private loggedError = '';
+  /** The last error logged per kind, so a broken file is reported once, not per request. */
+  private readonly loggedErrors = new Map<string, string>();
   private readonly auth = new BasicAuthVerifier();
   private readonly limiter: RateLimiter | undefined;
   /** The listener speaks TLS: decided at startup, as exporter-toolkit does. */
@@ -121,13 +122,13 @@ export class WebConfigRuntime {
 
   private reportConfig(): Loaded<WebConfig> {
     if (!this.config.ok) this.logError('Unable to parse configuration', this.config.error);
-    else this.loggedError = '';
+    else this.loggedErrors.delete('Unable to parse configuration');
     return this.config;
   }
 
   private logError(msg: string, err: string): void {
-    if (err === this.loggedError) return;
-    this.loggedError = err;
+    if (this.loggedErrors.get(msg) === err) return;
+    this.loggedErrors.set(msg, err);
     this.log.error(msg, { file: this.file, err });
   }
 
@@ -149,7 +150,7 @@ export class WebConfigRuntime {
       // Go's GetConfigForClient gets errNoTLSConfig here, and the handshake fails.
       if (!tlsEnabled(tlsCfg)) throw new Error('TLS config is not present');
       this.tlsState = { ok: true, value: buildTlsSettings(tlsCfg) };
-      this.loggedError = '';
+      this.loggedErrors.delete('Unable to load TLS configuration');
     } catch (err) {
       const text = err instanceof ConfigError ? err.message : errorText(err);
       this.tlsState = { ok: false, error: text };

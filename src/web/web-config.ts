@@ -15,7 +15,6 @@ import {
   parseRoot,
   raw,
   str,
-  type Obj,
   type ObjectSchema,
 } from '../config/schema.js';
 import { fieldError, joinPath, metaOf } from '../config/source.js';

@@ -123,7 +123,8 @@ export async function startServer(
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const code = await exited;
-      await dispatcher?.close();
+      // stop() may be called more than once; the agent closes once.
+      await dispatcher?.close().catch(() => undefined);
       return code;
     },
   };

@@ -219,6 +219,8 @@ describe('--web.config.file with client certificates', () => {
       await without.close();
       await stranger.close();
     }
+    // A graceful shutdown closes the HTTPS listener as it does the plain one.
+    expect(await s.stop()).toBe(0);
   });
 
   it('RequireAnyClientCert with client_allowed_sans checks the SAN, not the issuer', async () => {
