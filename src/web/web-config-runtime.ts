@@ -200,7 +200,12 @@ export class WebConfigRuntime {
     // After the handshake: the client certificate policies OpenSSL does not enforce by itself.
     server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
       const settings = this.appliedTls;
-      if (settings === undefined || clientRejection(settings, socket) !== undefined) socket.destroy();
+      const reason =
+        settings === undefined ? 'no usable TLS configuration' : clientRejection(settings, socket);
+      if (reason === undefined) return;
+      // Go's http.Server logs these as "TLS handshake error"; at debug level here, to spare the log.
+      this.log.debug('TLS handshake error', { remote: socket.remoteAddress, err: reason });
+      socket.destroy();
     });
   }
 
