@@ -81,7 +81,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     name: 'web.config.file',
     kind: 'string',
     placeholder: '""',
-    help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication. (Not supported yet: setting it is an error.)',
+    help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.',
   },
   {
     name: 'web.cors.origin',
@@ -201,6 +201,8 @@ export interface ServerOptions {
   routePrefix: string;
   enableLifecycle: boolean;
   enableAdminApi: boolean;
+  /** --web.config.file; '' when not set. */
+  webConfigFile: string;
   corsOrigin: string;
   readTimeoutMs: number;
   maxConnections: number;
@@ -243,11 +245,6 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
   if (bool('web.enable-remote-write-receiver')) {
     throw new FlagError('--web.enable-remote-write-receiver: the remote write receiver is not supported yet');
   }
-  if (v.has('web.config.file') && str('web.config.file') !== '') {
-    throw new FlagError(
-      '--web.config.file: TLS and basic authentication for the web server are not supported yet',
-    );
-  }
 
   // As Prometheus: the external URL defaults to http://<hostname>:<port>/; the route prefix to its path.
   const external = v.has('web.external-url') && str('web.external-url') !== '' ? str('web.external-url') : '';
@@ -270,6 +267,7 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
     routePrefix,
     enableLifecycle: bool('web.enable-lifecycle'),
     enableAdminApi: bool('web.enable-admin-api'),
+    webConfigFile: v.has('web.config.file') ? str('web.config.file') : '',
     corsOrigin: str('web.cors.origin'),
     readTimeoutMs: num('web.read-timeout'),
     maxConnections: num('web.max-connections'),

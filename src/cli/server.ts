@@ -20,6 +20,7 @@ import { createWebApp } from '../web/app.js';
 import { unscrapedTargets } from '../web/api/v1/targets.js';
 import type { WALReplayStatus } from '../web/api/v1/walreplay.js';
 import { listCheckpoints, listSegments } from '../tsdb/wal/index.js';
+import { WebConfigRuntime } from '../web/web-config-runtime.js';
 import type { BuildInfo } from '../web/api/v1/status.js';
 import { createSelfMetrics, renderSelfMetrics, type SelfMetrics } from './self-metrics.js';
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
@@ -100,8 +101,10 @@ export class PromethiumServer {
     // A config file is checked before anything listens, so a bad one fails fast; the embedded default
     // names this server's own address as its target, which is known once the listener is up.
     if (this.configSource.kind === 'file') this.initialLoad();
+    const webConfig = opts.webConfigFile === '' ? undefined : this.loadWebConfig(opts.webConfigFile);
 
     this.web = createWebApp({
+      webConfig,
       routePrefix: opts.routePrefix,
       enableLifecycle: opts.enableLifecycle,
       corsOrigin: opts.corsOrigin,
@@ -161,6 +164,15 @@ export class PromethiumServer {
     this.ready = true;
     this.metrics.ready.set(1);
     log.info('Server is ready to receive web requests.');
+  }
+
+  private loadWebConfig(file: string): WebConfigRuntime {
+    try {
+      return WebConfigRuntime.load(file, this.log.with({ component: 'web' }));
+    } catch (err) {
+      this.log.error('Unable to validate web configuration file', { err: errorText(err) });
+      throw err;
+    }
   }
 
   private initialLoad(): void {

@@ -60,7 +60,7 @@ export { configSchema };
 // A rule or scrape config file pattern may use `*` in its last path segment only.
 const RULE_PATH = /^[^*]*(\*[^/]*)?$/;
 
-function readYaml(
+export function readYaml(
   text: string,
   file: string,
   dir: string,

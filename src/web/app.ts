@@ -17,6 +17,7 @@ import {
   type AlertmanagersSource,
 } from './api/v1/alertmanagers.js';
 import { registerFederationRoute, type FederationSource } from './federate.js';
+import type { WebConfigRuntime } from './web-config-runtime.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -42,6 +43,8 @@ export interface WebOptions {
   rules?: RulesSource;
   /** /api/v1/alertmanagers; none when absent. */
   alertmanagers?: AlertmanagersSource;
+  /** --web.config.file: TLS, basic auth, headers and rate limit for every route. */
+  webConfig?: WebConfigRuntime;
 }
 
 /** Paths listed on the placeholder page at "/" (below the route prefix). */
@@ -75,7 +78,11 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
     bodyLimit: 16 * 1024 * 1024,
     // Fastify's own routing should match Prometheus's: "/api/v1/x/" is not "/api/v1/x".
     routerOptions: { ignoreTrailingSlash: false },
+    // With TLS configured, an HTTPS server (its instance keeps the http typing; the API is the same).
+    ...opts.webConfig?.fastifyOptions(),
   });
+  // First, so auth and the configured headers apply to every route, 404s and CORS included.
+  opts.webConfig?.install(app);
   if (opts.maxConnections > 0) app.server.maxConnections = opts.maxConnections;
   const prefix = opts.routePrefix === '/' ? '' : opts.routePrefix;
   const log = opts.logger;

@@ -97,7 +97,11 @@ describe('server flags', () => {
     expect(() => serverOptions(parse('--web.enable-remote-write-receiver'))).toThrowError(
       'not supported yet',
     );
-    expect(() => serverOptions(parse('--web.config.file=web.yml'))).toThrowError('not supported yet');
+  });
+
+  it('takes --web.config.file as a path', () => {
+    expect(serverOptions(parse('--web.config.file=web.yml')).webConfigFile).toBe('web.yml');
+    expect(serverOptions(parse()).webConfigFile).toBe('');
   });
 
   it('splits host and port like Go', () => {

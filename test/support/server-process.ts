@@ -4,15 +4,28 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, Headers, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_BIN = path.join(REPO_ROOT, 'dist/src/cli/promethium.js');
 export const TOOL_BIN = path.join(REPO_ROOT, 'dist/src/cli/promethium-tool.js');
 
+/** How to reach a server started with --web.config.file: its CA (https) and/or credentials. */
+export interface ClientOptions {
+  /** PEM CA the server certificate is checked against; set means https. */
+  ca?: string;
+  /** PEM client certificate and key, for client_auth_type. */
+  cert?: string;
+  key?: string;
+  basicAuth?: { username: string; password: string };
+}
+
 export interface ServerProcess {
   child: ChildProcess;
-  /** Base URL, e.g. http://127.0.0.1:40123 */
+  /** Base URL, e.g. http://127.0.0.1:40123 (https://... when started with `client.ca`) */
   url: string;
+  /** fetch() of `url + path` with the CA, client certificate and credentials the server was started with. */
+  fetch(path: string, init?: UndiciRequestInit): ReturnType<typeof undiciFetch>;
   /** Everything the server logged so far. */
   logs(): string;
   /** Resolves with the exit code. */
@@ -30,7 +43,7 @@ export function requireBuilt(): void {
 
 export async function startServer(
   args: string[],
-  opts: { cwd?: string; timeoutMs?: number } = {},
+  opts: { cwd?: string; timeoutMs?: number; client?: ClientOptions } = {},
 ): Promise<ServerProcess> {
   requireBuilt();
   const hasListen = args.some((a) => a.startsWith('--web.listen-address'));
@@ -84,22 +97,41 @@ export async function startServer(
     opts.timeoutMs,
   );
   const address = line.replace(/.*address["=:]+/, '').replace(/"$/, '');
-  const url = `http://${address}`;
+  const client = opts.client ?? {};
+  const url = `${client.ca !== undefined ? 'https' : 'http'}://${address}`;
+  const dispatcher =
+    client.ca !== undefined
+      ? new Agent({ connect: { ca: client.ca, cert: client.cert, key: client.key } })
+      : undefined;
+  const authHeader =
+    client.basicAuth === undefined
+      ? undefined
+      : 'Basic ' +
+        Buffer.from(`${client.basicAuth.username}:${client.basicAuth.password}`).toString('base64');
+  const clientFetch = (p: string, init: UndiciRequestInit = {}): ReturnType<typeof undiciFetch> => {
+    const headers = new Headers(init.headers);
+    if (authHeader !== undefined && !headers.has('authorization')) headers.set('authorization', authHeader);
+    return undiciFetch(`${url}${p}`, { ...init, headers, ...(dispatcher ? { dispatcher } : {}) });
+  };
   const proc: ServerProcess = {
     child,
     url,
+    fetch: clientFetch,
     logs: () => output,
     exited,
     waitForLog,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      // stop() may be called more than once; the agent closes once.
+      await dispatcher?.close().catch(() => undefined);
+      return code;
     },
   };
   const prefixArg = args.find((a) => a.startsWith('--web.route-prefix='));
   const prefix = prefixArg === undefined ? '' : '/' + prefixArg.split('=')[1].replace(/^\/+|\/+$/g, '');
   await waitFor(
-    async () => (await fetch(`${url}${prefix === '/' ? '' : prefix}/-/ready`)).status === 200,
+    async () => (await clientFetch(`${prefix === '/' ? '' : prefix}/-/ready`)).status === 200,
     opts.timeoutMs,
   );
   return proc;
