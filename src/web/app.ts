@@ -6,6 +6,10 @@ import { registerLifecycleRoutes, type Lifecycle } from './lifecycle.js';
 import { registerStatusRoutes, type StatusSource } from './api/v1/status.js';
 import { registerCors } from './cors.js';
 import { sendError } from './api/v1/envelope.js';
+import { registerQueryApi } from './api/v1/query-api.js';
+import type { QueryEngineSettings } from './api/v1/query.js';
+import type { MetadataSource } from './api/v1/series.js';
+import type { Queryable } from '../storage/interfaces.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -19,6 +23,12 @@ export interface WebOptions {
   status: StatusSource;
   /** The self-metrics in the Prometheus text format. */
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** The storage the query API reads; undefined while it opens (the query API answers 503). */
+  queryable?(): Queryable | undefined;
+  /** PromQL engine settings from the --query.* flags and --enable-feature; Prometheus's defaults when absent. */
+  queryEngine?: QueryEngineSettings;
+  /** Metric metadata of the scraped targets for /api/v1/metadata; empty when absent. */
+  metadata?: MetadataSource;
 }
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
@@ -49,6 +59,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
     async (scoped) => {
       registerLifecycleRoutes(scoped, opts.lifecycle, opts.enableLifecycle);
       registerStatusRoutes(scoped, opts.status);
+      registerQueryApi(scoped, opts);
       scoped.get('/metrics', async (_req, reply) => {
         const { contentType, body } = await opts.metrics();
         return reply.type(contentType).send(body);
