@@ -167,12 +167,7 @@ describe('prettyExpr: unary expressions', () => {
 // prettier_test.go's `rate(foo[2*1h])` case is left out: the printer (printer.ts) writes a bare number in
 // a duration expression as milliseconds (`2ms * 1h`), a printer matter outside the prettifier.
 describe('prettyExpr: duration expressions', () => {
-  check(
-    [
-      ['rate(foo[-5m+35m])', 'rate(\n  foo[-5m + 35m]\n)'],
-    ],
-    ['promql-duration-expr'],
-  );
+  check([['rate(foo[-5m+35m])', 'rate(\n  foo[-5m + 35m]\n)']], ['promql-duration-expr']);
 });
 
 describe('prettyExpr: the default 100-byte line limit', () => {

@@ -105,7 +105,8 @@ export function parseTimeParam(form: FormValues, name: string, dflt: number): nu
   }
 }
 
-const MAX_INT64 = 9223372036854775807;
+// 2^63 - 1, as near as a double gets (2^63): bounds of a Go int64.
+const MAX_INT64 = 2 ** 63;
 
 /** parseDuration: float seconds or a Prometheus duration; returns ms (fractions kept). */
 export function parseDuration(s: string): number {
@@ -128,10 +129,10 @@ export function parseDuration(s: string): number {
 /** Go's strconv.Atoi, with its error messages. */
 export function goAtoi(s: string): number {
   if (!/^[+-]?\d+$/.test(s)) throw new ParamError(`strconv.Atoi: parsing ${goQuote(s)}: invalid syntax`);
-  const n = Number(s);
-  if (n > MAX_INT64 || n < -MAX_INT64 - 1)
+  const big = BigInt(s);
+  if (big > 9223372036854775807n || big < -9223372036854775808n)
     throw new ParamError(`strconv.Atoi: parsing ${goQuote(s)}: value out of range`);
-  return n;
+  return Number(big);
 }
 
 /** parseLimitParam: 0 (or missing) means no limit. */
