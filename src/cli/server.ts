@@ -26,7 +26,15 @@ import { createSelfMetrics, renderSelfMetrics, type SelfMetrics } from './self-m
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
 
 /** Features Promethium acts on; the rest are accepted for compatibility and reported as not supported yet. */
-const IMPLEMENTED_FEATURES = new Set<string>();
+const IMPLEMENTED_FEATURES = new Set<string>([
+  // PromQL syntax, functions and statistics, handed to the parser and engine of the query API.
+  'promql-experimental-functions',
+  'promql-delayed-name-removal',
+  'promql-duration-expr',
+  'promql-extended-range-selectors',
+  'promql-binop-fill-modifiers',
+  'promql-per-step-stats',
+]);
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -141,6 +149,14 @@ export class PromethiumServer {
       },
       // Until scraping lands, the scrape pools are the configured jobs, with no targets.
       targets: unscrapedTargets(() => this.config?.scrape_configs.map((j) => j.job_name) ?? []),
+      queryable: () => (this.ready ? this.db : undefined),
+      queryEngine: {
+        timeoutMs: opts.queryTimeoutMs,
+        maxSamples: opts.queryMaxSamples,
+        lookbackDeltaMs: opts.lookbackDeltaMs,
+        maxConcurrency: opts.queryMaxConcurrency,
+        features: new Set(opts.features.filter((f) => IMPLEMENTED_FEATURES.has(f))),
+      },
     });
     // The listener comes up before storage so /-/healthy answers and /-/ready says 503 while it opens.
     await this.web.listen({ host: opts.listenHost, port: opts.listenPort });

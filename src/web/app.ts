@@ -18,6 +18,10 @@ import {
 } from './api/v1/alertmanagers.js';
 import { registerFederationRoute, type FederationSource } from './federate.js';
 import type { WebConfigRuntime } from './web-config-runtime.js';
+import { registerQueryApi } from './api/v1/query-api.js';
+import type { QueryEngineSettings } from './api/v1/query.js';
+import type { MetadataSource } from './api/v1/series.js';
+import type { Queryable } from '../storage/interfaces.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -45,6 +49,12 @@ export interface WebOptions {
   alertmanagers?: AlertmanagersSource;
   /** --web.config.file: TLS, basic auth, headers and rate limit for every route. */
   webConfig?: WebConfigRuntime;
+  /** The storage the query API reads; undefined while it opens (the query API answers 503). */
+  queryable?(): Queryable | undefined;
+  /** PromQL engine settings from the --query.* flags and --enable-feature; Prometheus's defaults when absent. */
+  queryEngine?: QueryEngineSettings;
+  /** Metric metadata of the scraped targets for /api/v1/metadata; empty when absent. */
+  metadata?: MetadataSource;
 }
 
 /** Paths listed on the placeholder page at "/" (below the route prefix). */
@@ -53,6 +63,15 @@ const AVAILABLE_PATHS = [
   '/-/ready',
   '/metrics',
   '/federate?match[]=<selector>',
+  '/api/v1/query?query=<expr>&time=<t>',
+  '/api/v1/query_range?query=<expr>&start=<t>&end=<t>&step=<d>',
+  '/api/v1/series?match[]=<selector>',
+  '/api/v1/labels',
+  '/api/v1/label/<name>/values',
+  '/api/v1/format_query?query=<expr>',
+  '/api/v1/parse_query?query=<expr>',
+  '/api/v1/query_exemplars',
+  '/api/v1/metadata',
   '/api/v1/status/buildinfo',
   '/api/v1/status/flags',
   '/api/v1/status/config',
@@ -106,6 +125,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
       await scoped.register(async (api) => {
         await api.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 0 });
         registerStatusRoutes(api, opts.status);
+        registerQueryApi(api, opts);
         api.get('/metrics', async (_req, reply) => {
           const { contentType, body } = await opts.metrics();
           return reply.type(contentType).send(body);
@@ -122,7 +142,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
           .type('text/plain; charset=utf-8')
           .send(
             `Promethium ${opts.status.buildInfo.version}\n\n` +
-              `The web UI and the query API are not available yet. Available now:\n` +
+              `The web UI is not available yet. Available now:\n` +
               AVAILABLE_PATHS.map((p) => `  ${prefix}${p}\n`).join(''),
           ),
       );

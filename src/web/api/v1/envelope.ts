@@ -15,7 +15,7 @@ export type ErrorType =
 export const ERROR_STATUS: Record<ErrorType, number> = {
   bad_data: 400,
   execution: 422,
-  canceled: 503,
+  canceled: 499, // nginx's "client closed request", as api.go's statusClientClosedConnection
   timeout: 503,
   internal: 500,
   unavailable: 503,
