@@ -32,7 +32,8 @@ export class ScrapeManager {
     for (const [job, sc] of want) {
       if (!this.pools.has(job)) this.pools.set(job, { cfg: sc, pool: new ScrapePool(sc, this.deps) });
       // static targets are discovery's simplest provider: they come straight from the config
-      if (sc.static_configs.length > 0 || !this.hasOtherDiscovery(sc)) this.updateTargets(job, staticGroups(sc));
+      if (sc.static_configs.length > 0 || !this.hasOtherDiscovery(sc))
+        this.updateTargets(job, staticGroups(sc));
     }
     await Promise.all(work);
   }
@@ -73,7 +74,8 @@ export class ScrapeManager {
         for (const [fam, md] of t.state.metadata) {
           let list = out.get(fam);
           if (list === undefined) out.set(fam, (list = []));
-          if (!list.some((x) => x.type === md.type && x.help === md.help && x.unit === md.unit)) list.push(md);
+          if (!list.some((x) => x.type === md.type && x.help === md.help && x.unit === md.unit))
+            list.push(md);
         }
       }
     }

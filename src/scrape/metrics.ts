@@ -9,8 +9,7 @@ export interface ScrapeMetrics extends ScrapeCounters {
 }
 
 export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
-  const counter = (name: string, help: string): Counter =>
-    new Counter({ name, help, registers: [registry] });
+  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] });
   const sampleLimit = counter(
     'prometheus_target_scrapes_exceeded_sample_limit_total',
     'Total number of scrapes that hit the sample limit and were rejected.',

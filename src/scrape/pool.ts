@@ -92,7 +92,10 @@ export class ScrapePool {
 
   activeTargets(): ActiveTargetInfo[] {
     return [...this.loops.values()].map((r) => {
-      const state = this.limitError === undefined ? r.loop.state : { ...r.loop.state, health: 'down' as const, lastError: this.limitError };
+      const state =
+        this.limitError === undefined
+          ? r.loop.state
+          : { ...r.loop.state, health: 'down' as const, lastError: this.limitError };
       return { ...r.info, state };
     });
   }

@@ -158,7 +158,8 @@ export class ScrapeLoop {
   async scrapeOnce(scheduled = this.now()): Promise<void> {
     const start = this.now();
     // Prometheus aligns the sample timestamp to the schedule when the tick was (almost) on time
-    const appendTime = Math.abs(start - scheduled) <= Math.min(2, this.o.intervalMs / 100) ? scheduled : start;
+    const appendTime =
+      Math.abs(start - scheduled) <= Math.min(2, this.o.intervalMs / 100) ? scheduled : start;
     if (this.lastStart > 0) this.o.counters?.intervalLength(this.o.intervalMs, start - this.lastStart);
     this.lastStart = start;
     this.abort = new AbortController();
@@ -392,7 +393,8 @@ export class ScrapeLoop {
       'scrape_samples_post_metric_relabeling',
       'scrape_series_added',
     ];
-    if (this.o.extraMetrics) names.push('scrape_timeout_seconds', 'scrape_sample_limit', 'scrape_body_size_bytes');
+    if (this.o.extraMetrics)
+      names.push('scrape_timeout_seconds', 'scrape_sample_limit', 'scrape_body_size_bytes');
     return names;
   }
 

@@ -108,6 +108,8 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
 
   registerCors(app, compileAnchored(opts.corsOrigin), `${prefix}/api/`);
 
+  registerMethodNotAllowed(app);
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) log.error('HTTP handler failed', { path: req.url, err: err.message });
@@ -154,4 +156,35 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
     app.get('/', (_req, reply) => reply.redirect(`${prefix}/`));
   }
   return app;
+}
+
+/**
+ * Prometheus's router answers a known path asked with another method with 405 (Grafana relies on
+ * it: a POST to a GET-only endpoint is retried as GET only after a 405 or 400).
+ */
+function registerMethodNotAllowed(app: FastifyInstance): void {
+  const routes: Array<{ re: RegExp; methods: Set<string> }> = [];
+  app.addHook('onRoute', (r) => {
+    const pattern = r.url
+      .split('/')
+      .map((seg) =>
+        seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('/');
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    routes.push({ re: new RegExp(`^${pattern}$`), methods: new Set(methods) });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const allowed = new Set<string>();
+    for (const r of routes) if (r.re.test(path)) for (const m of r.methods) allowed.add(m);
+    if (allowed.size > 0 && !allowed.has(req.method) && req.method !== 'OPTIONS') {
+      return reply
+        .code(405)
+        .header('allow', [...allowed].sort().join(', '))
+        .type('text/plain; charset=utf-8')
+        .send('Method Not Allowed\n');
+    }
+    return reply.code(404).type('text/plain; charset=utf-8').send('404 page not found\n');
+  });
 }

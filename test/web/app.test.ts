@@ -166,6 +166,17 @@ describe('web app', () => {
     expect(root.headers.get('location')).toBe('/prom/');
   });
 
+  it('answers unknown paths with 404 and known paths asked with another method with 405', async () => {
+    const { url } = await serve({ routePrefix: '/prom' });
+    const missing = await fetch(`${url}/prom/api/v1/nothing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe('404 page not found\n');
+    const wrong = await fetch(`${url}/prom/api/v1/status/buildinfo`, { method: 'POST' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toContain('GET');
+    expect(await wrong.text()).toBe('Method Not Allowed\n');
+  });
+
   it('sets CORS headers on the API only for matching origins', async () => {
     const { url } = await serve({ corsOrigin: 'https?://grafana\\.example\\.com' });
     const ok = await fetch(`${url}/api/v1/status/buildinfo`, {
