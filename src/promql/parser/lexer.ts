@@ -1,9 +1,13 @@
-// PromQL lexer mirroring Prometheus's promql/parser/lex.go state machine, so that token boundaries and
-// lexer error messages (and where they surface) match Prometheus. Hand-written rather than Chevrotain:
-// Prometheus's lexer is context-sensitive (inside braces, inside brackets) and its errors are part of the spec.
+// PromQL tokens and the Chevrotain lexer. Prometheus's lex.go is context-sensitive, which maps onto lexer
+// modes: `main` (statements), `braces` (label matchers), `dur` (after `[` until the first number or
+// duration), `bracket` (statements inside `[...]`, where only `:` and step()/min()/max() may follow) and
+// `bracketColon` (the same after the subquery colon). Lexer errors are worded and positioned as lex.go's
+// and become one ERROR token at the end of the stream, which the parser reports when it reaches it.
+import { createToken, createTokenInstance, Lexer, type IToken, type TokenType } from 'chevrotain';
 import { goQuote } from '../../model/goquote.js';
 
-export const enum T {
+/** Token classes as Prometheus's ItemType groups them for error descriptions (Item.desc()). */
+export const enum Kind {
   EOF,
   ERROR,
   IDENTIFIER,
@@ -11,122 +15,76 @@ export const enum T {
   NUMBER,
   DURATION,
   STRING,
-  LEFT_PAREN,
-  RIGHT_PAREN,
-  LEFT_BRACE,
-  RIGHT_BRACE,
-  LEFT_BRACKET,
-  RIGHT_BRACKET,
-  COMMA,
-  EQL,
-  COLON,
-  // operators
-  ADD,
-  SUB,
-  MUL,
-  DIV,
-  MOD,
-  POW,
-  EQLC,
-  NEQ,
-  LTE,
-  LSS,
-  GTE,
-  GTR,
-  EQL_REGEX,
-  NEQ_REGEX,
-  AT,
-  ATAN2,
-  LAND,
-  LOR,
-  LUNLESS,
-  // aggregators
-  AGGREGATOR,
-  // keywords
   KEYWORD,
-  // preprocessors (start, end, step, range): not keywords for error descriptions
+  AGGREGATOR,
   PREPROCESSOR,
+  OPERATOR,
+  OTHER,
 }
 
-export interface Token {
-  t: T;
-  pos: number;
-  /** Source text (or the message, for ERROR). */
-  val: string;
+const kinds = new Map<TokenType, Kind>();
+
+function category(name: string): TokenType {
+  return createToken({ name, pattern: Lexer.NA });
 }
 
-const KEYWORDS = new Set([
-  'offset',
-  'smoothed',
-  'anchored',
-  'by',
-  'without',
-  'on',
-  'ignoring',
-  'group_left',
-  'group_right',
-  'fill',
-  'fill_left',
-  'fill_right',
-  'bool',
-]);
-export const AGGREGATORS = new Set([
-  'sum',
-  'avg',
-  'count',
-  'min',
-  'max',
-  'group',
-  'stddev',
-  'stdvar',
-  'topk',
-  'bottomk',
-  'count_values',
-  'quantile',
-  'limitk',
-  'limit_ratio',
-]);
-const PREPROCESSORS = new Set(['start', 'end', 'step', 'range']);
-const WORD_OPS: Record<string, T> = { and: T.LAND, or: T.LOR, unless: T.LUNLESS, atan2: T.ATAN2 };
+// Categories the grammar consumes.
+export const NumberLit = category('NumberLit');
+export const DurationLit = category('DurationLit');
+export const BinOp = category('BinOp');
+export const DurOp = category('DurOp');
+export const Aggregator = category('Aggregator');
+export const MetricName = category('MetricName');
+export const LabelName = category('LabelName');
+export const MatchOp = category('MatchOp');
+export const SignOp = category('SignOp');
+export const FunctionName = category('FunctionName');
+/** A lexer error: its payload is `{ msg, pos }`. Never produced by a pattern; appended after lexing. */
+export const LexError = category('LexError');
 
-const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+function token(
+  name: string,
+  pattern: RegExp | string,
+  kind: Kind,
+  categories: TokenType[] = [],
+  extra: { push_mode?: string; pop_mode?: boolean; group?: string; line_breaks?: boolean } = {},
+): TokenType {
+  const t = createToken({ name, pattern, categories, ...extra });
+  kinds.set(t, kind);
+  return t;
+}
+
+/** A word of the main mode: case-insensitive, and not a prefix of a longer identifier. */
+function word(name: string, w: string, kind: Kind, categories: TokenType[] = []): TokenType {
+  return token(name, new RegExp(`(?:${w})(?![\\w:])`, 'i'), kind, categories);
+}
+
+/** A keyword inside brackets (lex.go's scanDurationKeyword: letters and '_' only). */
+function durWord(name: string, w: string, kind: Kind, categories: TokenType[]): TokenType {
+  return token(name, new RegExp(`${w}(?![a-zA-Z_])`, 'i'), kind, categories);
+}
+
+// --- number and duration scanning (lex.go's scanNumber and acceptRemainingDuration) ---
+
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 const isAlpha = (c: string): boolean => c === '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 const isAlnum = (c: string): boolean => isAlpha(c) || isDigit(c);
 
-/** Go's %q of a single rune. */
-function quoteRune(c: string): string {
-  if (c === "'") return "'\\''";
-  const q = goQuote(c);
-  return `'${q.slice(1, -1).replace(/\\"/g, '"')}'`;
+interface Scanned {
+  kind: Kind.NUMBER | Kind.DURATION | Kind.ERROR;
+  end: number;
 }
 
-/** Lexes the whole input; the last token is EOF or ERROR. */
-export function lex(input: string): Token[] {
-  const out: Token[] = [];
-  let pos = 0;
-  let start = 0;
-  let parenDepth = 0;
-  let braceOpen = false;
-  let bracketOpen = false;
-  // lex.go enters lexDurationExpr after '[' and returns to lexStatements after the first number or duration.
-  let durationMode = false;
-  let gotColon = false;
-  let gotDuration = false;
-  let lastWidth = 0;
-  let dropLast = false;
+let lastScanInput = '';
+let lastScanStart = -1;
+let lastScan: Scanned = { kind: Kind.ERROR, end: 0 };
 
+/** The number or duration at `start` (or where a bad one ends); the last answer is cached for the
+ * Number, Duration and error paths, which all ask about the same offset. */
+function scanNumberOrDuration(input: string, start: number): Scanned {
+  if (input === lastScanInput && start === lastScanStart) return lastScan;
+  let pos = start;
   const peek = (): string => (pos < input.length ? input[pos] : '');
-  const emit = (t: T): void => {
-    out.push({ t, pos: start, val: input.slice(start, pos) });
-    start = pos;
-  };
-  const fail = (msg: string): Token[] => {
-    // lex.go's errorf overwrites an item emitted in the same step; drop it likewise.
-    if (dropLast) out.pop();
-    out.push({ t: T.ERROR, pos: start, val: msg });
-    return out;
-  };
   const accept = (valid: string): boolean => {
     const c = peek();
     if (c !== '' && valid.includes(c)) {
@@ -135,10 +93,8 @@ export function lex(input: string): Token[] {
     }
     return false;
   };
-
-  // scanNumber as lex.go: the scanned text is not necessarily a valid number; the parser checks.
+  // The scanned text is not necessarily a valid number; the parser checks.
   const scanNumber = (): boolean => {
-    const initial = pos;
     let digits = '0123456789';
     if (accept('0') && accept('xX')) {
       accept('_');
@@ -177,10 +133,9 @@ export function lex(input: string): Token[] {
       }
       while (peek() !== '' && digits.includes(peek())) pos++;
     }
-    if (pos === initial) return false;
+    if (pos === start) return false;
     return !isAlnum(peek());
   };
-
   const acceptRemainingDuration = (): boolean => {
     if (!accept('smhdwy')) return false;
     accept('s');
@@ -191,59 +146,69 @@ export function lex(input: string): Token[] {
     }
     const c = peek();
     if (c !== '') pos++;
-    lastWidth = c === '' ? 0 : 1;
-    return !isAlnum(c);
+    if (isAlnum(c)) return false;
+    if (c !== '') pos--;
+    return true;
   };
+  let kind: Scanned['kind'] = Kind.ERROR;
+  if (scanNumber()) kind = Kind.NUMBER;
+  else if (acceptRemainingDuration()) kind = Kind.DURATION;
+  lastScanInput = input;
+  lastScanStart = start;
+  lastScan = { kind, end: pos };
+  return lastScan;
+}
 
-  // Returns false (after emitting) on success, or an error message.
-  const lexNumberOrDuration = (): string | undefined => {
-    if (scanNumber()) {
-      emit(T.NUMBER);
-      return undefined;
-    }
-    if (acceptRemainingDuration()) {
-      pos -= lastWidth;
-      emit(T.DURATION);
-      return undefined;
-    }
-    return `bad number or duration syntax: ${goQuote(input.slice(start, pos))}`;
-  };
+const startsNumber = (input: string, at: number): boolean =>
+  isDigit(input[at]) || (input[at] === '.' && at + 1 < input.length && isDigit(input[at + 1]));
 
-  const scanDurationKeyword = (): boolean => {
-    while (isAlpha(peek())) pos++;
-    const kw = input.slice(start, pos).toLowerCase();
-    if (kw === 'step' || kw === 'range') {
-      emit(T.PREPROCESSOR);
-      return true;
-    }
-    if (kw === 'min' || kw === 'max') {
-      emit(T.AGGREGATOR);
-      return true;
-    }
-    if (kw === 'min_of' || kw === 'max_of') {
-      emit(T.IDENTIFIER);
-      return true;
-    }
-    return false;
-  };
+function numberToken(name: string, want: Kind.NUMBER | Kind.DURATION, cat: TokenType, toBracket: boolean) {
+  const t = createToken({
+    name,
+    pattern: {
+      exec: (input: string, offset: number): [string] | null => {
+        if (!startsNumber(input, offset)) return null;
+        const s = scanNumberOrDuration(input, offset);
+        return s.kind === want ? [input.slice(offset, s.end)] : null;
+      },
+    },
+    start_chars_hint: [...'0123456789.'],
+    line_breaks: false,
+    categories: [cat],
+    ...(toBracket ? { pop_mode: true, push_mode: 'bracket' } : {}),
+  });
+  kinds.set(t, want);
+  return t;
+}
 
-  const lexString = (quote: string): string | undefined => {
+// --- strings (lex.go's lexString, lexEscape, lexRawString) ---
+
+/** Go's %q of a single rune. */
+function quoteRune(c: string): string {
+  if (c === "'") return "'\\''";
+  const q = goQuote(c);
+  return `'${q.slice(1, -1).replace(/\\"/g, '"')}'`;
+}
+
+/** The whole code point at a UTF-16 offset (so astral characters quote as one rune). */
+function runeAt(input: string, i: number): string {
+  return String.fromCodePoint(input.codePointAt(i) ?? 0);
+}
+
+/** Scans the string literal starting at `start`: its end, or lex.go's error message. */
+function scanString(input: string, start: number): number | string {
+  const quote = input[start];
+  let pos = start + 1;
+  const peek = (): string => (pos < input.length ? input[pos] : '');
+  if (quote === '`') {
     for (;;) {
       const c = peek();
-      if (c === '' || c === '\n') return 'unterminated quoted string';
+      if (c === '') return 'unterminated raw string';
       pos++;
-      if (c === '\\') {
-        const e = lexEscape(quote);
-        if (e !== undefined) return e;
-        continue;
-      }
-      if (c === quote) break;
+      if (c === '`') return pos;
     }
-    emit(T.STRING);
-    return undefined;
-  };
-
-  const lexEscape = (quote: string): string | undefined => {
+  }
+  const escape = (): string | undefined => {
     let ch = peek();
     if (ch === '') return 'escape sequence not terminated';
     pos++;
@@ -283,293 +248,353 @@ export function lex(input: string): Token[] {
     if (x > max || (x >= 0xd800 && x < 0xe000)) return 'escape sequence is an invalid Unicode code point';
     return undefined;
   };
-
-  const lexRawString = (): string | undefined => {
-    for (;;) {
-      const c = peek();
-      if (c === '') return 'unterminated raw string';
-      pos++;
-      if (c === '`') break;
-    }
-    emit(T.STRING);
-    return undefined;
-  };
-
-  const lexComment = (): void => {
-    while (pos < input.length && input[pos] !== '\n' && input[pos] !== '\r') pos++;
-    start = pos; // comments are skipped by the parser anyway
-  };
-
-  const lexInsideBraces = (): string | undefined => {
-    if (input.startsWith('#', pos)) {
-      lexComment();
-      return undefined;
-    }
-    const c = peek();
-    if (c === '') return 'unexpected end of input inside braces';
-    pos++;
-    if (isSpace(c)) {
-      while (isSpace(peek())) pos++;
-      start = pos;
-    } else if (isAlpha(c)) {
-      while (isAlnum(peek())) pos++;
-      emit(T.IDENTIFIER);
-    } else if (c === ',') emit(T.COMMA);
-    else if (c === '"' || c === "'") return lexString(c);
-    else if (c === '`') return lexRawString();
-    else if (c === '=') {
-      if (peek() === '~') {
-        pos++;
-        emit(T.EQL_REGEX);
-      } else emit(T.EQL);
-    } else if (c === '!') {
-      const nr = peek();
-      if (nr !== '') pos++;
-      if (nr === '~') emit(T.NEQ_REGEX);
-      else if (nr === '=') emit(T.NEQ);
-      else return `unexpected character after '!' inside braces: ${nr === '' ? "'\\x00'" : quoteRune(nr)}`;
-    } else if (c === '{') return `unexpected left brace ${quoteRune(c)}`;
-    else if (c === '}') {
-      emit(T.RIGHT_BRACE);
-      braceOpen = false;
-    } else return `unexpected character inside braces: ${quoteRune(runeAt(input, pos - 1))}`;
-    return undefined;
-  };
-
-  const lexDurationExpr = (): string | undefined => {
-    const c = peek();
-    if (c === '') return 'unexpected end of input in duration expression';
-    pos++;
-    switch (c) {
-      case ']':
-        emit(T.RIGHT_BRACKET);
-        bracketOpen = false;
-        durationMode = false;
-        gotColon = false;
-        return undefined;
-      case ':':
-        emit(T.COLON);
-        dropLast = true;
-        if (!gotDuration) return 'unexpected colon before duration in duration expression';
-        if (gotColon) return 'unexpected repeated colon in duration expression';
-        dropLast = false;
-        gotColon = true;
-        return undefined;
-      case '(':
-        emit(T.LEFT_PAREN);
-        parenDepth++;
-        return undefined;
-      case ')':
-        emit(T.RIGHT_PAREN);
-        parenDepth--;
-        dropLast = parenDepth < 0;
-        if (parenDepth < 0) return `unexpected right parenthesis ${quoteRune(c)}`;
-        return undefined;
-      case '+':
-        emit(T.ADD);
-        return undefined;
-      case '-':
-        emit(T.SUB);
-        return undefined;
-      case '*':
-        emit(T.MUL);
-        return undefined;
-      case '/':
-        emit(T.DIV);
-        return undefined;
-      case '%':
-        emit(T.MOD);
-        return undefined;
-      case '^':
-        emit(T.POW);
-        return undefined;
-      case ',':
-        emit(T.COMMA);
-        return undefined;
-    }
-    if (isSpace(c)) {
-      while (isSpace(peek())) pos++;
-      start = pos;
-      return undefined;
-    }
-    if ('sSmMrR'.includes(c)) {
-      if (scanDurationKeyword()) return undefined;
-      return `unexpected character in duration expression: ${quoteRune(c)}`;
-    }
-    if (isDigit(c) || (c === '.' && isDigit(peek()))) {
-      pos--;
-      gotDuration = true;
-      durationMode = false;
-      return lexNumberOrDuration();
-    }
-    return `unexpected character in duration expression: ${quoteRune(c)}`;
-  };
-
   for (;;) {
-    let err: string | undefined;
-    if (braceOpen) {
-      err = lexInsideBraces();
-      if (err !== undefined) return fail(err);
-      continue;
-    }
-    if (durationMode) {
-      err = lexDurationExpr();
-      if (err !== undefined) return fail(err);
-      continue;
-    }
-    if (input.startsWith('#', pos)) {
-      lexComment();
-      continue;
-    }
     const c = peek();
-    if (c === '') {
-      if (parenDepth !== 0) return fail('unclosed left parenthesis');
-      if (bracketOpen) return fail('unclosed left bracket');
-      out.push({ t: T.EOF, pos, val: '' });
-      return out;
-    }
+    if (c === '' || c === '\n') return 'unterminated quoted string';
     pos++;
-    if (isSpace(c)) {
-      while (isSpace(peek())) pos++;
-      start = pos;
+    if (c === '\\') {
+      const e = escape();
+      if (e !== undefined) return e;
       continue;
     }
-    switch (c) {
-      case ',':
-        emit(T.COMMA);
-        continue;
-      case '*':
-        emit(T.MUL);
-        continue;
-      case '/':
-        emit(T.DIV);
-        continue;
-      case '%':
-        emit(T.MOD);
-        continue;
-      case '+':
-        emit(T.ADD);
-        continue;
-      case '-':
-        emit(T.SUB);
-        continue;
-      case '^':
-        emit(T.POW);
-        continue;
-      case '@':
-        emit(T.AT);
-        continue;
-      case '=': {
-        const t = peek();
-        if (t === '=') {
-          pos++;
-          emit(T.EQLC);
-        } else if (t === '~') return fail(`unexpected character after '=': ${quoteRune(t)}`);
-        else emit(T.EQL);
-        continue;
-      }
-      case '!': {
-        const t = peek();
-        if (t !== '') pos++;
-        if (t !== '=') return fail(`unexpected character after '!': ${t === '' ? "'\\x00'" : quoteRune(t)}`);
-        emit(T.NEQ);
-        continue;
-      }
-      case '<':
-        if (peek() === '=') {
-          pos++;
-          emit(T.LTE);
-        } else emit(T.LSS);
-        continue;
-      case '>':
-        if (peek() === '=') {
-          pos++;
-          emit(T.GTE);
-        } else emit(T.GTR);
-        continue;
-      case '"':
-      case "'":
-        err = lexString(c);
-        if (err !== undefined) return fail(err);
-        continue;
-      case '`':
-        err = lexRawString();
-        if (err !== undefined) return fail(err);
-        continue;
-      case '(':
-        emit(T.LEFT_PAREN);
-        parenDepth++;
-        continue;
-      case ')':
-        emit(T.RIGHT_PAREN);
-        parenDepth--;
-        dropLast = parenDepth < 0;
-        if (parenDepth < 0) return fail(`unexpected right parenthesis ${quoteRune(c)}`);
-        continue;
-      case '{':
-        emit(T.LEFT_BRACE);
-        braceOpen = true;
-        continue;
-      case '[':
-        if (bracketOpen) return fail(`unexpected left bracket ${quoteRune(c)}`);
-        gotColon = false;
-        gotDuration = false;
-        emit(T.LEFT_BRACKET);
-        while (isSpace(peek())) pos++;
-        start = pos;
-        bracketOpen = true;
-        durationMode = true;
-        continue;
-      case ']':
-        if (!bracketOpen) return fail(`unexpected right bracket ${quoteRune(c)}`);
-        emit(T.RIGHT_BRACKET);
-        bracketOpen = false;
-        continue;
-      case '}':
-        return fail(`unexpected character: ${quoteRune(c)}`);
-    }
-    if (isDigit(c) || (c === '.' && isDigit(peek()))) {
-      pos--;
-      err = lexNumberOrDuration();
-      if (err !== undefined) return fail(err);
-      continue;
-    }
-    if ((isAlpha(c) || c === ':') && bracketOpen) {
-      // Inside brackets after a duration only ':' and step()/min()/max() may follow (lex.go).
-      if (c === ':') {
-        if (gotColon) return fail(`unexpected colon ${quoteRune(c)}`);
-        emit(T.COLON);
-        gotColon = true;
-        continue;
-      }
-      if ('sSmMrR'.includes(c) && scanDurationKeyword()) continue;
-      return fail(`unexpected character: ${quoteRune(c)}, expected ':'`);
-    }
-    if (isAlpha(c) || c === ':') {
-      while (isAlnum(peek()) || peek() === ':') pos++;
-      const word = input.slice(start, pos);
-      const lower = word.toLowerCase();
-      if (lower === 'inf' || lower === 'nan') emit(T.NUMBER);
-      else if (WORD_OPS[lower] !== undefined) emit(WORD_OPS[lower]);
-      else if (AGGREGATORS.has(lower)) emit(T.AGGREGATOR);
-      else if (KEYWORDS.has(lower)) {
-        // fill/fill_left/fill_right are keywords only before '(' so they stay usable as metric names.
-        if (lower.startsWith('fill') && !followedByParen(input, pos)) emit(T.IDENTIFIER);
-        else emit(T.KEYWORD);
-      } else if (PREPROCESSORS.has(lower)) emit(T.PREPROCESSOR);
-      else emit(word.includes(':') ? T.METRIC_IDENTIFIER : T.IDENTIFIER);
-      continue;
-    }
-    return fail(`unexpected character: ${quoteRune(runeAt(input, pos - 1))}`);
+    if (c === quote) return pos;
   }
 }
 
-function followedByParen(input: string, pos: number): boolean {
-  while (pos < input.length && isSpace(input[pos])) pos++;
-  return input[pos] === '(';
+const StringTok = createToken({
+  name: 'String',
+  pattern: {
+    exec: (input: string, offset: number): [string] | null => {
+      const c = input[offset];
+      if (c !== '"' && c !== "'" && c !== '`') return null;
+      const end = scanString(input, offset);
+      return typeof end === 'number' ? [input.slice(offset, end)] : null;
+    },
+  },
+  start_chars_hint: ['"', "'", '`'],
+  line_breaks: false,
+});
+kinds.set(StringTok, Kind.STRING);
+export { StringTok as String };
+
+// --- token types ---
+
+const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\n\r]+/, group: Lexer.SKIPPED });
+const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
+
+const NumberTok = numberToken('Number', Kind.NUMBER, NumberLit, false);
+const DurationTok = numberToken('Duration', Kind.DURATION, DurationLit, false);
+const DurNumber = numberToken('DurNumber', Kind.NUMBER, NumberLit, true);
+const DurDuration = numberToken('DurDuration', Kind.DURATION, DurationLit, true);
+
+export const LParen = token('LParen', '(', Kind.OTHER);
+export const RParen = token('RParen', ')', Kind.OTHER);
+export const LBrace = token('LBrace', '{', Kind.OTHER, [], { push_mode: 'braces' });
+export const RBrace = token('RBrace', '}', Kind.OTHER, [], { pop_mode: true });
+export const LBracket = token('LBracket', '[', Kind.OTHER, [], { push_mode: 'dur' });
+export const RBracket = token('RBracket', ']', Kind.OTHER, [], { pop_mode: true });
+export const Comma = token('Comma', ',', Kind.OTHER);
+export const Colon = token('Colon', ':', Kind.OTHER, [], { pop_mode: true, push_mode: 'bracketColon' });
+
+export const Add = token('Add', '+', Kind.OPERATOR, [BinOp, DurOp, SignOp]);
+export const Sub = token('Sub', '-', Kind.OPERATOR, [BinOp, DurOp, SignOp]);
+export const Mul = token('Mul', '*', Kind.OPERATOR, [BinOp, DurOp]);
+export const Div = token('Div', '/', Kind.OPERATOR, [BinOp, DurOp]);
+export const Mod = token('Mod', '%', Kind.OPERATOR, [BinOp, DurOp]);
+export const Pow = token('Pow', '^', Kind.OPERATOR, [BinOp, DurOp]);
+export const EqlC = token('EqlC', '==', Kind.OPERATOR, [BinOp]);
+// Outside braces `=~` is a lexer error, so `=` must not match its first character.
+export const Eql = token('Eql', /=(?!~)/, Kind.OTHER, [MatchOp]);
+export const Neq = token('Neq', '!=', Kind.OPERATOR, [BinOp, MatchOp]);
+export const EqlRegex = token('EqlRegex', '=~', Kind.OPERATOR, [MatchOp]);
+export const NeqRegex = token('NeqRegex', '!~', Kind.OPERATOR, [MatchOp]);
+export const Lte = token('Lte', '<=', Kind.OPERATOR, [BinOp]);
+export const Lss = token('Lss', '<', Kind.OPERATOR, [BinOp]);
+export const Gte = token('Gte', '>=', Kind.OPERATOR, [BinOp]);
+export const Gtr = token('Gtr', '>', Kind.OPERATOR, [BinOp]);
+export const At = token('At', '@', Kind.OPERATOR);
+
+export const InfNaN = word('InfNaN', 'inf|nan', Kind.NUMBER, [NumberLit]);
+export const And = word('And', 'and', Kind.OPERATOR, [BinOp, MetricName, LabelName]);
+export const Or = word('Or', 'or', Kind.OPERATOR, [BinOp, MetricName, LabelName]);
+export const Unless = word('Unless', 'unless', Kind.OPERATOR, [BinOp, MetricName, LabelName]);
+export const Atan2 = word('Atan2', 'atan2', Kind.OPERATOR, [BinOp, LabelName]);
+
+const aggregator = (name: string): TokenType =>
+  word(name, name, Kind.AGGREGATOR, [Aggregator, MetricName, LabelName]);
+const AGGREGATOR_TOKENS = [
+  'sum',
+  'avg',
+  'count',
+  'min',
+  'max',
+  'group',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'count_values',
+  'quantile',
+  'limitk',
+  'limit_ratio',
+].map(aggregator);
+export const Min = AGGREGATOR_TOKENS[3];
+export const Max = AGGREGATOR_TOKENS[4];
+
+const keyword = (name: string, metricName = false): TokenType =>
+  word(name, name, Kind.KEYWORD, metricName ? [MetricName, LabelName] : [LabelName]);
+export const Offset = keyword('offset', true);
+export const Smoothed = keyword('smoothed', true);
+export const Anchored = keyword('anchored', true);
+export const By = keyword('by', true);
+export const Without = keyword('without', true);
+export const On = keyword('on');
+export const Ignoring = keyword('ignoring');
+export const GroupLeft = keyword('group_left');
+export const GroupRight = keyword('group_right');
+export const Bool = keyword('bool');
+// fill/fill_left/fill_right are keywords only before '(' so they stay usable as metric names.
+const fill = (name: string): TokenType =>
+  token(name, new RegExp(`${name}(?=[ \\t\\n\\r]*\\()`, 'i'), Kind.KEYWORD, [LabelName]);
+export const Fill = fill('fill');
+export const FillLeft = fill('fill_left');
+export const FillRight = fill('fill_right');
+
+// Preprocessors: not keywords for error descriptions.
+const preprocessor = (name: string): TokenType =>
+  word(name, name, Kind.PREPROCESSOR, [MetricName, LabelName, FunctionName]);
+export const Start = preprocessor('start');
+export const End = preprocessor('end');
+export const Step = preprocessor('step');
+export const Range = preprocessor('range');
+
+export const Identifier = token('Identifier', /[a-zA-Z_]\w*(?![\w:])/, Kind.IDENTIFIER, [
+  MetricName,
+  LabelName,
+  FunctionName,
+]);
+export const MetricIdentifier = token('MetricIdentifier', /[a-zA-Z_:][\w:]*/, Kind.METRIC_IDENTIFIER, [
+  MetricName,
+]);
+export const BraceIdentifier = token('BraceIdentifier', /[a-zA-Z_]\w*/, Kind.IDENTIFIER);
+
+// Inside brackets the same words lex differently (lex.go's scanDurationKeyword).
+const DurStep = durWord('DurStep', 'step', Kind.PREPROCESSOR, [Step]);
+const DurRange = durWord('DurRange', 'range', Kind.PREPROCESSOR, [Range]);
+const DurMin = durWord('DurMin', 'min', Kind.AGGREGATOR, [Min]);
+const DurMax = durWord('DurMax', 'max', Kind.AGGREGATOR, [Max]);
+const DurMinOf = durWord('DurMinOf', 'min_of', Kind.IDENTIFIER, [Identifier]);
+const DurMaxOf = durWord('DurMaxOf', 'max_of', Kind.IDENTIFIER, [Identifier]);
+
+const operators = [
+  EqlC,
+  Eql,
+  Neq,
+  Lte,
+  Lss,
+  Gte,
+  Gtr,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Mod,
+  Pow,
+  At,
+  Comma,
+  LParen,
+  RParen,
+];
+const words = [
+  InfNaN,
+  And,
+  Or,
+  Unless,
+  Atan2,
+  ...AGGREGATOR_TOKENS,
+  Offset,
+  Smoothed,
+  Anchored,
+  By,
+  Without,
+  On,
+  Ignoring,
+  GroupLeft,
+  GroupRight,
+  Bool,
+  FillLeft,
+  FillRight,
+  Fill,
+  Start,
+  End,
+  Step,
+  Range,
+  Identifier,
+  MetricIdentifier,
+];
+const durWords = [DurStep, DurRange, DurMinOf, DurMaxOf, DurMin, DurMax];
+const statements = [WhiteSpace, Comment, NumberTok, DurationTok, StringTok, ...operators, LBrace];
+
+const promqlLexer = new Lexer(
+  {
+    modes: {
+      main: [...statements, LBracket, ...words],
+      braces: [WhiteSpace, Comment, BraceIdentifier, Comma, StringTok, EqlRegex, Eql, NeqRegex, Neq, RBrace],
+      dur: [
+        WhiteSpace,
+        RBracket,
+        LParen,
+        RParen,
+        Add,
+        Sub,
+        Mul,
+        Div,
+        Mod,
+        Pow,
+        Comma,
+        DurNumber,
+        DurDuration,
+        ...durWords,
+      ],
+      bracket: [...statements, RBracket, Colon, ...durWords],
+      bracketColon: [...statements, RBracket, ...durWords],
+    },
+    defaultMode: 'main',
+  },
+  { positionTracking: 'onlyOffset', recoveryEnabled: false, ensureOptimizations: true },
+);
+
+/** Every token type, for the parser's vocabulary. */
+export const allTokens: TokenType[] = [
+  NumberLit,
+  DurationLit,
+  BinOp,
+  DurOp,
+  Aggregator,
+  MetricName,
+  LabelName,
+  MatchOp,
+  SignOp,
+  FunctionName,
+  LexError,
+  ...new Set([...statements, LBracket, ...words, BraceIdentifier, EqlRegex, NeqRegex, RBrace, RBracket]),
+  ...[DurNumber, DurDuration, Colon, ...durWords],
+];
+
+export function kindOf(t: TokenType): Kind {
+  return kinds.get(t) ?? Kind.OTHER;
 }
 
-/** The whole code point at a UTF-16 offset (so astral characters quote as one rune). */
-function runeAt(input: string, i: number): string {
-  return String.fromCodePoint(input.codePointAt(i) ?? 0);
+// --- lexer errors, worded as lex.go's ---
+
+function badNumber(input: string, at: number): string {
+  return `bad number or duration syntax: ${goQuote(input.slice(at, scanNumberOrDuration(input, at).end))}`;
+}
+
+function stringError(input: string, at: number): string {
+  const r = scanString(input, at);
+  return typeof r === 'string' ? r : 'unterminated quoted string';
+}
+
+/** Statements (also inside brackets: 2 before the subquery colon, 3 after it). */
+function statementError(input: string, at: number, bracket: number): string {
+  const c = input[at];
+  switch (c) {
+    case '=':
+      return `unexpected character after '=': ${quoteRune(input[at + 1])}`;
+    case '!': {
+      const t = at + 1 < input.length ? input[at + 1] : '';
+      return `unexpected character after '!': ${t === '' ? "'\\x00'" : quoteRune(t)}`;
+    }
+    case '"':
+    case "'":
+    case '`':
+      return stringError(input, at);
+    case '[':
+      return `unexpected left bracket ${quoteRune(c)}`;
+    case ']':
+      return `unexpected right bracket ${quoteRune(c)}`;
+  }
+  if (startsNumber(input, at)) return badNumber(input, at);
+  if (bracket !== 0 && c === ':') return `unexpected colon ${quoteRune(c)}`;
+  if (bracket !== 0 && isAlpha(c)) return `unexpected character: ${quoteRune(c)}, expected ':'`;
+  return `unexpected character: ${quoteRune(runeAt(input, at))}`;
+}
+
+function braceError(input: string, at: number): string {
+  const c = input[at];
+  switch (c) {
+    case '!': {
+      const t = at + 1 < input.length ? input[at + 1] : '';
+      return `unexpected character after '!' inside braces: ${t === '' ? "'\\x00'" : quoteRune(t)}`;
+    }
+    case '"':
+    case "'":
+    case '`':
+      return stringError(input, at);
+    case '{':
+      return `unexpected left brace ${quoteRune(c)}`;
+  }
+  return `unexpected character inside braces: ${quoteRune(runeAt(input, at))}`;
+}
+
+function durationError(input: string, at: number): { msg: string; pos: number } {
+  const c = input[at];
+  // lex.go emits the colon and then reports the error after it.
+  if (c === ':') return { msg: 'unexpected colon before duration in duration expression', pos: at + 1 };
+  if (startsNumber(input, at)) return { msg: badNumber(input, at), pos: at };
+  return { msg: `unexpected character in duration expression: ${quoteRune(c)}`, pos: at };
+}
+
+export interface LexErrorPayload {
+  msg: string;
+  pos: number;
+}
+
+function errorToken(msg: string, pos: number, input: string): IToken {
+  const tok = createTokenInstance(LexError, input.slice(pos), pos, input.length - 1, NaN, NaN, NaN, NaN);
+  tok.payload = { msg, pos } satisfies LexErrorPayload;
+  return tok;
+}
+
+/**
+ * Lexes the whole input. On a lexer error the last token is a LexError, as lex.go stops at its first
+ * error; paren balance and end-of-input errors are lex.go's too, so they are checked over the tokens.
+ */
+export function lex(input: string): IToken[] {
+  const result = promqlLexer.tokenize(input);
+  const toks = result.tokens;
+  let braces = false;
+  let bracket = 0; // 0 none, 1 duration mode, 2 inside brackets, 3 after the subquery colon
+  let depth = 0;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i].tokenType;
+    if (t === LParen) depth++;
+    else if (t === RParen) {
+      if (--depth < 0) {
+        const pos = toks[i].startOffset + 1;
+        toks.length = i;
+        toks.push(errorToken("unexpected right parenthesis ')'", pos, input));
+        return toks;
+      }
+    } else if (t === LBrace) braces = true;
+    else if (t === RBrace) braces = false;
+    else if (t === LBracket) bracket = 1;
+    else if (t === RBracket) bracket = 0;
+    else if (t === DurNumber || t === DurDuration) bracket = 2;
+    else if (t === Colon) bracket = 3;
+  }
+  if (result.errors.length > 0) {
+    const at = result.errors[0].offset;
+    if (braces) toks.push(errorToken(braceError(input, at), at, input));
+    else if (bracket === 1) {
+      const e = durationError(input, at);
+      toks.push(errorToken(e.msg, e.pos, input));
+    } else toks.push(errorToken(statementError(input, at, bracket), at, input));
+  } else if (braces) toks.push(errorToken('unexpected end of input inside braces', input.length, input));
+  else if (bracket === 1)
+    toks.push(errorToken('unexpected end of input in duration expression', input.length, input));
+  else if (depth !== 0) toks.push(errorToken('unclosed left parenthesis', input.length, input));
+  else if (bracket !== 0) toks.push(errorToken('unclosed left bracket', input.length, input));
+  return toks;
 }

@@ -1,35 +1,31 @@
 // Literal handling shared by the parser: token descriptions for error messages, Go-compatible number
 // parsing (strconv.ParseInt base 0, then ParseFloat) and Go's %f.
 import { goQuote } from '../../model/goquote.js';
-import { T, type Token } from './lexer.js';
+import { Kind } from './lexer.js';
 
 /** Go's Item.desc() for "unexpected ..." messages. */
-export function describe(tok: Token): string {
-  const v = tok.val;
+export function describe(kind: Kind, v: string): string {
   const short = (): string => (v.length > 10 ? `${goQuote(v.slice(0, 10))}...` : goQuote(v));
-  switch (tok.t) {
-    case T.EOF:
+  switch (kind) {
+    case Kind.EOF:
       return 'end of input';
-    case T.ERROR:
-      return v;
-    case T.IDENTIFIER:
+    case Kind.IDENTIFIER:
       return `identifier ${goQuote(v)}`;
-    case T.METRIC_IDENTIFIER:
+    case Kind.METRIC_IDENTIFIER:
       return `metric identifier ${goQuote(v)}`;
-    case T.NUMBER:
+    case Kind.NUMBER:
       return `number ${short()}`;
-    case T.DURATION:
+    case Kind.DURATION:
       return `duration ${short()}`;
-    case T.STRING:
+    case Kind.STRING:
       return `string ${short()}`;
-    case T.KEYWORD:
+    case Kind.KEYWORD:
       return `<${v}>`;
-    case T.AGGREGATOR:
+    case Kind.AGGREGATOR:
       return `<aggr:${v}>`;
-    case T.PREPROCESSOR:
-      return goQuote(v);
+    case Kind.OPERATOR:
+      return `<op:${v}>`;
     default:
-      if (tok.t >= T.ADD && tok.t <= T.LUNLESS) return `<op:${v}>`;
       return goQuote(v);
   }
 }

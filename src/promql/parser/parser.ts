@@ -1,943 +1,853 @@
-// Recursive-descent PromQL parser following Prometheus's generated_parser.y (precedence, error rules and
-// their "unexpected ... in <context>, expected ..." messages) and parse.go (semantic checks, then checkAST).
-import { Matcher, type MatchType } from '../../model/matcher.js';
-import { goQuote } from '../../model/goquote.js';
-import { parseDuration } from '../../model/duration.js';
-import type {
-  AggregateExpr,
-  AggregateOp,
-  AtModifier,
-  BinaryExpr,
-  BinaryOp,
-  DurationExpr,
-  Expr,
-  PositionRange,
-  VectorMatching,
-  VectorSelector,
-} from './ast.js';
+// The PromQL grammar on Chevrotain, following Prometheus's generated_parser.y (precedence, and the
+// "unexpected ... in <context>, expected ..." messages of its error rules) and parse.go (semantic checks,
+// then checkAST). The AST is built by embedded actions; semantic errors are collected and the first one
+// (in input order, as Prometheus reports) wins.
+import {
+  EmbeddedActionsParser,
+  EOF,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from 'chevrotain';
+import { Matcher } from '../../model/matcher.js';
+import type { DurationExpr, Expr, VectorSelector } from './ast.js';
 import { PromQLParseError, type ParseOptions } from './errors.js';
-import { FUNCTIONS } from './functions.js';
-import { lex, T, type Token } from './lexer.js';
-import { describe, goFloatF, parseNumber } from './literals.js';
+import {
+  Aggregator,
+  allTokens,
+  Anchored,
+  At,
+  Bool,
+  By,
+  Colon,
+  Comma,
+  DurationLit,
+  DurOp,
+  End,
+  Fill,
+  FillLeft,
+  FillRight,
+  FunctionName,
+  GroupLeft,
+  GroupRight,
+  Identifier,
+  Ignoring,
+  kindOf,
+  LabelName,
+  LBrace,
+  LBracket,
+  lex,
+  LexError,
+  type LexErrorPayload,
+  LParen,
+  MatchOp,
+  Max,
+  MetricName,
+  Min,
+  NumberLit,
+  Offset,
+  On,
+  Range,
+  RBrace,
+  RBracket,
+  RParen,
+  SignOp,
+  Smoothed,
+  Start,
+  Step,
+  String as StringTok,
+  Without,
+  Kind,
+  BinOp,
+  BraceIdentifier,
+} from './lexer.js';
+import { describe } from './literals.js';
 import { checkAST } from './check.js';
-import { unquoteString } from './strings.js';
+import { Semantics, type DurationValue, type Problem } from './semantics.js';
 
-/** Thrown internally to unwind on the first syntax error (like yacc giving up after error recovery). */
+/** Thrown to unwind on a lexer error, which (as in yacc) ends parsing where the parser reaches it. */
 class Abort extends Error {}
 
-const BINOPS = new Map<T, [BinaryOp, number]>([
-  [T.LOR, ['or', 1]],
-  [T.LAND, ['and', 2]],
-  [T.LUNLESS, ['unless', 2]],
-  [T.EQLC, ['==', 3]],
-  [T.NEQ, ['!=', 3]],
-  [T.LTE, ['<=', 3]],
-  [T.LSS, ['<', 3]],
-  [T.GTE, ['>=', 3]],
-  [T.GTR, ['>', 3]],
-  [T.ADD, ['+', 4]],
-  [T.SUB, ['-', 4]],
-  [T.MUL, ['*', 5]],
-  [T.DIV, ['/', 5]],
-  [T.MOD, ['%', 5]],
-  [T.ATAN2, ['atan2', 5]],
-  [T.POW, ['^', 6]],
-]);
+// Error messages travel through Chevrotain as "<context>\u0001<expected>"; see syntaxProblem().
+const ctx = (context: string, expected: string): string => `${context}\u0001${expected}`;
+const NO_CONTEXT = ctx('', '');
+const GROUPING_PAREN = ctx('grouping opts', '"("');
+const GROUPING_LABEL = ctx('grouping opts', 'label');
+const GROUPING_SEP = ctx('grouping opts', '"," or ")"');
+const FILL_PAREN = ctx('fill modifier', '"("');
+const FILL_NUMBER = ctx('fill modifier', 'number');
+const FILL_CLOSE = ctx('fill modifier', '")"');
+const MATCHER_START = ctx('label matching', 'identifier or "}"');
+const MATCHER_OP = ctx('label matching', 'label matching operator');
+const MATCHER_STRING = ctx('label matching', 'string');
+const MATCHER_SEP = ctx('label matching', '"," or "}"');
+const RANGE_START = ctx('subquery or range selector', 'number, duration, step(), or range()');
+const RANGE_SEP = ctx('subquery or range', '":" or "]"');
+const STEP_START = ctx('subquery selector', 'number or duration or "]"');
+const STEP_CLOSE = ctx('subquery selector', '"]"');
+const OFFSET_START = ctx('offset', 'number, duration, step(), or range()');
+const AT_TIMESTAMP = ctx('@', 'timestamp');
+const DURATION_START = ctx('duration expression', 'number or duration');
+const DURATION_CLOSE = ctx('duration expression', '")"');
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: () => NO_CONTEXT,
+  buildNotAllInputParsedMessage: () => NO_CONTEXT,
+  buildNoViableAltMessage: (o) => o.customUserDescription ?? NO_CONTEXT,
+  buildEarlyExitMessage: (o) => o.customUserDescription ?? NO_CONTEXT,
+};
+
 const POW_PREC = 6;
-// Go's time.Duration (int64 ns) and int64 limits, as the bounds Prometheus checks against.
-const MAX_DURATION_SECONDS = 2 ** 63 / 1e9;
-const INT64_LIMIT = 2 ** 63;
-const VALID_UNITS = new Set(['y', 'w', 'd', 'h', 'm', 's', 'ms']);
+const BINARY_PRECEDENCE = new Map<string, number>([
+  ['or', 1],
+  ['and', 2],
+  ['unless', 2],
+  ['==', 3],
+  ['!=', 3],
+  ['<=', 3],
+  ['<', 3],
+  ['>=', 3],
+  ['>', 3],
+  ['+', 4],
+  ['-', 4],
+  ['*', 5],
+  ['/', 5],
+  ['%', 5],
+  ['atan2', 5],
+  ['^', 6],
+]);
+const DURATION_PRECEDENCE = new Map<string, number>([
+  ['+', 1],
+  ['-', 1],
+  ['*', 2],
+  ['/', 2],
+  ['%', 2],
+  ['^', 3],
+]);
 
-const LEGACY_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-export interface SemanticError {
-  pos: PositionRange;
-  msg: string;
+const precedenceCache = new Map<TokenType, number>();
+/** Binary precedence of a token type (0 when not a binary operator). */
+function precedence(t: TokenType): number {
+  let p = precedenceCache.get(t);
+  if (p === undefined) {
+    const op = typeof t.PATTERN === 'string' ? t.PATTERN : t.name.toLowerCase();
+    p = kindOf(t) === Kind.OPERATOR ? (BINARY_PRECEDENCE.get(op) ?? 0) : 0;
+    precedenceCache.set(t, p);
+  }
+  return p;
 }
 
-class Parser {
-  private readonly toks: Token[];
-  private i = 0;
-  readonly errors: SemanticError[] = [];
-  private lastClosing = 0;
+function durationPrecedence(tok: IToken): number {
+  return kindOf(tok.tokenType) === Kind.OPERATOR ? (DURATION_PRECEDENCE.get(tok.image) ?? 0) : 0;
+}
+
+const isClosing = (t: TokenType): boolean => {
+  const k = kindOf(t);
+  return k === Kind.NUMBER || k === Kind.DURATION || t === RBrace || t === RParen || t === RBracket;
+};
+
+const NO_FEATURES: ReadonlySet<string> = new Set();
+
+class PromQLParser extends EmbeddedActionsParser {
+  private sem = new Semantics('', NO_FEATURES);
   private aggDepth = 0;
-  private readonly features: ReadonlySet<string>;
+  /** Index of the LexError token, or -1. */
+  private errIdx = -1;
+  declare private readonly currIdx: number;
+  declare private readonly tokVector: IToken[];
 
-  constructor(
-    readonly input: string,
-    opts: ParseOptions | undefined,
-  ) {
-    this.toks = lex(input);
-    this.features = opts?.features ?? new Set();
+  constructor() {
+    super(allTokens, { maxLookahead: 2, recoveryEnabled: false, errorMessageProvider: messages });
+    this.performSelfAnalysis();
   }
 
-  has(feature: string): boolean {
-    return this.features.has(feature);
+  // --- lookahead: reaching the lexer error token reports it, as Prometheus's parser does ---
+
+  protected override LA(howMuch: number): IToken {
+    if (howMuch === 1 && this.currIdx + 1 === this.errIdx) this.lexFailure();
+    return super.LA(howMuch);
   }
 
-  // --- token plumbing ---
-
-  private peek(): Token {
-    const tok = this.toks[this.i];
-    if (tok.t === T.ERROR) {
-      this.errors.push({ pos: { start: tok.pos, end: this.input.length }, msg: tok.val });
-      throw new Abort();
-    }
-    return tok;
+  protected override LA_FAST(howMuch: number): IToken {
+    const i = this.currIdx + howMuch;
+    if (i === this.errIdx && howMuch === 1) this.lexFailure();
+    return this.tokVector[i];
   }
 
-  private peekAt(k: number): Token {
-    const tok = this.toks[Math.min(this.i + k, this.toks.length - 1)];
-    return tok;
-  }
-
-  private next(): Token {
-    const tok = this.peek();
-    if (tok.t !== T.EOF) this.i++;
-    if (
-      tok.t === T.RIGHT_BRACE ||
-      tok.t === T.RIGHT_PAREN ||
-      tok.t === T.RIGHT_BRACKET ||
-      tok.t === T.DURATION ||
-      tok.t === T.NUMBER
-    ) {
-      this.lastClosing = tok.pos + tok.val.length;
-    }
-    return tok;
-  }
-
-  addErr(pos: PositionRange, msg: string): void {
-    this.errors.push({ pos, msg });
-  }
-
-  /** Go's parser.unexpected(): reports the current lookahead and stops. */
-  private unexpected(context: string, expected: string): never {
-    const tok = this.peek();
-    let msg = `unexpected ${describe(tok)}`;
-    if (context === '' && this.aggDepth > 0) context = 'aggregation';
-    if (context !== '') msg += ` in ${context}`;
-    if (expected !== '') msg += `, expected ${expected}`;
-    this.errors.push({ pos: { start: tok.pos, end: tok.pos + tok.val.length }, msg });
+  private lexFailure(): never {
+    const p = this.tokVector[this.errIdx].payload as LexErrorPayload;
+    this.sem.addErr({ start: p.pos, end: this.sem.input.length }, p.msg);
     throw new Abort();
   }
 
-  private expect(t: T, context: string, expected: string): Token {
-    if (this.peek().t !== t) this.unexpected(context, expected);
-    return this.next();
+  /** End of the last consumed closing token (`)`, `]`, `}`, number or duration), as parse.go's lastClosing. */
+  private lastClosing(): number {
+    for (let i = this.currIdx; i >= 0; i--) {
+      const t = this.tokVector[i];
+      if (isClosing(t.tokenType)) return t.startOffset + t.image.length;
+    }
+    return 0;
+  }
+
+  /** Prometheus's parser.unexpected() for the exception Chevrotain raised. */
+  private syntaxProblem(token: IToken, encoded: string): Problem {
+    if (token.tokenType === LexError) {
+      const p = token.payload as LexErrorPayload;
+      return { pos: { start: p.pos, end: this.sem.input.length }, msg: p.msg };
+    }
+    const eof = token.tokenType === EOF;
+    const start = eof ? this.sem.input.length : token.startOffset;
+    let [context, expected] = encoded.split('\u0001');
+    if (expected === undefined) [context, expected] = ['', ''];
+    let msg = `unexpected ${describe(eof ? Kind.EOF : kindOf(token.tokenType), token.image)}`;
+    if (context === '' && this.aggDepth > 0) context = 'aggregation';
+    if (context !== '') msg += ` in ${context}`;
+    if (expected !== '') msg += `, expected ${expected}`;
+    return { pos: { start, end: start + token.image.length }, msg };
+  }
+
+  /** Runs one entry rule over `input`; returns its result and the errors in the order found. */
+  run<R>(
+    input: string,
+    features: ReadonlySet<string>,
+    entry: 'expr' | 'selector',
+  ): [R | undefined, Problem[]] {
+    const sem = new Semantics(input, features);
+    this.sem = sem;
+    this.aggDepth = 0;
+    const toks = lex(input);
+    this.errIdx = toks.length > 0 && toks[toks.length - 1].tokenType === LexError ? toks.length - 1 : -1;
+    this.input = toks;
+    let result: R | undefined;
+    try {
+      result = (entry === 'expr' ? this.exprEntry() : this.selectorEntry()) as R | undefined;
+      const syntax = this.errors;
+      if (syntax.length > 0) {
+        sem.problems.push(this.syntaxProblem(syntax[0].token, syntax[0].message));
+        result = undefined;
+      }
+      if (entry === 'expr' && sem.problems.length === 0 && result !== undefined) {
+        checkAST(result as Expr, input, sem.problems);
+      }
+    } catch (err) {
+      if (err instanceof RangeError) {
+        // Recursion is bounded by the JS stack; Prometheus's yacc parser has no such limit.
+        throw new PromQLParseError({ start: 0, end: input.length }, 'expression nesting too deep', input);
+      }
+      if (!(err instanceof Abort)) throw err;
+      result = undefined;
+    } finally {
+      this.input = [];
+    }
+    return [result, sem.problems];
   }
 
   // --- entry points ---
 
-  parseTop(): Expr | undefined {
-    if (this.peek().t === T.EOF) {
-      this.addErr({ start: 0, end: 0 }, 'no expression found in input');
-      return undefined;
-    }
-    const e = this.parseBinary(0);
-    if (this.peek().t !== T.EOF) this.unexpected('', '');
-    return e;
-  }
+  private readonly exprEntry = this.RULE('exprEntry', (): Expr | undefined =>
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(EOF);
+          this.ACTION(() => this.sem.addErr({ start: 0, end: 0 }, 'no expression found in input'));
+          return undefined;
+        },
+      },
+      {
+        ALT: () => {
+          const e = this.SUBRULE(this.binaryExpr, { ARGS: [0] });
+          this.CONSUME2(EOF);
+          return e;
+        },
+      },
+    ]),
+  );
 
-  parseSelectorOnly(): VectorSelector {
-    const tok = this.peek();
-    let vs: VectorSelector;
-    if (this.isMetricIdentifier(tok)) {
-      this.next();
-      vs = this.parseVectorSelector(tok);
-    } else if (tok.t === T.LEFT_BRACE) {
-      vs = this.parseVectorSelector(undefined);
-    } else this.unexpected('', '');
-    if (this.peek().t !== T.EOF) this.unexpected('', '');
+  private readonly selectorEntry = this.RULE('selectorEntry', (): VectorSelector => {
+    const vs = this.OR([
+      { ALT: () => this.SUBRULE(this.namedSelector) },
+      { ALT: () => this.SUBRULE(this.bracedSelector) },
+    ]);
+    this.CONSUME(EOF);
     return vs;
-  }
+  });
 
   // --- expressions ---
 
-  private parseBinary(minPrec: number): Expr {
-    let lhs = this.parseUnary();
-    for (;;) {
-      const tok = this.peek();
-      const op = BINOPS.get(tok.t);
-      if (op === undefined || op[1] < minPrec) return lhs;
-      this.next();
-      const bin = this.parseBinModifiers();
-      const rhs = this.parseBinary(op[1] === POW_PREC ? op[1] : op[1] + 1);
-      lhs = this.newBinary(op[0], lhs, rhs, bin);
-    }
-  }
+  /** Precedence climbing: operators binding at least as tight as minPrec; '^' is right-associative. */
+  private readonly binaryExpr = this.RULE('binaryExpr', (minPrec: number = 0): Expr => {
+    let lhs = this.SUBRULE(this.unaryExpr);
+    this.MANY({
+      GATE: () => {
+        const p = precedence(this.LA(1).tokenType);
+        return p > 0 && p >= minPrec;
+      },
+      DEF: () => {
+        const op = this.CONSUME(BinOp);
+        const mods = this.SUBRULE(this.binModifiers);
+        const prec = this.ACTION(() => precedence(op.tokenType));
+        const rhs = this.SUBRULE2(this.binaryExpr, { ARGS: [prec === POW_PREC ? prec : prec + 1] });
+        this.ACTION(() => {
+          lhs = this.sem.binary(op.image.toLowerCase(), lhs, rhs, mods.returnBool, mods.matching);
+        });
+      },
+    });
+    return lhs;
+  });
 
-  private newBinary(
-    op: BinaryOp,
-    lhs: Expr,
-    rhs: Expr,
-    mods: { returnBool: boolean; matching: VectorMatching },
-  ): BinaryExpr {
-    const e: BinaryExpr = {
-      type: 'BinaryExpr',
-      op,
-      lhs,
-      rhs,
-      returnBool: mods.returnBool,
-      matching: mods.matching,
-      pos: { start: lhs.pos.start, end: rhs.pos.end },
-    };
-    if (mods.matching.fill !== undefined && !this.has('promql-binop-fill-modifiers')) {
-      this.addErr(e.pos, 'binop fill modifiers are experimental and not enabled');
-    }
-    return e;
-  }
+  private readonly binModifiers = this.RULE('binModifiers', () => {
+    const mods = this.ACTION(() => this.sem.newModifiers());
+    this.OPTION(() => {
+      this.CONSUME(Bool);
+      this.ACTION(() => (mods.returnBool = true));
+    });
+    this.OPTION2(() => {
+      const kw = this.OR([{ ALT: () => this.CONSUME(On) }, { ALT: () => this.CONSUME(Ignoring) }]);
+      const labels = this.SUBRULE(this.groupingLabels);
+      this.ACTION(() => {
+        mods.matching.on = kw.tokenType === On;
+        mods.matching.matchingLabels = labels;
+      });
+      this.OPTION3(() => {
+        const side = this.OR2([
+          { ALT: () => this.CONSUME(GroupLeft) },
+          { ALT: () => this.CONSUME(GroupRight) },
+        ]);
+        this.ACTION(
+          () => (mods.matching.card = side.tokenType === GroupLeft ? 'many-to-one' : 'one-to-many'),
+        );
+        this.OPTION4(() => {
+          const include = this.SUBRULE2(this.groupingLabels);
+          this.ACTION(() => (mods.matching.include = include));
+        });
+      });
+    });
+    // Experimental: fill(v) / fill_left(v) / fill_right(v) after the matching modifiers.
+    this.MANY(() => {
+      const kw = this.OR3([
+        { ALT: () => this.CONSUME(Fill) },
+        { ALT: () => this.CONSUME(FillLeft) },
+        { ALT: () => this.CONSUME(FillRight) },
+      ]);
+      this.CONSUME(LParen, { ERR_MSG: FILL_PAREN });
+      let sign: IToken | undefined;
+      this.OPTION5(() => {
+        sign = this.CONSUME(SignOp);
+      });
+      const num = this.CONSUME(NumberLit, { ERR_MSG: FILL_NUMBER });
+      this.CONSUME(RParen, { ERR_MSG: FILL_CLOSE });
+      this.ACTION(() => this.sem.fill(mods.matching, kw, sign, num));
+    });
+    return mods;
+  });
 
-  private parseBinModifiers(): { returnBool: boolean; matching: VectorMatching } {
-    const matching: VectorMatching = { card: 'one-to-one', matchingLabels: [], on: false, include: [] };
-    let returnBool = false;
-    if (this.isKeyword('bool')) {
-      this.next();
-      returnBool = true;
-    }
-    if (this.isKeyword('on') || this.isKeyword('ignoring')) {
-      matching.on = this.next().val.toLowerCase() === 'on';
-      matching.matchingLabels = this.parseGroupingLabels();
-      if (this.isKeyword('group_left') || this.isKeyword('group_right')) {
-        matching.card = this.next().val.toLowerCase() === 'group_left' ? 'many-to-one' : 'one-to-many';
-        if (this.peek().t === T.LEFT_PAREN) matching.include = this.parseGroupingLabels();
-      }
-    }
-    this.parseFillModifiers(matching);
-    return { returnBool, matching };
-  }
-
-  // Experimental: fill(v) / fill_left(v) / fill_right(v) after the matching modifiers.
-  private parseFillModifiers(matching: VectorMatching): void {
-    while (this.isKeyword('fill') || this.isKeyword('fill_left') || this.isKeyword('fill_right')) {
-      const kw = this.next().val.toLowerCase();
-      this.expect(T.LEFT_PAREN, 'fill modifier', '"("');
-      let sign = 1;
-      if (this.peek().t === T.SUB || this.peek().t === T.ADD) sign = this.next().t === T.SUB ? -1 : 1;
-      const numTok = this.expect(T.NUMBER, 'fill modifier', 'number');
-      const v = sign * this.number(numTok);
-      this.expect(T.RIGHT_PAREN, 'fill modifier', '")"');
-      matching.fill ??= {};
-      if (kw !== 'fill_right') matching.fill.lhs = v;
-      if (kw !== 'fill_left') matching.fill.rhs = v;
-    }
-  }
-
-  private isKeyword(kw: string): boolean {
-    const tok = this.peek();
-    return tok.t === T.KEYWORD && tok.val.toLowerCase() === kw;
-  }
-
-  private parseGroupingLabels(): string[] {
-    if (this.peek().t !== T.LEFT_PAREN) this.unexpected('grouping opts', '"("');
-    this.next();
+  private readonly groupingLabels = this.RULE('groupingLabels', (): string[] => {
     const labels: string[] = [];
-    if (this.peek().t === T.RIGHT_PAREN) {
-      this.next();
-      return labels;
-    }
-    for (;;) {
-      const tok = this.peek();
-      if (tok.t === T.STRING) {
-        this.next();
-        labels.push(this.unquote(tok));
-      } else if (this.isMaybeLabel(tok)) {
-        if (!LEGACY_LABEL.test(tok.val)) this.unexpected('grouping opts', 'label');
-        this.next();
-        labels.push(tok.val);
-      } else this.unexpected('grouping opts', 'label');
-      const sep = this.peek();
-      if (sep.t === T.COMMA) {
-        this.next();
-        if (this.peek().t === T.RIGHT_PAREN) {
-          this.next();
-          return labels;
-        }
-        continue;
-      }
-      if (sep.t === T.RIGHT_PAREN) {
-        this.next();
-        return labels;
-      }
-      this.unexpected('grouping opts', '"," or ")"');
-    }
-  }
+    this.CONSUME(LParen, { ERR_MSG: GROUPING_PAREN });
+    this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(RParen) },
+        {
+          ALT: () => {
+            labels.push(this.SUBRULE(this.groupingLabel));
+            this.MANY(() => {
+              this.CONSUME(Comma);
+              this.OR2({
+                DEF: [
+                  { ALT: () => labels.push(this.SUBRULE2(this.groupingLabel)) },
+                  { GATE: () => this.LA(1).tokenType === RParen, ALT: () => undefined },
+                ],
+                ERR_MSG: GROUPING_LABEL,
+              });
+            });
+            this.CONSUME2(RParen, { ERR_MSG: GROUPING_SEP });
+          },
+        },
+      ],
+      ERR_MSG: GROUPING_LABEL,
+    });
+    return labels;
+  });
 
-  private isMaybeLabel(tok: Token): boolean {
-    switch (tok.t) {
-      case T.IDENTIFIER:
-      case T.METRIC_IDENTIFIER:
-      case T.AGGREGATOR:
-      case T.KEYWORD:
-      case T.PREPROCESSOR:
-      case T.LAND:
-      case T.LOR:
-      case T.LUNLESS:
-      case T.ATAN2:
-        return true;
-      default:
-        return false;
-    }
-  }
+  private readonly groupingLabel = this.RULE('groupingLabel', (): string =>
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            const t = this.CONSUME(StringTok);
+            return this.ACTION(() => this.sem.unquote(t));
+          },
+        },
+        { ALT: () => this.CONSUME(LabelName).image },
+      ],
+      ERR_MSG: GROUPING_LABEL,
+    }),
+  );
 
-  private isMetricIdentifier(tok: Token): boolean {
-    switch (tok.t) {
-      case T.IDENTIFIER:
-      case T.METRIC_IDENTIFIER:
-      case T.AGGREGATOR:
-      case T.LAND:
-      case T.LOR:
-      case T.LUNLESS:
-      case T.PREPROCESSOR:
-        return true;
-      case T.KEYWORD: {
-        const kw = tok.val.toLowerCase();
-        return kw === 'by' || kw === 'without' || kw === 'offset' || kw === 'anchored' || kw === 'smoothed';
-      }
-      default:
-        return false;
-    }
-  }
+  private readonly unaryExpr = this.RULE('unaryExpr', (): Expr =>
+    this.OR([
+      {
+        // Unary minus binds like '*': only '^' (and postfix modifiers) bind tighter, so -2^2 is -(2^2).
+        ALT: () => {
+          const sign = this.CONSUME(SignOp);
+          const operand = this.SUBRULE(this.binaryExpr, { ARGS: [POW_PREC] });
+          return this.ACTION(() => this.sem.unary(sign, operand));
+        },
+      },
+      {
+        ALT: () => {
+          let e = this.SUBRULE(this.primaryExpr);
+          this.MANY(() =>
+            this.OR2([
+              { ALT: () => (e = this.SUBRULE(this.rangeOrSubquery, { ARGS: [e] })) },
+              { ALT: () => this.SUBRULE(this.offsetModifier, { ARGS: [e] }) },
+              { ALT: () => this.SUBRULE(this.atModifier, { ARGS: [e] }) },
+              {
+                ALT: () => {
+                  const mod = this.OR3([
+                    { ALT: () => this.CONSUME(Anchored) },
+                    { ALT: () => this.CONSUME(Smoothed) },
+                  ]);
+                  this.ACTION(() =>
+                    this.sem.rangeModifier(e, mod.tokenType === Anchored ? 'anchored' : 'smoothed'),
+                  );
+                },
+              },
+            ]),
+          );
+          return e;
+        },
+      },
+    ]),
+  );
 
-  private parseUnary(): Expr {
-    const tok = this.peek();
-    if (tok.t === T.ADD || tok.t === T.SUB) {
-      this.next();
-      // Unary minus binds like '*': only '^' (and postfix modifiers) bind tighter, so -2^2 is -(2^2).
-      const operand = this.parseBinary(POW_PREC);
-      if (operand.type === 'NumberLiteral') {
-        if (tok.t === T.SUB) operand.value = -operand.value;
-        operand.pos = { start: tok.pos, end: operand.pos.end };
-        return operand;
-      }
-      return {
-        type: 'UnaryExpr',
-        op: tok.t === T.SUB ? '-' : '+',
-        expr: operand,
-        pos: { start: tok.pos, end: operand.pos.end },
-      };
-    }
-    return this.parsePostfix(this.parsePrimary());
-  }
+  private readonly primaryExpr = this.RULE('primaryExpr', (): Expr =>
+    this.OR([
+      {
+        ALT: () => {
+          const t = this.CONSUME(NumberLit);
+          return this.ACTION(() => this.sem.numberLiteral(t));
+        },
+      },
+      {
+        ALT: () => {
+          // Prometheus 3 accepts a duration where a number is expected: its value in seconds.
+          const t = this.CONSUME(DurationLit);
+          return this.ACTION(() => this.sem.durationLiteral(t));
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME2(StringTok);
+          return this.ACTION(() => this.sem.stringLiteral(t));
+        },
+      },
+      {
+        ALT: () => {
+          const open = this.CONSUME(LParen);
+          const inner = this.SUBRULE(this.binaryExpr, { ARGS: [0] });
+          const close = this.CONSUME(RParen);
+          return this.ACTION((): Expr => ({
+            type: 'ParenExpr',
+            expr: inner,
+            pos: { start: open.startOffset, end: close.startOffset + 1 },
+          }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.bracedSelector) },
+      // LL(2): an aggregator followed by `(`, `by` or `without`, a name followed by `(`, else a selector.
+      { ALT: () => this.SUBRULE(this.aggregateExpr) },
+      { ALT: () => this.SUBRULE(this.callExpr) },
+      { ALT: () => this.SUBRULE(this.namedSelector) },
+    ]),
+  );
 
-  private parsePrimary(): Expr {
-    const tok = this.peek();
-    switch (tok.t) {
-      case T.NUMBER: {
-        this.next();
-        return { type: 'NumberLiteral', value: this.number(tok), pos: range(tok) };
-      }
-      case T.DURATION: {
-        // Prometheus 3 accepts a duration where a number is expected: its value in seconds.
-        this.next();
-        return { type: 'NumberLiteral', value: this.duration(tok) / 1000, duration: true, pos: range(tok) };
-      }
-      case T.STRING:
-        this.next();
-        return { type: 'StringLiteral', value: this.unquote(tok), pos: range(tok) };
-      case T.LEFT_PAREN: {
-        this.next();
-        const inner = this.parseBinary(0);
-        const close = this.expect(T.RIGHT_PAREN, '', '');
-        return { type: 'ParenExpr', expr: inner, pos: { start: tok.pos, end: close.pos + 1 } };
-      }
-      case T.LEFT_BRACE:
-        return this.parseVectorSelector(undefined);
-      case T.AGGREGATOR: {
-        const nxt = this.peekAt(1);
-        const nextKw = nxt.t === T.KEYWORD ? nxt.val.toLowerCase() : '';
-        if (nxt.t === T.LEFT_PAREN || nextKw === 'by' || nextKw === 'without') return this.parseAggregate();
-        break;
-      }
-      case T.IDENTIFIER:
-      case T.PREPROCESSOR:
-        if (this.peekAt(1).t === T.LEFT_PAREN) return this.parseCall();
-        break;
-    }
-    if (this.isMetricIdentifier(tok)) {
-      this.next();
-      return this.parseVectorSelector(tok);
-    }
-    this.unexpected('', '');
-  }
+  private readonly callExpr = this.RULE('callExpr', (): Expr => {
+    const ident = this.CONSUME(FunctionName);
+    this.ACTION(() => this.sem.checkFunction(ident));
+    const args = this.SUBRULE(this.callArgs);
+    return this.ACTION((): Expr => ({
+      type: 'Call',
+      func: ident.image,
+      args,
+      pos: { start: ident.startOffset, end: this.lastClosing() },
+    }));
+  });
 
-  private parseCall(): Expr {
-    const ident = this.next();
-    const name = ident.val;
-    const fn = FUNCTIONS.get(name);
-    const identPos = range(ident);
-    if (fn === undefined) this.addErr(identPos, `unknown function with name ${goQuote(name)}`);
-    else if (fn.experimental && !this.has('promql-experimental-functions')) {
-      this.addErr(identPos, `function ${goQuote(name)} is not enabled`);
-    }
-    const args = this.parseCallBody();
-    return { type: 'Call', func: name, args, pos: { start: ident.pos, end: this.lastClosing } };
-  }
-
-  private parseCallBody(): Expr[] {
-    this.expect(T.LEFT_PAREN, '', '');
+  private readonly callArgs = this.RULE('callArgs', (): Expr[] => {
     const args: Expr[] = [];
-    if (this.peek().t === T.RIGHT_PAREN) {
-      this.next();
-      return args;
-    }
-    for (;;) {
-      args.push(this.parseBinary(0));
-      const tok = this.peek();
-      if (tok.t === T.COMMA) {
-        this.next();
-        if (this.peek().t === T.RIGHT_PAREN) {
-          this.addErr(range(tok), 'trailing commas not allowed in function call args');
-          this.next();
-          return args;
-        }
-        continue;
-      }
-      this.expect(T.RIGHT_PAREN, '', '');
-      return args;
-    }
-  }
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      args.push(this.SUBRULE(this.binaryExpr, { ARGS: [0] }));
+      this.MANY(() => {
+        const comma = this.CONSUME(Comma);
+        this.OR([
+          { ALT: () => args.push(this.SUBRULE2(this.binaryExpr, { ARGS: [0] })) },
+          {
+            GATE: () => this.LA(1).tokenType === RParen,
+            ALT: () =>
+              this.ACTION(() =>
+                this.sem.addErr(this.sem.range(comma), 'trailing commas not allowed in function call args'),
+              ),
+          },
+        ]);
+      });
+    });
+    this.CONSUME(RParen);
+    return args;
+  });
 
-  private parseAggregate(): Expr {
-    const opTok = this.next();
-    const op = opTok.val.toLowerCase() as AggregateOp;
-    this.aggDepth++;
+  private readonly aggregateExpr = this.RULE('aggregateExpr', (): Expr => {
+    const op = this.CONSUME(Aggregator);
     let grouping: string[] = [];
     let without = false;
-    let hasModifier = false;
-    const parseModifier = (): void => {
-      without = this.next().val.toLowerCase() === 'without';
-      grouping = this.parseGroupingLabels();
-      hasModifier = true;
-    };
-    if (this.isKeyword('by') || this.isKeyword('without')) parseModifier();
-    if (this.peek().t !== T.LEFT_PAREN) this.unexpected('aggregation', '');
-    const args = this.parseCallBody();
-    this.aggDepth--;
-    if (!hasModifier && (this.isKeyword('by') || this.isKeyword('without'))) {
-      this.aggDepth++;
-      parseModifier();
-      this.aggDepth--;
-    }
-    const pos = { start: opTok.pos, end: this.lastClosing };
-    const agg: AggregateExpr = {
-      type: 'AggregateExpr',
-      op,
-      expr: undefined as unknown as Expr,
-      grouping,
-      without,
-      pos,
-    };
-    if (args.length === 0) {
-      this.addErr(pos, 'no arguments for aggregate expression provided');
-      return agg;
-    }
-    let desired = 1;
-    if (
-      op === 'topk' ||
-      op === 'bottomk' ||
-      op === 'count_values' ||
-      op === 'quantile' ||
-      op === 'limitk' ||
-      op === 'limit_ratio'
-    ) {
-      if ((op === 'limitk' || op === 'limit_ratio') && !this.has('promql-experimental-functions')) {
-        this.addErr(
-          pos,
-          `${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`,
-        );
-        return agg;
-      }
-      desired = 2;
-      agg.param = args[0];
-    }
-    if (args.length !== desired) {
-      this.addErr(
-        pos,
-        `wrong number of arguments for aggregate expression provided, expected ${desired}, got ${args.length}`,
-      );
-      return agg;
-    }
-    agg.expr = args[desired - 1];
-    return agg;
-  }
-
-  private parseVectorSelector(nameTok: Token | undefined): VectorSelector {
-    const matchers: Matcher[] = [];
-    let start = nameTok?.pos ?? this.peek().pos;
-    let end = nameTok !== undefined ? nameTok.pos + nameTok.val.length : start;
-    if (this.peek().t === T.LEFT_BRACE) {
-      const open = this.next();
-      if (nameTok === undefined) start = open.pos;
-      end = this.parseMatchers(matchers);
-    }
-    if (nameTok !== undefined) matchers.push(new Matcher('=', '__name__', nameTok.val));
-    return {
-      type: 'VectorSelector',
-      name: nameTok?.val,
-      matchers,
-      offset: 0,
-      pos: { start, end },
-    };
-  }
-
-  /** Parses `label op "value", ...}` after `{`; returns the end position (after `}`). */
-  private parseMatchers(out: Matcher[]): number {
-    if (this.peek().t === T.RIGHT_BRACE) return this.next().pos + 1;
-    for (;;) {
-      const nameTok = this.peek();
-      if (nameTok.t !== T.IDENTIFIER && nameTok.t !== T.STRING)
-        this.unexpected('label matching', 'identifier or "}"');
-      this.next();
-      const opTok = this.peek();
-      let type: MatchType | undefined;
-      switch (opTok.t) {
-        case T.EQL:
-          type = '=';
-          break;
-        case T.NEQ:
-          type = '!=';
-          break;
-        case T.EQL_REGEX:
-          type = '=~';
-          break;
-        case T.NEQ_REGEX:
-          type = '!~';
-          break;
-      }
-      if (type === undefined) {
-        if (nameTok.t === T.STRING && (opTok.t === T.COMMA || opTok.t === T.RIGHT_BRACE)) {
-          // {"metric.name"}: a quoted metric name.
-          out.push(new Matcher('=', '__name__', this.unquote(nameTok)));
-        } else this.unexpected('label matching', 'label matching operator');
-      } else {
-        this.next();
-        const valTok = this.peek();
-        if (valTok.t !== T.STRING) this.unexpected('label matching', 'string');
-        this.next();
-        const name = nameTok.t === T.STRING ? this.unquote(nameTok) : nameTok.val;
-        const value = this.unquote(valTok);
-        try {
-          out.push(new Matcher(type, name, value));
-        } catch (err) {
-          // Our regex engine anchors before compiling; report the pattern as written, like Prometheus.
-          const msg = (err as Error).message.replace(/`\^\(\?s:([\s\S]*)\)\$`/, '`$1`');
-          this.addErr({ start: nameTok.pos, end: valTok.pos + valTok.val.length }, msg);
-        }
-      }
-      const sep = this.peek();
-      if (sep.t === T.COMMA) {
-        this.next();
-        if (this.peek().t === T.RIGHT_BRACE) return this.next().pos + 1;
-        continue;
-      }
-      if (sep.t === T.RIGHT_BRACE) return this.next().pos + 1;
-      this.unexpected('label matching', '"," or "}"');
-    }
-  }
-
-  // --- postfix: [range], [range:step], offset, @ ---
-
-  private parsePostfix(e: Expr): Expr {
-    for (;;) {
-      const tok = this.peek();
-      if (tok.t === T.LEFT_BRACKET) e = this.parseRangeOrSubquery(e);
-      else if (tok.t === T.KEYWORD && tok.val.toLowerCase() === 'offset') this.parseOffset(e);
-      else if (tok.t === T.AT) this.parseAt(e);
-      else if (
-        tok.t === T.KEYWORD &&
-        (tok.val.toLowerCase() === 'anchored' || tok.val.toLowerCase() === 'smoothed')
-      ) {
-        this.next();
-        this.setRangeModifier(e, tok.val.toLowerCase() as 'anchored' | 'smoothed');
-      } else return e;
-    }
-  }
-
-  private setRangeModifier(e: Expr, mod: 'anchored' | 'smoothed'): void {
-    if (!this.has('promql-extended-range-selectors')) {
-      this.addErr(e.pos, `${mod} modifier is experimental and not enabled`);
-      return;
-    }
-    if (e.type === 'MatrixSelector') {
-      if (e.rangeModifier !== undefined && e.rangeModifier !== mod) {
-        this.addErr(e.pos, 'anchored and smoothed modifiers cannot be used together');
-      }
-      e.rangeModifier = mod;
-    } else if (e.type === 'SubqueryExpr')
-      this.addErr(e.pos, `${mod} modifier is not supported for subqueries`);
-    else if (e.type === 'VectorSelector') {
-      if (e.rangeModifier !== undefined && e.rangeModifier !== mod) {
-        this.addErr(e.pos, 'anchored and smoothed modifiers cannot be used together');
-      }
-      e.rangeModifier = mod;
-    } else this.addErr(e.pos, `${mod} modifier not implemented`);
-  }
-
-  private parseRangeOrSubquery(e: Expr): Expr {
-    const open = this.next();
-    const first = this.peek();
-    if (!this.startsDuration(first)) {
-      this.unexpected('subquery or range selector', 'number, duration, step(), or range()');
-    }
-    const rangeD = this.parseDurationValue();
-    if (rangeD.expr === undefined && rangeD.ms <= 0) {
-      this.addErr({ start: first.pos, end: this.lastClosing }, 'duration must be greater than 0');
-    }
-    const sep = this.peek();
-    if (sep.t === T.RIGHT_BRACKET) {
-      const close = this.next();
-      let errMsg = '';
-      if (e.type !== 'VectorSelector') errMsg = 'ranges only allowed for vector selectors';
-      else if (e.offset !== 0 || e.offsetExpr !== undefined)
-        errMsg = 'no offset modifiers allowed before range';
-      else if (e.at !== undefined) errMsg = 'no @ modifiers allowed before range';
-      if (errMsg !== '') this.addErr({ start: open.pos, end: close.pos + 1 }, errMsg);
-      const vs: VectorSelector =
-        e.type === 'VectorSelector'
-          ? e
-          : { type: 'VectorSelector', name: undefined, matchers: [], offset: 0, pos: e.pos };
-      return {
-        type: 'MatrixSelector',
-        vectorSelector: vs,
-        range: rangeD.ms,
-        ...(rangeD.expr !== undefined ? { rangeExpr: rangeD.expr } : {}),
-        pos: { start: e.pos.start, end: close.pos + 1 },
-      };
-    }
-    if (sep.t !== T.COLON) this.unexpected('subquery or range', '":" or "]"');
-    this.next();
-    let step: { ms: number; expr?: Expr } = { ms: 0 };
-    if (this.peek().t !== T.RIGHT_BRACKET) {
-      if (!this.startsDuration(this.peek()))
-        this.unexpected('subquery selector', 'number or duration or "]"');
-      step = this.parseDurationValue();
-      if (this.peek().t !== T.RIGHT_BRACKET) this.unexpected('subquery selector', '"]"');
-    }
-    const close = this.next();
-    return {
-      type: 'SubqueryExpr',
-      expr: e,
-      range: rangeD.ms,
-      ...(rangeD.expr !== undefined ? { rangeExpr: rangeD.expr } : {}),
-      step: step.ms,
-      ...(step.expr !== undefined ? { stepExpr: step.expr } : {}),
-      offset: 0,
-      pos: { start: e.pos.start, end: close.pos + 1 },
-    };
-  }
-
-  private startsDuration(tok: Token): boolean {
-    return (
-      tok.t === T.NUMBER ||
-      tok.t === T.DURATION ||
-      tok.t === T.LEFT_PAREN ||
-      tok.t === T.SUB ||
-      tok.t === T.ADD ||
-      (tok.t === T.PREPROCESSOR && (tok.val.toLowerCase() === 'step' || tok.val.toLowerCase() === 'range')) ||
-      (tok.t === T.AGGREGATOR && (tok.val.toLowerCase() === 'min' || tok.val.toLowerCase() === 'max')) ||
-      (tok.t === T.IDENTIFIER &&
-        (tok.val.toLowerCase() === 'min_of' || tok.val.toLowerCase() === 'max_of') &&
-        this.peekAt(1).t === T.LEFT_PAREN)
+    let modified = false;
+    this.ACTION(() => this.aggDepth++);
+    this.OPTION(() => {
+      const kw = this.OR([{ ALT: () => this.CONSUME(By) }, { ALT: () => this.CONSUME(Without) }]);
+      grouping = this.SUBRULE(this.groupingLabels);
+      this.ACTION(() => {
+        without = kw.tokenType === Without;
+        modified = true;
+      });
+    });
+    const args = this.SUBRULE(this.callArgs);
+    this.ACTION(() => this.aggDepth--);
+    this.OPTION2({
+      GATE: () => !modified,
+      DEF: () => {
+        const kw = this.OR2([{ ALT: () => this.CONSUME2(By) }, { ALT: () => this.CONSUME2(Without) }]);
+        this.ACTION(() => this.aggDepth++);
+        grouping = this.SUBRULE2(this.groupingLabels);
+        this.ACTION(() => {
+          this.aggDepth--;
+          without = kw.tokenType === Without;
+        });
+      },
+    });
+    return this.ACTION(() =>
+      this.sem.aggregate(op, args, grouping, without, { start: op.startOffset, end: this.lastClosing() }),
     );
-  }
+  });
 
-  /** A number/duration literal (ms), or with promql-duration-expr an arithmetic duration expression. */
-  private parseDurationValue(): { ms: number; expr?: Expr } {
-    const tok = this.peek();
-    const nxt = this.peekAt(1);
-    if ((tok.t === T.NUMBER || tok.t === T.DURATION) && !isDurationOperator(nxt.t)) {
-      this.next();
-      return { ms: this.literalMs(tok) };
-    }
-    const expr = this.parseDurationExpr(0);
-    // A signed literal folds to a plain value, as Prometheus does for `-1`.
-    if (expr.op === 'literal') return { ms: expr.value ?? 0 };
-    if (expr.op === 'neg' && expr.lhs?.type === 'DurationExpr' && expr.lhs.op === 'literal') {
-      return { ms: -(expr.lhs.value ?? 0) };
-    }
-    if (!this.has('promql-duration-expr'))
-      this.addErr(expr.pos, 'experimental duration expression is not enabled');
-    return { ms: 0, expr };
-  }
+  // --- selectors ---
 
-  /**
-   * An offset's duration: one signed primary (literal, step(), range(), min_of(), max_of() or a
-   * parenthesised expression). Arithmetic after it applies to the selector (`x offset 1m * 2`).
-   */
-  private parseOffsetDuration(): { ms: number; expr?: Expr } {
-    const tok = this.peek();
-    let neg = false;
-    if (tok.t === T.SUB || tok.t === T.ADD) {
-      this.next();
-      neg = tok.t === T.SUB;
-    }
-    const inner = this.parseDurationUnary();
-    if (inner.op === 'literal') return { ms: neg ? -(inner.value ?? 0) : (inner.value ?? 0) };
-    const expr: DurationExpr = neg
-      ? { type: 'DurationExpr', op: 'neg', lhs: inner, pos: { start: tok.pos, end: inner.pos.end } }
-      : inner;
-    if (!this.has('promql-duration-expr'))
-      this.addErr(expr.pos, 'experimental duration expression is not enabled');
-    return { ms: 0, expr };
-  }
+  private readonly namedSelector = this.RULE('namedSelector', (): VectorSelector => {
+    const name = this.CONSUME(MetricName);
+    let open: IToken | undefined;
+    let body: { matchers: Matcher[]; end: number } | undefined;
+    this.OPTION(() => {
+      open = this.CONSUME(LBrace);
+      body = this.SUBRULE(this.labelMatchers);
+    });
+    return this.ACTION(() => this.sem.selector(name, open, body));
+  });
 
-  private literalMs(tok: Token): number {
-    if (tok.t === T.DURATION) return this.duration(tok);
-    const secs = this.number(tok);
-    if (!Number.isFinite(secs) || Math.abs(secs) > MAX_DURATION_SECONDS) {
-      this.addErr(range(tok), 'duration out of range');
-      return 0;
-    }
-    return Math.round(secs * 1000);
-  }
+  private readonly bracedSelector = this.RULE('bracedSelector', (): VectorSelector => {
+    const open = this.CONSUME(LBrace);
+    const body = this.SUBRULE(this.labelMatchers);
+    return this.ACTION(() => this.sem.selector(undefined, open, body));
+  });
 
-  // Duration arithmetic: + - (1) < * / % (2) < ^ (3, right); unary minus; step(), min(a,b), max(a,b).
-  private parseDurationExpr(minPrec: number): DurationExpr {
-    let lhs = this.parseDurationUnary();
-    for (;;) {
-      const tok = this.peek();
-      const prec = durationPrec(tok.t);
-      if (prec === 0 || prec < minPrec) return lhs;
-      this.next();
-      const rhs = this.parseDurationExpr(prec === 3 ? prec : prec + 1);
-      lhs = {
-        type: 'DurationExpr',
-        op: tok.val as DurationExpr['op'],
-        lhs,
-        rhs,
-        pos: { start: lhs.pos.start, end: rhs.pos.end },
-      };
-    }
-  }
+  /** `label op "value", ...}` after `{`; returns the matchers and the end position (after `}`). */
+  private readonly labelMatchers = this.RULE('labelMatchers', (): { matchers: Matcher[]; end: number } => {
+    const matchers: Matcher[] = [];
+    const close = this.OR({
+      DEF: [
+        { ALT: () => this.CONSUME(RBrace) },
+        {
+          ALT: () => {
+            this.SUBRULE(this.labelMatcher, { ARGS: [matchers] });
+            this.MANY(() => {
+              this.CONSUME(Comma);
+              this.OR2({
+                DEF: [
+                  { ALT: () => this.SUBRULE2(this.labelMatcher, { ARGS: [matchers] }) },
+                  { GATE: () => this.LA(1).tokenType === RBrace, ALT: () => undefined },
+                ],
+                ERR_MSG: MATCHER_START,
+              });
+            });
+            return this.CONSUME2(RBrace, { ERR_MSG: MATCHER_SEP });
+          },
+        },
+      ],
+      ERR_MSG: MATCHER_START,
+    });
+    return this.ACTION(() => ({ matchers, end: close.startOffset + 1 }));
+  });
 
-  private parseDurationUnary(): DurationExpr {
-    const tok = this.peek();
-    if (tok.t === T.SUB || tok.t === T.ADD) {
-      this.next();
-      const inner = this.parseDurationExpr(3);
-      if (tok.t === T.ADD) return inner;
-      return { type: 'DurationExpr', op: 'neg', lhs: inner, pos: { start: tok.pos, end: inner.pos.end } };
-    }
-    if (tok.t === T.NUMBER || tok.t === T.DURATION) {
-      this.next();
-      return { type: 'DurationExpr', op: 'literal', value: this.literalMs(tok), pos: range(tok) };
-    }
-    if (tok.t === T.LEFT_PAREN) {
-      this.next();
-      const inner = this.parseDurationExpr(0);
-      const close = this.expect(T.RIGHT_PAREN, 'duration expression', '")"');
-      inner.pos = { start: tok.pos, end: close.pos + 1 };
-      return inner;
-    }
-    const lower = tok.val.toLowerCase();
-    if (tok.t === T.PREPROCESSOR && (lower === 'step' || lower === 'range')) {
-      this.next();
-      this.expect(T.LEFT_PAREN, `${lower}()`, '"("');
-      const close = this.expect(T.RIGHT_PAREN, `${lower}()`, '")"');
-      return {
-        type: 'DurationExpr',
-        op: lower as 'step' | 'range',
-        pos: { start: tok.pos, end: close.pos + 1 },
-      };
-    }
-    if (
-      (tok.t === T.AGGREGATOR && (lower === 'min' || lower === 'max')) ||
-      (tok.t === T.IDENTIFIER && (lower === 'min_of' || lower === 'max_of'))
-    ) {
-      this.next();
-      this.expect(T.LEFT_PAREN, `${lower}()`, '"("');
-      const a = this.parseDurationExpr(0);
-      this.expect(T.COMMA, `${lower}()`, '","');
-      const b = this.parseDurationExpr(0);
-      const close = this.expect(T.RIGHT_PAREN, `${lower}()`, '")"');
-      const op = lower as 'min' | 'max' | 'min_of' | 'max_of';
-      return { type: 'DurationExpr', op, lhs: a, rhs: b, pos: { start: tok.pos, end: close.pos + 1 } };
-    }
-    this.unexpected('duration expression', 'number or duration');
-  }
+  private readonly labelMatcher = this.RULE('labelMatcher', (out: Matcher[] = []): void => {
+    const name = this.OR({
+      DEF: [{ ALT: () => this.CONSUME(BraceIdentifier) }, { ALT: () => this.CONSUME(StringTok) }],
+      ERR_MSG: MATCHER_START,
+    });
+    this.OR2({
+      DEF: [
+        {
+          ALT: () => {
+            const op = this.CONSUME(MatchOp);
+            const value = this.CONSUME2(StringTok, { ERR_MSG: MATCHER_STRING });
+            this.ACTION(() => this.sem.matcher(out, name, op, value));
+          },
+        },
+        {
+          // {"metric.name"}: a quoted metric name.
+          GATE: () => {
+            const next = this.LA(1).tokenType;
+            return name.tokenType === StringTok && (next === Comma || next === RBrace);
+          },
+          ALT: () => this.ACTION(() => this.sem.quotedName(out, name)),
+        },
+      ],
+      ERR_MSG: MATCHER_OP,
+    });
+  });
 
-  private parseOffset(e: Expr): void {
-    this.next();
-    const tok = this.peek();
-    let d: { ms: number; expr?: Expr };
-    if (
-      tok.t === T.SUB &&
-      (this.peekAt(1).t === T.NUMBER || this.peekAt(1).t === T.DURATION) &&
-      !isDurationOperator(this.peekAt(2).t)
-    ) {
-      this.next();
-      d = { ms: -this.literalMs(this.next()) };
-    } else if (this.startsDuration(tok)) {
-      d = this.parseOffsetDuration();
-    } else this.unexpected('offset', 'number, duration, step(), or range()');
-    let target: { offset: number; offsetExpr?: Expr } | undefined;
-    if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') target = e;
-    else if (e.type === 'MatrixSelector') target = e.vectorSelector;
-    else {
-      this.addErr(
-        e.pos,
-        'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
-      );
-      return;
-    }
-    if (target.offset !== 0 || target.offsetExpr !== undefined) {
-      this.addErr(e.pos, 'offset may not be set multiple times');
-    } else {
-      target.offset = d.ms;
-      if (d.expr !== undefined) target.offsetExpr = d.expr;
-    }
-    e.pos = { start: e.pos.start, end: this.lastClosing };
-  }
+  // --- postfix modifiers: [range], [range:step], offset, @ ---
 
-  private parseAt(e: Expr): void {
-    this.next();
-    const tok = this.peek();
-    let at: AtModifier;
-    if (tok.t === T.PREPROCESSOR && (tok.val.toLowerCase() === 'start' || tok.val.toLowerCase() === 'end')) {
-      this.next();
-      if (this.peek().t !== T.LEFT_PAREN) this.unexpected('@', 'timestamp');
-      this.next();
-      if (this.peek().t !== T.RIGHT_PAREN) this.unexpected('@', 'timestamp');
-      this.next();
-      at = { kind: tok.val.toLowerCase() as 'start' | 'end' };
-    } else {
-      let sign = 1;
-      if (tok.t === T.ADD || tok.t === T.SUB) {
-        this.next();
-        sign = tok.t === T.SUB ? -1 : 1;
+  private readonly rangeOrSubquery = this.RULE('rangeOrSubquery', (e: Expr): Expr => {
+    const open = this.CONSUME(LBracket);
+    const first = this.ACTION(() => this.LA(1));
+    const range = this.SUBRULE(this.durationValue, { ARGS: [RANGE_START] });
+    this.ACTION(() => {
+      if (range.expr === undefined && range.ms <= 0) {
+        this.sem.addErr(
+          { start: first.startOffset, end: this.lastClosing() },
+          'duration must be greater than 0',
+        );
       }
-      const numTok = this.peek();
-      if (numTok.t !== T.NUMBER && numTok.t !== T.DURATION) this.unexpected('@', 'timestamp');
-      this.next();
-      const ts = sign * (numTok.t === T.DURATION ? this.duration(numTok) / 1000 : this.number(numTok));
-      if (!Number.isFinite(ts) || Math.abs(ts) >= INT64_LIMIT) {
-        this.addErr(e.pos, `timestamp out of bounds for @ modifier: ${goFloatF(ts)}`);
-      }
-      at = { kind: 'time', ms: Math.round(ts * 1000) };
-    }
-    let target: { at?: AtModifier };
-    if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') target = e;
-    else if (e.type === 'MatrixSelector') target = e.vectorSelector;
-    else {
-      this.addErr(
-        e.pos,
-        '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery',
-      );
-      return;
-    }
-    if (target.at !== undefined) {
-      this.addErr(e.pos, '@ <timestamp> may not be set multiple times');
-      return;
-    }
-    target.at = at;
-    e.pos = { start: e.pos.start, end: this.lastClosing };
-  }
+    });
+    return this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            const close = this.CONSUME(RBracket);
+            return this.ACTION(() => this.sem.matrix(e, range, open, close));
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(Colon);
+            let step: DurationValue = { ms: 0 };
+            const close = this.OR2({
+              DEF: [
+                { ALT: () => this.CONSUME2(RBracket) },
+                {
+                  ALT: () => {
+                    step = this.SUBRULE2(this.durationValue, { ARGS: [STEP_START] });
+                    return this.CONSUME3(RBracket, { ERR_MSG: STEP_CLOSE });
+                  },
+                },
+              ],
+              ERR_MSG: STEP_START,
+            });
+            return this.ACTION(() => this.sem.subquery(e, range, step, close));
+          },
+        },
+      ],
+      ERR_MSG: RANGE_SEP,
+    });
+  });
 
-  // --- literals ---
+  private readonly offsetModifier = this.RULE('offsetModifier', (e: Expr): void => {
+    this.CONSUME(Offset);
+    // One signed primary; arithmetic after it applies to the selector (`x offset 1m * 2`).
+    const d = this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            const sign = this.CONSUME(SignOp);
+            const inner = this.SUBRULE(this.durationUnary);
+            return this.ACTION(() => this.sem.offsetDuration(sign, inner));
+          },
+        },
+        {
+          ALT: () => {
+            const inner = this.SUBRULE(this.durationAtom, { ARGS: [OFFSET_START] });
+            return this.ACTION(() => this.sem.offsetDuration(undefined, inner));
+          },
+        },
+      ],
+      ERR_MSG: OFFSET_START,
+    });
+    this.ACTION(() => this.sem.offset(e, d, this.lastClosing()));
+  });
 
-  private number(tok: Token): number {
-    const v = parseNumber(tok.val);
-    if (v === undefined) {
-      this.addErr(
-        range(tok),
-        `error parsing number: strconv.ParseFloat: parsing ${goQuote(tok.val)}: invalid syntax`,
-      );
-      return 0;
-    }
-    if (!Number.isFinite(v) && !Number.isNaN(v) && !/inf/i.test(tok.val)) {
-      this.addErr(
-        range(tok),
-        `error parsing number: strconv.ParseFloat: parsing ${goQuote(tok.val)}: value out of range`,
-      );
-      return 0;
-    }
-    return v;
-  }
+  private readonly atModifier = this.RULE('atModifier', (e: Expr): void => {
+    this.CONSUME(At);
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            const kw = this.OR2([{ ALT: () => this.CONSUME(Start) }, { ALT: () => this.CONSUME(End) }]);
+            this.CONSUME(LParen, { ERR_MSG: AT_TIMESTAMP });
+            this.CONSUME(RParen, { ERR_MSG: AT_TIMESTAMP });
+            this.ACTION(() =>
+              this.sem.at(e, { kind: kw.tokenType === Start ? 'start' : 'end' }, this.lastClosing()),
+            );
+          },
+        },
+        {
+          ALT: () => {
+            let sign: IToken | undefined;
+            this.OPTION(() => {
+              sign = this.CONSUME(SignOp);
+            });
+            const ts = this.OR3({
+              DEF: [{ ALT: () => this.CONSUME(NumberLit) }, { ALT: () => this.CONSUME(DurationLit) }],
+              ERR_MSG: AT_TIMESTAMP,
+            });
+            this.ACTION(() => this.sem.at(e, this.sem.timestamp(e, sign, ts), this.lastClosing()));
+          },
+        },
+      ],
+      ERR_MSG: AT_TIMESTAMP,
+    });
+  });
 
-  private duration(tok: Token): number {
-    try {
-      return parseDuration(tok.val);
-    } catch (err) {
-      // Prometheus reports a unit it does not know in Go's time.ParseDuration wording.
-      const bad = /^(?:\d+([a-z]+))+$/i.test(tok.val)
-        ? [...tok.val.matchAll(/\d+([a-z]+)/gi)].map((m) => m[1]).find((u) => !VALID_UNITS.has(u))
-        : undefined;
-      const msg =
-        bad !== undefined
-          ? `unknown unit ${goQuote(bad)} in duration ${goQuote(tok.val)}`
-          : (err as Error).message;
-      this.addErr(range(tok), msg);
-      return 0;
-    }
-  }
+  // --- durations: a literal, or (promql-duration-expr) arithmetic with step(), range(), min(), max() ---
 
-  private unquote(tok: Token): string {
-    const r = unquoteString(tok.val);
-    if (typeof r !== 'string') {
-      this.addErr(range(tok), `error unquoting string ${goQuote(tok.val)}: ${r.error}`);
-      return '';
-    }
-    return r;
-  }
+  /** A duration at the top of `[...]`: `err` is the message when it does not start like one. */
+  private readonly durationValue = this.RULE('durationValue', (err?: string): DurationValue => {
+    const expr = this.SUBRULE(this.durationExpr, { ARGS: [0, err] });
+    return this.ACTION(() => this.sem.durationValue(expr));
+  });
+
+  // + - (1) < * / % (2) < ^ (3, right-associative).
+  private readonly durationExpr = this.RULE(
+    'durationExpr',
+    (minPrec: number = 0, err?: string): DurationExpr => {
+      let lhs = this.SUBRULE(this.durationUnary, { ARGS: [err] });
+      this.MANY({
+        GATE: () => {
+          const p = durationPrecedence(this.LA(1));
+          return p > 0 && p >= minPrec;
+        },
+        DEF: () => {
+          const op = this.CONSUME(DurOp);
+          const prec = this.ACTION(() => durationPrecedence(op));
+          const rhs = this.SUBRULE2(this.durationExpr, { ARGS: [prec === 3 ? prec : prec + 1, undefined] });
+          this.ACTION(() => (lhs = this.sem.durationBinary(op, lhs, rhs)));
+        },
+      });
+      return lhs;
+    },
+  );
+
+  private readonly durationUnary = this.RULE('durationUnary', (err?: string): DurationExpr =>
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            const sign = this.CONSUME(SignOp);
+            const inner = this.SUBRULE(this.durationExpr, { ARGS: [3, undefined] });
+            return this.ACTION(() => this.sem.durationNeg(sign, inner));
+          },
+        },
+        { ALT: () => this.SUBRULE(this.durationAtom, { ARGS: [err] }) },
+      ],
+      ERR_MSG: err ?? DURATION_START,
+    }),
+  );
+
+  /** `err` set: the first token of a top-level duration, where min_of/max_of must be calls. */
+  private readonly durationAtom = this.RULE('durationAtom', (err?: string): DurationExpr =>
+    this.OR({
+      DEF: [
+        {
+          ALT: () => {
+            const t = this.CONSUME(NumberLit);
+            return this.ACTION(() => this.sem.durationLit(t));
+          },
+        },
+        {
+          ALT: () => {
+            const t = this.CONSUME(DurationLit);
+            return this.ACTION(() => this.sem.durationLit(t));
+          },
+        },
+        {
+          ALT: () => {
+            const open = this.CONSUME(LParen);
+            const inner = this.SUBRULE(this.durationExpr, { ARGS: [0, undefined] });
+            const close = this.CONSUME(RParen, { ERR_MSG: DURATION_CLOSE });
+            return this.ACTION(() => {
+              inner.pos = { start: open.startOffset, end: close.startOffset + 1 };
+              return inner;
+            });
+          },
+        },
+        {
+          ALT: () => {
+            const kw = this.OR2([{ ALT: () => this.CONSUME(Step) }, { ALT: () => this.CONSUME(Range) }]);
+            const name = lowerImage(kw);
+            this.CONSUME2(LParen, { ERR_MSG: ctx(`${name}()`, '"("') });
+            const close = this.CONSUME2(RParen, { ERR_MSG: ctx(`${name}()`, '")"') });
+            return this.ACTION(() => this.sem.durationCall(name as 'step' | 'range', kw, close));
+          },
+        },
+        {
+          ALT: () => {
+            const kw = this.OR3([{ ALT: () => this.CONSUME(Min) }, { ALT: () => this.CONSUME(Max) }]);
+            return this.SUBRULE(this.durationMinMax, { ARGS: [kw] });
+          },
+        },
+        {
+          GATE: () => {
+            const name = this.LA(1).image.toLowerCase();
+            return (
+              (name === 'min_of' || name === 'max_of') &&
+              (err === undefined || this.LA(2).tokenType === LParen)
+            );
+          },
+          ALT: () => {
+            const kw = this.CONSUME(Identifier);
+            return this.SUBRULE2(this.durationMinMax, { ARGS: [kw] });
+          },
+        },
+      ],
+      ERR_MSG: err ?? DURATION_START,
+    }),
+  );
+
+  private readonly durationMinMax = this.RULE('durationMinMax', (kw?: IToken): DurationExpr => {
+    const name = lowerImage(kw);
+    this.CONSUME(LParen, { ERR_MSG: ctx(`${name}()`, '"("') });
+    const a = this.SUBRULE(this.durationExpr, { ARGS: [0, undefined] });
+    this.CONSUME(Comma, { ERR_MSG: ctx(`${name}()`, '","') });
+    const b = this.SUBRULE2(this.durationExpr, { ARGS: [0, undefined] });
+    const close = this.CONSUME(RParen, { ERR_MSG: ctx(`${name}()`, '")"') });
+    return this.ACTION(() =>
+      this.sem.durationMinMax(name as 'min' | 'max' | 'min_of' | 'max_of', kw!, a, b, close),
+    );
+  });
 }
 
-function isDurationOperator(t: T): boolean {
-  return durationPrec(t) !== 0;
+/** A token's lower-cased text; tokens are placeholders while Chevrotain records the grammar. */
+function lowerImage(tok: IToken | undefined): string {
+  const image: unknown = tok?.image;
+  return typeof image === 'string' ? image.toLowerCase() : '';
 }
 
-function durationPrec(t: T): number {
-  switch (t) {
-    case T.ADD:
-    case T.SUB:
-      return 1;
-    case T.MUL:
-    case T.DIV:
-    case T.MOD:
-      return 2;
-    case T.POW:
-      return 3;
-    default:
-      return 0;
-  }
-}
+// Built once: performSelfAnalysis is costly, parsing with the built instance is not.
+const parser = new PromQLParser();
 
-function range(tok: Token): PositionRange {
-  return { start: tok.pos, end: tok.pos + tok.val.length };
-}
-
-function fail(p: Parser): never {
-  const first = p.errors[0];
-  throw new PromQLParseError(first.pos, first.msg, p.input);
+function fail(problems: Problem[], input: string): never {
+  const first = problems[0];
+  throw new PromQLParseError(first.pos, first.msg, input);
 }
 
 /** Parses a PromQL expression and type-checks it as Prometheus's ParseExpr does. */
 export function parseExpr(input: string, opts?: ParseOptions): Expr {
-  const p = new Parser(input, opts);
-  let expr: Expr | undefined;
-  try {
-    expr = p.parseTop();
-    if (p.errors.length === 0 && expr !== undefined) checkAST(expr, input, p.errors);
-  } catch (err) {
-    if (err instanceof RangeError) {
-      // Recursion is bounded by the JS stack; Prometheus's yacc parser has no such limit.
-      throw new PromQLParseError({ start: 0, end: input.length }, 'expression nesting too deep', input);
-    }
-    if (!(err instanceof Abort)) throw err;
-  }
-  if (p.errors.length > 0 || expr === undefined) fail(p);
+  const [expr, problems] = parser.run<Expr>(input, opts?.features ?? NO_FEATURES, 'expr');
+  if (problems.length > 0 || expr === undefined) fail(problems, input);
   return expr;
 }
 
 /** Parses a series selector (`foo{a="b"}`, `{__name__=~"x.*"}`) into its matchers, as ParseMetricSelector. */
 export function parseMetricSelector(input: string): Matcher[] {
-  const p = new Parser(input, undefined);
-  let vs: VectorSelector | undefined;
-  try {
-    vs = p.parseSelectorOnly();
-  } catch (err) {
-    if (!(err instanceof Abort)) throw err;
-  }
-  if (p.errors.length > 0 || vs === undefined) fail(p);
+  const [vs, problems] = parser.run<VectorSelector>(input, NO_FEATURES, 'selector');
+  if (problems.length > 0 || vs === undefined) fail(problems, input);
   return vs.matchers;
 }
