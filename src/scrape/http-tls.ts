@@ -17,6 +17,7 @@ export interface TlsConnectOptions {
   rejectUnauthorized: boolean;
   minVersion: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
+  ciphers?: string;
 }
 
 const VERSIONS: Record<string, tls.SecureVersion> = {
@@ -117,6 +118,8 @@ export class TlsMaterial {
       minVersion: VERSIONS[min],
     };
     if (c.max_version !== '') opts.maxVersion = VERSIONS[c.max_version];
+    // OpenSSL 3's default security level refuses TLS 1.0/1.1 even when allowed; Go speaks them when asked.
+    if (min === 'TLS10' || min === 'TLS11') opts.ciphers = 'DEFAULT:@SECLEVEL=0';
     if (c.server_name !== '') opts.servername = c.server_name;
     if (this.#ca !== undefined) {
       const certs = parseCertificates(this.#ca.content ?? '');

@@ -476,6 +476,20 @@ describe('HttpClient TLS', () => {
     expect(err.message).toMatch(/^Get "https:\/\/127\.0\.0\.1:\d+": .*tls: protocol version not supported$/);
   });
 
+  it('speaks TLS 1.0 when min_version allows it', async () => {
+    const base = await tlsServer(pki.serverCert, pki.serverKey, {
+      minVersion: 'TLSv1',
+      maxVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    await rejection(client({ tls_config: { ca_file: pki.caFile } }).fetch(base, scrape()));
+    const res = await client({ tls_config: { ca_file: pki.caFile, min_version: 'TLS10' } }).fetch(
+      base,
+      scrape(),
+    );
+    expect(res.status).toBe(200);
+  });
+
   it('picks up a rotated CA file', async () => {
     const base = await tlsServer(pki.serverCert, pki.serverKey);
     const caFile = write('rotating-ca.crt', read(pki.otherCaFile));
