@@ -17,12 +17,16 @@ import { formatByteSize } from '../model/bytesize.js';
 import { formatDuration } from '../model/duration.js';
 import { TSDB } from '../tsdb/db.js';
 import { createWebApp } from '../web/app.js';
-import { unscrapedTargets } from '../web/api/v1/targets.js';
 import type { WALReplayStatus } from '../web/api/v1/walreplay.js';
 import { listCheckpoints, listSegments } from '../tsdb/wal/index.js';
 import { WebConfigRuntime } from '../web/web-config-runtime.js';
 import type { BuildInfo } from '../web/api/v1/status.js';
 import { createSelfMetrics, renderSelfMetrics, type SelfMetrics } from './self-metrics.js';
+import { scrapeTargetsSource } from './targets-source.js';
+import { ScrapeManager } from '../scrape/manager.js';
+import { HttpClient } from '../scrape/http-client.js';
+import { createScrapeMetrics } from '../scrape/metrics.js';
+import os from 'node:os';
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
 
 /** Features Promethium acts on; the rest are accepted for compatibility and reported as not supported yet. */
@@ -44,6 +48,7 @@ export class PromethiumServer {
   private reloadOk = true;
   private ready = false;
   private db: TSDB | undefined;
+  private scrape: ScrapeManager | undefined;
   /** What /api/v1/status/walreplay shows: zeros until the storage has opened. */
   private walReplay: WALReplayStatus = { min: 0, max: 0, current: 0 };
   private web: FastifyInstance | undefined;
@@ -78,6 +83,11 @@ export class PromethiumServer {
     return addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
   }
 
+  private listenPort(): number {
+    const addr = this.web?.server.address();
+    return typeof addr === 'object' && addr !== null ? addr.port : this.opts.listenPort;
+  }
+
   private loadConfig(): Config {
     if (this.configSource.kind === 'file') return loadConfigFile(this.configSource.path);
     const addr = this.web?.server.address();
@@ -94,6 +104,7 @@ export class PromethiumServer {
       });
     }
     this.config = cfg;
+    if (this.scrape !== undefined) void this.scrape.applyConfig(cfg);
   }
 
   async start(): Promise<void> {
@@ -147,8 +158,14 @@ export class PromethiumServer {
         lookbackDeltaMs: opts.lookbackDeltaMs,
         externalLabels: () => this.config?.global.external_labels ?? {},
       },
-      // Until scraping lands, the scrape pools are the configured jobs, with no targets.
-      targets: unscrapedTargets(() => this.config?.scrape_configs.map((j) => j.job_name) ?? []),
+      targets: scrapeTargetsSource(
+        () => this.scrape,
+        () => this.listenPort(),
+        opts.externalUrl,
+      ),
+      metadata: {
+        listMetadata: (metric) => this.scrape?.metadataList(metric) ?? [],
+      },
       queryable: () => (this.ready ? this.db : undefined),
       queryEngine: {
         timeoutMs: opts.queryTimeoutMs,
@@ -176,6 +193,19 @@ export class PromethiumServer {
     });
     log.info('TSDB started', { component: 'tsdb' });
     this.walReplay = replayedSegments(path.join(storagePath, 'wal'));
+
+    const external = Object.entries(this.config?.global.external_labels ?? {})
+      .flat()
+      .join('\xff');
+    this.scrape = new ScrapeManager({
+      appendable: this.db,
+      fetcher: (cfg) => new HttpClient(cfg, { userAgent: `Promethium/${this.build.version}` }),
+      logger: log.with({ component: 'scrape manager' }),
+      counters: createScrapeMetrics(this.metrics.registry),
+      // as Prometheus: the phase of each target depends on the host and the external labels too
+      offsetSeed: `${os.hostname()}\xfe${external}`,
+    });
+    if (this.config !== undefined) await this.scrape.applyConfig(this.config);
 
     this.ready = true;
     this.metrics.ready.set(1);
@@ -239,6 +269,8 @@ export class PromethiumServer {
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
       try {
+        // scraping stops first: its last samples and stale markers still reach storage
+        await this.scrape?.stop();
         if (this.web !== undefined) {
           this.web.server.closeIdleConnections();
           await this.web.close();

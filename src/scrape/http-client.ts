@@ -203,7 +203,7 @@ export class HttpClient {
           ? await readGzipBody(res.body, opts.bodySizeLimit, deadline)
           : await readPlainBody(res.body, opts.bodySizeLimit, deadline);
       return {
-        body: buf.toString('utf8'),
+        body: decodeUTF8(buf),
         contentType: headerValue(res.headers['content-type']),
         status: res.statusCode,
         bytes: buf.length,
@@ -526,4 +526,20 @@ async function readGzipBody(
     throw bodyError(err, deadline);
   }
   return Buffer.concat(chunks, total);
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text; invalid UTF-8 fails the scrape instead of turning into replacement characters. */
+function decodeUTF8(buf: Buffer): string {
+  try {
+    return STRICT_UTF8.decode(buf);
+  } catch {
+    let line = 1;
+    // find the line with the first invalid sequence, for the target's error
+    const text = buf.toString('utf8');
+    const bad = text.indexOf('\uFFFD');
+    for (let i = 0; i < bad; i++) if (text.charCodeAt(i) === 10) line++;
+    throw new HttpClientError(`invalid UTF-8 in the response body (line ${line})`, 'request');
+  }
 }

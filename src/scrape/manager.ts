@@ -23,7 +23,7 @@ export class ScrapeManager {
       if (next === undefined) {
         this.pools.delete(job);
         this.groups.delete(job);
-        work.push(p.pool.stop());
+        work.push(p.pool.stop(true));
       } else if (!isDeepStrictEqual(stripTargets(next), stripTargets(p.cfg))) {
         p.cfg = next;
         work.push(p.pool.reload(next));
@@ -44,10 +44,11 @@ export class ScrapeManager {
     this.pools.get(job)?.pool.sync(groups);
   }
 
+  /** Stops scraping (shutdown): no stale markers, the series may continue after a restart. */
   async stop(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(all.map((p) => p.pool.stop()));
+    await Promise.all(all.map((p) => p.pool.stop(false)));
   }
 
   scrapePools(): string[] {
@@ -80,6 +81,17 @@ export class ScrapeManager {
       }
     }
     return out;
+  }
+
+  /** Every target's metadata entries (duplicates across targets kept), optionally for one metric. */
+  *metadataList(metric?: string): Iterable<MetricMetadata & { metric: string }> {
+    for (const p of this.pools.values()) {
+      for (const t of p.pool.activeTargets()) {
+        for (const [fam, md] of t.state.metadata) {
+          if (metric === undefined || metric === fam) yield { metric: fam, ...md };
+        }
+      }
+    }
   }
 
   private hasOtherDiscovery(sc: ScrapeConfig): boolean {

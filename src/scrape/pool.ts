@@ -83,10 +83,11 @@ export class ScrapePool {
     this.resync();
   }
 
-  async stop(): Promise<void> {
+  /** Stops every loop; `markStale` when the job went away (not at shutdown, as Prometheus). */
+  async stop(markStale: boolean): Promise<void> {
     const all = [...this.loops.values()];
     this.loops.clear();
-    await Promise.all(all.map((r) => r.loop.stop(true)));
+    await Promise.all(all.map((r) => r.loop.stop(markStale)));
     await this.fetcher.close?.();
   }
 
