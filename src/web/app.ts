@@ -109,6 +109,13 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
   registerCors(app, compileAnchored(opts.corsOrigin), `${prefix}/api/`);
 
   registerMethodNotAllowed(app);
+  // Like Go's encoding/json (which Prometheus's API uses): <, > and & are written as \u003c, \u003e,
+  // \u0026, so label values and error texts stay inert if a page ever shows the JSON as HTML.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (typeof payload !== 'string' || !HTML_UNSAFE.test(payload)) return payload;
+    const type = reply.getHeader('content-type');
+    return typeof type === 'string' && type.startsWith('application/json') ? htmlSafeJson(payload) : payload;
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
@@ -187,4 +194,12 @@ function registerMethodNotAllowed(app: FastifyInstance): void {
     }
     return reply.code(404).type('text/plain; charset=utf-8').send('404 page not found\n');
   });
+}
+
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
+/** JSON text with Go's HTML escaping (valid JSON either way). */
+export function htmlSafeJson(json: string): string {
+  return json.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -15,10 +15,12 @@ let cfg: string;
 const CONFIG = `scrape_configs:
   - job_name: prometheus
     static_configs:
-      - targets: ['localhost:9090']
+      - targets: ['127.0.0.1:1']
   - job_name: node
+    relabel_configs:
+      - {source_labels: [__address__], regex: 'drop.*', action: drop}
     static_configs:
-      - targets: ['localhost:9100']
+      - targets: ['127.0.0.1:2', 'drop.me:1']
 `;
 
 beforeAll(async () => {
@@ -56,16 +58,62 @@ describe('status and discovery endpoints', () => {
     expect(await get('/api/v1/status/walreplay')).toEqual(ok({ min: 0, max: 1, current: 1 }));
   });
 
-  it('/api/v1/targets lists no targets and the configured pools with no dropped targets', async () => {
-    const counts = { prometheus: 0, node: 0 };
-    const all = ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: counts });
-    expect(await get('/api/v1/targets')).toEqual(all);
-    expect(await get('/api/v1/targets?state=any')).toEqual(all);
-    expect(await get('/api/v1/targets?state=dropped&scrapePool=node')).toEqual(all);
-    expect(await get('/api/v1/targets?state=Active')).toEqual(
-      ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: null }),
-    );
-    // An unknown state selects nothing, as in Prometheus.
+  it('/api/v1/targets lists the configured targets by pool, and dropped ones', async () => {
+    type Body = { data: { activeTargets: Array<Record<string, unknown>>; droppedTargets: unknown[] } };
+    const stable = (b: unknown): unknown => {
+      const d = (b as Body).data;
+      // health, lastError, lastScrape and lastScrapeDuration change as the targets get scraped
+      return {
+        ...d,
+        activeTargets: d.activeTargets.map((t) => {
+          const { health, lastError, lastScrape, lastScrapeDuration, ...rest } = t;
+          expect(['unknown', 'down']).toContain(health);
+          expect(typeof lastError).toBe('string');
+          expect(typeof lastScrape).toBe('string');
+          expect(typeof lastScrapeDuration).toBe('number');
+          return rest;
+        }),
+      };
+    };
+    const target = (pool: string, addr: string) => ({
+      discoveredLabels: {
+        __address__: addr,
+        __metrics_path__: '/metrics',
+        __scheme__: 'http',
+        __scrape_interval__: '1m',
+        __scrape_timeout__: '10s',
+        job: pool,
+      },
+      labels: { instance: addr, job: pool },
+      scrapePool: pool,
+      scrapeUrl: `http://${addr}/metrics`,
+      globalUrl: `http://${addr}/metrics`,
+      scrapeInterval: '1m',
+      scrapeTimeout: '10s',
+    });
+    const dropped = {
+      discoveredLabels: {
+        __address__: 'drop.me:1',
+        __metrics_path__: '/metrics',
+        __scheme__: 'http',
+        __scrape_interval__: '1m',
+        __scrape_timeout__: '10s',
+        job: 'node',
+      },
+      scrapePool: 'node',
+    };
+    const all = await get('/api/v1/targets');
+    expect(all.status).toBe(200);
+    expect(stable(all.body)).toEqual({
+      activeTargets: [target('node', '127.0.0.1:2'), target('prometheus', '127.0.0.1:1')],
+      droppedTargets: [dropped],
+      droppedTargetCounts: { node: 1, prometheus: 0 },
+    });
+    expect(stable((await get('/api/v1/targets?state=dropped&scrapePool=node')).body)).toEqual({
+      activeTargets: [],
+      droppedTargets: [dropped],
+      droppedTargetCounts: { node: 1, prometheus: 0 },
+    });
     expect(await get('/api/v1/targets?state=running')).toEqual(
       ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: null }),
     );

@@ -165,6 +165,15 @@ describe('/api/v1/query', () => {
     expect(res.body).toEqual(apiError('execution', 'vector cannot contain metrics with the same labelset'));
   });
 
+  it('writes <, > and & in JSON as Go does (\\u003c …), so an error text stays inert in HTML', async () => {
+    const res = await fetch(`${srv.url}/api/v1/query?query=${encodeURIComponent('up <> 1 &')}`);
+    expect(res.status).toBe(400);
+    const raw = await res.text();
+    expect(raw).not.toMatch(/[<>&]/);
+    expect(raw).toContain('\\u003c');
+    expect((JSON.parse(raw) as { error: string }).error).toContain('<');
+  });
+
   it('times out in the queue when the deadline has already passed (timeout=0)', async () => {
     const res = await apiGet(srv.url, '/api/v1/query', { query: 'up', time: String(T0S), timeout: '0' });
     expect(res.status).toBe(503);
