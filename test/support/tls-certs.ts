@@ -20,14 +20,16 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-function makeCa(dir: string, name: string): void {
+/** A self-signed CA `<name>.crt`/`<name>.key` in `dir`. */
+export function makeCa(dir: string, name: string): void {
   openssl(dir, [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`,
   ]); // prettier-ignore
 }
 
-function makeLeaf(dir: string, ca: string, name: string, ext: string): void {
+/** A certificate `<name>.crt`/`<name>.key` signed by CA `ca`, with openssl extension lines `ext`. */
+export function makeLeaf(dir: string, ca: string, name: string, ext: string): void {
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
   openssl(dir, [
     'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
