@@ -6,6 +6,9 @@ import { formatDuration, parseDuration } from '../model/duration.js';
 import { Labels } from '../model/labels.js';
 import { isWellFormedText } from '../model/labelname.js';
 import { relabel, type CompiledRelabel } from '../model/relabel/relabel.js';
+import type { TargetGroup } from '../model/target-group.js';
+
+export type { TargetGroup };
 
 export const ADDRESS_LABEL = '__address__';
 export const SCHEME_LABEL = '__scheme__';
@@ -15,16 +18,6 @@ export const SCRAPE_TIMEOUT_LABEL = '__scrape_timeout__';
 export const PARAM_LABEL_PREFIX = '__param_';
 export const META_LABEL_PREFIX = '__meta_';
 const RESERVED_PREFIX = '__';
-
-/** One target group as discovery hands it over. */
-export interface TargetGroup {
-  /** Identifies the group within its provider (a file name, a Kubernetes object, ...). */
-  source: string;
-  /** Per-target labels; each has at least __address__. */
-  targets: ReadonlyArray<Readonly<Record<string, string>>>;
-  /** Labels common to every target of the group. */
-  labels: Readonly<Record<string, string>>;
-}
 
 export type PopulateResult =
   | { kind: 'active'; labels: Labels; discovered: Labels }
