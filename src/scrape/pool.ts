@@ -233,15 +233,22 @@ export class ScrapePool {
     );
   }
 
-  /** The target's phase within its interval, from now: stable for a target, spread across targets. */
   private offset(key: string, intervalMs: number): number {
-    const h = createHash('sha256').update(this.deps.offsetSeed).update(key).digest().readUIntBE(0, 6);
-    const now = (this.deps.now ?? Date.now)();
-    const base = intervalMs - (now % intervalMs);
-    let next = base + (h % intervalMs);
-    if (next > intervalMs) next -= intervalMs;
-    return next;
+    return scrapeOffset(this.deps.offsetSeed, key, intervalMs, (this.deps.now ?? Date.now)());
   }
+}
+
+/**
+ * A target's phase within its interval, as the delay from `now` to its next scrape (Prometheus's
+ * Target.offset): pinned to absolute time, so the same target scrapes at the same moments within the
+ * interval whenever it is (re)started, and spread across targets by a hash of the target and the seed.
+ */
+export function scrapeOffset(seed: string, key: string, intervalMs: number, now: number): number {
+  const h = createHash('sha256').update(seed).update(key).digest().readUIntBE(0, 6);
+  const base = intervalMs - (now % intervalMs);
+  let next = base + (h % intervalMs);
+  if (next > intervalMs) next -= intervalMs;
+  return next;
 }
 
 /** Settings that do not change the scraped samples (Prometheus's zeroConfig): HTTP client, timing, sample_limit. */
