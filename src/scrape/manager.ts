@@ -12,6 +12,9 @@ export class ScrapeManager {
   /** The latest target groups per job, kept so a pool created later (reload) starts with them. */
   private readonly groups = new Map<string, readonly TargetGroup[]>();
 
+  /** Removed jobs whose end-of-run stale markers are still pending. */
+  private readonly retired = new Set<ScrapePool>();
+
   constructor(private readonly deps: PoolDeps) {}
 
   /** Starts, reloads or stops pools to match the config's scrape_configs. */
@@ -23,7 +26,10 @@ export class ScrapeManager {
       if (next === undefined) {
         this.pools.delete(job);
         this.groups.delete(job);
+        // the job's series end with stale markers a little later; shutdown cancels them
+        this.retired.add(p.pool);
         work.push(p.pool.stop(true));
+        void p.pool.endOfRun().then(() => this.retired.delete(p.pool));
       } else if (!isDeepStrictEqual(stripTargets(next), stripTargets(p.cfg))) {
         p.cfg = next;
         work.push(p.pool.reload(next));
@@ -48,7 +54,16 @@ export class ScrapeManager {
   async stop(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
+    for (const pool of this.retired) pool.cancelStaleMarkers();
+    this.retired.clear();
     await Promise.all(all.map((p) => p.pool.stop(false)));
+  }
+
+  /** Resolves when every stale marker of removed jobs and targets is written (for tests). */
+  async endOfRun(): Promise<void> {
+    await Promise.all(
+      [...this.retired, ...[...this.pools.values()].map((p) => p.pool)].map((p) => p.endOfRun()),
+    );
   }
 
   scrapePools(): string[] {

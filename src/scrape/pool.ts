@@ -2,13 +2,20 @@
 // discovery are relabelled into active and dropped targets; a loop runs per active target, with its
 // phase in the interval derived from a hash of the target so it is stable across restarts.
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { ScrapeConfig } from '../config/types.js';
 import { acceptHeader } from '../model/exposition/index.js';
 import type { Labels } from '../model/labels.js';
 import { compileRelabels, type CompiledRelabel } from '../model/relabel/relabel.js';
 import type { Appendable } from '../storage/interfaces.js';
 import type { Logger } from '../log/logger.js';
-import { ScrapeLoop, type ScrapeCounters, type ScrapeFetcher, type ScrapeState } from './scrape-loop.js';
+import {
+  ScrapeLoop,
+  type ScrapeCache,
+  type ScrapeCounters,
+  type ScrapeFetcher,
+  type ScrapeState,
+} from './scrape-loop.js';
 import { populateLabels, publicLabels, targetTiming, targetURL, type TargetGroup } from './target.js';
 
 export interface ActiveTargetInfo {
@@ -46,8 +53,8 @@ export class ScrapePool {
   private rules: CompiledRelabel[];
   private metricRules: CompiledRelabel[];
   private fetcher: ReturnType<PoolDeps['fetcher']>;
-  /** Set while target_limit is exceeded: every target shows it and none is scraped. */
-  private limitError: string | undefined;
+  /** Loops stopped with end-of-run stale markers still to write. */
+  private readonly endingLoops = new Set<ScrapeLoop>();
 
   constructor(
     private cfg: ScrapeConfig,
@@ -68,37 +75,60 @@ export class ScrapePool {
     this.resync();
   }
 
-  /** A changed job config: loops restart with the new settings (the phase stays the same). */
+  /**
+   * A changed job config: loops restart with the new settings on the same phase. As Prometheus's
+   * reload, a new loop keeps its predecessor's scrape cache (and the old one writes no end-of-run
+   * stale markers) unless the change affects the samples themselves; then the old loop's series end
+   * with stale markers unless the new loop continues them.
+   */
   async reload(cfg: ScrapeConfig): Promise<void> {
-    const old = [...this.loops.values()];
+    const reuseCache = reusableCache(this.cfg, cfg);
+    const old = new Map(this.loops);
     this.loops.clear();
     this.cfg = cfg;
     this.rules = compileRelabels(cfg.relabel_configs);
     this.metricRules = compileRelabels(cfg.metric_relabel_configs);
     const oldFetcher = this.fetcher;
     this.fetcher = this.deps.fetcher(cfg);
-    // the old loops stop without stale markers: the same series continue under the new loops
-    await Promise.all(old.map((r) => r.loop.stop(false)));
+    await Promise.all(
+      [...old.values()].map(async (r) => {
+        if (reuseCache) r.loop.disableEndOfRunStaleness();
+        const stopped = r.loop.stop(!reuseCache);
+        if (!reuseCache) this.ending(r.loop);
+        await stopped;
+      }),
+    );
     await oldFetcher.close?.();
-    this.resync();
+    this.resync(reuseCache ? old : undefined);
   }
 
-  /** Stops every loop; `markStale` when the job went away (not at shutdown, as Prometheus). */
+  /**
+   * Stops every loop. `markStale` when the job went away: the series end with stale markers after
+   * about two intervals (see ScrapeLoop.stop); not at shutdown, as Prometheus.
+   */
   async stop(markStale: boolean): Promise<void> {
     const all = [...this.loops.values()];
     this.loops.clear();
-    await Promise.all(all.map((r) => r.loop.stop(markStale)));
+    if (!markStale) this.cancelStaleMarkers();
+    const stopped = all.map((r) => r.loop.stop(markStale));
+    if (markStale) for (const r of all) this.ending(r.loop);
+    await Promise.all(stopped);
     await this.fetcher.close?.();
   }
 
+  /** Resolves when the stale markers of every stopped target are written (or cancelled). */
+  async endOfRun(): Promise<void> {
+    while (this.endingLoops.size > 0) await Promise.all([...this.endingLoops].map((l) => l.endOfRun()));
+  }
+
+  /** Drops the pending end-of-run stale markers (shutdown: the series may continue after a restart). */
+  cancelStaleMarkers(): void {
+    for (const l of this.endingLoops) l.disableEndOfRunStaleness();
+    this.endingLoops.clear();
+  }
+
   activeTargets(): ActiveTargetInfo[] {
-    return [...this.loops.values()].map((r) => {
-      const state =
-        this.limitError === undefined
-          ? r.loop.state
-          : { ...r.loop.state, health: 'down' as const, lastError: this.limitError };
-      return { ...r.info, state };
-    });
+    return [...this.loops.values()].map((r) => ({ ...r.info, state: r.loop.state }));
   }
 
   droppedTargets(): Labels[] {
@@ -109,7 +139,7 @@ export class ScrapePool {
     return this.droppedCount;
   }
 
-  private resync(): void {
+  private resync(previous?: ReadonlyMap<string, Running>): void {
     const want = new Map<string, Omit<ActiveTargetInfo, 'state'>>();
     const dropped: Labels[] = [];
     let droppedCount = 0;
@@ -138,8 +168,9 @@ export class ScrapePool {
     }
     this.dropped = dropped;
     this.droppedCount = droppedCount;
+    // Prometheus's refreshTargetLimitErr: over the limit, every loop keeps its schedule but fails
     const limit = this.cfg.target_limit;
-    this.limitError =
+    const limitError =
       limit > 0 && want.size > limit
         ? `target_limit exceeded (number of targets: ${want.size}, limit: ${limit})`
         : undefined;
@@ -147,58 +178,102 @@ export class ScrapePool {
       if (!want.has(key)) {
         this.loops.delete(key);
         void r.loop.stop(true);
+        this.ending(r.loop);
       }
     }
     for (const [key, info] of want) {
       let running = this.loops.get(key);
       if (running === undefined) {
-        running = { key, info, loop: this.newLoop(info) };
+        running = { key, info, loop: this.newLoop(info, previous?.get(key)?.loop.scrapeCache) };
         this.loops.set(key, running);
-        if (this.limitError === undefined) running.loop.start(this.offset(key, info.intervalMs));
-      } else if (this.limitError !== undefined) {
-        void running.loop.stop(true);
-        running.loop = this.newLoop(info);
+        running.loop.setForcedError(limitError);
+        running.loop.start(this.offset(key, info.intervalMs));
+      } else {
+        running.loop.setForcedError(limitError);
       }
     }
   }
 
-  private newLoop(info: Omit<ActiveTargetInfo, 'state'>): ScrapeLoop {
-    const c = this.cfg;
-    return new ScrapeLoop({
-      url: info.url,
-      targetLabels: publicLabels(info.labels),
-      intervalMs: info.intervalMs,
-      timeoutMs: info.timeoutMs,
-      honorLabels: c.honor_labels,
-      honorTimestamps: c.honor_timestamps,
-      trackTimestampsStaleness: c.track_timestamps_staleness,
-      metricRelabel: this.metricRules,
-      limits: {
-        sampleLimit: c.sample_limit,
-        labelLimit: c.label_limit,
-        labelNameLengthLimit: c.label_name_length_limit,
-        labelValueLengthLimit: c.label_value_length_limit,
-      },
-      accept: acceptHeader(c.scrape_protocols, c.metric_name_escaping_scheme),
-      fallbackProtocol: c.fallback_scrape_protocol === '' ? undefined : c.fallback_scrape_protocol,
-      enableCompression: c.enable_compression,
-      bodySizeLimit: c.body_size_limit,
-      extraMetrics: c.extra_scrape_metrics,
-      appendable: this.deps.appendable,
-      fetcher: this.fetcher,
-      logger: this.deps.logger,
-      counters: this.deps.counters,
-      now: this.deps.now,
-    });
+  /** Tracks a loop just stopped with stop(true) until its stale markers are written. */
+  private ending(loop: ScrapeLoop): void {
+    this.endingLoops.add(loop);
+    void loop.endOfRun().then(() => this.endingLoops.delete(loop));
   }
 
-  /** The target's phase within its interval, from now: stable for a target, spread across targets. */
-  private offset(key: string, intervalMs: number): number {
-    const h = createHash('sha256').update(this.deps.offsetSeed).update(key).digest().readUIntBE(0, 6);
-    const now = (this.deps.now ?? Date.now)();
-    const base = intervalMs - (now % intervalMs);
-    let next = base + (h % intervalMs);
-    if (next > intervalMs) next -= intervalMs;
-    return next;
+  private newLoop(info: Omit<ActiveTargetInfo, 'state'>, cache?: ScrapeCache): ScrapeLoop {
+    const c = this.cfg;
+    return new ScrapeLoop(
+      {
+        url: info.url,
+        targetLabels: publicLabels(info.labels),
+        intervalMs: info.intervalMs,
+        timeoutMs: info.timeoutMs,
+        honorLabels: c.honor_labels,
+        honorTimestamps: c.honor_timestamps,
+        trackTimestampsStaleness: c.track_timestamps_staleness,
+        metricRelabel: this.metricRules,
+        limits: {
+          sampleLimit: c.sample_limit,
+          labelLimit: c.label_limit,
+          labelNameLengthLimit: c.label_name_length_limit,
+          labelValueLengthLimit: c.label_value_length_limit,
+        },
+        accept: acceptHeader(c.scrape_protocols, c.metric_name_escaping_scheme),
+        fallbackProtocol: c.fallback_scrape_protocol === '' ? undefined : c.fallback_scrape_protocol,
+        enableCompression: c.enable_compression,
+        bodySizeLimit: c.body_size_limit,
+        extraMetrics: c.extra_scrape_metrics,
+        appendable: this.deps.appendable,
+        fetcher: this.fetcher,
+        logger: this.deps.logger,
+        counters: this.deps.counters,
+        now: this.deps.now,
+      },
+      cache,
+    );
   }
+
+  private offset(key: string, intervalMs: number): number {
+    return scrapeOffset(this.deps.offsetSeed, key, intervalMs, (this.deps.now ?? Date.now)());
+  }
+}
+
+/**
+ * A target's phase within its interval, as the delay from `now` to its next scrape (Prometheus's
+ * Target.offset): pinned to absolute time, so the same target scrapes at the same moments within the
+ * interval whenever it is (re)started, and spread across targets by a hash of the target and the seed.
+ */
+export function scrapeOffset(seed: string, key: string, intervalMs: number, now: number): number {
+  const h = createHash('sha256').update(seed).update(key).digest().readUIntBE(0, 6);
+  const base = intervalMs - (now % intervalMs);
+  let next = base + (h % intervalMs);
+  if (next > intervalMs) next -= intervalMs;
+  return next;
+}
+
+/** Settings that do not change the scraped samples (Prometheus's zeroConfig): HTTP client, timing, sample_limit. */
+const NOT_AFFECTING_SAMPLES = new Set([
+  'scrape_interval',
+  'scrape_timeout',
+  'sample_limit',
+  'basic_auth',
+  'authorization',
+  'oauth2',
+  'bearer_token',
+  'bearer_token_file',
+  'tls_config',
+  'follow_redirects',
+  'enable_http2',
+  'http_headers',
+  'proxy_url',
+  'no_proxy',
+  'proxy_from_environment',
+  'proxy_connect_header',
+]);
+
+/** Prometheus's reusableCache: whether a new config keeps the scrape caches valid. */
+export function reusableCache(a: ScrapeConfig, b: ScrapeConfig): boolean {
+  const zero = (c: ScrapeConfig): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(c).filter(([k]) => !NOT_AFFECTING_SAMPLES.has(k)));
+  return isDeepStrictEqual(zero(a), zero(b));
 }

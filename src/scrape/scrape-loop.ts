@@ -11,6 +11,8 @@ import type { Appendable, Appender, SeriesRef } from '../storage/interfaces.js';
 import { StorageError } from '../storage/errors.js';
 import type { Logger } from '../log/logger.js';
 import { SeriesCache } from './series-cache.js';
+import { BODY_SIZE_LIMIT_EXCEEDED } from './http-errors.js';
+import { goQuote } from '../model/goquote.js';
 
 /** What the loop needs from the HTTP client (src/scrape/http-client.ts implements it). */
 export interface ScrapeFetcher {
@@ -94,8 +96,11 @@ export interface ScrapeState {
   metadata: Map<string, MetricMetadata>;
 }
 
-/** Samples with explicit timestamps this far ahead of the scrape fail it (a hostile target's clock). */
-const MAX_FUTURE_MS = 10 * 60_000;
+/**
+ * Samples with explicit timestamps further ahead of the wall clock are dropped as out of bounds
+ * (Prometheus's timeLimitAppender, maxAheadTime); the scrape itself still succeeds.
+ */
+const MAX_AHEAD_MS = 10 * 60_000;
 
 interface CachedSeries {
   ref: SeriesRef;
@@ -103,6 +108,17 @@ interface CachedSeries {
   labels: Labels | null;
   /** Whether the series gets a stale marker when it disappears (not with its own timestamps). */
   trackStale: boolean;
+  /** The scrape that last appended it: a second sample without timestamp in one scrape is a duplicate. */
+  lastIter: number;
+}
+
+/** The per-target scrape cache, handed from a loop to its successor when a reload keeps it valid. */
+export type ScrapeCache = SeriesCache<CachedSeries>;
+
+interface Counts {
+  total: number;
+  added: number;
+  seriesAdded: number;
 }
 
 class ScrapeFailure extends Error {}
@@ -115,17 +131,42 @@ export class ScrapeLoop {
     lastScrapeDurationMs: 0,
     metadata: new Map(),
   };
-  private cache = new SeriesCache<CachedSeries>();
+  private cache: ScrapeCache;
   private readonly reportRefs = new Map<string, SeriesRef>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private abort: AbortController | undefined;
   private stopped = false;
   private lastStart = 0;
+  private iteration = 0;
+  /** When the next scheduled scrape would run (ms), while start()ed. */
+  private nextTick: number | undefined;
+  private forcedError: string | undefined;
+  private staleDisabled = false;
+  private staleTimer: NodeJS.Timeout | undefined;
+  private staleDone: Promise<void> = Promise.resolve();
+  private staleResolve: (() => void) | undefined;
   private readonly now: () => number;
 
-  constructor(private readonly o: ScrapeLoopOptions) {
+  constructor(
+    private readonly o: ScrapeLoopOptions,
+    cache?: ScrapeCache,
+  ) {
     this.now = o.now ?? Date.now;
+    this.cache = cache ?? new SeriesCache<CachedSeries>();
+  }
+
+  /** The scrape cache, for a successor loop after a reload that keeps it valid. */
+  get scrapeCache(): ScrapeCache {
+    return this.cache;
+  }
+
+  /**
+   * Prometheus's setForcedError (target_limit exceeded): while set, each scrape fetches nothing, ends
+   * the target's series with stale markers and reports up 0 with this error.
+   */
+  setForcedError(err: string | undefined): void {
+    this.forcedError = err;
   }
 
   /** Starts scraping after `offsetMs`, then every interval on the same phase. */
@@ -140,18 +181,67 @@ export class ScrapeLoop {
       let next = at + this.o.intervalMs;
       const now = this.now();
       while (next <= now) next += this.o.intervalMs;
+      this.nextTick = next;
       this.timer = setTimeout(() => tick(next), next - now);
     };
+    this.nextTick = first;
     this.timer = setTimeout(() => tick(first), Math.max(0, offsetMs));
   }
 
-  /** Stops the loop; with `markStale`, the target's series end with stale markers (target gone). */
+  /**
+   * Stops the loop and resolves once no scrape runs any more. With `markStale` (the target went away),
+   * the target's series end with stale markers as Prometheus's endOfRunStaleness writes them: stamped
+   * with the time of the next tick, but written only after one more tick and 10% of the interval, so a
+   * target that comes straight back (flapping discovery) continues without a gap; `endOfRun()` resolves
+   * when they are written (or cancelled).
+   */
   async stop(markStale = true): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.abort?.abort();
+    if (markStale && !this.staleDisabled) {
+      this.staleDone = new Promise((resolve) => (this.staleResolve = resolve));
+    }
     await this.running;
-    if (markStale) await this.endOfRunStaleness();
+    if (markStale && !this.staleDisabled) this.scheduleEndOfRunStaleness();
+  }
+
+  /** Resolves when the end-of-run stale markers of a stop(true) are written or cancelled. */
+  endOfRun(): Promise<void> {
+    return this.staleDone;
+  }
+
+  /** No end-of-run stale markers (shutdown, or a successor loop took over the cache). */
+  disableEndOfRunStaleness(): void {
+    this.staleDisabled = true;
+    clearTimeout(this.staleTimer);
+    this.staleResolve?.();
+  }
+
+  private scheduleEndOfRunStaleness(): void {
+    if (this.state.lastScrape === 0) {
+      // there never was a scrape, so there is nothing to end
+      this.staleResolve?.();
+      return;
+    }
+    const iv = this.o.intervalMs;
+    const now = this.now();
+    let next = this.nextTick ?? now + iv;
+    while (next <= now) next += iv;
+    this.staleTimer = setTimeout(() => {
+      const staleTime = this.now();
+      this.staleTimer = setTimeout(
+        () => {
+          if (this.staleDisabled) return;
+          this.writeEndOfRunStale(staleTime)
+            .catch((err: unknown) =>
+              this.o.logger.warn('Stale append failed', { target: this.o.url, err: String(err) }),
+            )
+            .finally(() => this.staleResolve?.());
+        },
+        iv + iv / 10,
+      );
+    }, next - now);
   }
 
   /** One scrape at `scheduled` (ms): fetch, append, report. Never throws. */
@@ -162,33 +252,40 @@ export class ScrapeLoop {
       Math.abs(start - scheduled) <= Math.min(2, this.o.intervalMs / 100) ? scheduled : start;
     if (this.lastStart > 0) this.o.counters?.intervalLength(this.o.intervalMs, start - this.lastStart);
     this.lastStart = start;
-    this.abort = new AbortController();
     let error: string | undefined;
     let body: FetchResult | undefined;
-    try {
-      body = await this.o.fetcher.fetch(this.o.url, {
-        timeoutMs: this.o.timeoutMs,
-        accept: this.o.accept,
-        enableCompression: this.o.enableCompression,
-        bodySizeLimit: this.o.bodySizeLimit,
-        signal: this.abort.signal,
-      });
-    } catch (err) {
-      error = (err as Error).message;
-      if (/body size limit/.test(error)) this.o.counters?.exceededBodySizeLimit();
-    }
-    if (this.stopped && error !== undefined) return;
-    let counts = { total: 0, added: 0, seriesAdded: 0 };
-    if (body !== undefined) {
+    // scrape_body_size_bytes: the body's size, -1 past body_size_limit, 0 for other fetch failures
+    let bytes = 0;
+    let counts: Counts = { total: 0, added: 0, seriesAdded: 0 };
+    if (this.forcedError !== undefined) {
+      error = this.forcedError;
+    } else {
+      this.abort = new AbortController();
       try {
-        counts = await this.append(body, appendTime);
+        body = await this.o.fetcher.fetch(this.o.url, {
+          timeoutMs: this.o.timeoutMs,
+          accept: this.o.accept,
+          enableCompression: this.o.enableCompression,
+          bodySizeLimit: this.o.bodySizeLimit,
+          signal: this.abort.signal,
+        });
+        bytes = body.bytes;
       } catch (err) {
         error = (err as Error).message;
-        counts = { total: counts.total, added: 0, seriesAdded: 0 };
+        if (error === BODY_SIZE_LIMIT_EXCEEDED) {
+          bytes = -1;
+          this.o.counters?.exceededBodySizeLimit();
+        }
+      }
+      if (this.stopped && error !== undefined) return;
+      if (body !== undefined && body.body.length > 0) {
+        const r = await this.append(body, appendTime);
+        counts = r.counts;
+        error = r.error;
       }
     }
-    if (error !== undefined) {
-      // a failed scrape ends every series of the previous one, as an empty scrape would
+    // a failed scrape is an empty one (as is an empty body): every series of the previous one ends
+    if (body === undefined || body.body.length === 0 || error !== undefined) {
       await this.markAllStale(appendTime);
     }
     const durationMs = this.now() - start;
@@ -197,26 +294,30 @@ export class ScrapeLoop {
     this.state.lastScrape = start;
     this.state.lastScrapeDurationMs = durationMs;
     if (error !== undefined) this.o.logger.debug('Scrape failed', { target: this.o.url, err: error });
-    await this.report(appendTime, error === undefined, durationMs, counts, body?.bytes ?? 0);
+    await this.report(appendTime, error === undefined, durationMs, counts, bytes);
   }
 
-  private async append(
-    res: FetchResult,
-    appendTime: number,
-  ): Promise<{ total: number; added: number; seriesAdded: number }> {
-    const { parser: p } = parserFor(res.contentType, this.o.fallbackProtocol, res.body);
+  /**
+   * Parses and appends one body, as Prometheus's scrapeLoop.append. On failure (parse error, limits)
+   * nothing of it is kept and the counts so far are returned with the error.
+   */
+  private async append(res: FetchResult, appendTime: number): Promise<{ counts: Counts; error?: string }> {
     const app = this.o.appendable.appender();
     const cache = this.cache;
     const { sampleLimit } = this.o.limits;
     const metadata = new Map<string, MetricMetadata>();
-    let total = 0;
-    let added = 0;
-    let seriesAdded = 0;
+    const counts: Counts = { total: 0, added: 0, seriesAdded: 0 };
+    const maxTime = this.now() + MAX_AHEAD_MS;
+    const iter = ++this.iteration;
+    let limited = 0;
+    let sampleLimitHit = false;
     let ooo = 0;
     let dup = 0;
     let oob = 0;
+    let error: string | undefined;
     cache.begin();
     try {
+      const { parser: p } = parserFor(res.contentType, this.o.fallbackProtocol, res.body);
       for (;;) {
         p.expectSeries(cache.expected());
         const kind = p.next();
@@ -235,33 +336,38 @@ export class ScrapeLoop {
           }
           continue;
         }
-        total++;
+        counts.total++;
         const text = p.seriesText();
         let rec = cache.get(text);
-        let isNew = false;
+        const cached = rec !== undefined;
         if (rec === undefined) {
           const lset = this.sampleLabels(p.labels());
           if (lset !== null) this.checkLabelLimits(lset);
-          rec = { ref: 0, labels: lset, trackStale: true };
+          rec = { ref: 0, labels: lset, trackStale: true, lastIter: 0 };
           cache.set(text, rec);
-          isNew = true;
         }
         if (rec.labels === null) continue;
+        // as Prometheus, `added` counts every sample left after relabelling, rejected or not
+        counts.added++;
         const ts = this.o.honorTimestamps ? p.timestamp() : undefined;
-        if (ts !== undefined && ts > appendTime + MAX_FUTURE_MS) {
-          throw new ScrapeFailure(
-            `sample timestamp ${ts} is more than ${MAX_FUTURE_MS / 60_000}m ahead of the scrape time ${appendTime}`,
-          );
+        if (rec.lastIter === iter && ts === undefined) {
+          dup++;
+          continue;
+        }
+        rec.lastIter = iter;
+        // sample_limit: keep parsing, so that scrape_samples_scraped reports the whole body
+        if (sampleLimit > 0 && ++limited > sampleLimit) {
+          sampleLimitHit = true;
+          continue;
+        }
+        if (ts !== undefined && ts > maxTime) {
+          oob++;
+          continue;
         }
         rec.trackStale = ts === undefined || this.o.trackTimestampsStaleness;
-        added++;
-        if (sampleLimit > 0 && added > sampleLimit) {
-          this.o.counters?.exceededSampleLimit();
-          throw new ScrapeFailure('sample limit exceeded');
-        }
         try {
           rec.ref = app.append(rec.ref, rec.labels, ts ?? appendTime, p.value());
-          if (isNew) seriesAdded++;
+          if (!cached && !sampleLimitHit) counts.seriesAdded++;
         } catch (err) {
           if (!(err instanceof StorageError)) throw err;
           if (err.kind === 'out_of_order') ooo++;
@@ -270,57 +376,67 @@ export class ScrapeLoop {
           else throw err;
         }
       }
+      if (sampleLimitHit) {
+        this.o.counters?.exceededSampleLimit();
+        throw new ScrapeFailure('sample limit exceeded');
+      }
       // series of the previous scrape missing from this one end here
-      cache.end((_text, rec) => {
-        if (rec.labels === null || !rec.trackStale) return;
-        try {
-          app.append(rec.ref, rec.labels, appendTime, STALE_NAN);
-        } catch (err) {
-          if (!(err instanceof StorageError)) throw err;
-        }
-      });
+      cache.end((_text, rec) => appendStale(app, rec, appendTime));
     } catch (err) {
-      app.rollback();
-      // entries made by this scrape may hold refs of series that were never committed
-      this.cache = rebuildCache(cache);
-      throw err;
+      error = (err as Error).message;
     }
-    await app.commit();
     if (ooo > 0) this.o.counters?.outOfOrder(ooo);
     if (dup > 0) this.o.counters?.duplicate(dup);
     if (oob > 0) this.o.counters?.outOfBounds(oob);
-    if (ooo + dup + oob > 0) {
-      this.o.logger.warn('Error on ingesting samples', {
+    if (ooo > 0)
+      this.o.logger.warn('Error on ingesting out-of-order samples', { target: this.o.url, num_dropped: ooo });
+    if (dup > 0) {
+      this.o.logger.warn('Error on ingesting samples with different value but same timestamp', {
         target: this.o.url,
-        out_of_order: ooo,
-        duplicate: dup,
-        out_of_bounds: oob,
+        num_dropped: dup,
       });
     }
+    if (oob > 0) {
+      this.o.logger.warn('Error on ingesting samples that are too old or are too far into the future', {
+        target: this.o.url,
+        num_dropped: oob,
+      });
+    }
+    if (error !== undefined) {
+      app.rollback();
+      // entries made by this scrape may hold refs of series that were never committed
+      this.cache = rebuildCache(cache);
+      return { counts, error };
+    }
+    await app.commit();
     this.state.metadata = metadata;
-    return { total, added, seriesAdded };
+    return { counts };
   }
 
   /** Target labels onto a sample's labels (honor_labels or exported_*), then metric_relabel_configs. */
   private sampleLabels(lset: Labels): Labels | null {
     const m = new Map<string, string>();
-    lset.forEach((n, v) => m.set(n, v));
+    lset.forEach((n, v) => {
+      if (v !== '') m.set(n, v);
+    });
     if (this.o.honorLabels) {
       this.o.targetLabels.forEach((n, v) => {
-        if ((lset.get(n) ?? '') === '') m.set(n, v);
+        if (!lset.has(n)) m.set(n, v);
       });
     } else {
-      const conflicting: string[] = [];
+      const conflicting: Array<[string, string]> = [];
       this.o.targetLabels.forEach((n, v) => {
-        if ((lset.get(n) ?? '') !== '') conflicting.push(n);
+        const exposed = lset.get(n) ?? '';
+        if (exposed !== '') conflicting.push([n, exposed]);
         m.set(n, v);
       });
-      for (const n of conflicting) {
-        const value = lset.get(n)!;
+      // Prometheus: shortest names first, each to the first exported_* name free in the result so far
+      conflicting.sort((a, b) => a[0].length - b[0].length);
+      for (const [n, value] of conflicting) {
         let name = n;
         for (;;) {
           name = `exported_${name}`;
-          if ((lset.get(name) ?? '') === '') {
+          if ((m.get(name) ?? '') === '') {
             m.set(name, value);
             break;
           }
@@ -338,7 +454,8 @@ export class ScrapeLoop {
   private checkLabelLimits(lset: Labels): void {
     const { labelLimit, labelNameLengthLimit, labelValueLengthLimit } = this.o.limits;
     if (labelLimit === 0 && labelNameLengthLimit === 0 && labelValueLengthLimit === 0) return;
-    const met = (lset.get(METRIC_NAME) ?? '').slice(0, 50);
+    // Go's %.50s and %.50q cut at 50 runes; lengths are len(), in bytes
+    const met = runes(lset.get(METRIC_NAME) ?? '', 50);
     const fail = (msg: string): never => {
       this.o.counters?.exceededLabelLimits();
       throw new ScrapeFailure(msg);
@@ -347,20 +464,26 @@ export class ScrapeLoop {
       fail(`label_limit exceeded (metric: ${met}, number of labels: ${lset.size}, limit: ${labelLimit})`);
     }
     lset.forEach((n, v) => {
-      if (labelNameLengthLimit > 0 && n.length > labelNameLengthLimit) {
-        fail(
-          `label_name_length_limit exceeded (metric: ${met}, label name: ${n.slice(0, 50)}, length: ${n.length}, limit: ${labelNameLengthLimit})`,
-        );
+      if (labelNameLengthLimit > 0) {
+        const len = Buffer.byteLength(n);
+        if (len > labelNameLengthLimit) {
+          fail(
+            `label_name_length_limit exceeded (metric: ${met}, label name: ${runes(n, 50)}, length: ${len}, limit: ${labelNameLengthLimit})`,
+          );
+        }
       }
-      if (labelValueLengthLimit > 0 && v.length > labelValueLengthLimit) {
-        fail(
-          `label_value_length_limit exceeded (metric: ${met}, label name: ${n.slice(0, 50)}, value: ${JSON.stringify(v.slice(0, 50))}, length: ${v.length}, limit: ${labelValueLengthLimit})`,
-        );
+      if (labelValueLengthLimit > 0) {
+        const len = Buffer.byteLength(v);
+        if (len > labelValueLengthLimit) {
+          fail(
+            `label_value_length_limit exceeded (metric: ${met}, label name: ${runes(n, 50)}, value: ${goQuote(runes(v, 50))}, length: ${len}, limit: ${labelValueLengthLimit})`,
+          );
+        }
       }
     });
   }
 
-  /** Stale markers for every series the previous scrape had (after a failed scrape). */
+  /** Stale markers for every series the previous scrape had (after a failed or empty scrape). */
   private async markAllStale(t: number): Promise<void> {
     const app = this.o.appendable.appender();
     this.cache.begin();
@@ -368,10 +491,8 @@ export class ScrapeLoop {
     await app.commit();
   }
 
-  /** When the target goes away: its series and synthetic series end. */
-  private async endOfRunStaleness(): Promise<void> {
-    if (this.state.lastScrape === 0) return;
-    const t = Math.max(this.now(), this.state.lastScrape + 1);
+  /** When the target went away: its series and synthetic series end. */
+  private async writeEndOfRunStale(t: number): Promise<void> {
     const app = this.o.appendable.appender();
     this.cache.begin();
     this.cache.end((_text, rec) => appendStale(app, rec, t));
@@ -409,13 +530,7 @@ export class ScrapeLoop {
     return l;
   }
 
-  private async report(
-    t: number,
-    up: boolean,
-    durationMs: number,
-    c: { total: number; added: number; seriesAdded: number },
-    bytes: number,
-  ): Promise<void> {
+  private async report(t: number, up: boolean, durationMs: number, c: Counts, bytes: number): Promise<void> {
     const values: Array<[string, number]> = [
       ['up', up ? 1 : 0],
       ['scrape_duration_seconds', durationMs / 1000],
@@ -427,7 +542,7 @@ export class ScrapeLoop {
       values.push(
         ['scrape_timeout_seconds', this.o.timeoutMs / 1000],
         ['scrape_sample_limit', this.o.limits.sampleLimit],
-        ['scrape_body_size_bytes', up ? bytes : 0],
+        ['scrape_body_size_bytes', bytes],
       );
     }
     const app: Appender = this.o.appendable.appender();
@@ -444,6 +559,18 @@ export class ScrapeLoop {
     }
     await app.commit();
   }
+}
+
+/** The first `n` code points of `s` (Go's %.<n>s). */
+function runes(s: string, n: number): string {
+  if (s.length <= n) return s;
+  let out = '';
+  let k = 0;
+  for (const ch of s) {
+    if (k++ === n) break;
+    out += ch;
+  }
+  return out;
 }
 
 function appendStale(app: Appender, rec: CachedSeries, t: number): void {
