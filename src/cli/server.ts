@@ -38,6 +38,8 @@ const IMPLEMENTED_FEATURES = new Set<string>([
   'promql-extended-range-selectors',
   'promql-binop-fill-modifiers',
   'promql-per-step-stats',
+  // scraping
+  'extra-scrape-metrics',
 ]);
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -204,6 +206,7 @@ export class PromethiumServer {
       counters: createScrapeMetrics(this.metrics.registry),
       // as Prometheus: the phase of each target depends on the host and the external labels too
       offsetSeed: `${os.hostname()}\xfe${external}`,
+      extraMetrics: opts.features.includes('extra-scrape-metrics'),
     });
     if (this.config !== undefined) await this.scrape.applyConfig(this.config);
 

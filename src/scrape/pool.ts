@@ -36,6 +36,8 @@ export interface PoolDeps {
   counters?: ScrapeCounters;
   /** Mixed into every target's phase, as Prometheus mixes in the host and external labels. */
   offsetSeed: string;
+  /** --enable-feature=extra-scrape-metrics: the extra synthetic series for every job. */
+  extraMetrics?: boolean;
   now?: () => number;
 }
 
@@ -222,7 +224,7 @@ export class ScrapePool {
         fallbackProtocol: c.fallback_scrape_protocol === '' ? undefined : c.fallback_scrape_protocol,
         enableCompression: c.enable_compression,
         bodySizeLimit: c.body_size_limit,
-        extraMetrics: c.extra_scrape_metrics,
+        extraMetrics: c.extra_scrape_metrics || this.deps.extraMetrics === true,
         appendable: this.deps.appendable,
         fetcher: this.fetcher,
         logger: this.deps.logger,

@@ -97,8 +97,9 @@ export interface ScrapeState {
 }
 
 /**
- * Samples with explicit timestamps further ahead of the wall clock are dropped as out of bounds
- * (Prometheus's timeLimitAppender, maxAheadTime); the scrape itself still succeeds.
+ * A sample with an explicit timestamp further ahead of the wall clock fails the whole scrape (up 0,
+ * with the reason as the target's error). Prometheus's timeLimitAppender drops such samples silently
+ * as out of bounds; a target whose clock is that far off is treated as broken here so it shows.
  */
 const MAX_AHEAD_MS = 10 * 60_000;
 
@@ -361,8 +362,10 @@ export class ScrapeLoop {
           continue;
         }
         if (ts !== undefined && ts > maxTime) {
-          oob++;
-          continue;
+          throw new ScrapeFailure(
+            `sample timestamp ${new Date(ts).toISOString()} of ${text.slice(0, 100)} is more than ` +
+              `${MAX_AHEAD_MS / 60_000}m in the future`,
+          );
         }
         rec.trackStale = ts === undefined || this.o.trackTimestampsStaleness;
         try {

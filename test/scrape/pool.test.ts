@@ -73,6 +73,20 @@ describe('ScrapePool', () => {
     expect(active[0].labels.get('env')).toBe('prod');
   });
 
+  it('adds the extra synthetic series for every job with the extra-scrape-metrics feature', async () => {
+    const storage = new MemoryStorage();
+    const ts = await targets(1);
+    const p = new ScrapePool(jobConfig({ scrape_interval: '100ms', scrape_timeout: '100ms' }), {
+      ...deps(storage),
+      extraMetrics: true,
+    });
+    cleanups.push(() => p.stop(false));
+    p.sync([group(ts)]);
+    await waitFor(() => points(storage, 'scrape_timeout_seconds').length >= 1);
+    expect(points(storage, 'scrape_timeout_seconds')[0][1]).toBe(0.1);
+    expect(points(storage, 'scrape_sample_limit')[0][1]).toBe(0);
+  });
+
   it('a target gone from the groups ends its series with stale markers; the others go on', async () => {
     const storage = new MemoryStorage();
     const ts = await targets(2);

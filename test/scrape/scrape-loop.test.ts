@@ -211,21 +211,18 @@ describe('ScrapeLoop: timestamps', () => {
     expect(points(storage, 'm')).toEqual([[t, 1]]);
   });
 
-  it('drops samples more than 10m ahead as out of bounds; the scrape still succeeds', async () => {
-    const { target, storage, loop, clock, counters } = await setup();
+  it('fails a scrape with a sample more than 10m ahead: up 0, the reason as error, nothing stored', async () => {
+    const { target, storage, loop, clock } = await setup();
+    target.serve(`near 2 ${T0 + 9 * 60_000}\nplain 3\n`);
+    await scrape(loop, clock);
     target.serve(`far 1 ${T0 + 11 * 60_000}\nnear 2 ${T0 + 9 * 60_000}\nplain 3\n`);
     const t = await scrape(loop, clock);
-    expect(loop.state.health).toBe('up');
+    expect(loop.state.health).toBe('down');
+    expect(loop.state.lastError).toMatch(/^sample timestamp .* of far is more than 10m in the future$/);
     expect(points(storage, 'far')).toEqual([]);
-    expect(points(storage, 'near')).toEqual([[T0 + 9 * 60_000, 2]]);
-    expect(points(storage, 'plain')).toEqual([[t, 3]]);
-    expect(counters.oob).toBe(1);
-    expect(report(storage, t)).toEqual({
-      up: 1,
-      scrape_samples_scraped: 3,
-      scrape_samples_post_metric_relabeling: 3,
-      scrape_series_added: 2,
-    });
+    // the previous scrape's series end, as after any failed scrape
+    expect(points(storage, 'plain').at(-1)).toEqual([t, 'stale']);
+    expect(report(storage, t).up).toBe(0);
   });
 
   it('counts a repeated series in one body as a duplicate and keeps the first value', async () => {
