@@ -150,4 +150,48 @@ describe('stale markers in query results', () => {
     expect(targetsNow).not.toContain(leaving.address);
     expect(targetsNow).toContain(staying.address);
   });
+  it('end every series of a job removed from the config on SIGHUP', async () => {
+    const gone = await startTarget({ body: 'x 1\n' });
+    const kept = await startTarget({ body: 'y 1\n' });
+    targets.push(gone, kept);
+    const dir = dirs.make();
+    const cfg = path.join(dir, 'prometheus.yml');
+    const job = (name: string, t: TestTarget): string =>
+      `  - job_name: ${name}\n    static_configs:\n      - targets: ['${t.address}']\n`;
+    fs.writeFileSync(cfg, scrapeConfigYaml(job('gone', gone) + job('kept', kept)));
+    const s = await startServer(['--config.file', cfg, '--storage.tsdb.path', path.join(dir, 'data')]);
+    running.push(s);
+    await eventually(
+      s,
+      'both jobs scraped',
+      () => queryVector(s, 'up == 1'),
+      (r) => r.length === 2,
+    );
+
+    fs.writeFileSync(cfg, scrapeConfigYaml(job('kept', kept)));
+    s.child.kill('SIGHUP');
+    await eventually(
+      s,
+      'every series of the removed job gone from an instant query',
+      () => queryVector(s, '{job="gone"}'),
+      (r) => r.length === 0,
+    );
+    const [now] = await queryVector(s, 'vector(time())');
+    const goneAt = now.value[0];
+    const xTimes = timestamps(await queryRaw(s, 'x{job="gone"}[5m]', goneAt));
+    const lastX = xTimes[xTimes.length - 1];
+    expect(await queryVector(s, 'x', lastX)).toHaveLength(1);
+    expect(await queryVector(s, '{job="gone"}', goneAt + 60)).toEqual([]);
+    const pools = (await (await s.fetch('/api/v1/scrape_pools')).json()) as {
+      data: { scrapePools: string[] };
+    };
+    expect(pools.data.scrapePools).toEqual(['kept']);
+    await eventually(
+      s,
+      'the kept job scraped after the reload',
+      () => queryRaw(s, 'y{job="kept"}[5m]'),
+      (r) => timestamps(r).some((t) => t > goneAt),
+    );
+    expect(await queryVector(s, 'up{job="kept"}')).toHaveLength(1);
+  });
 });

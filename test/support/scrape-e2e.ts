@@ -34,7 +34,12 @@ export const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8';
  */
 export async function startTarget(
   reply: Partial<TargetReply> = {},
-  opts: { tls?: { cert: string; key: string }; authorize?: (req: http.IncomingMessage) => boolean } = {},
+  opts: {
+    tls?: { cert: string; key: string };
+    authorize?: (req: http.IncomingMessage) => boolean;
+    /** A reply for this request instead of `reply` (e.g. by the scraper's headers). */
+    replyFor?: (req: http.IncomingMessage) => TargetReply | undefined;
+  } = {},
 ): Promise<TestTarget> {
   const waiters: Array<{ at: number; resolve: () => void }> = [];
   const target: TestTarget = {
@@ -59,7 +64,7 @@ export async function startTarget(
       res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized\n');
       return;
     }
-    const { status, body, contentType } = target.reply;
+    const { status, body, contentType } = opts.replyFor?.(req) ?? target.reply;
     res.writeHead(status, { 'content-type': contentType }).end(body);
   };
   const server =
