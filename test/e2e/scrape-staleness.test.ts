@@ -13,7 +13,9 @@ import {
   queryVector,
   scrapeConfigYaml,
   startTarget,
+  targetOf,
   tempDirs,
+  TEXT_FORMAT,
   type MatrixSeries,
   type TestTarget,
 } from '../support/scrape-e2e.js';
@@ -193,5 +195,51 @@ describe('stale markers in query results', () => {
       (r) => timestamps(r).some((t) => t > goneAt),
     );
     expect(await queryVector(s, 'up{job="kept"}')).toHaveLength(1);
+  });
+  it('end a series that leaves the body at the first scrape after a reload changed its job', async () => {
+    // Prometheus hands a loop's scrape cache to the new loop when a reload changes only the interval,
+    // timeout, sample_limit or HTTP client settings (reusableCache), so a series that is missing from
+    // the first scrape after the reload still gets its stale marker. The target tells the loops
+    // apart by the X-Prometheus-Scrape-Timeout-Seconds header: b only for the old one.
+    const withB = { status: 200, body: 'a 1\nb 2\n', contentType: TEXT_FORMAT };
+    const target = await startTarget(
+      { body: 'a 1\n' },
+      { replyFor: (req) => (req.headers['x-prometheus-scrape-timeout-seconds'] === '1' ? withB : undefined) },
+    );
+    targets.push(target);
+    const dir = dirs.make();
+    const cfg = path.join(dir, 'prometheus.yml');
+    const job = (timeout: string): string =>
+      `  - job_name: reloaded\n    scrape_timeout: ${timeout}\n` +
+      `    static_configs:\n      - targets: ['${target.address}']\n`;
+    fs.writeFileSync(cfg, scrapeConfigYaml(job('1s')));
+    const s = await startServer(['--config.file', cfg, '--storage.tsdb.path', path.join(dir, 'data')]);
+    running.push(s);
+    await eventually(
+      s,
+      'b scraped',
+      () => queryVector(s, 'b{job="reloaded"}'),
+      (r) => r.length === 1,
+    );
+
+    fs.writeFileSync(cfg, scrapeConfigYaml(job('900ms')));
+    s.child.kill('SIGHUP');
+    await eventually(
+      s,
+      'the new scrape timeout in /api/v1/targets',
+      async () => (await targetOf(s, 'reloaded')).scrapeTimeout,
+      (t) => t === '900ms',
+    );
+    const bTimes = timestamps(await queryRaw(s, 'b{job="reloaded"}[5m]'));
+    const lastB = bTimes[bTimes.length - 1];
+    await eventually(
+      s,
+      'b gone from an instant query',
+      () => queryVector(s, 'b{job="reloaded"}'),
+      (r) => r.length === 0,
+    );
+    // a went on through the reload, and b was there up to its last sample
+    expect(await queryVector(s, 'a{job="reloaded"}')).toHaveLength(1);
+    expect(await queryVector(s, 'b{job="reloaded"}', lastB)).toHaveLength(1);
   });
 });
