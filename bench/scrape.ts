@@ -1,0 +1,348 @@
+// `npm run bench -- scrape`: the whole scrape path of the real server (fetch, parse, relabel, append,
+// WAL), as CPU seconds per million samples ingested, and how far the actual scrape intervals stray
+// from the configured one. 100 targets × 1,000 node-exporter-like series on loopback, served by a
+// separate process (bench/scrape-targets.ts) so their cost is not the server's. The server is
+// `dist/src/cli/promethium.js` started as a user would, with a generated prometheus.yml; then, when
+// Debian's `prometheus` is installed, Prometheus on the same targets and config, one after the other.
+//
+// CPU is the server process's utime + stime from /proc/<pid>/stat over a fixed window after warm-up;
+// samples are the delta of its own prometheus_tsdb_head_samples_appended_total over the same window.
+// Interval spread is measured at the targets (arrival gaps per target, the same for both servers),
+// and also read from the server's prometheus_target_interval_length_seconds summary.
+//
+// SCRAPE_BENCH_CPU_PROF=<dir> runs Promethium with `node --cpu-prof --cpu-prof-dir=<dir>`;
+// SCRAPE_BENCH_SKIP_PEER=1 skips Prometheus (for profiling runs).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { BenchReport } from './report.js';
+
+const TARGETS = 100;
+const SERIES = 1000;
+const INTERVAL_S = 5;
+const WARMUP_MS = 15_000;
+const WINDOW_MS = 60_000;
+/** Linux clock ticks per second (USER_HZ; `getconf CLK_TCK`), the unit of /proc/<pid>/stat times. */
+const CLK_TCK = 100;
+
+const children = new Set<ChildProcess>();
+
+/** Children die with the benchmark, however it ends. */
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function killAll(): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+}
+
+function killAllOnExit(): void {
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The targets' process and its line protocol. */
+class Targets {
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | undefined;
+
+  private constructor(readonly child: ChildProcess) {
+    readline.createInterface({ input: child.stdout! }).on('line', (l) => {
+      this.lines.push(l);
+      this.waiter?.();
+    });
+  }
+
+  static async start(script: string): Promise<{ targets: Targets; ports: number[] }> {
+    const child = track(
+      spawn(process.execPath, [script, String(TARGETS), String(SERIES)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    const targets = new Targets(child);
+    const { ports } = JSON.parse(await targets.nextLine()) as { ports: number[] };
+    return { targets, ports };
+  }
+
+  async nextLine(): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    while (this.lines.length === 0) {
+      if (this.child.exitCode !== null) throw new Error('the targets process exited');
+      if (Date.now() > deadline) throw new Error('the targets process did not answer');
+      await new Promise<void>((r) => {
+        this.waiter = r;
+        setTimeout(r, 200);
+      });
+    }
+    return this.lines.shift()!;
+  }
+
+  async mark(): Promise<void> {
+    this.child.stdin!.write('mark\n');
+    await this.nextLine();
+  }
+
+  async report(): Promise<{ requests: number; connections: number; diffsMs: number[] }> {
+    this.child.stdin!.write('report\n');
+    return JSON.parse(await this.nextLine()) as { requests: number; connections: number; diffsMs: number[] };
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+  }
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the command (which may contain spaces) start at the state, field 3
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14 and 15
+}
+
+function rssBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function getText(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return res.text();
+}
+
+/** Sum of every sample of `name` in a /metrics text, whatever its labels. */
+function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+async function instantQuery(base: string, q: string): Promise<number> {
+  const body = JSON.parse(await getText(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)) as {
+    data: { result: Array<{ value: [number, string] }> };
+  };
+  const r = body.data.result[0];
+  return r === undefined ? NaN : Number(r.value[1]);
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))]!;
+}
+
+interface Measurement {
+  cpuSeconds: number;
+  samples: number;
+  windowSeconds: number;
+  requests: number;
+  /** TCP connections the server opened to the targets in the window (keep-alive would make it ~0). */
+  connections: number;
+  /** Target-observed gaps minus the configured interval, ms: p1, p50, p99, max |deviation|. */
+  deviationMs: { p1: number; p50: number; p99: number; maxAbs: number };
+  /** The server's own prometheus_target_interval_length_seconds quantiles minus the interval, ms. */
+  selfDeviationMs: { p1: number; p50: number; p99: number };
+  scrapeDurationMs: number;
+  rssBytes: number;
+}
+
+/** Runs one server on the targets: wait until every target is up, warm up, measure a fixed window. */
+async function measureServer(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  targets: Targets,
+): Promise<Measurement> {
+  const base = `http://127.0.0.1:${port}`;
+  const child = track(spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const fail = (msg: string): Error => new Error(`${name}: ${msg}\n${stderr}`);
+  try {
+    const upDeadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw fail(`exited with code ${child.exitCode}`);
+      if (Date.now() > upDeadline) throw fail(`not all ${TARGETS} targets up within 60 s`);
+      await sleep(500);
+      try {
+        if ((await instantQuery(base, 'count(up == 1)')) === TARGETS) break;
+      } catch {
+        // not listening yet
+      }
+    }
+    await sleep(WARMUP_MS);
+    await targets.mark();
+    const pid = child.pid!;
+    const t0 = performance.now();
+    const cpu0 = cpuSeconds(pid);
+    const samples0 = metricSum(
+      await getText(`${base}/metrics`),
+      'prometheus_tsdb_head_samples_appended_total',
+    );
+    await sleep(WINDOW_MS);
+    const cpu1 = cpuSeconds(pid);
+    const metrics = await getText(`${base}/metrics`);
+    const samples1 = metricSum(metrics, 'prometheus_tsdb_head_samples_appended_total');
+    const windowSeconds = (performance.now() - t0) / 1000;
+    const seen = await targets.report();
+    const dev = seen.diffsMs.map((d) => d - INTERVAL_S * 1000).sort((a, b) => a - b);
+    const self = (q: string): number =>
+      (metricSum(
+        metrics,
+        `prometheus_target_interval_length_seconds\\{interval="${INTERVAL_S}s",quantile="${q}"\\}`,
+      ) -
+        INTERVAL_S) *
+      1000;
+    const scrapeDuration = await instantQuery(
+      base,
+      `avg(avg_over_time(scrape_duration_seconds[${Math.floor(windowSeconds)}s]))`,
+    );
+    return {
+      cpuSeconds: cpu1 - cpu0,
+      samples: samples1 - samples0,
+      windowSeconds,
+      requests: seen.requests,
+      connections: seen.connections,
+      deviationMs: {
+        p1: quantile(dev, 0.01),
+        p50: quantile(dev, 0.5),
+        p99: quantile(dev, 0.99),
+        maxAbs: Math.max(...dev.map(Math.abs)),
+      },
+      selfDeviationMs: { p1: self('0.01'), p50: self('0.5'), p99: self('0.99') },
+      scrapeDurationMs: scrapeDuration * 1000,
+      rssBytes: rssBytes(pid),
+    };
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      const exited = new Promise((r) => child.once('exit', r));
+      if ((await Promise.race([exited, sleep(20_000).then(() => 'timeout')])) === 'timeout') {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+  }
+}
+
+function writeConfig(file: string, ports: number[]): void {
+  const targets = ports.map((p) => `'127.0.0.1:${p}'`).join(', ');
+  fs.writeFileSync(
+    file,
+    `global:\n  scrape_interval: ${INTERVAL_S}s\n  scrape_timeout: ${INTERVAL_S}s\n` +
+      `scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [${targets}]\n`,
+  );
+}
+
+function hasPrometheus(): boolean {
+  return (process.env.PATH ?? '/usr/bin')
+    .split(':')
+    .some((dir) => fs.existsSync(path.join(dir, 'prometheus')));
+}
+
+function addFigures(report: BenchReport, prefix: string, m: Measurement): number {
+  const r = (x: number, d = 3): number => Number(x.toFixed(d));
+  const perMillion = m.cpuSeconds / (m.samples / 1e6);
+  report.add(`${prefix}_cpu_seconds_per_million_samples`, r(perMillion), 'cpu-s/M samples');
+  report.add(`${prefix}_cpu_seconds`, r(m.cpuSeconds, 2), 's');
+  report.add(`${prefix}_samples_appended`, m.samples, 'samples');
+  report.add(`${prefix}_samples_per_second`, Math.round(m.samples / m.windowSeconds), 'samples/s');
+  report.add(`${prefix}_cpu_share_of_one_core`, r(m.cpuSeconds / m.windowSeconds), 'cores');
+  report.add(`${prefix}_scrapes_seen_by_targets`, m.requests, 'scrapes');
+  report.add(`${prefix}_connections_opened`, m.connections, 'connections');
+  report.add(`${prefix}_interval_deviation_p1`, r(m.deviationMs.p1, 2), 'ms');
+  report.add(`${prefix}_interval_deviation_p50`, r(m.deviationMs.p50, 2), 'ms');
+  report.add(`${prefix}_interval_deviation_p99`, r(m.deviationMs.p99, 2), 'ms');
+  report.add(`${prefix}_interval_deviation_max_abs`, r(m.deviationMs.maxAbs, 2), 'ms');
+  report.add(`${prefix}_self_reported_interval_deviation_p1`, r(m.selfDeviationMs.p1, 2), 'ms');
+  report.add(`${prefix}_self_reported_interval_deviation_p50`, r(m.selfDeviationMs.p50, 2), 'ms');
+  report.add(`${prefix}_self_reported_interval_deviation_p99`, r(m.selfDeviationMs.p99, 2), 'ms');
+  report.add(`${prefix}_avg_scrape_duration`, r(m.scrapeDurationMs, 2), 'ms');
+  report.add(`${prefix}_rss_at_end`, r(m.rssBytes / 2 ** 20, 1), 'MiB');
+  return perMillion;
+}
+
+export async function benchScrape(report: BenchReport, repoRoot: string): Promise<void> {
+  killAllOnExit();
+  report.add('load_average_1m_at_start', Number(os.loadavg()[0]!.toFixed(2)), 'load');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-scrape-bench-'));
+  let targets: Targets | undefined;
+  try {
+    const started = await Targets.start(path.join(repoRoot, 'dist', 'bench', 'scrape-targets.js'));
+    targets = started.targets;
+    const config = path.join(work, 'prometheus.yml');
+    writeConfig(config, started.ports);
+
+    const ourPort = await freePort();
+    const prof = process.env.SCRAPE_BENCH_CPU_PROF;
+    const ours = await measureServer(
+      'promethium',
+      process.execPath,
+      [
+        ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []),
+        path.join(repoRoot, 'dist', 'src', 'cli', 'promethium.js'),
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(work, 'promethium-data')}`,
+        `--web.listen-address=127.0.0.1:${ourPort}`,
+      ],
+      ourPort,
+      targets,
+    );
+    const ourPerMillion = addFigures(report, 'promethium', ours);
+
+    if (process.env.SCRAPE_BENCH_SKIP_PEER === '1') return;
+    if (!hasPrometheus()) {
+      process.stdout.write(
+        "Debian's prometheus is not installed (apt-get install prometheus): no peer figures\n",
+      );
+      return;
+    }
+    const promPort = await freePort();
+    const theirs = await measureServer(
+      'prometheus',
+      'prometheus',
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(work, 'prometheus-data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+      ],
+      promPort,
+      targets,
+    );
+    const theirPerMillion = addFigures(report, 'prometheus', theirs);
+    report.add(
+      'cpu_per_sample_ratio_promethium_to_prometheus',
+      Number((ourPerMillion / theirPerMillion).toFixed(3)),
+      'ratio',
+    );
+  } finally {
+    targets?.close();
+    killAll();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
