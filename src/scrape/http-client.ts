@@ -376,7 +376,14 @@ export class HttpClient {
       d = {
         generation: tls.generation,
         tls: tls.options,
-        direct: new Agent({ connect: tls.options, allowH2: this.#cfg.enable_http2 }),
+        direct: new Agent({
+          connect: tls.options,
+          allowH2: this.#cfg.enable_http2,
+          // idle connections live 5 minutes as in Go's transport for Prometheus (undici's default of
+          // 4 s is shorter than most scrape intervals: every scrape would open a new connection)
+          keepAliveTimeout: IDLE_CONNECTION_MS,
+          keepAliveMaxTimeout: IDLE_CONNECTION_MS,
+        }),
         proxies: new Map(),
       };
       this.#dispatchers = d;
@@ -401,6 +408,8 @@ export class HttpClient {
         // HTTPS targets go through a CONNECT tunnel.
         proxyTunnel: false,
         allowH2: this.#cfg.enable_http2,
+        keepAliveTimeout: IDLE_CONNECTION_MS,
+        keepAliveMaxTimeout: IDLE_CONNECTION_MS,
       });
       d.proxies.set(proxy, agent);
     }
@@ -527,6 +536,9 @@ async function readGzipBody(
   }
   return Buffer.concat(chunks, total);
 }
+
+/** How long an idle connection to a target is kept (prometheus/common's IdleConnTimeout). */
+const IDLE_CONNECTION_MS = 5 * 60_000;
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 

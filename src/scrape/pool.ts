@@ -16,7 +16,15 @@ import {
   type ScrapeFetcher,
   type ScrapeState,
 } from './scrape-loop.js';
-import { populateLabels, publicLabels, targetTiming, targetURL, type TargetGroup } from './target.js';
+import {
+  SCRAPE_INTERVAL_LABEL,
+  SCRAPE_TIMEOUT_LABEL,
+  populateLabels,
+  publicLabels,
+  targetTiming,
+  targetURL,
+  type TargetGroup,
+} from './target.js';
 
 export interface ActiveTargetInfo {
   discoveredLabels: Labels;
@@ -49,6 +57,7 @@ interface Running {
 
 export class ScrapePool {
   private readonly loops = new Map<string, Running>();
+  private reloading = false;
   private dropped: Labels[] = [];
   private droppedCount = 0;
   private groups = new Map<string, TargetGroup>();
@@ -74,7 +83,8 @@ export class ScrapePool {
   /** Replaces the groups from one provider set (by source) and re-syncs the targets. */
   sync(groups: readonly TargetGroup[]): void {
     this.groups = new Map(groups.map((g) => [g.source, g]));
-    this.resync();
+    // during a reload the new loops are made once the old ones stopped (they may take their caches)
+    if (!this.reloading) this.resync();
   }
 
   /**
@@ -84,6 +94,7 @@ export class ScrapePool {
    * with stale markers unless the new loop continues them.
    */
   async reload(cfg: ScrapeConfig): Promise<void> {
+    this.reloading = true;
     const reuseCache = reusableCache(this.cfg, cfg);
     const old = new Map(this.loops);
     this.loops.clear();
@@ -101,6 +112,7 @@ export class ScrapePool {
       }),
     );
     await oldFetcher.close?.();
+    this.reloading = false;
     this.resync(reuseCache ? old : undefined);
   }
 
@@ -183,10 +195,16 @@ export class ScrapePool {
         this.ending(r.loop);
       }
     }
+    // after a reload that keeps samples as they were, a target's new loop takes over its old cache;
+    // matched without the interval and timeout labels, which such a reload may change
+    const inherited =
+      previous === undefined
+        ? undefined
+        : new Map([...previous.values()].map((r) => [sameTarget(r.info), r]));
     for (const [key, info] of want) {
       let running = this.loops.get(key);
       if (running === undefined) {
-        running = { key, info, loop: this.newLoop(info, previous?.get(key)?.loop.scrapeCache) };
+        running = { key, info, loop: this.newLoop(info, inherited?.get(sameTarget(info))?.loop.scrapeCache) };
         this.loops.set(key, running);
         running.loop.setForcedError(limitError);
         running.loop.start(this.offset(key, info.intervalMs));
@@ -278,4 +296,13 @@ export function reusableCache(a: ScrapeConfig, b: ScrapeConfig): boolean {
   const zero = (c: ScrapeConfig): Record<string, unknown> =>
     Object.fromEntries(Object.entries(c).filter(([k]) => !NOT_AFFECTING_SAMPLES.has(k)));
   return isDeepStrictEqual(zero(a), zero(b));
+}
+
+/** A target's identity across a reload: its labels and URL, without the scrape interval and timeout. */
+function sameTarget(info: { labels: Labels; url: string }): string {
+  const pairs: string[] = [];
+  info.labels.forEach((n, v) => {
+    if (n !== SCRAPE_INTERVAL_LABEL && n !== SCRAPE_TIMEOUT_LABEL) pairs.push(n, v);
+  });
+  return `${pairs.join('\xff')}\xfe${info.url}`;
 }
