@@ -26,6 +26,8 @@ import { scrapeTargetsSource } from './targets-source.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { HttpClient } from '../scrape/http-client.js';
 import { createScrapeMetrics } from '../scrape/metrics.js';
+import { DiscoveryManager } from '../sd/manager.js';
+import { scrapeDiscoveryConfigs } from '../sd/discoverers.js';
 import os from 'node:os';
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
 
@@ -51,6 +53,7 @@ export class PromethiumServer {
   private ready = false;
   private db: TSDB | undefined;
   private scrape: ScrapeManager | undefined;
+  private discovery: DiscoveryManager | undefined;
   /** What /api/v1/status/walreplay shows: zeros until the storage has opened. */
   private walReplay: WALReplayStatus = { min: 0, max: 0, current: 0 };
   private web: FastifyInstance | undefined;
@@ -107,6 +110,8 @@ export class PromethiumServer {
     }
     this.config = cfg;
     if (this.scrape !== undefined) void this.scrape.applyConfig(cfg);
+    // after the scrape manager: discovery then hands every job its full set of groups at once
+    if (this.discovery !== undefined) void this.discovery.applyConfig(scrapeDiscoveryConfigs(cfg));
   }
 
   async start(): Promise<void> {
@@ -199,16 +204,27 @@ export class PromethiumServer {
     const external = Object.entries(this.config?.global.external_labels ?? {})
       .flat()
       .join('\xff');
+    const userAgent = `Promethium/${this.build.version}`;
     this.scrape = new ScrapeManager({
       appendable: this.db,
-      fetcher: (cfg) => new HttpClient(cfg, { userAgent: `Promethium/${this.build.version}` }),
+      fetcher: (cfg) => new HttpClient(cfg, { userAgent }),
       logger: log.with({ component: 'scrape manager' }),
       counters: createScrapeMetrics(this.metrics.registry),
       // as Prometheus: the phase of each target depends on the host and the external labels too
       offsetSeed: `${os.hostname()}\xfe${external}`,
       extraMetrics: opts.features.includes('extra-scrape-metrics'),
     });
-    if (this.config !== undefined) await this.scrape.applyConfig(this.config);
+    this.discovery = new DiscoveryManager({
+      logger: log.with({ component: 'discovery manager scrape' }),
+      registry: this.metrics.registry,
+      consumer: (job, groups) => this.scrape?.updateTargets(job, groups),
+      httpClient: (cfg) => new HttpClient(cfg, { userAgent }),
+      userAgent,
+    });
+    if (this.config !== undefined) {
+      await this.scrape.applyConfig(this.config);
+      await this.discovery.applyConfig(scrapeDiscoveryConfigs(this.config));
+    }
 
     this.ready = true;
     this.metrics.ready.set(1);
@@ -272,7 +288,8 @@ export class PromethiumServer {
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
       try {
-        // scraping stops first: its last samples and stale markers still reach storage
+        // discovery stops first, then scraping: its last samples and stale markers still reach storage
+        await this.discovery?.stop();
         await this.scrape?.stop();
         if (this.web !== undefined) {
           this.web.server.closeIdleConnections();

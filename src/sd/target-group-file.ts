@@ -16,9 +16,14 @@ const FILE_EXTENSIONS = new Set(['.json', '.yml', '.yaml']);
 export function parseTargetGroupFile(file: string, text: string): TargetGroupSpec[] {
   const ext = path.extname(file);
   if (!FILE_EXTENSIONS.has(ext)) throw new TargetGroupFileError(`invalid file extension: "${ext}"`);
+  return parseTargetGroups(ext === '.json' ? 'json' : 'yaml', text);
+}
+
+/** Parses a JSON or YAML list of target groups (file_sd files, http_sd responses). */
+export function parseTargetGroups(format: 'json' | 'yaml', text: string): TargetGroupSpec[] {
   let doc: unknown;
   try {
-    doc = ext === '.json' ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
+    doc = format === 'json' ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
   } catch (err) {
     throw new TargetGroupFileError((err as Error).message);
   }
