@@ -15,7 +15,14 @@ export class ScrapeManager {
   /** Removed jobs whose end-of-run stale markers are still pending. */
   private readonly retired = new Set<ScrapePool>();
 
-  constructor(private readonly deps: PoolDeps) {}
+  constructor(
+    private readonly deps: PoolDeps,
+    /**
+     * Whether the manager turns static_configs into target groups itself (standalone use); the server
+     * leaves that to the discovery manager, which sends every provider's groups, static ones included.
+     */
+    private readonly feedStaticConfigs = true,
+  ) {}
 
   /** Starts, reloads or stops pools to match the config's scrape_configs. */
   async applyConfig(cfg: Config): Promise<void> {
@@ -36,9 +43,14 @@ export class ScrapeManager {
       }
     }
     for (const [job, sc] of want) {
-      if (!this.pools.has(job)) this.pools.set(job, { cfg: sc, pool: new ScrapePool(sc, this.deps) });
-      // static targets are discovery's simplest provider: they come straight from the config
-      if (sc.static_configs.length > 0 || !this.hasOtherDiscovery(sc))
+      if (!this.pools.has(job)) {
+        const pool = new ScrapePool(sc, this.deps);
+        this.pools.set(job, { cfg: sc, pool });
+        // groups discovery sent before the job's pool existed
+        const known = this.groups.get(job);
+        if (known !== undefined) pool.sync(known);
+      }
+      if (this.feedStaticConfigs && (sc.static_configs.length > 0 || !this.hasOtherDiscovery(sc)))
         this.updateTargets(job, staticGroups(sc));
     }
     await Promise.all(work);
