@@ -16,6 +16,9 @@ import {
   type RoleSetup,
 } from './role.js';
 import { setupNode } from './node.js';
+import { setupPod } from './pod.js';
+import { setupService } from './service.js';
+import { setupIngress } from './ingress.js';
 
 export { ApiClient, DEFAULT_IN_CLUSTER_PATHS, type InClusterPaths } from './client.js';
 export type { Backoff } from './informer.js';
@@ -31,6 +34,9 @@ export interface KubernetesDiscovererOptions extends DiscovererOptions {
 
 const ROLE_SETUP: Partial<Record<KubernetesRole, RoleSetup>> = {
   node: setupNode as RoleSetup,
+  pod: setupPod as RoleSetup,
+  service: setupService as RoleSetup,
+  ingress: setupIngress as RoleSetup,
 };
 
 const COLLECTIONS: Record<ResourceKind, { group: string; plural: string; namespaced: boolean }> = {
@@ -121,10 +127,9 @@ class KubernetesDiscoverer implements Discoverer {
     let live = false;
     const queue = new Set<string>();
     let flushScheduled = false;
-    let role: RoleDiscovery | undefined;
     const flush = (): void => {
       flushScheduled = false;
-      if (role === undefined || signal.aborted) return;
+      if (signal.aborted) return;
       const groups: TargetGroup[] = [];
       for (const key of queue) {
         const obj = role.primary.get(key);
@@ -162,7 +167,7 @@ class KubernetesDiscoverer implements Discoverer {
       failed(new Error(`unknown Kubernetes discovery kind ${JSON.stringify(this.cfg.role)}`));
       return;
     }
-    role = setupRole(ctx);
+    const role: RoleDiscovery = setupRole(ctx);
     const primary = role.primary;
     primary.on((_ev, obj) => ctx.enqueue(keyOf(obj)));
 

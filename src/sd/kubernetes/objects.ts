@@ -169,3 +169,8 @@ export function joinHostPort(host: string, port: number | string): string {
 export function objectKey(meta: ObjectMeta): string {
   return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
 }
+
+/** The queue key of a namespaced object. */
+export function enqueueKey(o: KubeObject): string {
+  return objectKey(o.metadata);
+}

@@ -8,7 +8,13 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface KObject {
-  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    [k: string]: unknown;
+  };
   [k: string]: unknown;
 }
 
