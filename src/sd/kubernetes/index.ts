@@ -19,6 +19,8 @@ import { setupNode } from './node.js';
 import { setupPod } from './pod.js';
 import { setupService } from './service.js';
 import { setupIngress } from './ingress.js';
+import { setupEndpoints } from './endpoints.js';
+import { setupEndpointSlice } from './endpointslice.js';
 
 export { ApiClient, DEFAULT_IN_CLUSTER_PATHS, type InClusterPaths } from './client.js';
 export type { Backoff } from './informer.js';
@@ -37,6 +39,8 @@ const ROLE_SETUP: Partial<Record<KubernetesRole, RoleSetup>> = {
   pod: setupPod as RoleSetup,
   service: setupService as RoleSetup,
   ingress: setupIngress as RoleSetup,
+  endpoints: setupEndpoints as RoleSetup,
+  endpointslice: setupEndpointSlice as RoleSetup,
 };
 
 const COLLECTIONS: Record<ResourceKind, { group: string; plural: string; namespaced: boolean }> = {

@@ -91,7 +91,7 @@ export interface Endpoints extends KubeObject {
 }
 
 export interface EndpointSlice extends KubeObject {
-  addressType: string;
+  addressType?: string;
   endpoints?: Array<{
     addresses: string[];
     conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
