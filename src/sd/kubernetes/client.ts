@@ -5,6 +5,9 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import type { KubernetesSDConfig } from '../../config/types.js';
 
 /** Where the in-cluster service-account files live (overridable for tests). */
@@ -39,6 +42,8 @@ export class ApiClient {
   constructor(
     readonly baseURL: URL,
     private readonly settings: () => Promise<RequestSettings>,
+    /** proxy_url: an HTTP proxy (CONNECT tunnel for https API servers). */
+    private readonly proxy?: URL,
   ) {}
 
   /** Opens a GET request; the caller consumes (or destroys) the body. Rejects on non-2xx. */
@@ -46,22 +51,72 @@ export class ApiClient {
     const url = new URL(this.baseURL.href.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(query)) if (v !== '') url.searchParams.set(k, v);
     const s = await this.settings();
-    const mod = url.protocol === 'https:' ? https : http;
+    const isTLS = url.protocol === 'https:';
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': 'Promethium',
+      ...s.headers,
+    };
+    const proxy = this.proxy;
+    let tunnel: Duplex | undefined;
+    if (proxy !== undefined && isTLS) tunnel = await connectTunnel(proxy, url, signal);
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = mod.request(
-        url,
-        {
-          method: 'GET',
-          headers: { Accept: 'application/json', 'User-Agent': 'Promethium', ...s.headers },
-          agent: false,
-          signal,
-          ...(url.protocol === 'https:' ? s.tls : {}),
-        },
-        resolve,
-      );
-      req.on('error', reject);
+      let req: http.ClientRequest;
+      if (tunnel !== undefined) {
+        const socket = tunnel;
+        const servername = s.tls.servername ?? (net.isIP(url.hostname) ? undefined : url.hostname);
+        req = https.request(
+          url,
+          {
+            method: 'GET',
+            headers,
+            // No agent: with one (even agent: false) Node would open its own connection.
+            signal,
+            createConnection: () => tls.connect({ socket, ...s.tls, servername }),
+          },
+          resolve,
+        );
+      } else if (proxy !== undefined) {
+        // Plain http through a proxy: absolute-form request line.
+        req = http.request(
+          {
+            host: proxy.hostname,
+            port: proxy.port || 80,
+            path: url.href,
+            method: 'GET',
+            signal,
+            agent: false,
+            headers: { ...headers, Host: url.host, ...proxyAuth(proxy) },
+          },
+          resolve,
+        );
+      } else {
+        req = (isTLS ? https : http).request(
+          url,
+          { method: 'GET', headers, agent: false, signal, ...(isTLS ? s.tls : {}) },
+          resolve,
+        );
+      }
+      req.on('error', (err) => {
+        tunnel?.destroy();
+        reject(err);
+      });
       req.end();
     });
+    if (tunnel !== undefined) {
+      // A tunnelled socket is not owned by the request: end it with the response or the abort.
+      const t = tunnel;
+      const end = (): void => {
+        res.destroy();
+        t.destroy();
+      };
+      if (signal.aborted) end();
+      signal.addEventListener('abort', end, { once: true });
+      res.on('close', () => {
+        t.destroy();
+        signal.removeEventListener('abort', end);
+      });
+    }
     const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) {
       const body = await readBody(res).catch(() => '');
@@ -87,7 +142,8 @@ export class ApiClient {
   ): Promise<ApiClient> {
     if (cfg.kubeconfig_file !== '') return fromKubeconfig(cfg.kubeconfig_file);
     if (cfg.api_server === '') return inCluster(env, paths);
-    return new ApiClient(new URL(cfg.api_server), () => httpClientSettings(cfg));
+    const proxy = cfg.proxy_url !== '' ? new URL(cfg.proxy_url) : undefined;
+    return new ApiClient(new URL(cfg.api_server), () => httpClientSettings(cfg), proxy);
   }
 }
 
@@ -171,6 +227,36 @@ async function httpClientSettings(cfg: KubernetesSDConfig): Promise<RequestSetti
       ...(t.server_name !== '' ? { servername: t.server_name } : {}),
     },
   };
+}
+
+function proxyAuth(proxy: URL): Record<string, string> {
+  if (proxy.username === '') return {};
+  const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'Proxy-Authorization': 'Basic ' + Buffer.from(creds).toString('base64') };
+}
+
+/** Opens a CONNECT tunnel through `proxy` to the target's host and port. */
+function connectTunnel(proxy: URL, target: URL, signal: AbortSignal): Promise<Duplex> {
+  const authority = `${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}:${target.port || 443}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: authority,
+      headers: { Host: authority, ...proxyAuth(proxy) },
+      agent: false,
+      signal,
+    });
+    req.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new Error(`proxy ${proxy.host} refused CONNECT ${authority}: ${res.statusCode}`));
+      } else resolve(socket);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export async function readBody(res: http.IncomingMessage): Promise<string> {

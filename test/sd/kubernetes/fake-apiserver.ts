@@ -70,8 +70,9 @@ export class FakeApiServer {
 
   async stop(): Promise<void> {
     this.dropWatches();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
     this.server?.closeAllConnections();
+    await closed;
   }
 
   get resourceVersion(): number {
