@@ -41,6 +41,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   private handlers: Array<(ev: InformerEvent, obj: T) => void> = [];
   private syncedFlag = false;
   private syncWaiters: Array<() => void> = [];
+  /** The last resourceVersion seen (list, event or bookmark): where a new watch starts. */
+  private rv = '';
+  private eventsSeen = 0;
 
   constructor(private readonly opts: InformerOptions) {}
 
@@ -66,19 +69,18 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let rv = '';
     let needList = true;
     let failures = 0;
     while (!signal.aborted) {
+      const before = this.eventsSeen;
       try {
         if (needList) {
-          rv = await this.list(signal);
+          this.rv = await this.list(signal);
           needList = false;
           this.markSynced();
         }
-        const r = await this.watch(rv, signal);
-        rv = r.rv;
-        if (r.events > 0) failures = 0;
+        await this.watch(signal);
+        if (this.eventsSeen > before) failures = 0;
         else await sleep(this.opts.backoff.initialMs, signal); // a quiet watch that ended: don't spin
       } catch (err) {
         if (signal.aborted) break;
@@ -90,7 +92,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         const e = err instanceof Error ? err : new Error(String(err));
         this.opts.logger.warn('Kubernetes list/watch failed', { path: this.opts.path, err: e.message });
         this.opts.failed(e);
-        failures++;
+        // A watch that delivered events before it broke starts the backoff afresh.
+        failures = this.eventsSeen > before ? 1 : failures + 1;
         const delay = Math.min(this.opts.backoff.maxMs, this.opts.backoff.initialMs * 2 ** (failures - 1));
         await sleep(delay, signal);
       }
@@ -130,21 +133,20 @@ export class Informer<T extends KubeObject = KubeObject> {
     return rv;
   }
 
-  /** Watches from `rv` until the stream ends; returns the last resourceVersion seen. */
-  private async watch(rv: string, signal: AbortSignal): Promise<{ rv: string; events: number }> {
+  /** Watches from the last resourceVersion until the stream ends or breaks. */
+  private async watch(signal: AbortSignal): Promise<void> {
     const timeout = String(300 + Math.floor(Math.random() * 300)); // as client-go: 5-10 minutes
     const res = await this.opts.client.get(
       this.opts.path,
       {
         ...this.selectors(),
         watch: '1',
-        resourceVersion: rv,
+        resourceVersion: this.rv,
         allowWatchBookmarks: 'true',
         timeoutSeconds: timeout,
       },
       signal,
     );
-    let events = 0;
     let buf = '';
     try {
       for await (const chunk of res) {
@@ -154,24 +156,23 @@ export class Informer<T extends KubeObject = KubeObject> {
           const line = buf.slice(0, nl).trim();
           buf = buf.slice(nl + 1);
           if (line === '') continue;
-          rv = this.apply(JSON.parse(line) as WatchEvent, rv);
-          events++;
+          this.apply(JSON.parse(line) as WatchEvent);
+          this.eventsSeen++;
         }
       }
     } finally {
       res.destroy();
     }
-    return { rv, events };
   }
 
-  private apply(ev: WatchEvent, rv: string): string {
+  private apply(ev: WatchEvent): void {
     if (ev.type === 'ERROR') {
       if (ev.object.code === 410) throw new GoneError(ev.object.message ?? 'resource version too old');
       throw new Error(`watch error: ${ev.object.message ?? JSON.stringify(ev.object)}`);
     }
     const obj = ev.object as unknown as T;
-    const next = obj.metadata?.resourceVersion ?? rv;
-    if (ev.type === 'BOOKMARK') return next;
+    this.rv = obj.metadata?.resourceVersion ?? this.rv;
+    if (ev.type === 'BOOKMARK') return;
     const key = objectKey(obj.metadata);
     if (ev.type === 'DELETED') {
       if (this.store.delete(key)) this.emit('delete', obj);
@@ -180,7 +181,6 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.store.set(key, obj);
       this.emit(had ? 'update' : 'add', obj);
     }
-    return next;
   }
 
   private emit(ev: InformerEvent, obj: T): void {

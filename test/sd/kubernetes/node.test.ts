@@ -218,11 +218,14 @@ scrape_configs:
     expect(firstWatch.query.get('resourceVersion')).toBe(String(server.resourceVersion));
     expect(firstWatch.query.get('allowWatchBookmarks')).toBe('true');
 
-    // Dropped watch: the event made while disconnected arrives through the resumed watch.
-    server.dropWatches();
-    const rvAtDrop = server.resourceVersion;
+    // Dropped watch: it resumes from the last event's version (not the list's), and the event
+    // made while disconnected arrives through the resumed watch.
     server.add('nodes', makeNode('node-d', '10.0.0.14'));
     await waitForGroup(run, 'node/node-d');
+    const rvAtDrop = server.resourceVersion;
+    server.dropWatches();
+    server.add('nodes', makeNode('node-f', '10.0.0.16'));
+    await waitForGroup(run, 'node/node-f');
     const watches = server.requestsTo('/api/v1/nodes', 'watch');
     expect(watches.at(-1)!.query.get('resourceVersion')).toBe(String(rvAtDrop));
     expect(server.requestsTo('/api/v1/nodes', 'list')).toHaveLength(2); // no relist
@@ -248,6 +251,7 @@ scrape_configs:
       'node/node-c',
       'node/node-d',
       'node/node-e',
+      'node/node-f',
     ]);
     expect(server.requestsTo('/api/v1/nodes', 'list').length).toBeGreaterThanOrEqual(4);
   });
