@@ -254,6 +254,17 @@ scrape_configs:
       'node/node-f',
     ]);
     expect(server.requestsTo('/api/v1/nodes', 'list').length).toBeGreaterThanOrEqual(4);
+
+    // 410 as the HTTP status of the watch request itself (the version was compacted while the
+    // client was disconnected) also forces a relist.
+    await waitFor(() => server.activeWatches('nodes') === 1);
+    const listsBefore = server.requestsTo('/api/v1/nodes', 'list').length;
+    server.setSilently('nodes', makeNode('node-g', '10.0.0.17'));
+    server.compactedBelow = server.resourceVersion + 1;
+    server.dropWatches();
+    await waitForGroup(run, 'node/node-g');
+    expect(server.requestsTo('/api/v1/nodes', 'list').length).toBeGreaterThan(listsBefore);
+    expect(run.errors.every((e) => !e.message.includes('410'))).toBe(true);
   });
 
   it('reconnects with backoff while the API server is down and reports the failures', async () => {
