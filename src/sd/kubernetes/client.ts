@@ -142,6 +142,11 @@ export class ApiClient {
   ): Promise<ApiClient> {
     if (cfg.kubeconfig_file !== '') return fromKubeconfig(cfg.kubeconfig_file);
     if (cfg.api_server === '') return inCluster(env, paths);
+    // Not implemented yet: say so rather than talk to the API server without the credentials.
+    if (cfg.oauth2 !== undefined) throw new Error('kubernetes_sd_configs: oauth2 is not supported yet');
+    if (cfg.proxy_from_environment) {
+      throw new Error('kubernetes_sd_configs: proxy_from_environment is not supported yet');
+    }
     const proxy = cfg.proxy_url !== '' ? new URL(cfg.proxy_url) : undefined;
     return new ApiClient(new URL(cfg.api_server), () => httpClientSettings(cfg), proxy);
   }

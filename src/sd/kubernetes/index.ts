@@ -1,5 +1,8 @@
 // kubernetes_sd_configs (Prometheus's discovery/kubernetes): list+watch the API server for the
 // configured role and turn each object into a target group named "<kind>/<namespace>/<name>".
+// Differences from Prometheus: JSON rather than protobuf on the wire; endpointslice and ingress use
+// discovery.k8s.io/v1 and networking.k8s.io/v1 only (no v1beta1 fallback for pre-1.21 clusters);
+// attach_metadata.namespace watches all namespaces; no prometheus_sd_kubernetes_* metrics.
 import fs from 'node:fs/promises';
 import type { KubernetesSDConfig, KubernetesRole } from '../../config/types.js';
 import type { TargetGroup } from '../../model/target-group.js';
@@ -22,7 +25,7 @@ import { setupIngress } from './ingress.js';
 import { setupEndpoints } from './endpoints.js';
 import { setupEndpointSlice } from './endpointslice.js';
 
-export { ApiClient, DEFAULT_IN_CLUSTER_PATHS, type InClusterPaths } from './client.js';
+export { DEFAULT_IN_CLUSTER_PATHS, type InClusterPaths } from './client.js';
 export type { Backoff } from './informer.js';
 
 export interface KubernetesDiscovererOptions extends DiscovererOptions {
