@@ -10,6 +10,7 @@ import type {
   ScrapeConfig,
   StaticConfig,
 } from '../config/types.js';
+import { createKubernetesDiscoverer } from './kubernetes/index.js';
 import type { Discoverer, DiscovererOptions } from './discoverer.js';
 import { DnsDiscoverer } from './dns.js';
 import { FileDiscoverer } from './file.js';
@@ -37,7 +38,7 @@ export interface DiscovererFactoryOptions extends DiscovererOptions {
   dnsServers?: string[];
   /** file_sd's re-read interval while a directory cannot be watched (tests). */
   fileFallbackPollMs?: number;
-  /** Builds kubernetes_sd_configs providers (src/sd/kubernetes, wired in at merge). */
+  /** Builds kubernetes_sd_configs providers; default: src/sd/kubernetes (tests may replace it). */
   kubernetes?: (cfg: KubernetesSDConfig, opts: DiscovererFactoryOptions) => Discoverer;
 }
 
@@ -75,8 +76,7 @@ export function createDiscoverer(cfg: SDConfig, opts: DiscovererFactoryOptions):
       });
     }
     case 'kubernetes':
-      if (opts.kubernetes === undefined) throw new Error('kubernetes service discovery is not available');
-      return opts.kubernetes(cfg.config, opts);
+      return (opts.kubernetes ?? createKubernetesDiscoverer)(cfg.config, opts);
   }
 }
 
