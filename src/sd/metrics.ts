@@ -28,6 +28,7 @@ export interface SDMechanismMetrics {
   httpFailures: Counter;
   dnsLookups: Counter;
   dnsLookupFailures: Counter;
+  kubernetesEvents: Counter<'role' | 'event'>;
 }
 
 export type SDMetrics = SDManagerMetrics & SDMechanismMetrics;
@@ -120,6 +121,12 @@ export function createSDMetrics(registry: Registry): SDMetrics {
     dnsLookupFailures: new Counter({
       name: 'prometheus_sd_dns_lookup_failures_total',
       help: 'The number of DNS-SD lookup failures.',
+      registers,
+    }),
+    kubernetesEvents: new Counter({
+      name: 'prometheus_sd_kubernetes_events_total',
+      help: 'The number of Kubernetes events handled.',
+      labelNames: ['role', 'event'],
       registers,
     }),
   };

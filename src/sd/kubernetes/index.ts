@@ -35,6 +35,8 @@ export interface KubernetesDiscovererOptions extends DiscovererOptions {
   inClusterPaths?: Partial<InClusterPaths>;
   /** Retry backoff after list/watch failures. */
   backoff?: Partial<Backoff>;
+  /** prometheus_sd_kubernetes_events_total{role, event}. */
+  metrics?: { kubernetesEvents: { inc(labels: { role: string; event: string }): void } };
 }
 
 const ROLE_SETUP: Partial<Record<KubernetesRole, RoleSetup>> = {
@@ -122,6 +124,10 @@ class KubernetesDiscoverer implements Discoverer {
               logger,
               backoff: this.backoff,
               failed,
+              onEvent:
+                kind === 'namespace'
+                  ? undefined
+                  : (event) => this.opts.metrics?.kubernetesEvents.inc({ role: kind, event }),
             }),
         );
         all.push(...infs);

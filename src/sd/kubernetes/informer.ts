@@ -25,6 +25,8 @@ export interface InformerOptions {
   logger: Logger;
   backoff: Backoff;
   failed: (err: Error) => void;
+  /** Called for every add, update and delete (prometheus_sd_kubernetes_events_total). */
+  onEvent?: (event: InformerEvent) => void;
 }
 
 interface WatchEvent {
@@ -184,6 +186,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private emit(ev: InformerEvent, obj: T): void {
+    this.opts.onEvent?.(ev);
     for (const h of this.handlers) h(ev, obj);
   }
 

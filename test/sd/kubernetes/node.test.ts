@@ -163,7 +163,10 @@ scrape_configs:
     server = new FakeApiServer();
     const url = await server.start();
     server.add('nodes', makeNode('node-a', '10.0.0.11'));
-    run = runDiscovery(sdConfig(`      - role: node\n        api_server: ${url}\n`));
+    const events: string[] = [];
+    run = runDiscovery(sdConfig(`      - role: node\n        api_server: ${url}\n`), {
+      metrics: { kubernetesEvents: { inc: (l) => events.push(`${l.role}/${l.event}`) } },
+    });
     await waitForGroup(run, 'node/node-a');
     expect(run.updates[0]).toEqual([nodeAGroup]);
 
@@ -186,6 +189,8 @@ scrape_configs:
     await waitForGroup(run, 'node/node-b', (g) => g.targets.length === 0);
     expect(run.groups.get('node/node-b')).toEqual({ source: 'node/node-b', targets: [], labels: {} });
     expect(run.live().map((g) => g.source)).toEqual(['node/node-a']);
+    // prometheus_sd_kubernetes_events_total{role, event}
+    expect(events).toEqual(['node/add', 'node/add', 'node/update', 'node/delete']);
   });
 
   it('prefers InternalIP, then InternalDNS, ExternalIP, ExternalDNS, LegacyHostIP, Hostname', async () => {
