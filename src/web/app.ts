@@ -22,6 +22,7 @@ import { registerQueryApi } from './api/v1/query-api.js';
 import type { QueryEngineSettings } from './api/v1/query.js';
 import type { MetadataSource } from './api/v1/series.js';
 import type { Queryable } from '../storage/interfaces.js';
+import { defaultUiDir, registerUi } from './ui.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -55,39 +56,9 @@ export interface WebOptions {
   queryEngine?: QueryEngineSettings;
   /** Metric metadata of the scraped targets for /api/v1/metadata; empty when absent. */
   metadata?: MetadataSource;
+  /** The built UI (dist/ui); found beside the program when not given; undefined: the UI is not built. */
+  uiDir?: string | undefined;
 }
-
-/** Paths listed on the placeholder page at "/" (below the route prefix). */
-const AVAILABLE_PATHS = [
-  '/-/healthy',
-  '/-/ready',
-  '/metrics',
-  '/federate?match[]=<selector>',
-  '/api/v1/query?query=<expr>&time=<t>',
-  '/api/v1/query_range?query=<expr>&start=<t>&end=<t>&step=<d>',
-  '/api/v1/series?match[]=<selector>',
-  '/api/v1/labels',
-  '/api/v1/label/<name>/values',
-  '/api/v1/format_query?query=<expr>',
-  '/api/v1/parse_query?query=<expr>',
-  '/api/v1/query_exemplars',
-  '/api/v1/metadata',
-  '/api/v1/status/buildinfo',
-  '/api/v1/status/flags',
-  '/api/v1/status/config',
-  '/api/v1/status/runtimeinfo',
-  '/api/v1/status/tsdb',
-  '/api/v1/status/walreplay',
-  '/api/v1/targets',
-  '/api/v1/targets/metadata',
-  '/api/v1/scrape_pools',
-  '/api/v1/rules',
-  '/api/v1/alerts',
-  '/api/v1/alertmanagers',
-  '/api/v1/admin/tsdb/delete_series (POST/PUT, --web.enable-admin-api)',
-  '/api/v1/admin/tsdb/clean_tombstones (POST/PUT, --web.enable-admin-api)',
-  '/api/v1/admin/tsdb/snapshot (POST/PUT, --web.enable-admin-api)',
-];
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
   const app = Fastify({
@@ -146,15 +117,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
         registerAdminRoutes(api, opts.admin);
         registerFederationRoute(api, opts.federation, log);
       });
-      scoped.get('/', (_req, reply) =>
-        reply
-          .type('text/plain; charset=utf-8')
-          .send(
-            `Promethium ${opts.status.buildInfo.version}\n\n` +
-              `The web UI is not available yet. Available now:\n` +
-              AVAILABLE_PATHS.map((p) => `  ${prefix}${p}\n`).join(''),
-          ),
-      );
+      await registerUi(scoped, prefix, 'uiDir' in opts ? opts.uiDir : defaultUiDir());
     },
     { prefix },
   );

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../src/log/logger.js';
@@ -164,6 +167,43 @@ describe('web app', () => {
     const root = await fetch(`${url}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/prom/');
+  });
+
+  it('serves the UI pages under the route prefix and sends "/" and old /graph links to /query', async () => {
+    const uiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-ui-'));
+    fs.mkdirSync(path.join(uiDir, 'assets'));
+    fs.writeFileSync(path.join(uiDir, 'index.html'), '<!doctype html><title>ui</title>');
+    fs.writeFileSync(path.join(uiDir, 'assets', 'app.js'), 'console.log(1);');
+    try {
+      const { url } = await serve({ routePrefix: '/prom', uiDir });
+      const root = await fetch(`${url}/prom/`, { redirect: 'manual' });
+      expect(root.status).toBe(302);
+      expect(root.headers.get('location')).toBe('/prom/query');
+      const graph = await fetch(`${url}/prom/graph?g0.expr=up&g0.tab=0`, { redirect: 'manual' });
+      expect(graph.status).toBe(302);
+      expect(graph.headers.get('location')).toBe('/prom/query?g0.expr=up&g0.tab=0');
+      for (const page of ['/prom/query', '/prom/targets']) {
+        const res = await fetch(`${url}${page}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(await res.text()).toBe('<!doctype html><title>ui</title>');
+      }
+      const asset = await fetch(`${url}/prom/assets/app.js`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toContain('javascript');
+      // Unknown paths keep their 404 (no catch-all static route).
+      expect((await fetch(`${url}/prom/nothing`)).status).toBe(404);
+      expect((await fetch(`${url}/prom/query`, { method: 'POST' })).status).toBe(405);
+    } finally {
+      fs.rmSync(uiDir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers the UI pages with 503 and a hint when the UI is not built', async () => {
+    const { url } = await serve({ uiDir: undefined });
+    const res = await fetch(`${url}/query`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('npm run build');
   });
 
   it('answers unknown paths with 404 and known paths asked with another method with 405', async () => {
