@@ -84,8 +84,8 @@ export function renderQueryPage(root: HTMLElement): void {
     errorBox.hidden = false;
     clear(errorBox);
     append(errorBox, `Error executing query: ${message}`);
-    // Parse errors start with "line:column:"; point at the place in the expression.
-    const m = /^(\d+):(\d+):/.exec(message);
+    // Parse errors carry "line:column: parse error" (after 'invalid parameter "query": '); point there.
+    const m = /(?:^|: )(\d+):(\d+): parse error/.exec(message);
     if (m !== null) {
       const line = expr.split('\n')[Number(m[1]) - 1];
       if (line !== undefined) {

@@ -1,0 +1,254 @@
+// The web UI in a real browser: Debian's Chromium driven by playwright-core, headless, against the built
+// `promethium` program over a data directory filled through the TSDB first. Needs `npm run build` (the
+// UI in dist/ui) and /usr/bin/chromium; a missing browser fails the test rather than skipping it.
+// PROMETHIUM_UI_SCREENSHOTS=docs writes the screenshots kept in docs/ (otherwise to a temporary dir).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createLogger } from '../../src/log/logger.js';
+import { Labels } from '../../src/model/labels.js';
+import { TSDB } from '../../src/tsdb/db.js';
+import { REPO_ROOT, startServer, type ServerProcess } from '../support/server-process.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const XSS = '<img src=x onerror=alert(1)>';
+/** 2015-07-01T20:10:00Z: the data's first sample; samples every 15 s for ten minutes. */
+const T0 = 1435781400000;
+const END_INPUT = '2015-07-01 20:20:00';
+
+let dir: string;
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+const shotDir =
+  process.env.PROMETHIUM_UI_SCREENSHOTS === 'docs'
+    ? path.join(REPO_ROOT, 'docs')
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-ui-shots-'));
+
+async function fillData(dataDir: string): Promise<void> {
+  const db = TSDB.open({
+    dir: dataDir,
+    retentionMs: 0,
+    maxBytes: 0,
+    logger: createLogger({ level: 'error', format: 'logfmt', write: () => undefined }),
+  });
+  const app = db.appender();
+  const series: Array<[Record<string, string>, (i: number) => number]> = [
+    [{ __name__: 'up', job: 'prometheus', instance: 'localhost:9090' }, () => 1],
+    [{ __name__: 'up', job: 'node', instance: 'localhost:9100' }, () => 0],
+    [{ __name__: 'http_requests_total', job: 'api', code: '200' }, (i) => i * 10 + (i % 7) * 3],
+    [{ __name__: 'http_requests_total', job: 'api', code: '500' }, (i) => i * 2],
+    [{ __name__: 'xss_probe', payload: XSS }, () => 42],
+  ];
+  for (const [labels, f] of series) {
+    let ref = 0;
+    for (let i = 0; i <= 40; i++) ref = app.append(ref, Labels.fromRecord(labels), T0 + i * 15_000, f(i));
+  }
+  await app.commit();
+  db.close();
+}
+
+async function typeExpression(expr: string): Promise<void> {
+  const content = page.locator('#expression .cm-content');
+  await content.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Backspace');
+  await content.pressSequentially(expr);
+  await page.keyboard.press('Escape'); // close a completion list, if one opened
+}
+
+/** Set when the browser or the server could not start: every test then fails with it (none is skipped). */
+let setupError: Error | undefined;
+
+/** A test that first fails with the setup's error, so a missing Chromium shows as failures, not skips. */
+function uiTest(name: string, fn: () => Promise<void> | void): void {
+  it(name, async () => {
+    if (setupError !== undefined) throw setupError;
+    await fn();
+  });
+}
+
+describe('web UI in Chromium', () => {
+  beforeAll(async () => {
+    try {
+      await setup();
+    } catch (err) {
+      setupError = err instanceof Error ? err : new Error(String(err));
+    }
+  });
+
+  async function setup(): Promise<void> {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does)`,
+      );
+    }
+    if (!fs.existsSync(path.join(REPO_ROOT, 'dist/ui/index.html'))) {
+      throw new Error('dist/ui is missing: run `npm run build` first');
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-ui-'));
+    const dataDir = path.join(dir, 'data');
+    await fillData(dataDir);
+    // One target that cannot be scraped (port 1), with a hostile label value, for the targets page.
+    fs.writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 500ms',
+        'scrape_configs:',
+        '  - job_name: broken',
+        '    static_configs:',
+        "      - targets: ['127.0.0.1:1']",
+        '        labels:',
+        `          payload: ${JSON.stringify(XSS)}`,
+        '',
+      ].join('\n'),
+    );
+    server = await startServer(
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${dataDir}`,
+        '--web.route-prefix=/prom',
+      ],
+      { cwd: dir },
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  uiTest('runs a query into the table, keeping label values as text', async () => {
+    await page.goto(`${server.url}/prom/`);
+    expect(new URL(page.url()).pathname).toBe('/prom/query');
+    await page.fill('#end-time', END_INPUT);
+    await typeExpression('up');
+    await page.click('#execute');
+    const rows = page.locator('#result-table tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    const text = await page.locator('#result-table').innerText();
+    expect(text).toContain('up{instance="localhost:9090", job="prometheus"}');
+    expect(text).toContain('up{instance="localhost:9100", job="node"}');
+    expect(new URL(page.url()).searchParams.get('g0.expr')).toBe('up');
+    expect(new URL(page.url()).searchParams.get('g0.tab')).toBe('table');
+
+    await typeExpression('xss_probe');
+    await page.click('#execute');
+    await expect.poll(() => page.locator('#result-table').innerText()).toContain(XSS);
+    expect(await page.locator('#output img').count()).toBe(0);
+    expect(await page.locator('#result-table .value').innerText()).toBe('42');
+
+    await typeExpression('sum by (code) (rate(http_requests_total[1m]))');
+    await page.click('#execute');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.screenshot({ path: path.join(shotDir, 'ui-query-table.png') });
+  });
+
+  uiTest('draws a range query on the Graph tab with a legend', async () => {
+    await page.click('#tab-graph');
+    await page.fill('#range', '15m');
+    await page.click('#execute');
+    const canvas = page.locator('#graph canvas');
+    await canvas.waitFor();
+    await expect.poll(() => page.locator('#legend li').count()).toBe(2);
+    expect(await page.locator('#legend').innerText()).toContain('{code="500"}');
+    // The canvas has drawn pixels, not just a blank surface.
+    // Structural types: this file is type-checked without the DOM library.
+    interface Canvas {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+      };
+    }
+    const painted = await canvas.evaluate((el) => {
+      const c = el as unknown as Canvas;
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
+      return n;
+    });
+    expect(painted).toBeGreaterThan(1000);
+    expect(new URL(page.url()).searchParams.get('g0.tab')).toBe('graph');
+    await page.screenshot({ path: path.join(shotDir, 'ui-query-graph.png') });
+  });
+
+  uiTest('shows a parse error as text with its position', async () => {
+    await page.click('#tab-table');
+    await typeExpression('sum(up) +');
+    await page.click('#execute');
+    const error = page.locator('#error');
+    await error.waitFor();
+    const text = await error.innerText();
+    expect(text).toMatch(/^Error executing query: .*1:10: parse error: unexpected end of input/);
+    // The expression's line, then a caret under column 10.
+    expect(text.split('\n').slice(-2)).toEqual(['sum(up) +', `${' '.repeat(9)}^`]);
+  });
+
+  uiTest('completes PromQL functions and metric names in the editor', async () => {
+    const content = page.locator('#expression .cm-content');
+    await content.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.press('Backspace');
+    await content.pressSequentially('histogram_qua');
+    const options = page.locator('.cm-tooltip-autocomplete');
+    await expect.poll(() => options.innerText()).toContain('histogram_quantile');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.press('Backspace');
+    await content.pressSequentially('xss_pr');
+    await expect.poll(() => options.innerText()).toContain('xss_probe');
+    await page.keyboard.press('Escape');
+  });
+
+  uiTest('opens old /graph links on the query page with their expression', async () => {
+    await page.goto(
+      `${server.url}/prom/graph?g0.expr=${encodeURIComponent('up == 0')}&g0.tab=1&g0.end_input=${encodeURIComponent(END_INPUT)}`,
+    );
+    expect(new URL(page.url()).pathname).toBe('/prom/query');
+    await expect.poll(() => page.locator('#result-table tr').count()).toBe(1);
+    expect(await page.locator('#result-table').innerText()).toContain('job="node"');
+  });
+
+  uiTest('lists the targets by pool with their state, error and labels as text', async () => {
+    await page.goto(`${server.url}/prom/targets`);
+    const health = page.locator('#targets .health');
+    await expect.poll(() => health.first().innerText(), { timeout: 20_000 }).toBe('DOWN');
+    // The page reads the targets once; reload until the first scrape has been recorded.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await health.first().waitFor();
+          return page.locator('#targets .scrape-error').first().innerText();
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .not.toBe('');
+    const text = await page.locator('#targets').innerText();
+    expect(text).toContain('broken (0/1 up)');
+    expect(text).toContain('http://127.0.0.1:1/metrics');
+    expect(text).toContain(`payload="${XSS}"`);
+    expect(await page.locator('#targets img').count()).toBe(0);
+    await page.screenshot({ path: path.join(shotDir, 'ui-targets.png') });
+  });
+
+  uiTest('never ran script from the data and threw no page errors', () => {
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
