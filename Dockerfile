@@ -41,6 +41,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/ui ./dist/ui
 COPY --from=build /app/dist/build-info.json ./dist/build-info.json
 
 # Default configuration: Prometheus's standard self-scrape config.

@@ -20,6 +20,12 @@ const COLORS = [
 
 let current: uPlot | undefined;
 
+/** Releases the drawn chart (its resize and mouse listeners) before the output is reused. */
+export function destroyGraph(): void {
+  current?.destroy();
+  current = undefined;
+}
+
 export function drawGraph(
   out: HTMLElement,
   result: MatrixSeries[],

@@ -3,7 +3,7 @@
 import { ApiError, apiGet, type QueryData } from './api.js';
 import { append, clear, h } from './dom.js';
 import { createEditor } from './editor.js';
-import { drawGraph } from './graph.js';
+import { destroyGraph, drawGraph } from './graph.js';
 import { renderTable } from './table.js';
 import { formatDuration, formatTime, parseDuration, parseTime } from './time.js';
 
@@ -104,6 +104,7 @@ export function renderQueryPage(root: HTMLElement): void {
     writeState(state);
     const mine = ++generation;
     errorBox.hidden = true;
+    destroyGraph();
     clear(output);
     clear(status);
     if (expr.trim() === '') return;

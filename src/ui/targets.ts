@@ -8,6 +8,7 @@ export function renderTargetsPage(root: HTMLElement): void {
     type: 'search',
     id: 'targets-filter',
     placeholder: 'Filter by endpoint or labels',
+    size: '40',
   });
   const unhealthyOnly = h('input', { type: 'checkbox', id: 'unhealthy-only' });
   const out = h('div', { id: 'targets' });
@@ -71,7 +72,7 @@ function renderPools(out: HTMLElement, targets: Target[], filter: string, unheal
           h('td', {}, h('span', { class: `health health-${t.health}` }, t.health.toUpperCase())),
           labels,
           h('td', {}, lastScrape(t.lastScrape)),
-          h('td', {}, `${(t.lastScrapeDuration * 1000).toFixed(3)}ms`),
+          h('td', {}, `${Number((t.lastScrapeDuration * 1000).toFixed(3))}ms`),
           h('td', { class: 'scrape-error' }, t.lastError),
         ),
       );

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
@@ -38,12 +39,16 @@ export async function registerUi(
     }
     return;
   }
-  // One route per built file (wildcard: false), so unknown paths keep their 404 and 405 answers.
-  await app.register(fastifyStatic, { root: uiDir, wildcard: false, index: false, serve: true });
-  const index = fs.readFileSync(path.join(uiDir, 'index.html'), 'utf8');
-  for (const page of UI_PAGES) {
-    app.get(page, (_req, reply) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index),
-    );
-  }
+  await app.register(async (ui) => {
+    // The bundle is about 0.5 MB; gzip brings it to a third.
+    await ui.register(compress, { global: true, encodings: ['gzip', 'deflate'] });
+    // One route per built file (wildcard: false), so unknown paths keep their 404 and 405 answers.
+    await ui.register(fastifyStatic, { root: uiDir, wildcard: false, index: false, serve: true });
+    const index = fs.readFileSync(path.join(uiDir, 'index.html'), 'utf8');
+    for (const page of UI_PAGES) {
+      ui.get(page, (_req, reply) =>
+        reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index),
+      );
+    }
+  });
 }

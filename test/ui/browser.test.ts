@@ -3,6 +3,7 @@
 // UI in dist/ui) and /usr/bin/chromium; a missing browser fails the test rather than skipping it.
 // PROMETHIUM_UI_SCREENSHOTS=docs writes the screenshots kept in docs/ (otherwise to a temporary dir).
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,18 @@ async function fillData(dataDir: string): Promise<void> {
   db.close();
 }
 
+/** A port free right now, so the config can name the server's own address before it starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 async function typeExpression(expr: string): Promise<void> {
   const content = page.locator('#expression .cm-content');
   await content.click();
@@ -93,7 +106,9 @@ describe('web UI in Chromium', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-ui-'));
     const dataDir = path.join(dir, 'data');
     await fillData(dataDir);
-    // One target that cannot be scraped (port 1), with a hostile label value, for the targets page.
+    // For the targets page: the server itself (up) and a target that cannot be scraped (port 1), with a
+    // hostile label value.
+    const port = await freePort();
     fs.writeFileSync(
       path.join(dir, 'prometheus.yml'),
       [
@@ -101,6 +116,10 @@ describe('web UI in Chromium', () => {
         '  scrape_interval: 1s',
         '  scrape_timeout: 500ms',
         'scrape_configs:',
+        '  - job_name: promethium',
+        '    metrics_path: /prom/metrics',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${port}']`,
         '  - job_name: broken',
         '    static_configs:',
         "      - targets: ['127.0.0.1:1']",
@@ -114,6 +133,7 @@ describe('web UI in Chromium', () => {
         `--config.file=${path.join(dir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${dataDir}`,
         '--web.route-prefix=/prom',
+        `--web.listen-address=127.0.0.1:${port}`,
       ],
       { cwd: dir },
     );
@@ -226,21 +246,21 @@ describe('web UI in Chromium', () => {
 
   uiTest('lists the targets by pool with their state, error and labels as text', async () => {
     await page.goto(`${server.url}/prom/targets`);
-    const health = page.locator('#targets .health');
-    await expect.poll(() => health.first().innerText(), { timeout: 20_000 }).toBe('DOWN');
-    // The page reads the targets once; reload until the first scrape has been recorded.
+    // The page reads the targets once; reload until both have been scraped.
     await expect
       .poll(
         async () => {
           await page.reload();
-          await health.first().waitFor();
-          return page.locator('#targets .scrape-error').first().innerText();
+          await page.locator('#targets .health').first().waitFor();
+          return page.locator('#targets .health').allInnerTexts();
         },
         { timeout: 20_000, interval: 1000 },
       )
-      .not.toBe('');
+      .toEqual(['DOWN', 'UP']);
     const text = await page.locator('#targets').innerText();
     expect(text).toContain('broken (0/1 up)');
+    expect(text).toContain('promethium (1/1 up)');
+    expect(text).toContain('connection refused');
     expect(text).toContain('http://127.0.0.1:1/metrics');
     expect(text).toContain(`payload="${XSS}"`);
     expect(await page.locator('#targets img').count()).toBe(0);
