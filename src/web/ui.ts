@@ -1,5 +1,5 @@
 // The web UI: the static files Vite builds from src/ui/ into dist/ui/, served below the route prefix at
-// Prometheus 3's page paths (/query, /targets), with "/" and the old /graph links sent to /query.
+// Prometheus 3's page paths (/query, /targets, the status pages), with "/" and the old /graph links sent to /query.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,17 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 /** The pages the single-page UI answers; each serves index.html. */
-export const UI_PAGES = ['/query', '/targets'];
+export const UI_PAGES = [
+  '/query',
+  '/alerts',
+  '/targets',
+  '/service-discovery',
+  '/config',
+  '/flags',
+  '/status',
+  '/tsdb-status',
+  '/rules',
+];
 
 /** dist/ui beside the compiled server (dist/src/web → dist/ui), or from the sources (src/web → dist/ui). */
 export function defaultUiDir(): string | undefined {

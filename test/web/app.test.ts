@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../src/log/logger.js';
 import { createWebApp, type WebOptions } from '../../src/web/app.js';
+import { UI_PAGES } from '../../src/web/ui.js';
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -182,7 +183,7 @@ describe('web app', () => {
       const graph = await fetch(`${url}/prom/graph?g0.expr=up&g0.tab=0`, { redirect: 'manual' });
       expect(graph.status).toBe(302);
       expect(graph.headers.get('location')).toBe('/prom/query?g0.expr=up&g0.tab=0');
-      for (const page of ['/prom/query', '/prom/targets']) {
+      for (const page of UI_PAGES.map((p) => `/prom${p}`)) {
         const res = await fetch(`${url}${page}`);
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
