@@ -315,7 +315,8 @@ describe('web UI in Chromium', () => {
     expect(text).toContain('http_requests_total{code="500", job="api"}');
     // The 500s grow by 2 per 15 s sample: i * 2 at the hovered time.
     const [, time] = /^2015-07-01 (\d\d:\d\d:\d\d)/.exec(text) ?? [];
-    const i = (Date.parse(`2015-07-01T${time}Z`) - T0) / 15_000;
+    // The latest sample at or before the hovered time (samples every 15 s from T0).
+    const i = Math.floor((Date.parse(`2015-07-01T${time}Z`) - T0) / 15_000);
     expect(values).toContain(String(i * 2));
   });
 
