@@ -18,6 +18,7 @@ export interface ExpressionEditor {
   value(): string;
   setValue(text: string): void;
   focus(): void;
+  destroy(): void;
 }
 
 export function createEditor(parent: HTMLElement, initial: string, onExecute: () => void): ExpressionEditor {
@@ -58,5 +59,6 @@ export function createEditor(parent: HTMLElement, initial: string, onExecute: ()
     value: () => view.state.doc.toString(),
     setValue: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
     focus: () => view.focus(),
+    destroy: () => view.destroy(),
   };
 }

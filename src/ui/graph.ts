@@ -1,9 +1,11 @@
 // The Graph tab: a range query's series drawn with uPlot on the query's own step grid, with a legend
-// built from text nodes (uPlot's built-in legend is off).
+// and a hover read-out built from text nodes (uPlot's built-in legend is off). Each query panel owns
+// one Graph; the chart follows its box's width as the window resizes.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MatrixSeries } from './api.js';
 import { append, clear, h, seriesText } from './dom.js';
+import { formatTime } from './time.js';
 
 const COLORS = [
   '#1f77b4',
@@ -18,75 +20,151 @@ const COLORS = [
   '#17becf',
 ];
 
-let current: uPlot | undefined;
+const HEIGHT = 400;
 
-/** Releases the drawn chart (its resize and mouse listeners) before the output is reused. */
-export function destroyGraph(): void {
-  current?.destroy();
-  current = undefined;
+export interface GraphOptions {
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+  stacked: boolean;
 }
 
-export function drawGraph(
-  out: HTMLElement,
+/** Each series' values on the step grid, null where there is no (finite) sample. */
+function gridColumns(
   result: MatrixSeries[],
-  startMs: number,
-  endMs: number,
-  stepMs: number,
-): void {
-  current?.destroy();
-  current = undefined;
-  clear(out);
-  if (result.length === 0) {
-    append(out, h('p', { class: 'empty' }, 'Empty query result'));
-    return;
-  }
-  const points = Math.floor((endMs - startMs) / stepMs) + 1;
+  o: GraphOptions,
+): { xs: number[]; columns: Array<Array<number | null>> } {
+  const points = Math.floor((o.endMs - o.startMs) / o.stepMs) + 1;
   const xs = new Array<number>(points);
-  for (let i = 0; i < points; i++) xs[i] = (startMs + i * stepMs) / 1000;
-  const columns: Array<Array<number | null>> = result.map((s) => {
+  for (let i = 0; i < points; i++) xs[i] = (o.startMs + i * o.stepMs) / 1000;
+  const columns = result.map((s) => {
     const col = new Array<number | null>(points).fill(null);
     for (const [t, v] of s.values ?? []) {
-      const i = Math.round((t * 1000 - startMs) / stepMs);
+      const i = Math.round((t * 1000 - o.startMs) / o.stepMs);
       const n = Number(v);
       // Infinities and NaN cannot be drawn; they leave a gap, as in Prometheus's graph.
       if (i >= 0 && i < points && Number.isFinite(n)) col[i] = n;
     }
     return col;
   });
-  const chartBox = h('div', { class: 'chart', id: 'graph' });
-  const legend = h('ul', { class: 'legend', id: 'legend' });
-  append(out, chartBox, legend);
-  const width = Math.max(300, out.clientWidth || 800);
-  current = new uPlot(
-    {
-      width,
-      height: 400,
-      legend: { show: false },
-      scales: { x: { time: true } },
-      series: [
-        {},
-        ...result.map((s, i) => ({
-          label: seriesText(s.metric),
-          stroke: COLORS[i % COLORS.length],
-          width: 1.5,
-          spanGaps: false,
-          points: { show: false },
-        })),
-      ],
-      axes: [{}, { size: 70 }],
-    },
-    [xs, ...columns] as uPlot.AlignedData,
-    chartBox,
+  return { xs, columns };
+}
+
+/** Running sums across the series at each point; a missing sample stays a gap and adds nothing. */
+function stack(columns: Array<Array<number | null>>): Array<Array<number | null>> {
+  if (columns.length === 0) return columns;
+  const sums = new Array<number>(columns[0].length).fill(0);
+  return columns.map((col) =>
+    col.map((v, i) => {
+      if (v === null) return null;
+      sums[i] += v;
+      return sums[i];
+    }),
   );
-  result.forEach((s, i) => {
-    append(
-      legend,
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch', style: `background:${COLORS[i % COLORS.length]}` }),
-        h('span', { class: 'legend-label' }, seriesText(s.metric)),
-      ),
+}
+
+export class Graph {
+  private plot: uPlot | undefined;
+  private observer: ResizeObserver | undefined;
+
+  constructor(private readonly out: HTMLElement) {}
+
+  /** Releases the drawn chart (its resize and mouse listeners) before the output is reused. */
+  destroy(): void {
+    this.observer?.disconnect();
+    this.observer = undefined;
+    this.plot?.destroy();
+    this.plot = undefined;
+  }
+
+  draw(result: MatrixSeries[], o: GraphOptions): void {
+    this.destroy();
+    clear(this.out);
+    if (result.length === 0) {
+      append(this.out, h('p', { class: 'empty' }, 'Empty query result'));
+      return;
+    }
+    const { xs, columns } = gridColumns(result, o);
+    const drawn = o.stacked ? stack(columns) : columns;
+    const labels = result.map((s) => seriesText(s.metric));
+    const chartBox = h('div', { class: 'chart graph' });
+    const hover = h('div', { class: 'hover' });
+    const legend = h('ul', { class: 'legend' });
+    append(this.out, chartBox, hover, legend);
+
+    const showHover = (idx: number | null | undefined): void => {
+      clear(hover);
+      if (idx === null || idx === undefined || xs[idx] === undefined) return;
+      append(hover, h('div', { class: 'hover-time' }, `${formatTime(xs[idx] * 1000)} UTC`));
+      columns.forEach((col, i) => {
+        const v = col[idx];
+        if (v === null) return;
+        append(
+          hover,
+          h(
+            'div',
+            { class: 'hover-series' },
+            h('span', { class: 'swatch', style: `background:${COLORS[i % COLORS.length]}` }),
+            h('span', { class: 'hover-label' }, labels[i]),
+            ': ',
+            h('span', { class: 'hover-value' }, String(v)),
+          ),
+        );
+      });
+    };
+
+    const width = (): number => Math.max(300, this.out.clientWidth || 800);
+    this.plot = new uPlot(
+      {
+        width: width(),
+        height: HEIGHT,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true } },
+        series: [
+          {},
+          ...result.map((_, i) => {
+            const color = COLORS[i % COLORS.length];
+            return {
+              label: labels[i],
+              stroke: color,
+              fill: o.stacked ? `${color}40` : undefined,
+              width: 1.5,
+              spanGaps: false,
+              points: { show: false },
+            };
+          }),
+        ],
+        // Stacked areas: each series fills down to the one below it.
+        bands: o.stacked
+          ? result.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number] }))
+          : [],
+        axes: [{}, { size: 70 }],
+        hooks: { setCursor: [(u) => showHover(u.cursor.idx)] },
+      },
+      [xs, ...drawn] as uPlot.AlignedData,
+      chartBox,
     );
-  });
+    this.out.dataset.stacked = String(o.stacked);
+    let lastWidth = width();
+    this.observer = new ResizeObserver(() => {
+      const w = width();
+      if (w !== lastWidth && this.plot !== undefined) {
+        lastWidth = w;
+        this.plot.setSize({ width: w, height: HEIGHT });
+      }
+    });
+    this.observer.observe(this.out);
+    labels.forEach((label, i) => {
+      append(
+        legend,
+        h(
+          'li',
+          {},
+          h('span', { class: 'swatch', style: `background:${COLORS[i % COLORS.length]}` }),
+          h('span', { class: 'legend-label' }, label),
+        ),
+      );
+    });
+  }
 }

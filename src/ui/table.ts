@@ -5,7 +5,7 @@ import { append, clear, h, seriesElement } from './dom.js';
 export function renderTable(out: HTMLElement, data: QueryData): void {
   clear(out);
   const body = h('tbody');
-  const table = h('table', { class: 'data', id: 'result-table' }, body);
+  const table = h('table', { class: 'data result-table' }, body);
   switch (data.resultType) {
     case 'vector':
       if (data.result.length === 0) return append(out, h('p', { class: 'empty' }, 'Empty query result'));

@@ -65,8 +65,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function typeExpression(expr: string): Promise<void> {
-  const content = page.locator('#expression .cm-content');
+async function typeExpression(expr: string, panel = 0): Promise<void> {
+  const content = page.locator(`#panel-${panel} .expression .cm-content`);
   await content.click();
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.press('Backspace');
@@ -155,37 +155,37 @@ describe('web UI in Chromium', () => {
   uiTest('runs a query into the table, keeping label values as text', async () => {
     await page.goto(`${server.url}/prom/`);
     expect(new URL(page.url()).pathname).toBe('/prom/query');
-    await page.fill('#end-time', END_INPUT);
+    await page.fill('#panel-0 .end-time', END_INPUT);
     await typeExpression('up');
-    await page.click('#execute');
-    const rows = page.locator('#result-table tr');
+    await page.click('#panel-0 .execute');
+    const rows = page.locator('#panel-0 .result-table tr');
     await expect.poll(() => rows.count()).toBe(2);
-    const text = await page.locator('#result-table').innerText();
+    const text = await page.locator('#panel-0 .result-table').innerText();
     expect(text).toContain('up{instance="localhost:9090", job="prometheus"}');
     expect(text).toContain('up{instance="localhost:9100", job="node"}');
     expect(new URL(page.url()).searchParams.get('g0.expr')).toBe('up');
     expect(new URL(page.url()).searchParams.get('g0.tab')).toBe('table');
 
     await typeExpression('xss_probe');
-    await page.click('#execute');
-    await expect.poll(() => page.locator('#result-table').innerText()).toContain(XSS);
-    expect(await page.locator('#output img').count()).toBe(0);
-    expect(await page.locator('#result-table .value').innerText()).toBe('42');
+    await page.click('#panel-0 .execute');
+    await expect.poll(() => page.locator('#panel-0 .result-table').innerText()).toContain(XSS);
+    expect(await page.locator('#panel-0 .output img').count()).toBe(0);
+    expect(await page.locator('#panel-0 .result-table .value').innerText()).toBe('42');
 
     await typeExpression('sum by (code) (rate(http_requests_total[1m]))');
-    await page.click('#execute');
+    await page.click('#panel-0 .execute');
     await expect.poll(() => rows.count()).toBe(2);
     await page.screenshot({ path: path.join(shotDir, 'ui-query-table.png') });
   });
 
   uiTest('draws a range query on the Graph tab with a legend', async () => {
-    await page.click('#tab-graph');
-    await page.fill('#range', '15m');
-    await page.click('#execute');
-    const canvas = page.locator('#graph canvas');
+    await page.click('#panel-0 .tab-graph');
+    await page.fill('#panel-0 .range', '15m');
+    await page.click('#panel-0 .execute');
+    const canvas = page.locator('#panel-0 .graph canvas');
     await canvas.waitFor();
-    await expect.poll(() => page.locator('#legend li').count()).toBe(2);
-    expect(await page.locator('#legend').innerText()).toContain('{code="500"}');
+    await expect.poll(() => page.locator('#panel-0 .legend li').count()).toBe(2);
+    expect(await page.locator('#panel-0 .legend').innerText()).toContain('{code="500"}');
     // The canvas has drawn pixels, not just a blank surface.
     // Structural types: this file is type-checked without the DOM library.
     interface Canvas {
@@ -208,10 +208,10 @@ describe('web UI in Chromium', () => {
   });
 
   uiTest('shows a parse error as text with its position', async () => {
-    await page.click('#tab-table');
+    await page.click('#panel-0 .tab-table');
     await typeExpression('sum(up) +');
-    await page.click('#execute');
-    const error = page.locator('#error');
+    await page.click('#panel-0 .execute');
+    const error = page.locator('#panel-0 .error');
     await error.waitFor();
     const text = await error.innerText();
     expect(text).toMatch(/^Error executing query: .*1:10: parse error: unexpected end of input/);
@@ -220,7 +220,7 @@ describe('web UI in Chromium', () => {
   });
 
   uiTest('completes PromQL functions and metric names in the editor', async () => {
-    const content = page.locator('#expression .cm-content');
+    const content = page.locator('#panel-0 .expression .cm-content');
     await content.click();
     await page.keyboard.press('ControlOrMeta+a');
     await page.keyboard.press('Backspace');
@@ -240,8 +240,147 @@ describe('web UI in Chromium', () => {
       `${server.url}/prom/graph?g0.expr=${encodeURIComponent('up == 0')}&g0.tab=1&g0.end_input=${encodeURIComponent(END_INPUT)}`,
     );
     expect(new URL(page.url()).pathname).toBe('/prom/query');
-    await expect.poll(() => page.locator('#result-table tr').count()).toBe(1);
-    expect(await page.locator('#result-table').innerText()).toContain('job="node"');
+    await expect.poll(() => page.locator('#panel-0 .result-table tr').count()).toBe(1);
+    expect(await page.locator('#panel-0 .result-table').innerText()).toContain('job="node"');
+  });
+
+  uiTest(
+    'opens several panels from g0/g1 links, adds and removes panels, keeping them in the URL',
+    async () => {
+      const end = encodeURIComponent(END_INPUT);
+      await page.goto(
+        `${server.url}/prom/graph?g0.expr=up&g0.tab=1&g0.end_input=${end}` +
+          `&g1.expr=http_requests_total&g1.tab=0&g1.range_input=15m&g1.end_input=${end}`,
+      );
+      expect(new URL(page.url()).pathname).toBe('/prom/query');
+      await expect.poll(() => page.locator('.panel').count()).toBe(2);
+      await expect.poll(() => page.locator('#panel-0 .result-table tr').count()).toBe(2);
+      await page.locator('#panel-1 .graph canvas').waitFor();
+      await expect.poll(() => page.locator('#panel-1 .legend li').count()).toBe(2);
+      expect(await page.locator('#panel-1 .tab-graph').getAttribute('aria-selected')).toBe('true');
+
+      await page.click('#add-panel');
+      await expect.poll(() => page.locator('.panel').count()).toBe(3);
+      await expect.poll(() => new URL(page.url()).searchParams.get('g2.expr')).toBe('');
+      await page.fill('#panel-2 .end-time', END_INPUT);
+      await typeExpression('up == 0', 2);
+      await page.click('#panel-2 .execute');
+      await expect.poll(() => page.locator('#panel-2 .result-table tr').count()).toBe(1);
+      let params = new URL(page.url()).searchParams;
+      expect(params.get('g0.expr')).toBe('up');
+      expect(params.get('g1.expr')).toBe('http_requests_total');
+      expect(params.get('g1.tab')).toBe('graph');
+      expect(params.get('g1.range_input')).toBe('15m');
+      expect(params.get('g2.expr')).toBe('up == 0');
+      expect(params.get('g2.tab')).toBe('table');
+
+      // Removing the middle panel renumbers the rest, in the page and in the URL.
+      await page.click('#panel-1 .remove-panel');
+      await expect.poll(() => page.locator('.panel').count()).toBe(2);
+      params = new URL(page.url()).searchParams;
+      expect(params.get('g0.expr')).toBe('up');
+      expect(params.get('g1.expr')).toBe('up == 0');
+      expect(params.has('g2.expr')).toBe(false);
+      expect(await page.locator('#panel-1 .result-table').innerText()).toContain('job="node"');
+      await page.screenshot({ path: path.join(shotDir, 'ui-query-panels.png') });
+    },
+  );
+
+  async function openGraph(extra = ''): Promise<void> {
+    await page.goto(
+      `${server.url}/prom/query?g0.expr=http_requests_total&g0.tab=graph&g0.range_input=10m` +
+        `&g0.end_input=${encodeURIComponent(END_INPUT)}${extra}`,
+    );
+    await page.locator('#panel-0 .graph canvas').waitFor();
+  }
+
+  /** Moves the mouse over the middle of the plotting area and returns the read-out's values. */
+  async function hoverValues(): Promise<string[]> {
+    const over = page.locator('#panel-0 .graph .u-over');
+    const box = await over.boundingBox();
+    if (box === null) throw new Error('no plotting area');
+    await page.mouse.move(box.x + 5, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.locator('#panel-0 .hover-series').count()).toBe(2);
+    return page.locator('#panel-0 .hover-value').allInnerTexts();
+  }
+
+  uiTest('shows the time and each series value under the graph cursor', async () => {
+    await openGraph();
+    const values = await hoverValues();
+    for (const v of values) expect(v).toMatch(/^\d+(\.\d+)?$/);
+    const text = await page.locator('#panel-0 .hover').innerText();
+    expect(text).toMatch(/^2015-07-01 20:1\d:\d\d UTC/);
+    expect(text).toContain('http_requests_total{code="200", job="api"}');
+    expect(text).toContain('http_requests_total{code="500", job="api"}');
+    // The 500s grow by 2 per 15 s sample: i * 2 at the hovered time.
+    const [, time] = /^2015-07-01 (\d\d:\d\d:\d\d)/.exec(text) ?? [];
+    // The latest sample at or before the hovered time (samples every 15 s from T0).
+    const i = Math.floor((Date.parse(`2015-07-01T${time}Z`) - T0) / 15_000);
+    expect(values).toContain(String(i * 2));
+  });
+
+  uiTest('toggles stacked display, keeping it in the URL and the hover values unstacked', async () => {
+    await openGraph();
+    const lines = await hoverValues();
+    expect(new URL(page.url()).searchParams.get('g0.display_mode')).toBe('lines');
+    expect(await page.locator('#panel-0 .output').getAttribute('data-stacked')).toBe('false');
+    await page.click('#panel-0 .stacked');
+    await expect.poll(() => new URL(page.url()).searchParams.get('g0.display_mode')).toBe('stacked');
+    await expect.poll(() => page.locator('#panel-0 .output').getAttribute('data-stacked')).toBe('true');
+    await page.locator('#panel-0 .graph canvas').waitFor();
+    expect(await hoverValues()).toEqual(lines);
+    await page.click('#panel-0 .stacked');
+    await expect.poll(() => new URL(page.url()).searchParams.get('g0.display_mode')).toBe('lines');
+    // Prometheus 2 links said g0.stacked=1.
+    await openGraph('&g0.stacked=1');
+    expect(await page.locator('#panel-0 .stacked').isChecked()).toBe(true);
+    expect(await page.locator('#panel-0 .output').getAttribute('data-stacked')).toBe('true');
+  });
+
+  uiTest('sends the typed resolution as the query_range step, and automatic when empty', async () => {
+    const steps: string[] = [];
+    const onRequest = (req: { url(): string }): void => {
+      const url = new URL(req.url());
+      if (url.pathname.endsWith('/api/v1/query_range')) steps.push(url.searchParams.get('step') ?? '');
+    };
+    page.on('request', onRequest);
+    try {
+      await openGraph();
+      await expect.poll(() => steps.at(-1)).toBe('3'); // 10m / 250, rounded up to whole seconds
+      await page.fill('#panel-0 .step', '30');
+      await page.press('#panel-0 .step', 'Enter');
+      await expect.poll(() => steps.at(-1)).toBe('30');
+      expect(new URL(page.url()).searchParams.get('g0.step_input')).toBe('30');
+      await expect.poll(() => page.locator('#panel-0 .status').innerText()).toContain('resolution 30s');
+      await page.fill('#panel-0 .step', '1m');
+      await page.click('#panel-0 .execute');
+      await expect.poll(() => steps.at(-1)).toBe('60');
+      // A reload keeps the resolution from the URL.
+      await page.reload();
+      await expect.poll(() => steps.at(-1)).toBe('60');
+      expect(await page.locator('#panel-0 .step').inputValue()).toBe('1m');
+      await page.fill('#panel-0 .step', '');
+      await page.click('#panel-0 .execute');
+      await expect.poll(() => steps.at(-1)).toBe('3');
+      expect(new URL(page.url()).searchParams.has('g0.step_input')).toBe(false);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
+  uiTest('resizes the graph with the window', async () => {
+    await openGraph();
+    const canvas = page.locator('#panel-0 .graph canvas');
+    const wide = (await canvas.boundingBox())?.width ?? 0;
+    expect(wide).toBeGreaterThan(900);
+    await page.setViewportSize({ width: 700, height: 800 });
+    try {
+      await expect.poll(async () => (await canvas.boundingBox())?.width ?? 0).toBeLessThan(700);
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 800 });
+    }
+    await expect.poll(async () => (await canvas.boundingBox())?.width ?? 0).toBe(wide);
   });
 
   uiTest('lists the targets by pool with their state, error and labels as text', async () => {

@@ -178,9 +178,11 @@ describe('web app', () => {
     try {
       const { url } = await serve({ routePrefix: '/prom', uiDir });
       const root = await fetch(`${url}/prom/`, { redirect: 'manual' });
+      await root.arrayBuffer(); // every body read: an unread one keeps the connection busy at close
       expect(root.status).toBe(302);
       expect(root.headers.get('location')).toBe('/prom/query');
       const graph = await fetch(`${url}/prom/graph?g0.expr=up&g0.tab=0`, { redirect: 'manual' });
+      await graph.arrayBuffer();
       expect(graph.status).toBe(302);
       expect(graph.headers.get('location')).toBe('/prom/query?g0.expr=up&g0.tab=0');
       for (const page of UI_PAGES.map((p) => `/prom${p}`)) {
@@ -190,11 +192,17 @@ describe('web app', () => {
         expect(await res.text()).toBe('<!doctype html><title>ui</title>');
       }
       const asset = await fetch(`${url}/prom/assets/app.js`);
+      await asset.arrayBuffer();
       expect(asset.status).toBe(200);
       expect(asset.headers.get('content-type')).toContain('javascript');
       // Unknown paths keep their 404 (no catch-all static route).
-      expect((await fetch(`${url}/prom/nothing`)).status).toBe(404);
-      expect((await fetch(`${url}/prom/query`, { method: 'POST' })).status).toBe(405);
+      const status = async (p: string, init?: RequestInit): Promise<number> => {
+        const r = await fetch(`${url}${p}`, init);
+        await r.arrayBuffer();
+        return r.status;
+      };
+      expect(await status('/prom/nothing')).toBe(404);
+      expect(await status('/prom/query', { method: 'POST' })).toBe(405);
     } finally {
       fs.rmSync(uiDir, { recursive: true, force: true });
     }
