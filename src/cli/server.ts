@@ -205,19 +205,15 @@ export class PromethiumServer {
       .flat()
       .join('\xff');
     const userAgent = `Promethium/${this.build.version}`;
-    this.scrape = new ScrapeManager(
-      {
-        appendable: this.db,
-        fetcher: (cfg) => new HttpClient(cfg, { userAgent }),
-        logger: log.with({ component: 'scrape manager' }),
-        counters: createScrapeMetrics(this.metrics.registry),
-        // as Prometheus: the phase of each target depends on the host and the external labels too
-        offsetSeed: `${os.hostname()}\xfe${external}`,
-        extraMetrics: opts.features.includes('extra-scrape-metrics'),
-      },
-      // every job's targets, static ones included, come from the discovery manager
-      false,
-    );
+    this.scrape = new ScrapeManager({
+      appendable: this.db,
+      fetcher: (cfg) => new HttpClient(cfg, { userAgent }),
+      logger: log.with({ component: 'scrape manager' }),
+      counters: createScrapeMetrics(this.metrics.registry),
+      // as Prometheus: the phase of each target depends on the host and the external labels too
+      offsetSeed: `${os.hostname()}\xfe${external}`,
+      extraMetrics: opts.features.includes('extra-scrape-metrics'),
+    });
     this.discovery = new DiscoveryManager({
       logger: log.with({ component: 'discovery manager scrape' }),
       registry: this.metrics.registry,

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Config, ScrapeConfig } from '../config/types.js';
 import { ScrapePool, type ActiveTargetInfo, type PoolDeps } from './pool.js';
 import type { MetricMetadata } from './scrape-loop.js';
-import type { TargetGroup } from './target.js';
+import type { TargetGroup } from '../model/target-group.js';
 import type { Labels } from '../model/labels.js';
 
 export class ScrapeManager {
@@ -15,14 +15,7 @@ export class ScrapeManager {
   /** Removed jobs whose end-of-run stale markers are still pending. */
   private readonly retired = new Set<ScrapePool>();
 
-  constructor(
-    private readonly deps: PoolDeps,
-    /**
-     * Whether the manager turns static_configs into target groups itself (standalone use); the server
-     * leaves that to the discovery manager, which sends every provider's groups, static ones included.
-     */
-    private readonly feedStaticConfigs = true,
-  ) {}
+  constructor(private readonly deps: PoolDeps) {}
 
   /** Starts, reloads or stops pools to match the config's scrape_configs. */
   async applyConfig(cfg: Config): Promise<void> {
@@ -50,8 +43,6 @@ export class ScrapeManager {
         const known = this.groups.get(job);
         if (known !== undefined) pool.sync(known);
       }
-      if (this.feedStaticConfigs && (sc.static_configs.length > 0 || !this.hasOtherDiscovery(sc)))
-        this.updateTargets(job, staticGroups(sc));
     }
     await Promise.all(work);
   }
@@ -120,25 +111,6 @@ export class ScrapeManager {
       }
     }
   }
-
-  private hasOtherDiscovery(sc: ScrapeConfig): boolean {
-    return (
-      sc.file_sd_configs.length +
-        sc.kubernetes_sd_configs.length +
-        sc.dns_sd_configs.length +
-        sc.http_sd_configs.length >
-      0
-    );
-  }
-}
-
-/** The static_configs of a job as target groups, as Prometheus's StaticConfig provider emits them. */
-export function staticGroups(sc: ScrapeConfig): TargetGroup[] {
-  return sc.static_configs.map((s, i) => ({
-    source: String(i),
-    targets: s.targets.map((a) => ({ __address__: a })),
-    labels: s.labels,
-  }));
 }
 
 /** A job's settings without its target lists: a change of targets alone does not restart loops. */

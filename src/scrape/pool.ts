@@ -23,8 +23,8 @@ import {
   publicLabels,
   targetTiming,
   targetURL,
-  type TargetGroup,
 } from './target.js';
+import type { TargetGroup } from '../model/target-group.js';
 
 export interface ActiveTargetInfo {
   discoveredLabels: Labels;

@@ -6,9 +6,6 @@ import { formatDuration, parseDuration } from '../model/duration.js';
 import { Labels } from '../model/labels.js';
 import { isWellFormedText } from '../model/labelname.js';
 import { relabel, type CompiledRelabel } from '../model/relabel/relabel.js';
-import type { TargetGroup } from '../model/target-group.js';
-
-export type { TargetGroup };
 
 export const ADDRESS_LABEL = '__address__';
 export const SCHEME_LABEL = '__scheme__';

@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/scrape/http-client.js';
 import { ScrapeManager } from '../../src/scrape/manager.js';
+import type { Config } from '../../src/config/types.js';
+import { staticTargetGroups } from '../../src/sd/static.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { waitFor } from '../support/server-process.js';
 import { OPENMETRICS, loadConfig, points, silentLogger, startTarget, type Target } from './scrape-support.js';
@@ -33,6 +35,13 @@ async function setup(): Promise<{ storage: MemoryStorage; manager: ScrapeManager
   return { storage, manager, a, b };
 }
 
+/** A config applied as the server does: jobs from the config, their static targets from discovery. */
+async function apply(manager: ScrapeManager, cfg: Config): Promise<void> {
+  await manager.applyConfig(cfg);
+  for (const sc of cfg.scrape_configs)
+    manager.updateTargets(sc.job_name, staticTargetGroups(sc.static_configs));
+}
+
 function config(jobs: Array<Record<string, unknown>>) {
   return loadConfig({ global: { scrape_interval: '100ms', scrape_timeout: '100ms' }, scrape_configs: jobs });
 }
@@ -47,7 +56,7 @@ const jobB = (b: Target) => ({ job_name: 'b', static_configs: [{ targets: [b.hos
 describe('ScrapeManager.applyConfig', () => {
   it('starts a pool per job from static_configs', async () => {
     const { storage, manager, a, b } = await setup();
-    await manager.applyConfig(config([jobA(a), jobB(b)]));
+    await apply(manager, config([jobA(a), jobB(b)]));
     expect(manager.scrapePools()).toEqual(['a', 'b']);
     await waitFor(() => points(storage, 'a_metric').length >= 1 && points(storage, 'b_metric').length >= 1);
     expect(points(storage, 'a_metric', { job: 'a', team: 'x', instance: a.host }).length).toBeGreaterThan(0);
@@ -59,11 +68,11 @@ describe('ScrapeManager.applyConfig', () => {
 
   it('an unchanged job keeps the very same loop scraping: no gap, no stale marker', async () => {
     const { storage, manager, a, b } = await setup();
-    await manager.applyConfig(config([jobA(a), jobB(b)]));
+    await apply(manager, config([jobA(a), jobB(b)]));
     await waitFor(() => points(storage, 'a_metric').length >= 2);
     const state = manager.activeTargets().get('a')![0].state;
     // a freshly loaded but equal config, with job b changed
-    await manager.applyConfig(config([jobA(a), { ...jobB(b), honor_labels: true }]));
+    await apply(manager, config([jobA(a), { ...jobB(b), honor_labels: true }]));
     expect(manager.activeTargets().get('a')![0].state).toBe(state);
     expect(manager.activeTargets().get('b')![0].state).not.toBe(undefined);
     const n = points(storage, 'a_metric').length;
@@ -79,10 +88,11 @@ describe('ScrapeManager.applyConfig', () => {
   it('a changed job restarts its loops with the new settings', async () => {
     const { storage, manager, a } = await setup();
     a.serve('a_metric 1\nnoise 1\n');
-    await manager.applyConfig(config([jobA(a)]));
+    await apply(manager, config([jobA(a)]));
     await waitFor(() => points(storage, 'noise').length >= 1);
     const state = manager.activeTargets().get('a')![0].state;
-    await manager.applyConfig(
+    await apply(
+      manager,
       config([
         jobA(a, {
           metric_relabel_configs: [{ source_labels: ['__name__'], regex: 'noise', action: 'drop' }],
@@ -100,9 +110,9 @@ describe('ScrapeManager.applyConfig', () => {
 
   it('a removed job ends its series and synthetic series with stale markers', async () => {
     const { storage, manager, a, b } = await setup();
-    await manager.applyConfig(config([jobA(a), jobB(b)]));
+    await apply(manager, config([jobA(a), jobB(b)]));
     await waitFor(() => points(storage, 'b_metric').length >= 1);
-    await manager.applyConfig(config([jobA(a)]));
+    await apply(manager, config([jobA(a)]));
     expect(manager.scrapePools()).toEqual(['a']);
     expect(manager.activeTargets().has('b')).toBe(false);
     await manager.endOfRun();
@@ -117,13 +127,13 @@ describe('ScrapeManager.applyConfig', () => {
   it('a removed target of a kept job ends with stale markers', async () => {
     const { storage, manager, a, b } = await setup();
     const both = { job_name: 'a', static_configs: [{ targets: [a.host, b.host] }] };
-    await manager.applyConfig(config([both]));
+    await apply(manager, config([both]));
     await waitFor(() => points(storage, 'b_metric').length >= 1);
     const aState = manager
       .activeTargets()
       .get('a')!
       .find((t) => t.url === a.url)!.state;
-    await manager.applyConfig(config([{ job_name: 'a', static_configs: [{ targets: [a.host] }] }]));
+    await apply(manager, config([{ job_name: 'a', static_configs: [{ targets: [a.host] }] }]));
     expect(
       manager
         .activeTargets()
@@ -138,9 +148,9 @@ describe('ScrapeManager.applyConfig', () => {
 
   it('stop() (shutdown) writes no stale markers, also not for a job removed just before', async () => {
     const { storage, manager, a, b } = await setup();
-    await manager.applyConfig(config([jobA(a), jobB(b)]));
+    await apply(manager, config([jobA(a), jobB(b)]));
     await waitFor(() => points(storage, 'a_metric').length >= 1 && points(storage, 'b_metric').length >= 1);
-    await manager.applyConfig(config([jobA(a)]));
+    await apply(manager, config([jobA(a)]));
     await manager.stop();
     await manager.endOfRun();
     expect(points(storage, 'a_metric').map(([, v]) => v)).not.toContain('stale');
@@ -162,7 +172,7 @@ describe('ScrapeManager.applyConfig', () => {
     ].join('\n');
     a.serve(body, OPENMETRICS);
     b.serve('# HELP build_info Other help.\n# TYPE build_info gauge\nbuild_info 1\n');
-    await manager.applyConfig(config([jobA(a), jobB(b)]));
+    await apply(manager, config([jobA(a), jobB(b)]));
     await waitFor(() => [...manager.metadataList()].length >= 3);
     const list = [...manager.metadataList()].sort((x, y) =>
       (x.metric + x.help).localeCompare(y.metric + y.help),

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/scrape/http-client.js';
 import { ScrapePool, reusableCache, scrapeOffset, type PoolDeps } from '../../src/scrape/pool.js';
-import type { TargetGroup } from '../../src/scrape/target.js';
+import type { TargetGroup } from '../../src/model/target-group.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { waitFor } from '../support/server-process.js';
 import {

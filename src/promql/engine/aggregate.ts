@@ -4,16 +4,8 @@ import type { AggregateExpr } from '../parser/ast.js';
 import type { Annotations, InstantVector, VectorElement } from './functions/types.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { QueryError } from './errors.js';
+import { kahanInc } from './functions/util.js';
 import { keepLabels, setLabel, signature, withoutLabels } from './labels-util.js';
-
-/** Kahan-Neumaier summation step: returns [sum, compensation]. */
-export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (t === Infinity || t === -Infinity) c = 0;
-  else if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
-  else c += inc - t + sum;
-  return [t, c];
-}
 
 interface Group {
   labels: Labels;
@@ -137,12 +129,12 @@ export function aggregate(
     if (s.dropName) g.dropName = true;
     switch (op) {
       case 'sum':
-        [g.value, g.kahanC] = kahanSumInc(f, g.value, g.kahanC);
+        [g.value, g.kahanC] = kahanInc(f, g.value, g.kahanC);
         break;
       case 'avg': {
         g.count++;
         if (!g.incrementalMean) {
-          const [nv, nc] = kahanSumInc(f, g.value, g.kahanC);
+          const [nv, nc] = kahanInc(f, g.value, g.kahanC);
           if (nv !== Infinity && nv !== -Infinity) {
             g.value = nv;
             g.kahanC = nc;
@@ -154,7 +146,7 @@ export function aggregate(
           g.kahanC /= g.count - 1;
         }
         const q = (g.count - 1) / g.count;
-        [g.mean, g.kahanC] = kahanSumInc(f / g.count, q * g.mean, q * g.kahanC);
+        [g.mean, g.kahanC] = kahanInc(f / g.count, q * g.mean, q * g.kahanC);
         break;
       }
       case 'max':

@@ -44,6 +44,7 @@ import {
 import { aggregate } from './aggregate.js';
 import { dropMetricName, labelsKey } from './labels-util.js';
 import { InfoFunction } from './info.js';
+import { searchIndex } from './functions/util.js';
 
 export type StepValue =
   | { kind: 'vector'; v: InstantVector }
@@ -858,18 +859,6 @@ export function extendFloats(
   ot[count + 1] = end;
   ov[count + 1] = right;
   return { t: ot, v: ov };
-}
-
-/** Go's sort.Search: the smallest i in [0, n) with f(i) true, or n. */
-export function searchIndex(n: number, f: (i: number) => boolean): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (!f(mid)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Collects a subquery's inner step results into series, in order of first appearance. */

@@ -1,7 +1,17 @@
 // Range-vector functions: rate family, *_over_time, regression, resets/changes, smoothing.
 // Each is called once per evaluation step with all series of its matrix argument.
 import type { FunctionArg, FunctionContext, FunctionImpl, InstantVector, RangeSeries } from './types.js';
-import { formatF, formatG, kahanInc, matrixArg, points, quantile, scalarArg, type Points } from './util.js';
+import {
+  formatF,
+  formatG,
+  kahanInc,
+  matrixArg,
+  points,
+  quantile,
+  scalarArg,
+  searchIndex,
+  type Points,
+} from './util.js';
 
 /** Applies `fn` to each series with at least one float sample in its window; NaN-free `undefined` drops it. */
 function overSeries(
@@ -59,18 +69,6 @@ function extrapolatedRate(
 
 // === anchored / smoothed rate, increase, delta (promql-extended-range-selectors) ===
 
-/** Go's sort.Search: the smallest i in [0, n) with f(i) true, or n. */
-function search(n: number, f: (i: number) => boolean): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (!f(mid)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Linear interpolation at `at`; for counters a reset between the points counts from zero. */
 function interpolate(t1: number, y1: number, t2: number, y2: number, at: number, isCounter: boolean): number {
   if (isCounter && y2 < y1) y1 = 0;
@@ -92,8 +90,8 @@ export function extendedRate(
   const { t, v } = p;
   const { rangeStart, rangeEnd } = ctx;
   let last = p.n - 1;
-  let first = Math.max(0, search(last, (i) => t[i] > rangeStart) - 1);
-  if (smoothed) last = search(last, (i) => t[i] >= rangeEnd);
+  let first = Math.max(0, searchIndex(last, (i) => t[i] > rangeStart) - 1);
+  if (smoothed) last = searchIndex(last, (i) => t[i] >= rangeEnd);
   if (t[last] <= rangeStart) return undefined;
   if (smoothed && t[first] > rangeEnd) return undefined;
   const left =

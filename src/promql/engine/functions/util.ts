@@ -35,6 +35,18 @@ export function points(s: RangeSeries): Points {
   return { t, v, n };
 }
 
+/** Go's sort.Search: the smallest i in [0, n) with f(i) true, or n. */
+export function searchIndex(n: number, f: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (!f(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Neumaier-improved Kahan summation step, as Prometheus's util/kahansum.Inc. Returns [sum, c]. */
 export function kahanInc(inc: number, sum: number, c: number): [number, number] {
   const t = sum + inc;
