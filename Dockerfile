@@ -5,20 +5,17 @@
 #   docker build -t promethium:latest .
 #   docker run -p 9090:9090 promethium:latest
 #
-# Both stages use the same base image so the native addons compiled in the build stage
-# (better-sqlite3, via node-gyp) match the runtime's Node ABI and glibc.
+# Both stages use the same base image: Node.js 24, the LTS line CI tests on (package.json's
+# engines allow 22 and newer). better-sqlite3 ships prebuilt Node-API binaries for linux x64 and
+# arm64, so no compiler is needed.
 
 # ---- build stage: install all dependencies, compile TypeScript, then drop dev dependencies ----
 FROM node:24-bookworm-slim AS build
 
-# node-gyp needs these when a native addon has no prebuilt binary for this platform.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 make g++ \
-    && rm -rf /var/lib/apt/lists/*
-
 WORKDIR /app
 
-# Lock file first, so the dependency layer is reused while only sources change.
+# Lock file first, so the dependency layer is reused while only sources change (the `prepare`
+# build finds no sources yet and does nothing; the build runs below).
 COPY package.json package-lock.json ./
 RUN npm ci
 

@@ -18,6 +18,7 @@ function checkFileExists(path: string): void {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(
       `stat ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
+      { cause: err },
     );
   }
 }
@@ -36,7 +37,9 @@ function checkOne(file: string, syntaxOnly: boolean, io: CheckOutput): string[] 
         try {
           checkFileExists(ref.path);
         } catch (err) {
-          throw new Error(`${ref.field}: error checking credentials file "${ref.path}": ${errorText(err)}`);
+          throw new Error(`${ref.field}: error checking credentials file "${ref.path}": ${errorText(err)}`, {
+            cause: err,
+          });
         }
         break;
       case 'tls': {
@@ -44,7 +47,9 @@ function checkOne(file: string, syntaxOnly: boolean, io: CheckOutput): string[] 
         try {
           checkFileExists(ref.path);
         } catch (err) {
-          throw new Error(`${ref.field}: error checking TLS file "${ref.path}": ${errorText(err)}`);
+          throw new Error(`${ref.field}: error checking TLS file "${ref.path}": ${errorText(err)}`, {
+            cause: err,
+          });
         }
         break;
       }
@@ -58,7 +63,7 @@ function checkOne(file: string, syntaxOnly: boolean, io: CheckOutput): string[] 
           try {
             parseTargetGroupFile(f, fs.readFileSync(f, 'utf8'));
           } catch (err) {
-            throw new Error(`checking SD file "${ref.path}": ${errorText(err)}`);
+            throw new Error(`checking SD file "${ref.path}": ${errorText(err)}`, { cause: err });
           }
         }
         break;

@@ -96,7 +96,7 @@ export function createBlocksFromOpenMetrics(opts: CreateBlocksOptions): BlockMet
       if (t > maxt) maxt = t;
     });
   } catch (err) {
-    throw new Error(`getting min and max timestamp: ${(err as Error).message}`);
+    throw new Error(`getting min and max timestamp: ${(err as Error).message}`, { cause: err });
   }
   if (mint === Infinity) return [];
   let bd = DEFAULT_BLOCK_DURATION;
@@ -128,7 +128,9 @@ export function createBlocksFromOpenMetrics(opts: CreateBlocksOptions): BlockMet
         w.v.push(v);
       });
     } catch (err) {
-      throw new Error(`block creation: process blocks: add sample: ${(err as Error).message}`);
+      throw new Error(`block creation: process blocks: add sample: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (series.size === 0) continue;
     const sorted = [...series.values()].sort((a, b) => compareLabels(a.labels, b.labels));

@@ -157,7 +157,7 @@ function decodeBytes(bytes: Uint8Array): string {
   let i = 0;
   const dec = new TextDecoder('utf-8', { fatal: true });
   while (i < bytes.length) {
-    let j = i;
+    let j: number;
     // Find the longest valid prefix by trying growing chunks; binary config values are tiny.
     let best = -1;
     for (j = Math.min(bytes.length, i + 4); j > i; j--) {

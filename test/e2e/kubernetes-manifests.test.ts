@@ -367,6 +367,14 @@ describe('Dockerfile', () => {
   it('builds and runs on the same Node.js LTS slim image', () => {
     const froms = all('FROM').map((f) => f.split(' ')[0]);
     expect(froms).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+    // the image's Node.js satisfies package.json's engines
+    const engines = (
+      JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+        engines: { node: string };
+      }
+    ).engines.node;
+    const [, min] = /^>=(\d+)\./.exec(engines) ?? [];
+    expect(Number(/^node:(\d+)-/.exec(froms[1])?.[1])).toBeGreaterThanOrEqual(Number(min));
   });
 
   it('runs as nobody on port 9090 with the data volume at /prometheus', () => {

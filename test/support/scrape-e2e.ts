@@ -211,7 +211,7 @@ export async function eventually<T>(
   timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: unknown = '(no answer)';
+  let last: unknown;
   for (;;) {
     try {
       const v = await probe();

@@ -556,7 +556,7 @@ export function scanPlainLabelSet(
 ): number {
   j++;
   let k = 0;
-  let c = 0;
+  let c: number;
   for (;;) {
     c = b.charCodeAt(j);
     if (c === 125) {

@@ -322,7 +322,7 @@ export class OpenMetricsParser extends SeriesParserBase implements ExpositionPar
       if (lineEnd === -1) return false;
     }
     let j = s + 1;
-    let c = 0;
+    let c: number;
     let nameEnd: number;
     let hit = false;
     const exp = this.expected;

@@ -266,7 +266,7 @@ export class PromTextParser extends SeriesParserBase implements ExpositionParser
     let lineEnd = this.lineEnd;
     if (lineEnd < s) lineEnd = this.lineEnd = b.indexOf('\n', s); // found: the body ends with one
     let j = s + 1;
-    let c = 0;
+    let c: number;
     let nameEnd: number;
     let hit = false;
     const exp = this.expected;

@@ -110,7 +110,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async list(signal: AbortSignal): Promise<string> {
     const items = new Map<string, T>();
     let cont = '';
-    let rv = '';
+    let rv: string;
     do {
       const page = await this.opts.client.getJSON<{
         metadata?: { resourceVersion?: string; continue?: string };

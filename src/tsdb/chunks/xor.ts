@@ -254,7 +254,7 @@ export class XORChunk {
     }
     let pos = i * 8;
     // Prometheus's iterator starts with a 0/0 window (see XORChunkIterator)
-    let leading = 0;
+    let leading: number;
     let trailing = 0;
     let sig = 64;
     for (let k = 1; k < n; k++) {

@@ -42,7 +42,9 @@ function onlyParseErrors(make: Make, body: string): void {
     drain(make(body));
   } catch (err) {
     if (!(err instanceof ParseError))
-      throw new Error(`non-ParseError thrown for ${JSON.stringify(body.slice(0, 200))}: ${String(err)}`);
+      throw new Error(`non-ParseError thrown for ${JSON.stringify(body.slice(0, 200))}: ${String(err)}`, {
+        cause: err,
+      });
   }
 }
 

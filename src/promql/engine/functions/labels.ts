@@ -100,7 +100,7 @@ const labelReplace: FunctionImpl = (args) => {
     re = compile(regexStr);
   } catch (err) {
     if (err instanceof RegexError)
-      throw new Error(`invalid regular expression in label_replace(): ${regexStr}`);
+      throw new Error(`invalid regular expression in label_replace(): ${regexStr}`, { cause: err });
     throw err;
   }
   if (!isValidLabelName(dst)) throw new Error(`invalid destination label name in label_replace(): ${dst}`);
