@@ -7,13 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { Matcher } from '../../src/model/matcher.js';
 import { TSDB } from '../../src/tsdb/db.js';
-import { REPO_ROOT, requireBuilt, startServer, TOOL_BIN } from '../support/server-process.js';
+import { conformanceFixtures } from '../support/conformance.js';
+import { requireBuilt, startServer, TOOL_BIN } from '../support/server-process.js';
 
-const PROMTOOL = path.resolve(REPO_ROOT, '../shared/conformance/promtool');
+const fixtures = conformanceFixtures(
+  'promtool',
+  'promethium-tool tsdb create-blocks-from (promtool fixtures)',
+);
+const PROMTOOL = fixtures.dir;
 let dir: string;
 beforeAll(() => {
   requireBuilt();
-  if (!fs.existsSync(PROMTOOL)) throw new Error(`conformance fixtures missing: ${PROMTOOL}`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-backfill-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -38,7 +42,7 @@ function read(data: string, name: string): Array<{ labels: string; t: number[]; 
   return out;
 }
 
-describe('promethium-tool tsdb create-blocks-from openmetrics', () => {
+describe.skipIf(!fixtures.present)('promethium-tool tsdb create-blocks-from openmetrics', () => {
   it("imports promtool's fixture into a block with every sample", () => {
     const out = path.join(dir, 'a');
     const res = tool(

@@ -4,16 +4,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, requireBuilt, TOOL_BIN } from '../support/server-process.js';
+import { conformanceFixtures } from '../support/conformance.js';
+import { requireBuilt, TOOL_BIN } from '../support/server-process.js';
 
-const PROMTOOL = path.resolve(REPO_ROOT, '../shared/conformance/promtool');
-const CONFIG = path.resolve(REPO_ROOT, '../shared/conformance/config');
+const fixtures = conformanceFixtures('promtool', 'promethium-tool check config (promtool fixtures)');
+const PROMTOOL = fixtures.dir;
+const CONFIG = path.join(PROMTOOL, '../config');
 let dir: string;
 
 beforeAll(() => {
   requireBuilt();
-  if (!fs.existsSync(PROMTOOL))
-    throw new Error(`conformance fixtures missing: ${PROMTOOL} (expected ../shared beside the repository)`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-tool-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +27,7 @@ const write = (name: string, text: string): string => {
   return file;
 };
 
-describe('promethium-tool check config', () => {
+describe.skipIf(!fixtures.present)('promethium-tool check config', () => {
   it("passes a valid config and prints promtool's lines", () => {
     const file = path.join(PROMTOOL, 'prometheus-config.good.yml');
     const res = tool('check', 'config', file);

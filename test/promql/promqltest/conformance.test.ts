@@ -6,17 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runScriptFile, summarise } from '../../../src/promql/promqltest/runner.js';
+import { conformanceFixtures } from '../../support/conformance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../../..');
-const dir = path.resolve(repoRoot, '../shared/conformance/promqltest');
+const fixtures = conformanceFixtures('promqltest', "Prometheus's promqltest scripts (conformance baseline)");
+const dir = fixtures.dir;
 const baselineFile = path.join(here, 'baseline.json');
 
-describe('promqltest conformance', () => {
+describe.skipIf(!fixtures.present)('promqltest conformance', () => {
   it('passes at least as many evals per file as the baseline', { timeout: 600_000 }, async () => {
-    if (!existsSync(dir)) {
-      throw new Error(`conformance scripts not found at ${dir} (expected ../shared/conformance/promqltest)`);
-    }
     const { defaultDeps } = await import('../../../src/promql/promqltest/defaults.js');
     const files = readdirSync(dir)
       .filter((f) => f.endsWith('.test'))
