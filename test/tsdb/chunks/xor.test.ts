@@ -51,17 +51,33 @@ function build(samples: Array<[number, number]>): XORChunk {
   return c;
 }
 
-/** Checks a series round-trips bit-exact through decodeInto, the iterator and fromBytes. */
+/**
+ * Signaling NaNs with their quiet bit set. V8 may set it whenever a NaN travels as a JS number (Node.js
+ * 26 does so in unoptimised code), so a payload can change before it reaches the chunk or after it
+ * leaves the iterator; the codec itself copies bits. The stale marker is the exception that matters:
+ * append() stores it exactly and decodeInto() returns it exactly (`keepStale`).
+ */
+function quieted(rows: Array<[number, number, number]>, keepStale: boolean): Array<[number, number, number]> {
+  return rows.map(([t, hi, lo]) => {
+    const nan = (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) !== 0 || lo !== 0);
+    if (!nan || (keepStale && hi === 0x7ff00000 && lo === 2)) return [t, hi, lo];
+    return [t, (hi | 0x00080000) >>> 0, lo];
+  });
+}
+
+/** Checks a series round-trips bit-exact (but for quiet bits, see `quieted`) through decodeInto, the iterator and fromBytes. */
 function roundTrip(samples: Array<[number, number, number]>): void {
   const c = new XORChunk();
   for (const [t, hi, lo] of samples) c.append(t, fromBits(hi, lo));
   expect(c.numSamples).toBe(samples.length);
-  expect(decodeWords(c)).toEqual(samples);
-  expect(iterateWords(c)).toEqual(samples);
+  const decoded = quieted(samples, true);
+  const iterated = quieted(samples, false);
+  expect(quieted(decodeWords(c), true)).toEqual(decoded);
+  expect(quieted(iterateWords(c), false)).toEqual(iterated);
   const stored = XORChunk.fromBytes(c.bytes().slice());
   expect(stored.numSamples).toBe(samples.length);
-  expect(decodeWords(stored)).toEqual(samples);
-  expect(iterateWords(stored)).toEqual(samples);
+  expect(quieted(decodeWords(stored), true)).toEqual(decoded);
+  expect(quieted(iterateWords(stored), false)).toEqual(iterated);
   if (samples.length > 0) {
     expect(stored.minTime).toBe(samples[0][0]);
     expect(stored.maxTime).toBe(samples[samples.length - 1][0]);
