@@ -343,7 +343,13 @@ export class ScrapeLoop {
         const cached = rec !== undefined;
         if (rec === undefined) {
           const lset = this.sampleLabels(p.labels());
-          if (lset !== null) this.checkLabelLimits(lset);
+          if (lset !== null) {
+            this.checkLabelLimits(lset);
+            // Labels keep one value per name; Prometheus's head refuses such a series, failing the scrape.
+            const repeated = p.repeatedLabelName();
+            if (repeated !== undefined && lset.has(repeated))
+              throw new ScrapeFailure(`label name "${repeated}" is not unique: invalid sample`);
+          }
           rec = { ref: 0, labels: lset, trackStale: true, lastIter: 0 };
           cache.set(text, rec);
         }

@@ -225,6 +225,39 @@ describe('ScrapeLoop: timestamps', () => {
     expect(report(storage, t).up).toBe(0);
   });
 
+  it("fails a scrape with a repeated label name as Prometheus's head does: up 0, nothing stored", async () => {
+    const { target, storage, loop, clock } = await setup();
+    target.serve('ok 1\n');
+    await scrape(loop, clock);
+    for (const [body, name] of [
+      ['ok 1\nm{x="1",x="2"} 1\n', 'x'],
+      ['ok 1\nm{b="1",a="1",b="2",a="2"} 1\n', 'a'], // the smallest repeated name, as on sorted labels
+      ['ok 1\nm{__name__="m"} 1\n', '__name__'],
+      ['ok 1\n{"m","x"="1",x="2"} 1\n', 'x'],
+    ] as const) {
+      target.serve(body);
+      const t = await scrape(loop, clock);
+      expect(loop.state.health).toBe('down');
+      expect(loop.state.lastError).toBe(`label name "${name}" is not unique: invalid sample`);
+      expect(report(storage, t).up).toBe(0);
+    }
+    expect(points(storage, 'm')).toEqual([]);
+    // OpenMetrics the same
+    target.serve('m{x="1",x="2"} 1\n# EOF\n', 'application/openmetrics-text; version=1.0.0');
+    await scrape(loop, clock);
+    expect(loop.state.lastError).toBe('label name "x" is not unique: invalid sample');
+  });
+
+  it('keeps a series whose repeated label metric_relabel_configs drops', async () => {
+    const { target, storage, loop, clock } = await setup({
+      metric_relabel_configs: [{ regex: 'x', action: 'labeldrop' }],
+    });
+    target.serve('m{x="1",x="2",y="1"} 1\n');
+    const t = await scrape(loop, clock);
+    expect(loop.state.health).toBe('up');
+    expect(points(storage, 'm')).toEqual([[t, 1]]);
+  });
+
   it('counts a repeated series in one body as a duplicate and keeps the first value', async () => {
     const { target, storage, loop, clock, counters } = await setup();
     target.serve('m 1\nm 2\n');

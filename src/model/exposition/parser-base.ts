@@ -2,7 +2,7 @@
 // parsed lazily), its value and timestamp, the scrape-cache hint, and metadata text. The lexing and
 // grammar of each format stay in its own class.
 import type { Labels } from '../labels.js';
-import { buildLabels } from './parser-labels.js';
+import { buildLabels, repeatedLabelName } from './parser-labels.js';
 import { SpecialChars, unescapeLabel } from './parser-common.js';
 import type { EntryKind, Exemplar, MetricType } from './types.js';
 
@@ -95,6 +95,15 @@ export abstract class SeriesParserBase {
       );
     }
     return this.cachedLabels;
+  }
+
+  repeatedLabelName(): string | undefined {
+    if (this.matched) {
+      const sub = this.standalone(this.expected!);
+      sub.next();
+      return sub.repeatedLabelName();
+    }
+    return repeatedLabelName(this.b, this.offs, this.nOffs);
   }
 
   family(): string {

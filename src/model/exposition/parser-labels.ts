@@ -25,6 +25,23 @@ export function buildLabels(
   return sortedLabels(pairs);
 }
 
+/**
+ * The label name that occurs more than once in the series (the metric name counts as __name__), the
+ * smallest if several do, as Prometheus's HasDuplicateLabelNames finds it on sorted labels; undefined
+ * when every name is unique. Labels keep only one value per name, so this reads the raw section.
+ */
+export function repeatedLabelName(b: string, offs: Int32Array, nOffs: number): string | undefined {
+  const names: string[] = [METRIC_NAME];
+  for (let k = 0; k < nOffs; k += 4) {
+    const ne = offs[k + 1];
+    names.push(ne < 0 ? unescapeLabel(b, offs[k], -ne - 1) : b.slice(offs[k], ne));
+  }
+  if (names.length === 1) return undefined;
+  names.sort();
+  for (let i = 1; i < names.length; i++) if (names[i] === names[i - 1]) return names[i];
+  return undefined;
+}
+
 /** Exemplar labels: no metric name, no normalisation. */
 export function buildPlainLabels(b: string, offs: Int32Array, nOffs: number): Labels {
   const pairs: string[] = [];

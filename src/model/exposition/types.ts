@@ -45,6 +45,8 @@ export interface ExpositionParser {
   timestamp(): number | undefined;
   /** The series' labels including __name__; parses `seriesText()`, so call it only on a cache miss. */
   labels(): Labels;
+  /** A label name the series repeats (`m{x="1",x="2"}`), which labels() cannot show; call on a cache miss. */
+  repeatedLabelName(): string | undefined;
   /** The exemplar attached to this sample (OpenMetrics), if any. */
   exemplar(): Exemplar | undefined;
 
