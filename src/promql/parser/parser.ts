@@ -635,7 +635,17 @@ class PromQLParser extends EmbeddedActionsParser {
                 { ALT: () => this.CONSUME2(RBracket) },
                 {
                   ALT: () => {
+                    const stepFirst = this.ACTION(() => this.LA(1));
                     step = this.SUBRULE2(this.durationValue, { ARGS: [STEP_START] });
+                    this.ACTION(() => {
+                      // a literal step is a positive_duration_expr too (x[5m:-1m], x[5m:0s])
+                      if (step.expr === undefined && step.ms <= 0) {
+                        this.sem.addErr(
+                          { start: stepFirst.startOffset, end: this.lastClosing() },
+                          'duration must be greater than 0',
+                        );
+                      }
+                    });
                     return this.CONSUME3(RBracket, { ERR_MSG: STEP_CLOSE });
                   },
                 },

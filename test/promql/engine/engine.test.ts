@@ -265,6 +265,17 @@ describe('functions', () => {
 
   it('timestamp of a selector is the sample timestamp', async () => {
     expect(vec(await instant(data, 'timestamp(sparse)', 3 * M))).toEqual({ '{}': 0 });
+    expect(vec(await instant(data, 'timestamp(sparse @ 60)', 3 * M))).toEqual({ '{}': 0 });
+  });
+
+  it('timestamp of any other expression is the evaluation time, also over an inner @', async () => {
+    // Prometheus: only a selector argument keeps its sample times; function results carry the step's
+    expect(vec(await instant(data, 'timestamp(timestamp(sparse @ 60))', 3 * M))).toEqual({ '{}': 180 });
+    expect(vec(await instant(data, 'timestamp(-sparse @ 60)', 3 * M))).toEqual({ '{}': 180 });
+    expect(vec(await instant(data, 'timestamp(abs(sparse @ 60))', 3 * M))).toEqual({ '{}': 180 });
+    const r = await engine.rangeQuery(data, parseExpr('timestamp(timestamp(sparse @ 60))'), 2 * M, 3 * M, M);
+    if (r.value.type !== 'matrix') throw new Error(r.value.type);
+    expect(Array.from(r.value.series[0].v)).toEqual([120, 180]);
   });
 });
 

@@ -294,6 +294,10 @@ const invalid: [string, string][] = [
     '1:5: parse error: unexpected "]" in subquery or range selector, expected number, duration, step(), or range()',
   ],
   ['foo[-1]', '1:5: parse error: duration must be greater than 0'],
+  // a subquery step is a positive_duration_expr as well
+  ['foo[5m:-1m]', '1:8: parse error: duration must be greater than 0'],
+  ['foo[5m:0s]', '1:8: parse error: duration must be greater than 0'],
+  ['rate(foo[5m:-1])[1h:]', '1:13: parse error: duration must be greater than 0'],
   ['some_metric[5m] OFFSET 1mm', '1:24: parse error: bad number or duration syntax: "1mm"'],
   [
     'some_metric[5m] OFFSET',

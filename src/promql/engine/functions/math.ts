@@ -59,8 +59,13 @@ export const MATH_FUNCTIONS: Record<string, FunctionImpl> = {
     for (const el of vectorArg(args, 0)) out.push(dropped(el, Math.floor(el.v * inv + 0.5) / inv));
     return out;
   },
-  /** The sample timestamps in seconds; the engine supplies each element's sample time in `t`. */
-  timestamp: (args) => vectorArg(args, 0).map((el) => dropped(el, el.t / 1000)),
+  /**
+   * The sample timestamps in seconds; the engine supplies each element's sample time in `t`. The result
+   * is stamped with the evaluation time, as every function result, so that an outer timestamp() reads
+   * that (an `@` inside must not leak out).
+   */
+  timestamp: (args, ctx) =>
+    vectorArg(args, 0).map((el) => ({ labels: el.labels, t: ctx.evalTime, v: el.t / 1000, dropName: true })),
   pi: () => Math.PI,
   // Experimental scalar min/max; NaN in either argument gives NaN, as Go's math.Min/Max.
   min_of: (args) => Math.min(scalarArg(args, 0), scalarArg(args, 1)),
