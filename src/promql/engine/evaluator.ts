@@ -11,6 +11,7 @@ import type {
   VectorMatching,
   VectorSelector,
 } from '../parser/ast.js';
+import { children } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { isStaleNaN } from '../../model/value.js';
 import type { Querier, Queryable } from '../../storage/interfaces.js';
@@ -897,25 +898,5 @@ class SubqueryAccumulator {
       v: Float64Array.from(s.v),
       dropName: s.dropName,
     }));
-  }
-}
-
-/** The direct sub-expressions of a node. */
-function children(e: Expr): Expr[] {
-  switch (e.type) {
-    case 'ParenExpr':
-    case 'UnaryExpr':
-    case 'SubqueryExpr':
-      return [e.expr];
-    case 'MatrixSelector':
-      return [e.vectorSelector];
-    case 'BinaryExpr':
-      return [e.lhs, e.rhs];
-    case 'AggregateExpr':
-      return e.param !== undefined ? [e.expr, e.param] : [e.expr];
-    case 'Call':
-      return e.args;
-    default:
-      return [];
   }
 }

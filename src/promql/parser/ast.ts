@@ -191,3 +191,35 @@ export type Expr =
   | UnaryExpr
   | ParenExpr
   | DurationExpr;
+
+/** The direct sub-expressions of a node (duration arithmetic aside). */
+export function children(e: Expr): Expr[] {
+  switch (e.type) {
+    case 'ParenExpr':
+    case 'UnaryExpr':
+    case 'SubqueryExpr':
+      return [e.expr];
+    case 'MatrixSelector':
+      return [e.vectorSelector];
+    case 'BinaryExpr':
+      return [e.lhs, e.rhs];
+    case 'AggregateExpr':
+      return e.param !== undefined ? [e.expr, e.param] : [e.expr];
+    case 'Call':
+      return e.args;
+    default:
+      return [];
+  }
+}
+
+/** How many nodes the longest path from the root to a leaf has; measured without recursion. */
+export function exprDepth(root: Expr): number {
+  let max = 0;
+  const stack: Array<[Expr, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [e, d] = stack.pop()!;
+    if (d > max) max = d;
+    for (const c of children(e)) stack.push([c, d + 1]);
+  }
+  return max;
+}

@@ -63,9 +63,38 @@ import {
 } from './lexer.js';
 import { describe } from './literals.js';
 import { checkAST } from './check.js';
+import { exprDepth } from './ast.js';
 import { Semantics, type DurationValue, type Problem } from './semantics.js';
 
 /** Thrown to unwind on a lexer error, which (as in yacc) ends parsing where the parser reaches it. */
+/**
+ * Limits that keep every recursive walk of an expression within the JavaScript stack; Prometheus (Go,
+ * growable stacks) has none. An expression over a limit is a parse error that names it, never a
+ * crashed walk. Measured on Node.js's default stack: the evaluator and JSON.stringify fail beyond
+ * about 4,500 levels, the parser beyond about 250 nested function calls.
+ */
+export const MAX_EXPR_DEPTH = 2_000;
+export const MAX_BRACKET_NESTING = 128;
+
+/** Refuses input whose (), [] and {} nest deeper than MAX_BRACKET_NESTING, at the first bracket too deep. */
+function checkBracketNesting(toks: readonly IToken[], input: string): void {
+  let depth = 0;
+  for (const t of toks) {
+    const type = t.tokenType;
+    if (type === LParen || type === LBracket || type === LBrace) {
+      if (++depth > MAX_BRACKET_NESTING) {
+        throw new PromQLParseError(
+          { start: t.startOffset, end: t.startOffset + 1 },
+          `expression nesting too deep: more than ${MAX_BRACKET_NESTING} nested parentheses, brackets or braces`,
+          input,
+        );
+      }
+    } else if (type === RParen || type === RBracket || type === RBrace) {
+      depth--;
+    }
+  }
+}
+
 class Abort extends Error {}
 
 // Error messages travel through Chevrotain as "<context>\u0001<expected>"; see syntaxProblem().
@@ -216,6 +245,7 @@ class PromQLParser extends EmbeddedActionsParser {
     this.sem = sem;
     this.aggDepth = 0;
     const toks = lex(input);
+    checkBracketNesting(toks, input);
     this.errIdx = toks.length > 0 && toks[toks.length - 1].tokenType === LexError ? toks.length - 1 : -1;
     this.input = toks;
     let result: R | undefined;
@@ -228,11 +258,22 @@ class PromQLParser extends EmbeddedActionsParser {
       }
       if (entry === 'expr' && sem.problems.length === 0 && result !== undefined) {
         checkAST(result as Expr, input, sem.problems);
+        // Every later walk (printer, prettifier, evaluator, JSON) recurses once per level.
+        if (sem.problems.length === 0 && exprDepth(result as Expr) > MAX_EXPR_DEPTH) {
+          sem.problems.push({
+            pos: { start: 0, end: input.length },
+            msg: `expression nesting too deep: more than ${MAX_EXPR_DEPTH} nested operations (a chain of n binary operators nests n deep)`,
+          });
+        }
       }
     } catch (err) {
       if (err instanceof RangeError) {
         // Recursion is bounded by the JS stack; Prometheus's yacc parser has no such limit.
-        throw new PromQLParseError({ start: 0, end: input.length }, 'expression nesting too deep', input);
+        throw new PromQLParseError(
+          { start: 0, end: input.length },
+          'expression nesting too deep for the parser (e.g. too many unary signs in a row)',
+          input,
+        );
       }
       if (!(err instanceof Abort)) throw err;
       result = undefined;

@@ -3,6 +3,8 @@
 import { describe, expect, test } from 'vitest';
 import {
   formatExpr,
+  MAX_BRACKET_NESTING,
+  MAX_EXPR_DEPTH,
   parseExpr,
   parseMetricSelector,
   PromQLParseError,
@@ -450,15 +452,34 @@ describe('invalid expressions', () => {
 });
 
 describe('deep inputs', () => {
-  test('long binary chains parse, check and print without deep recursion', () => {
-    const q = 'a - '.repeat(20000) + 'a';
+  test('long binary chains up to the depth limit parse, check and print', () => {
+    const q = 'a - '.repeat(MAX_EXPR_DEPTH - 1) + 'a';
     expect(formatExpr(parseExpr(q))).toBe(q);
-    expect(formatExpr(parseExpr('1 + '.repeat(20000) + '1')).length).toBe(80001);
+    expect(formatExpr(parseExpr('1 + '.repeat(MAX_EXPR_DEPTH - 1) + '1')).length).toBe(
+      4 * MAX_EXPR_DEPTH - 3,
+    );
   });
 
-  test('nesting beyond the stack is a parse error, not a crash', () => {
+  test('deeper chains are a parse error naming the limit', () => {
+    for (const n of [MAX_EXPR_DEPTH, 5_000, 20_000]) {
+      expect(errorOf('1 + '.repeat(n) + '1')).toBe(
+        `1:1: parse error: expression nesting too deep: more than ${MAX_EXPR_DEPTH} nested operations (a chain of n binary operators nests n deep)`,
+      );
+    }
+  });
+
+  test('nesting of brackets beyond the limit is a parse error at the first bracket too deep', () => {
+    const n = MAX_BRACKET_NESTING;
+    expect(parseExpr('('.repeat(n) + '1' + ')'.repeat(n)).type).toBe('ParenExpr');
+    expect(parseExpr('abs('.repeat(n) + 'up' + ')'.repeat(n)).type).toBe('Call');
     expect(errorOf('('.repeat(20000) + '1' + ')'.repeat(20000))).toBe(
-      '1:1: parse error: expression nesting too deep',
+      `1:${n + 1}: parse error: expression nesting too deep: more than ${n} nested parentheses, brackets or braces`,
+    );
+  });
+
+  test('other nesting beyond the stack is a parse error, not a crash', () => {
+    expect(errorOf('-'.repeat(20000) + '1')).toBe(
+      '1:1: parse error: expression nesting too deep for the parser (e.g. too many unary signs in a row)',
     );
   });
 });

@@ -5,7 +5,16 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../../../src/log/logger.js';
 import { createWebApp } from '../../../../src/web/app.js';
 import type { MetricMetadata } from '../../../../src/web/api/v1/series.js';
-import { apiError, apiGet, apiPost, startApiServer, STANDARD_DATA, type ApiServer } from './api-server.js';
+import { MAX_BRACKET_NESTING, MAX_EXPR_DEPTH } from '../../../../src/promql/parser/index.js';
+import {
+  apiError,
+  apiGet,
+  apiPost,
+  startApiServer,
+  STANDARD_DATA,
+  T0,
+  type ApiServer,
+} from './api-server.js';
 
 let srv: ApiServer;
 beforeAll(async () => {
@@ -258,5 +267,68 @@ describe('/api/v1/metadata', () => {
       expect(res.status).toBe(503);
       expect(res.body).toEqual(apiError('unavailable', 'TSDB not ready'));
     });
+  });
+});
+
+describe('deep expressions', () => {
+  // Every walk of an expression (evaluation, parse_query's JSON, format_query) handles the deepest
+  // expression the parser accepts; deeper ones are a 400 naming the limit, answered at once.
+  const chain = (n: number, term = 'up', op = ' or '): string => Array(n).fill(term).join(op);
+  const TOO_DEEP = `invalid parameter "query": 1:1: parse error: expression nesting too deep: more than ${MAX_EXPR_DEPTH} nested operations (a chain of n binary operators nests n deep)`;
+
+  it('evaluates, parses and formats the deepest accepted chain', async () => {
+    const q = chain(MAX_EXPR_DEPTH);
+    const res = await apiPost(srv.url, '/api/v1/query', { query: q, time: String((T0 + 60_000) / 1000) });
+    expect(res.status).toBe(200);
+    expect((res.body as { data: { result: unknown[] } }).data.result).toHaveLength(2);
+    const sum = await apiPost(srv.url, '/api/v1/query', { query: chain(MAX_EXPR_DEPTH, '1', ' + ') });
+    expect((sum.body as { data: { result: unknown[] } }).data.result[1]).toBe(String(MAX_EXPR_DEPTH));
+    const parsed = await apiPost(srv.url, '/api/v1/parse_query', { query: q });
+    expect(parsed.status).toBe(200);
+    let node = (parsed.body as { data: { type: string; lhs?: unknown } }).data;
+    let depth = 1;
+    while (node.type === 'binaryExpr') {
+      node = node.lhs as typeof node;
+      depth++;
+    }
+    expect(depth).toBe(MAX_EXPR_DEPTH);
+    const formatted = await apiPost(srv.url, '/api/v1/format_query', { query: chain(200) });
+    expect(formatted.status).toBe(200);
+    const text = (formatted.body as { data: string }).data;
+    expect(text.match(/\bup\b/g)).toHaveLength(200);
+    expect(text.split('\n').length).toBeGreaterThan(100);
+  });
+
+  it.each([5_000, 20_000])('refuses a %d-term chain with 400 on every endpoint', async (n) => {
+    for (const endpoint of [
+      '/api/v1/query',
+      '/api/v1/query_range',
+      '/api/v1/parse_query',
+      '/api/v1/format_query',
+    ]) {
+      const res = await apiPost(srv.url, endpoint, {
+        query: chain(n, '1', '+'),
+        start: String(T0 / 1000),
+        end: String(T0 / 1000 + 60),
+        step: '15',
+      });
+      expect(res.status, endpoint).toBe(400);
+      expect(res.body, endpoint).toEqual(apiError('bad_data', TOO_DEEP));
+    }
+  });
+
+  it('refuses brackets nested deeper than the limit at the first one too deep', async () => {
+    const n = MAX_BRACKET_NESTING;
+    const ok = await apiPost(srv.url, '/api/v1/query', { query: 'abs('.repeat(n) + 'up' + ')'.repeat(n) });
+    expect(ok.status).toBe(200);
+    const res = await apiPost(srv.url, '/api/v1/query', {
+      query: '('.repeat(n + 1) + '1' + ')'.repeat(n + 1),
+    });
+    expect(res.body).toEqual(
+      apiError(
+        'bad_data',
+        `invalid parameter "query": 1:${n + 1}: parse error: expression nesting too deep: more than ${n} nested parentheses, brackets or braces`,
+      ),
+    );
   });
 });
