@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { parseByteSize } from '../model/bytesize.js';
 import { parseDuration } from '../model/duration.js';
+import { decodeGoBytes } from '../model/gobytes.js';
 import { Secret } from './secret.js';
 import { joinPath, setMeta, type Pos, type Source } from './source.js';
 
@@ -150,40 +151,10 @@ function typeError(ctx: ParseCtx, node: Node, field: string, goType: string): ne
   throw ctx.src.error(field, posOf(ctx, node), `cannot unmarshal ${tagName(node)}${text} into ${goType}`);
 }
 
-// Invalid UTF-8 bytes (from !!binary) become lone surrogates U+DC80..U+DCFF ("surrogate escape"), so
-// label validation can still tell that the input was not valid UTF-8, as Go's utf8.ValidString does.
-function decodeBytes(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  while (i < bytes.length) {
-    let j: number;
-    // Find the longest valid prefix by trying growing chunks; binary config values are tiny.
-    let best = -1;
-    for (j = Math.min(bytes.length, i + 4); j > i; j--) {
-      try {
-        dec.decode(bytes.subarray(i, j));
-        best = j;
-        break;
-      } catch {
-        // keep shrinking
-      }
-    }
-    if (best === -1) {
-      out += String.fromCharCode(0xdc00 + bytes[i]);
-      i++;
-    } else {
-      out += dec.decode(bytes.subarray(i, best));
-      i = best;
-    }
-  }
-  return out;
-}
-
 function scalarText(node: Scalar): string {
   const v = node.value;
   if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return decodeBytes(v);
+  if (v instanceof Uint8Array) return decodeGoBytes(v); // !!binary
   if (v === null) return '';
   return node.source ?? String(v);
 }

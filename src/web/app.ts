@@ -1,5 +1,7 @@
 // The fastify application: lifecycle, self-metrics and the API under --web.route-prefix.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { decodeGoBytes } from '../model/gobytes.js';
+import { goQuote } from '../model/goquote.js';
 import type { Logger } from '../log/logger.js';
 import { compileAnchored } from '../model/regex.js';
 import { registerLifecycleRoutes, type Lifecycle } from './lifecycle.js';
@@ -61,6 +63,9 @@ export interface WebOptions {
 }
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
+  const http = httpServerOptions(opts.readTimeoutMs);
+  const prefix = opts.routePrefix === '/' ? '' : opts.routePrefix;
+  const tls = opts.webConfig?.fastifyOptions().https;
   const app = Fastify({
     logger: false,
     requestTimeout: opts.readTimeoutMs,
@@ -68,16 +73,24 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
     bodyLimit: 16 * 1024 * 1024,
     // Fastify's own routing should match Prometheus's: "/api/v1/x/" is not "/api/v1/x".
     routerOptions: { ignoreTrailingSlash: false },
+    http,
+    frameworkErrors: (err, req, res) => {
+      const reply = res as unknown as FastifyReply; // the hook's reply has an unresolved generic type
+      if (err.code === 'FST_ERR_BAD_URL') return badUrl(req.url, prefix, reply);
+      return reply
+        .code(err.statusCode ?? 400)
+        .type('text/plain; charset=utf-8')
+        .send(`${err.message}\n`);
+    },
     // With TLS configured, an HTTPS server (its instance keeps the http typing; the API is the same).
-    ...opts.webConfig?.fastifyOptions(),
+    ...(tls !== undefined ? { https: { ...http, ...tls } } : {}),
   });
   // First, so auth and the configured headers apply to every route, 404s and CORS included.
   opts.webConfig?.install(app);
   if (opts.maxConnections > 0) app.server.maxConnections = opts.maxConnections;
-  const prefix = opts.routePrefix === '/' ? '' : opts.routePrefix;
   const log = opts.logger;
 
-  registerCors(app, compileAnchored(opts.corsOrigin), `${prefix}/api/`);
+  registerCors(app, compileAnchored(opts.corsOrigin), opts.corsOrigin, `${prefix}/api/`);
 
   registerMethodNotAllowed(app);
   // Like Go's encoding/json (which Prometheus's API uses): <, > and & are written as \u003c, \u003e,
@@ -129,6 +142,56 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
 }
 
 /**
+ * Node's HTTP server options matching Go's http.Server as Prometheus sets it up: request line and
+ * headers up to 1 MiB (Go's DefaultMaxHeaderBytes; long GET queries from Grafana), and
+ * --web.read-timeout bounding the reading of headers and body. Node checks those timeouts only every
+ * connectionsCheckingInterval (30 s by default), so that is tightened to a fraction of the timeout.
+ */
+export function httpServerOptions(readTimeoutMs: number): {
+  maxHeaderSize: number;
+  headersTimeout?: number;
+  requestTimeout?: number;
+  connectionsCheckingInterval?: number;
+} {
+  const options = { maxHeaderSize: 1 << 20 };
+  if (!(readTimeoutMs > 0)) return options;
+  return {
+    ...options,
+    headersTimeout: readTimeoutMs,
+    requestTimeout: readTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(readTimeoutMs / 4))),
+  };
+}
+
+/**
+ * A path whose percent-escapes are not UTF-8 (fastify cannot route it). Go routes the raw bytes: the
+ * only route with a parameter in the path, label values, then refuses the name; nothing else matches.
+ */
+function badUrl(url: string, prefix: string, reply: FastifyReply): FastifyReply {
+  const path = url.split('?')[0];
+  const m = path.startsWith(prefix)
+    ? /^\/api\/v1\/label\/([^/]*)\/values$/.exec(path.slice(prefix.length))
+    : null;
+  if (m === null) return reply.code(404).type('text/plain; charset=utf-8').send('404 page not found\n');
+  return sendError(reply, 'bad_data', `invalid label name: ${goQuote(decodeGoBytes(percentDecode(m[1])))}`);
+}
+
+/** Go's url.PathUnescape, to bytes: `%XX` is a byte, anything else its UTF-8. */
+function percentDecode(s: string): Uint8Array {
+  const out: number[] = [];
+  const utf8 = new TextEncoder();
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
+      out.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      out.push(...utf8.encode(s[i]));
+    }
+  }
+  return new Uint8Array(out);
+}
+
+/**
  * Prometheus's router answers a known path asked with another method with 405 (Grafana relies on
  * it: a POST to a GET-only endpoint is retried as GET only after a 405 or 400).
  */
@@ -141,7 +204,9 @@ function registerMethodNotAllowed(app: FastifyInstance): void {
         seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
       )
       .join('/');
-    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    // As httprouter, OPTIONS handlers (the API's catch-all) never make a path "known".
+    const methods = (Array.isArray(r.method) ? r.method : [r.method]).filter((m) => m !== 'OPTIONS');
+    if (methods.length === 0) return;
     routes.push({ re: new RegExp(`^${pattern}$`), methods: new Set(methods) });
   });
   app.setNotFoundHandler((req, reply) => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -241,5 +242,100 @@ describe('web app', () => {
       headers: { Origin: 'https://grafana.example.com.evil' },
     });
     expect(sneaky.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+/** Opens a raw connection, writes `head`, then `drip` every 100 ms until the server closes it; resolves how long that took. */
+function dripUntilClosed(url: string, head: string, drip: string, giveUpMs: number): Promise<number> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const sock = net.connect(Number(port), '127.0.0.1', () => sock.write(head));
+    const timer = setInterval(() => {
+      if (Date.now() - started > giveUpMs) {
+        clearInterval(timer);
+        sock.destroy();
+        reject(new Error(`connection still open after ${giveUpMs} ms of dripping`));
+      } else if (!sock.destroyed) sock.write(drip);
+    }, 100);
+    sock.on('error', () => undefined); // a reset counts as closed
+    sock.on('close', () => {
+      clearInterval(timer);
+      resolve(Date.now() - started);
+    });
+    sock.resume();
+  });
+}
+
+describe('HTTP server limits, as Go serves Prometheus', () => {
+  it('closes a connection that drips header bytes once --web.read-timeout has passed', async () => {
+    const { url } = await serve({ readTimeoutMs: 1_000 });
+    // Node's default would keep it for 30 s or more; the test gives up at 10 s
+    const took = await dripUntilClosed(
+      url,
+      'GET /-/healthy HTTP/1.1\r\nHost: x\r\n',
+      'X-Slow: 1\r\n',
+      10_000,
+    );
+    expect(took).toBeGreaterThanOrEqual(900);
+  });
+
+  it('closes a connection that drips its body once --web.read-timeout has passed', async () => {
+    const { url } = await serve({ readTimeoutMs: 1_000 });
+    const head =
+      'POST /api/v1/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n';
+    await dripUntilClosed(url, head, 'query=up&', 10_000);
+  });
+
+  it("accepts request lines and headers up to 1 MiB (Go's limit) and answers 431 beyond", async () => {
+    const { url } = await serve();
+    const long = await fetch(`${url}/-/healthy?x=${'a'.repeat(100 * 1024)}`);
+    expect(long.status).toBe(200);
+    const big = await fetch(`${url}/-/healthy`, { headers: { 'X-Big': 'a'.repeat(900 * 1024) } });
+    expect(big.status).toBe(200);
+    const tooBig = await fetch(`${url}/-/healthy?x=${'a'.repeat(1100 * 1024)}`);
+    expect(tooBig.status).toBe(431);
+  });
+
+  it("answers OPTIONS on every API path with 204 and the CORS headers, as Prometheus's API router", async () => {
+    const { url } = await serve({ routePrefix: '/prom' });
+    for (const p of ['/prom/api/v1/query', '/prom/api/v1/label/job/values', '/prom/api/v1/nothing']) {
+      const res = await fetch(`${url}${p}`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://grafana.example.com' },
+      });
+      expect(res.status, p).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*'); // the default pattern `.*`
+      expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
+      expect(res.headers.get('access-control-allow-headers')).toBe(
+        'Accept, Authorization, Content-Type, Origin',
+      );
+      expect(res.headers.get('vary')).toBe('Origin');
+    }
+    // an OPTIONS handler does not make other methods' unknown paths known
+    expect((await fetch(`${url}/prom/api/v1/nothing`)).status).toBe(404);
+    const restricted = await serve({ corsOrigin: 'https://grafana\\.example\\.com' });
+    const other = await fetch(`${restricted.url}/api/v1/query`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example.com' },
+    });
+    expect(other.status).toBe(204);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers a path with escapes that are not UTF-8 as Go routes it', async () => {
+    const { url } = await serve();
+    const res = await fetch(`${url}/api/v1/label/%FF/values`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      status: 'error',
+      errorType: 'bad_data',
+      error: 'invalid label name: "\\xff"',
+    });
+    const named = await fetch(`${url}/api/v1/label/ok%E2%82/values`);
+    expect(((await named.json()) as { error: string }).error).toBe('invalid label name: "ok\\xe2\\x82"');
+    const other = await fetch(`${url}/api/v1/query%FF`);
+    expect(other.status).toBe(404);
+    expect(await other.text()).toBe('404 page not found\n');
   });
 });
