@@ -31,12 +31,16 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-/** Formats milliseconds the way Prometheus prints a model.Duration ("1h30m", "0s"). */
+/**
+ * Formats milliseconds the way Prometheus prints a model.Duration ("1h30m", "0s"): years and weeks
+ * only when they divide the duration exactly ("15d", not "2w1d"; "90d", not "12w6d").
+ */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let rest = Math.abs(ms);
   let out = ms < 0 ? '-' : '';
   for (const [unit, size] of UNITS) {
+    if ((unit === 'y' || unit === 'w') && rest % size !== 0) continue;
     const n = Math.floor(rest / size);
     if (n > 0) {
       out += `${n}${unit}`;

@@ -1,5 +1,7 @@
 // Durations ("1h", "1h30m") and times ("2015-07-01 20:20:00" in UTC, RFC 3339, or Unix seconds) as typed
-// into the query page.
+// into the query page. Durations are printed as Prometheus prints them.
+export { formatDuration } from '../model/duration.js';
+
 const UNITS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -19,24 +21,6 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
-export function formatDuration(ms: number): string {
-  const parts: string[] = [];
-  let rest = ms;
-  for (const [unit, size] of [
-    ['w', UNITS.w],
-    ['d', UNITS.d],
-    ['h', UNITS.h],
-    ['m', UNITS.m],
-    ['s', UNITS.s],
-    ['ms', 1],
-  ] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.length === 0 ? '0s' : parts.join('');
-}
 
 /** Milliseconds since the epoch; undefined for an empty text (meaning "now"); NaN when unreadable. */
 export function parseTime(text: string): number | undefined {

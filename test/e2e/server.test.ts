@@ -124,6 +124,12 @@ describe('promethium server', () => {
     };
     expect(flags.data['storage.tsdb.path']).toBe('data/');
     expect(flags.data['web.listen-address']).toBe('127.0.0.1:0');
+    // durations as Go's model.Duration prints them: the default retention reads "15d", not "2w1d"
+    expect(flags.data['storage.tsdb.retention.time']).toBe('0s'); // unset, as Prometheus shows it
+    const runtime = (await (await fetch(`${s.url}/api/v1/status/runtimeinfo`)).json()) as {
+      data: { storageRetention: string };
+    };
+    expect(runtime.data.storageRetention).toBe('15d');
   });
 
   it('exposes self-metrics: process, Node.js runtime, build info and reload state', async () => {

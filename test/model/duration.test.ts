@@ -29,6 +29,21 @@ describe('durations', () => {
     expect(formatDuration(ms)).toBe(text);
     expect(parseDuration(text)).toBe(ms);
   });
+
+  // prometheus/common's model.Duration String: years and weeks only when exact
+  it.each([
+    ['324ms', '324ms'],
+    ['4d1h', '4d1h'],
+    ['14d', '2w'],
+    ['15d', '15d'], // Prometheus's default retention, as /api/v1/status/runtimeinfo shows it
+    ['90d', '90d'],
+    ['3w2d1h', '23d1h'],
+    ['10y', '10y'],
+    ['1y1d', '366d'],
+    ['1y2w', '379d'],
+  ])('prints %s as Go does: %s', (input, text) => {
+    expect(formatDuration(parseDuration(input))).toBe(text);
+  });
 });
 
 describe('byte sizes', () => {
