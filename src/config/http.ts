@@ -215,6 +215,13 @@ export const httpClientFields: Field[] = [
   { name: 'http_headers', kind: map(object(headerSchema)), optional: true },
 ];
 
+/** Authorizations made from a job's bearer_token_file, so that messages can name the field the user wrote. */
+const fromBearerTokenFile = new WeakSet<Authorization>();
+
+export function movedBearerTokenFile(auth: Authorization): boolean {
+  return fromBearerTokenFile.has(auth);
+}
+
 /**
  * HTTPClientConfig.Validate: at most one authentication method, and the deprecated bearer_token /
  * bearer_token_file moved into `authorization` (so printing shows what Prometheus shows).
@@ -288,6 +295,7 @@ export function validateHTTPClient(o: Obj): void {
       credentials_ref: '',
     };
     c.authorization = auth;
+    if (bearerFile) fromBearerTokenFile.add(auth);
     c.bearer_token = new Secret('');
     c.bearer_token_file = '';
   }

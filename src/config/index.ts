@@ -4,6 +4,7 @@ export { Secret } from './secret.js';
 export type * from './types.js';
 export { loadConfigFile, parseConfig } from './config.js';
 export { configToYaml } from './print.js';
-export { referencedFiles, expandRuleFiles, type ReferencedFile, type ReferencedFileKind } from './files.js';
+export { expandRuleFiles } from './files.js';
+export { movedBearerTokenFile } from './http.js';
 export { defaultConfigYaml } from './defaults.js';
 export { glob } from './glob.js';

@@ -93,6 +93,36 @@ describe.skipIf(!fixtures.present)('promethium-tool check config', () => {
     expect(bad.stderr).toContain('/random/file/which/does/not/exist.yml');
   });
 
+  it('checks the files promtool checks, and names the field as written', () => {
+    // promtool leaves CA files, basic_auth and OAuth2 secrets and SD client credentials to the server
+    const unchecked = write(
+      'unchecked.yml',
+      'scrape_configs:\n  - job_name: a\n    tls_config:\n      ca_file: /nonexistent/ca.pem\n' +
+        '    basic_auth:\n      username: u\n      password_file: /nonexistent/password\n' +
+        '    http_sd_configs:\n      - url: http://sd.example/\n        bearer_token_file: /nonexistent/sd-token\n',
+    );
+    const ok = tool('check', 'config', unchecked);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    const bearer = write(
+      'bearer.yml',
+      'scrape_configs:\n  - job_name: a\n    bearer_token_file: /nonexistent/token\n',
+    );
+    const res = tool('check', 'config', bearer);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe(
+      '  FAILED: scrape_configs[0].bearer_token_file: error checking authorization credentials or bearer token file "/nonexistent/token": stat /nonexistent/token: no such file or directory\n',
+    );
+    const k8s = write(
+      'k8s.yml',
+      'scrape_configs:\n  - job_name: a\n    kubernetes_sd_configs:\n      - role: pod\n        api_server: https://k8s.example\n' +
+        '        tls_config:\n          cert_file: /nonexistent/c.pem\n          key_file: /nonexistent/k.pem\n',
+    );
+    expect(tool('check', 'config', k8s).stderr).toBe(
+      '  FAILED: scrape_configs[0].kubernetes_sd_configs[0].tls_config.cert_file: error checking client cert file "/nonexistent/c.pem": stat /nonexistent/c.pem: no such file or directory\n',
+    );
+  });
+
   it('parses file_sd files, warns about missing ones, and fails on a broken one', () => {
     const good = write(
       'sd-good.yml',
@@ -100,8 +130,9 @@ describe.skipIf(!fixtures.present)('promethium-tool check config', () => {
     );
     const res = tool('check', 'config', good);
     expect(res.status).toBe(0);
-    expect(res.stdout).toContain('WARNING: file');
-    expect(res.stdout).toContain('missing/*.json');
+    expect(res.stdout).toContain(
+      `  WARNING: file "${path.join(dir, 'missing/*.json')}" for file_sd in scrape job "a" does not exist\n`,
+    );
     const broken = write(
       'sd-bad.yml',
       `scrape_configs:\n  - job_name: a\n    file_sd_configs:\n      - files: [${JSON.stringify(path.join(PROMTOOL, 'bad-sd-file-format.yml'))}]\n`,
