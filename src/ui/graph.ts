@@ -63,6 +63,42 @@ function stack(columns: Array<Array<number | null>>): Array<Array<number | null>
   );
 }
 
+/**
+ * The least distance between x ticks, in CSS pixels: more than the widest label in the axis's 12 px
+ * font ("2015-07-01" below a time; "20:10:15.500" only over ranges of seconds), so labels never
+ * overlap at any width or range.
+ */
+function xTickSpace(_u: uPlot, _axis: number, min: number, max: number): number {
+  return max - min <= 10 ? 100 : 80;
+}
+
+/** Tick steps in seconds to choose from (uPlot's own list lacks 2 m, 20 m, 2 h, ...). */
+const X_TICK_STEPS = [
+  0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200,
+  1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000, 7776000, 31536000,
+];
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * X tick labels in UTC, 24-hour: dates alone when ticks are days apart; otherwise times to the
+ * precision of the tick step, with the date below the first tick and below each tick of a new day.
+ */
+function xTickLabels(_u: uPlot, splits: number[], _axis: number, _space: number, incr: number): string[] {
+  let lastDay = '';
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    const day = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    if (incr >= 86_400) return day;
+    let time = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+    if (incr < 60) time += `:${pad2(d.getUTCSeconds())}`;
+    if (incr < 1) time += `.${String(d.getUTCMilliseconds()).padStart(3, '0')}`;
+    const newDay = day !== lastDay;
+    lastDay = day;
+    return newDay ? `${time}\n${day}` : time;
+  });
+}
+
 export class Graph {
   private plot: uPlot | undefined;
   private observer: ResizeObserver | undefined;
@@ -139,12 +175,16 @@ export class Graph {
         bands: o.stacked
           ? result.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number] }))
           : [],
-        axes: [{}, { size: 70 }],
+        // Times in UTC, as the hover read-out and the status line show them.
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        axes: [{ space: xTickSpace, incrs: X_TICK_STEPS, values: xTickLabels }, { size: 70 }],
         hooks: { setCursor: [(u) => showHover(u.cursor.idx)] },
       },
       [xs, ...drawn] as uPlot.AlignedData,
       chartBox,
     );
+    // The instance, for inspection from the browser's console (and the browser test's tick checks).
+    (chartBox as HTMLElement & { uplot?: uPlot }).uplot = this.plot;
     this.out.dataset.stacked = String(o.stacked);
     let lastWidth = width();
     this.observer = new ResizeObserver(() => {

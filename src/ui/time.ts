@@ -21,7 +21,6 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
-
 /** Milliseconds since the epoch; undefined for an empty text (meaning "now"); NaN when unreadable. */
 export function parseTime(text: string): number | undefined {
   const s = text.trim();

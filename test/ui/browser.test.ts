@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type uPlot from 'uplot';
 import { createLogger } from '../../src/log/logger.js';
 import { Labels } from '../../src/model/labels.js';
 import { TSDB } from '../../src/tsdb/db.js';
@@ -381,6 +382,48 @@ describe('web UI in Chromium', () => {
       await page.setViewportSize({ width: 1200, height: 800 });
     }
     await expect.poll(async () => (await canvas.boundingBox())?.width ?? 0).toBe(wide);
+  });
+
+  uiTest('draws x-axis tick labels that never overlap, at any width and range', async () => {
+    const overlaps: string[] = [];
+    try {
+      for (const width of [1200, 700, 420]) {
+        await page.setViewportSize({ width, height: 800 });
+        for (const range of ['30s', '10m', '1h', '12h', '1d', '1w', '8w']) {
+          await page.goto(
+            `${server.url}/prom/query?g0.expr=vector(1)&g0.tab=graph&g0.range_input=${range}` +
+              `&g0.end_input=${encodeURIComponent(END_INPUT)}`,
+          );
+          await page.locator('#panel-0 .graph canvas').waitFor();
+          // Each label's box from uPlot's own ticks: centred on its position, as wide as its widest line.
+          const boxes = await page.evaluate(() => {
+            const u = (document.querySelector('#panel-0 .graph') as HTMLElement & { uplot?: uPlot }).uplot;
+            if (u === undefined) throw new Error('no uPlot instance on the chart');
+            const axis = u.axes[0] as uPlot.Axis & { _splits: number[]; _values: string[]; font: [string] };
+            u.ctx.font = axis.font[0];
+            return axis._values.map((text, i) => {
+              const w = Math.max(
+                ...String(text)
+                  .split('\n')
+                  .map((l) => u.ctx.measureText(l).width),
+              );
+              const x = u.valToPos(axis._splits[i], 'x', true);
+              return { text: String(text), left: x - w / 2, right: x + w / 2 };
+            });
+          });
+          expect(boxes.length).toBeGreaterThan(0);
+          for (let i = 1; i < boxes.length; i++) {
+            if (boxes[i - 1].right > boxes[i].left)
+              overlaps.push(
+                `${width}px ${range}: ${JSON.stringify(boxes[i - 1].text)} / ${JSON.stringify(boxes[i].text)}`,
+              );
+          }
+        }
+      }
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 800 });
+    }
+    expect(overlaps).toEqual([]);
   });
 
   uiTest('lists the targets by pool with their state, error and labels as text', async () => {
