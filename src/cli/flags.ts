@@ -5,7 +5,8 @@ import { parseDuration, formatDuration, DurationError } from '../model/duration.
 import { parseByteSize, formatByteSize, ByteSizeError } from '../model/bytesize.js';
 import { compileAnchored, RegexError } from '../model/regex.js';
 
-export type FlagKind = 'string' | 'bool' | 'duration' | 'bytes' | 'int' | 'enum' | 'regex' | 'url' | 'list';
+export type FlagKind =
+  'string' | 'bool' | 'duration' | 'bytes' | 'int' | 'float' | 'enum' | 'regex' | 'url' | 'list';
 
 export interface FlagSpec {
   readonly name: string;
@@ -17,6 +18,12 @@ export interface FlagSpec {
   readonly values?: readonly string[];
   /** Shown as the default in --help and /api/v1/status/flags, when it differs from `default`. */
   readonly shownDefault?: string;
+  /** Left out of --help, as Prometheus hides it (still accepted). */
+  readonly hidden?: boolean;
+  /** Why the flag has no effect in Promethium; said in --help and logged once when it is given. */
+  readonly noEffect?: string;
+  /** Prometheus's server-only or agent-only flags. */
+  readonly mode?: 'server' | 'agent';
 }
 
 export type FlagValue = string | boolean | number | string[];
@@ -85,7 +92,16 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[]):
     const given = raw.get(spec.name);
     if (spec.kind === 'list') {
       // Prometheus splits repeatable feature-style flags on commas too.
-      const items = (given ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
+      const items = (given ?? (spec.default !== undefined ? [spec.default] : []))
+        .flatMap((v) => v.split(','))
+        .filter((v) => v !== '');
+      for (const item of items) {
+        if (spec.values !== undefined && !spec.values.includes(item)) {
+          throw new FlagError(
+            `invalid value "${item}" for flag '--${spec.name}': expected one of ${spec.values.join(', ')}`,
+          );
+        }
+      }
       values.set(spec.name, items);
       asText[spec.name] = items.join(',');
       continue;
@@ -122,6 +138,11 @@ function convert(spec: FlagSpec, text: string): FlagValue {
         if (!/^-?\d+$/.test(text)) return bad('expected an integer');
         return Number(text);
       }
+      case 'float': {
+        const n = Number(text);
+        if (text.trim() === '' || !Number.isFinite(n)) return bad('expected a number');
+        return n;
+      }
       case 'enum':
         if (!spec.values!.includes(text)) return bad(`expected one of ${spec.values!.join(', ')}`);
         return text;
@@ -156,15 +177,12 @@ function display(spec: FlagSpec, value: FlagValue): string {
   return String(value);
 }
 
-/** Usage text in kingpin's layout: one block per flag with its default. */
+/** Usage text in kingpin's layout: one block per flag with its default; hidden flags left out. */
 export function formatHelp(program: string, summary: string, specs: readonly FlagSpec[]): string {
   const lines = [`usage: ${program} [<flags>]`, '', summary, '', 'Flags:'];
-  const heads = specs.map((s) => {
-    if (s.kind === 'bool') return `--[no-]${s.name}`;
-    return `--${s.name}=${s.placeholder ?? s.kind.toUpperCase()}${s.kind === 'list' ? ' ...' : ''}`;
-  });
-  const head = ['-h, --[no-]help', '--[no-]version', ...heads];
-  const helps = ['Show context-sensitive help.', 'Show application version.', ...specs.map(describe)];
+  const shown = specs.filter((s) => s.hidden !== true);
+  const head = ['-h, --[no-]help', '--[no-]version', ...shown.map(flagHead)];
+  const helps = ['Show context-sensitive help.', 'Show application version.', ...shown.map(describe)];
   const width = Math.min(Math.max(...head.map((h) => h.length)) + 2, 52);
   head.forEach((h, i) => {
     const pad = h.length + 2 <= width ? ' '.repeat(width - h.length) : '\n' + ' '.repeat(width + 2);
@@ -173,8 +191,43 @@ export function formatHelp(program: string, summary: string, specs: readonly Fla
   return lines.join('\n') + '\n';
 }
 
-function describe(spec: FlagSpec): string {
+/** Markdown documentation of every flag (hidden ones too), as `--write-documentation` prints it. */
+export function formatMarkdown(program: string, summary: string, specs: readonly FlagSpec[]): string {
+  const cell = (text: string): string => text.replace(/\|/g, '\\|');
+  const lines = [
+    `# ${program}`,
+    '',
+    summary,
+    '',
+    '## Flags',
+    '',
+    '| Flag | Description | Default |',
+    '| --- | --- | --- |',
+  ];
+  for (const s of specs) {
+    const def = s.shownDefault ?? s.default ?? '';
+    lines.push(
+      `| <code class="text-nowrap">${flagHead(s)}</code> | ${cell(describeOnly(s))} | ${def === '' ? '' : `\`${cell(def)}\``} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function flagHead(s: FlagSpec): string {
+  if (s.kind === 'bool') return `--[no-]${s.name}`;
+  return `--${s.name}=${s.placeholder ?? s.kind.toUpperCase()}${s.kind === 'list' ? ' ...' : ''}`;
+}
+
+/** The help text with the mode and no-effect notes, without values and default. */
+function describeOnly(spec: FlagSpec): string {
   let text = spec.help;
+  if (spec.mode !== undefined) text += ` Use with ${spec.mode} mode only.`;
+  if (spec.noEffect !== undefined) text += ` [No effect in Promethium: ${spec.noEffect}.]`;
+  return text;
+}
+
+function describe(spec: FlagSpec): string {
+  let text = describeOnly(spec);
   if (spec.values !== undefined) text += ` One of: [${spec.values.join(', ')}]`;
   const def = spec.shownDefault ?? spec.default;
   if (def !== undefined && def !== '' && spec.kind !== 'bool') text += ` (default: ${def})`;

@@ -2,8 +2,8 @@
 // `promethium`: the server. Flags as Prometheus 3.x; see --help.
 import { createLogger } from '../log/logger.js';
 import { readBuildInfo } from './build-info.js';
-import { FlagError, formatHelp, parseFlags } from './flags.js';
-import { SERVER_FLAGS, serverOptions } from './server-flags.js';
+import { FlagError, formatHelp, formatMarkdown, parseFlags } from './flags.js';
+import { FlagModeError, SERVER_FLAGS, serverOptions } from './server-flags.js';
 import { PromethiumServer, errorText } from './server.js';
 
 const SUMMARY = 'The Promethium monitoring server, a Prometheus-compatible server in TypeScript.';
@@ -15,6 +15,10 @@ async function main(argv: string[]): Promise<number> {
     const flags = parseFlags(SERVER_FLAGS, argv);
     if (flags.help) {
       process.stdout.write(formatHelp('promethium', SUMMARY, SERVER_FLAGS));
+      return 0;
+    }
+    if (flags.values.get('write-documentation') === true) {
+      process.stdout.write(formatMarkdown('promethium', SUMMARY, SERVER_FLAGS));
       return 0;
     }
     if (flags.version) {
@@ -42,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
     await server.stopped;
     return 0;
   } catch (err) {
+    if (err instanceof FlagModeError) {
+      process.stderr.write(`${err.message}\n`);
+      return 3;
+    }
     if (err instanceof FlagError) {
       process.stderr.write(`promethium: error: ${err.message}, try --help\n`);
       return 1;

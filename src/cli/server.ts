@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
+  configChecksum,
   ConfigError,
   configToYaml,
   defaultConfigYaml,
@@ -36,13 +37,26 @@ const IMPLEMENTED_FEATURES = new Set<string>([
   // PromQL syntax, functions and statistics, handed to the parser and engine of the query API.
   'promql-experimental-functions',
   'promql-delayed-name-removal',
-  'promql-duration-expr',
   'promql-extended-range-selectors',
   'promql-binop-fill-modifiers',
   'promql-per-step-stats',
   // scraping
   'extra-scrape-metrics',
 ]);
+
+/** Feature names Prometheus 3.14 still accepts but that do nothing, with what it logs for them. */
+const NO_OP_FEATURES: Record<string, string> = {
+  'promql-duration-expr':
+    'This option for --enable-feature is now permanently enabled and therefore a no-op.',
+  'ooo-native-histograms':
+    'This option for --enable-feature is now permanently enabled and therefore a no-op.',
+  'native-histograms':
+    'This option for --enable-feature is a no-op. To scrape native histograms, set the scrape_native_histograms scrape config setting to true.',
+  'auto-reload-config': 'This option for --enable-feature is deprecated. Use --config.auto-reload instead.',
+};
+
+/** PromQL features always on in Prometheus 3.14: duration expressions (promql-duration-expr is a no-op). */
+const ALWAYS_ON_FEATURES = ['promql-duration-expr'];
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -62,17 +76,23 @@ export class PromethiumServer {
   /** Resolves once a shutdown (signal or /-/quit) has finished. */
   readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
   private readonly metrics: SelfMetrics;
+  /** What /api/v1/status/flags shows: the parsed flags, with the route prefix as it applies. */
+  private readonly flagsText: Record<string, string>;
+  private autoReloadTimer: NodeJS.Timeout | undefined;
+  /** The config files' checksum at the last successful load (--config.auto-reload). */
+  private configSum: string | undefined;
   private readonly startTime = new Date();
   /** Where the config comes from: a file path, or the embedded default. */
   private readonly configSource: { kind: 'file'; path: string } | { kind: 'embedded' };
 
   constructor(
     private readonly opts: ServerOptions,
-    private readonly flagsText: Record<string, string>,
+    flagsText: Record<string, string>,
     private readonly build: BuildInfo,
     private readonly log: Logger,
   ) {
     this.metrics = createSelfMetrics(build);
+    this.flagsText = { ...flagsText, 'web.route-prefix': opts.routePrefix };
     // Like Prometheus, the config file defaults to ./prometheus.yml; unlike it, when that file is absent
     // and the flag was not given, an embedded default that scrapes this server is used.
     this.configSource =
@@ -88,6 +108,13 @@ export class PromethiumServer {
     return addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
   }
 
+  /** --web.external-url, or http://<hostname>:<port>/ with the port actually listened on. */
+  private externalUrl(): URL {
+    const { opts } = this;
+    if (opts.externalUrlExplicit || opts.listenPort !== 0) return opts.externalUrl;
+    return new URL(`http://${os.hostname()}:${this.listenPort()}/`);
+  }
+
   private listenPort(): number {
     const addr = this.web?.server.address();
     return typeof addr === 'object' && addr !== null ? addr.port : this.opts.listenPort;
@@ -101,6 +128,8 @@ export class PromethiumServer {
   }
 
   private applyConfig(cfg: Config): void {
+    for (const warning of cfg.warnings)
+      this.log.warn('Configuration accepted with a limitation', { detail: warning });
     const ruleFiles = expandRuleFiles(cfg);
     if (ruleFiles.length > 0) {
       this.log.warn('Rule evaluation is not supported yet: rule files are checked but not evaluated', {
@@ -120,8 +149,12 @@ export class PromethiumServer {
     for (const feature of opts.features) {
       if (!KNOWN_FEATURES.includes(feature))
         log.warn('Unknown option for --enable-feature', { option: feature });
+      else if (NO_OP_FEATURES[feature] !== undefined) log.warn(NO_OP_FEATURES[feature], { option: feature });
       else if (!IMPLEMENTED_FEATURES.has(feature))
         log.warn('Feature flag is not supported yet and has no effect', { option: feature });
+    }
+    for (const { flag, reason } of opts.noEffect) {
+      log.warn('Flag has no effect in Promethium', { flag: `--${flag}`, reason });
     }
 
     // A config file is checked before anything listens, so a bad one fails fast; the embedded default
@@ -168,7 +201,7 @@ export class PromethiumServer {
       targets: scrapeTargetsSource(
         () => this.scrape,
         () => this.listenPort(),
-        opts.externalUrl,
+        () => this.externalUrl(),
       ),
       metadata: {
         listMetadata: (metric) => this.scrape?.metadataList(metric) ?? [],
@@ -179,8 +212,12 @@ export class PromethiumServer {
         maxSamples: opts.queryMaxSamples,
         lookbackDeltaMs: opts.lookbackDeltaMs,
         maxConcurrency: opts.queryMaxConcurrency,
-        features: new Set(opts.features.filter((f) => IMPLEMENTED_FEATURES.has(f))),
+        features: new Set([
+          ...ALWAYS_ON_FEATURES,
+          ...opts.features.filter((f) => IMPLEMENTED_FEATURES.has(f)),
+        ]),
       },
+      userAssetsDir: opts.userAssetsPath === '' ? undefined : path.resolve(opts.userAssetsPath),
     });
     // The listener comes up before storage so /-/healthy answers and /-/ready says 503 while it opens.
     await this.web.listen({ host: opts.listenHost, port: opts.listenPort });
@@ -194,6 +231,9 @@ export class PromethiumServer {
       retentionMs: opts.retentionTimeMs,
       maxBytes: opts.retentionSizeBytes,
       noLockfile: opts.noLockfile,
+      minBlockDuration: opts.minBlockDurationMs,
+      maxBlockDuration: opts.maxBlockDurationMs,
+      walSegmentSize: opts.walSegmentSizeBytes > 0 ? opts.walSegmentSizeBytes : undefined,
       logger: log.with({ component: 'tsdb' }),
       registry: this.metrics.registry,
       background: true,
@@ -213,11 +253,13 @@ export class PromethiumServer {
       // as Prometheus: the phase of each target depends on the host and the external labels too
       offsetSeed: `${os.hostname()}\xfe${external}`,
       extraMetrics: opts.features.includes('extra-scrape-metrics'),
+      timestampToleranceMs: opts.scrapeTimestampToleranceMs,
     });
     this.discovery = new DiscoveryManager({
       logger: log.with({ component: 'discovery manager scrape' }),
       registry: this.metrics.registry,
       consumer: (job, groups) => this.scrape?.updateTargets(job, groups),
+      updateIntervalMs: opts.discoveryReloadIntervalMs,
       httpClient: (cfg) => new HttpClient(cfg, { userAgent }),
       userAgent,
     });
@@ -229,6 +271,35 @@ export class PromethiumServer {
     this.ready = true;
     this.metrics.ready.set(1);
     log.info('Server is ready to receive web requests.');
+    this.startAutoReload();
+  }
+
+  /** --config.auto-reload: reloads when the config, rule or scrape config files change, as Prometheus. */
+  private startAutoReload(): void {
+    const { opts } = this;
+    const autoReload = opts.autoReload || opts.features.includes('auto-reload-config');
+    if (!autoReload || this.configSource.kind !== 'file') return;
+    const file = this.configSource.path;
+    this.log.info('Automatic configuration file reloading enabled', {
+      interval: formatDuration(opts.autoReloadIntervalMs),
+    });
+    this.configSum ??= this.checksum(file);
+    this.autoReloadTimer = setInterval(() => {
+      const current = this.checksum(file);
+      if (current !== undefined && current === this.configSum) return;
+      this.log.info('Configuration file change detected, reloading the configuration.');
+      void this.reload().catch(() => undefined);
+    }, opts.autoReloadIntervalMs);
+    this.autoReloadTimer.unref();
+  }
+
+  private checksum(file: string): string | undefined {
+    try {
+      return configChecksum(file);
+    } catch (err) {
+      this.log.error('Failed to generate checksum during configuration reload', { err: errorText(err) });
+      return undefined;
+    }
   }
 
   private loadWebConfig(file: string): WebConfigRuntime {
@@ -243,9 +314,19 @@ export class PromethiumServer {
   private initialLoad(): void {
     const source = this.sourceName();
     this.log.info('Loading configuration file', { filename: source });
+    const sum = this.currentChecksum();
     this.applyConfig(this.loadConfig());
+    this.configSum = sum;
     this.markReload(true);
     this.log.info('Completed loading of configuration file', { filename: source });
+  }
+
+  /** The checksum --config.auto-reload compares, taken before a load so a change during it is seen next time. */
+  private currentChecksum(): string | undefined {
+    const autoReload = this.opts.autoReload || this.opts.features.includes('auto-reload-config');
+    return autoReload && this.configSource.kind === 'file'
+      ? this.checksum(this.configSource.path)
+      : undefined;
   }
 
   private sourceName(): string {
@@ -265,8 +346,10 @@ export class PromethiumServer {
   async reload(): Promise<void> {
     const source = this.sourceName();
     this.log.info('Loading configuration file', { filename: source });
+    const sum = this.currentChecksum();
     try {
       this.applyConfig(this.loadConfig());
+      this.configSum = sum;
     } catch (err) {
       this.markReload(false);
       this.log.error('Error reloading config', { err: errorText(err) });
@@ -282,6 +365,7 @@ export class PromethiumServer {
       this.log.warn('Received shutdown request, exiting gracefully...', { reason });
       this.ready = false;
       this.metrics.ready.set(0);
+      clearInterval(this.autoReloadTimer);
       const deadline = setTimeout(() => {
         this.log.error('Graceful shutdown took longer than 10s, exiting now');
         process.exit(1);

@@ -10,7 +10,7 @@ const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 export function scrapeTargetsSource(
   manager: () => ScrapeManager | undefined,
   listenPort: () => number,
-  externalUrl: URL,
+  externalUrl: () => URL,
 ): TargetsSource {
   return {
     activeTargets: () => {
@@ -19,7 +19,7 @@ export function scrapeTargetsSource(
       return new Map(
         [...m.activeTargets()].map(([job, ts]) => [
           job,
-          ts.map((t) => activeTarget(t, listenPort(), externalUrl)),
+          ts.map((t) => activeTarget(t, listenPort(), externalUrl())),
         ]),
       );
     },
@@ -56,15 +56,24 @@ function activeTarget(t: ActiveTargetInfo, port: number, externalUrl: URL): Acti
   };
 }
 
-/** Prometheus's getGlobalURL: a target on this server's own port at localhost gets the external host. */
+/**
+ * Prometheus's getGlobalURL: a loopback target is not reachable from elsewhere, so its host becomes the
+ * external URL's host name; on this server's own port, scheme and host:port become the external URL's.
+ */
 function globalUrl(url: string, port: number, externalUrl: URL): string {
+  let u: URL;
   try {
-    const u = new URL(url);
-    if (LOCALHOST.has(u.hostname) && (u.port === String(port) || (u.port === '' && port === 80))) {
-      return url.replace(u.host, externalUrl.host);
-    }
+    u = new URL(url);
   } catch {
-    // not a URL we can parse: shown as it is
+    return url; // not a URL we can parse: shown as it is
   }
-  return url;
+  if (!LOCALHOST.has(u.hostname)) return url;
+  const targetPort = u.port !== '' ? u.port : u.protocol === 'https:' ? '443' : '80';
+  if (targetPort === String(port)) {
+    u.protocol = externalUrl.protocol;
+    u.host = externalUrl.host;
+  } else {
+    u.hostname = externalUrl.hostname;
+  }
+  return u.toString();
 }

@@ -192,20 +192,18 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
   if (cfg.remote_write.length > 0)
     add(root, 'remote_write', 'remote_write is not supported yet by Promethium');
   if (cfg.remote_read.length > 0) add(root, 'remote_read', 'remote_read is not supported yet by Promethium');
-  if (cfg.alerting.alertmanagers.length > 0) {
-    add(cfg.alerting, 'alertmanagers', 'alerting.alertmanagers is not supported yet by Promethium');
-  }
   if (cfg.tracing.endpoint !== '') add(cfg.tracing, 'endpoint', 'tracing is not supported yet by Promethium');
-  // Native histograms are not ingested; a job that would scrape or build them is refused rather than
-  // silently scraped without them. The error points at whichever of job or global turned it on.
-  for (const key of ['scrape_native_histograms', 'convert_classic_histograms_to_nhcb'] as const) {
-    for (const job of cfg.scrape_configs) {
-      if (!job[key]) continue;
-      const meta = metaOf(job);
-      const own = meta?.keys.has(key) ?? false;
-      add(own ? job : cfg.global, key, `${key} is not supported yet by Promethium (no native histograms)`);
-      break;
-    }
+  // Native histograms are not ingested; a job that would build them from classic histograms is refused
+  // rather than silently left without them. The error points at whichever of job or global turned it on.
+  for (const job of cfg.scrape_configs) {
+    if (!job.convert_classic_histograms_to_nhcb) continue;
+    const own = metaOf(job)?.keys.has('convert_classic_histograms_to_nhcb') ?? false;
+    add(
+      own ? job : cfg.global,
+      'convert_classic_histograms_to_nhcb',
+      'convert_classic_histograms_to_nhcb is not supported yet by Promethium (no native histograms)',
+    );
+    break;
   }
   // The protobuf exposition format is not parsed: asking targets for it would fail their scrapes.
   for (const owner of [cfg.global, ...cfg.scrape_configs]) {
@@ -228,6 +226,32 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
         'the PrometheusProto scrape protocol is not supported yet by Promethium',
       );
     }
+  }
+}
+
+/**
+ * Settings Promethium accepts, as they appear in the configs Prometheus and Debian ship, but does not
+ * act on yet: one warning each, where it was written.
+ */
+function collectWarnings(cfg: Config): void {
+  const warn = (obj: object, key: string, what: string): void => {
+    cfg.warnings.push(fieldError(obj, key, what).message);
+  };
+  if (cfg.alerting.alertmanagers.length > 0) {
+    warn(
+      cfg.alerting,
+      'alertmanagers',
+      'no alerts are sent yet: rules and alerting arrive in a later release',
+    );
+  }
+  const nativeJob = cfg.scrape_configs.find((j) => j.scrape_native_histograms);
+  if (nativeJob !== undefined) {
+    const own = metaOf(nativeJob)?.keys.has('scrape_native_histograms') ?? false;
+    warn(
+      own ? nativeJob : cfg.global,
+      'scrape_native_histograms',
+      'native histograms are not ingested yet: targets are scraped in the text formats, classic histograms only',
+    );
   }
 }
 
@@ -304,6 +328,8 @@ export function parseConfig(text: string, filename: string, baseDir: string): Co
   collectUnsupported(cfg, unsupported);
   const first = unsupported[0];
   if (first !== undefined) throw first.src.error(first.field, first.pos, first.reason);
+  cfg.warnings = [];
+  collectWarnings(cfg);
   return cfg;
 }
 

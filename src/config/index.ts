@@ -8,3 +8,4 @@ export { expandRuleFiles } from './files.js';
 export { movedBearerTokenFile } from './http.js';
 export { defaultConfigYaml } from './defaults.js';
 export { glob } from './glob.js';
+export { configChecksum } from './checksum.js';

@@ -306,4 +306,9 @@ export interface Config {
    * it. configToYaml leaves these jobs out, as Prometheus prints only the main file's jobs.
    */
   scrape_config_origins: Record<string, string>;
+  /**
+   * Not a prometheus.yml key: settings Promethium accepts but does not act on yet, one message each
+   * ("file:line:col: field: what happens instead"), for the server to log when it loads the config.
+   */
+  warnings: string[];
 }

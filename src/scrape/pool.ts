@@ -46,6 +46,8 @@ export interface PoolDeps {
   offsetSeed: string;
   /** --enable-feature=extra-scrape-metrics: the extra synthetic series for every job. */
   extraMetrics?: boolean;
+  /** --scrape.timestamp-tolerance (ms; Prometheus's 2 ms by default); negative: no alignment. */
+  timestampToleranceMs?: number;
   now?: () => number;
 }
 
@@ -247,6 +249,7 @@ export class ScrapePool {
         fetcher: this.fetcher,
         logger: this.deps.logger,
         counters: this.deps.counters,
+        timestampToleranceMs: this.deps.timestampToleranceMs,
         now: this.deps.now,
       },
       cache,

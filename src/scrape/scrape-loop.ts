@@ -62,6 +62,12 @@ export interface ScrapeLoopOptions {
   fetcher: ScrapeFetcher;
   logger: Logger;
   counters?: ScrapeCounters;
+  /**
+   * How far (ms) a scrape may start off its schedule and still be stamped with the scheduled time
+   * (--scrape.timestamp-tolerance, 2 ms by default, at most 1% of the interval); negative: never
+   * (--no-scrape.adjust-timestamps).
+   */
+  timestampToleranceMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -249,8 +255,8 @@ export class ScrapeLoop {
   async scrapeOnce(scheduled = this.now()): Promise<void> {
     const start = this.now();
     // Prometheus aligns the sample timestamp to the schedule when the tick was (almost) on time
-    const appendTime =
-      Math.abs(start - scheduled) <= Math.min(2, this.o.intervalMs / 100) ? scheduled : start;
+    const tolerance = Math.min(this.o.timestampToleranceMs ?? 2, this.o.intervalMs / 100);
+    const appendTime = Math.abs(start - scheduled) <= tolerance ? scheduled : start;
     if (this.lastStart > 0) this.o.counters?.intervalLength(this.o.intervalMs, start - this.lastStart);
     this.lastStart = start;
     let error: string | undefined;

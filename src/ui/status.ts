@@ -85,12 +85,13 @@ const RUNTIME_NAMES: Record<string, string> = {
 };
 
 const BUILD_NAMES: Record<string, string> = {
-  version: 'Version',
+  version: 'Prometheus API version',
+  promethiumVersion: 'Promethium version',
   revision: 'Revision',
   branch: 'Branch',
   buildUser: 'Build user',
   buildDate: 'Build date',
-  goVersion: 'Node.js version',
+  nodeVersion: 'Node.js version',
 };
 
 function valueText(v: unknown): string {
@@ -122,7 +123,9 @@ export function renderStatusPage(root: HTMLElement): void {
       kvTable(
         id,
         ['Name', 'Value'],
-        Object.entries(data).map(([k, v]) => [names[k] ?? k, valueText(v)]),
+        Object.entries(data)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [names[k] ?? k, valueText(v)]),
       ),
     );
   };
@@ -130,7 +133,8 @@ export function renderStatusPage(root: HTMLElement): void {
     .then((res) => fill(runtime, 'runtime-table', RUNTIME_NAMES, res.data))
     .catch((e: unknown) => err.show('runtime information', e));
   apiGet<Record<string, unknown>>('status/buildinfo')
-    .then((res) => fill(build, 'build-table', BUILD_NAMES, res.data))
+    // goVersion repeats nodeVersion (it is Prometheus's name for the runtime's version)
+    .then((res) => fill(build, 'build-table', BUILD_NAMES, { ...res.data, goVersion: undefined }))
     .catch((e: unknown) => err.show('build information', e));
 }
 

@@ -25,6 +25,7 @@ import type { QueryEngineSettings } from './api/v1/query.js';
 import type { MetadataSource } from './api/v1/series.js';
 import type { Queryable } from '../storage/interfaces.js';
 import { defaultUiDir, registerUi } from './ui.js';
+import fastifyStatic from '@fastify/static';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -60,6 +61,8 @@ export interface WebOptions {
   metadata?: MetadataSource;
   /** The built UI (dist/ui); found beside the program when not given; undefined: the UI is not built. */
   uiDir?: string | undefined;
+  /** --web.user-assets: a folder served under /user/, as Prometheus does. */
+  userAssetsDir?: string;
 }
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
@@ -131,6 +134,12 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
         registerFederationRoute(api, opts.federation, log);
       });
       await registerUi(scoped, prefix, 'uiDir' in opts ? opts.uiDir : defaultUiDir());
+      const userAssets = opts.userAssetsDir;
+      if (userAssets !== undefined) {
+        await scoped.register(async (user) => {
+          await user.register(fastifyStatic, { root: userAssets, prefix: '/user/', decorateReply: false });
+        });
+      }
     },
     { prefix },
   );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FlagError, formatHelp, parseFlags } from '../../src/cli/flags.js';
 import {
   DEFAULT_RETENTION_MS,
+  FlagModeError,
   SERVER_FLAGS,
   serverOptions,
   splitHostPort,
@@ -92,11 +93,8 @@ describe('server flags', () => {
     expect(() => serverOptions(parse(...argv))).toThrowError(message);
   });
 
-  it('rejects a bad listen address and features not supported yet', () => {
+  it('rejects a bad listen address', () => {
     expect(() => serverOptions(parse('--web.listen-address=nowhere'))).toThrowError('expected host:port');
-    expect(() => serverOptions(parse('--web.enable-remote-write-receiver'))).toThrowError(
-      'not supported yet',
-    );
   });
 
   it('takes --web.config.file as a path', () => {
@@ -118,12 +116,167 @@ describe('server flags', () => {
     expect(Object.keys(text)).toHaveLength(SERVER_FLAGS.length);
   });
 
-  it('lists every flag in --help with its default', () => {
+  it('lists every flag but the hidden ones in --help with its default', () => {
     const help = formatHelp('promethium', 'summary', SERVER_FLAGS);
-    for (const spec of SERVER_FLAGS)
-      expect(help).toContain(`--${spec.kind === 'bool' ? '[no-]' : ''}${spec.name}`);
+    const heads = new Set(help.split('\n').map((l) => l.trim().split(/[ =]/)[0]));
+    for (const spec of SERVER_FLAGS) {
+      const head = `--${spec.kind === 'bool' ? '[no-]' : ''}${spec.name}`;
+      expect(heads.has(head), head).toBe(spec.hidden !== true);
+    }
+    expect(help).toContain(
+      'Path to the console library directory. [No effect in Promethium: Promethium serves no console templates.]',
+    );
+    expect(help).toContain('Use with agent mode only.');
     expect(help).toContain('(default: 0.0.0.0:9090)');
     expect(parse('--help').help).toBe(true);
     expect(parse('-h').help).toBe(true);
+  });
+});
+
+/**
+ * Every flag of Prometheus 3.14's `prometheus` (cmd/prometheus/main.go, hidden ones included), each
+ * with a value of its type: a command line written for Prometheus must start Promethium.
+ */
+const PROMETHEUS_3_14_FLAGS: Array<[string, string | undefined]> = [
+  ['config.file', 'p.yml'],
+  ['config.auto-reload', undefined],
+  ['config.auto-reload-interval', '10s'],
+  ['web.listen-address', '127.0.0.1:9090'],
+  ['auto-gomaxprocs', undefined],
+  ['auto-gomemlimit', undefined],
+  ['auto-gomemlimit.ratio', '0.8'],
+  ['auto-gomemlimit.refresh-interval', '1m'],
+  ['web.config.file', 'web.yml'],
+  ['web.read-timeout', '1m'],
+  ['web.max-connections', '100'],
+  ['web.max-notifications-subscribers', '4'],
+  ['web.external-url', 'http://example.com/'],
+  ['web.route-prefix', '/'],
+  ['web.user-assets', '/srv/assets'],
+  ['web.enable-lifecycle', undefined],
+  ['web.enable-admin-api', undefined],
+  ['web.enable-remote-write-receiver', undefined],
+  ['web.remote-write-receiver.accepted-protobuf-messages', 'prometheus.WriteRequest'],
+  ['web.enable-otlp-receiver', undefined],
+  ['web.console.templates', '/usr/share/prometheus/consoles'],
+  ['web.console.libraries', '/usr/share/prometheus/console_libraries'],
+  ['web.page-title', 'Mine'],
+  ['web.cors.origin', 'https?://x\\.com'],
+  ['storage.tsdb.path', '/prometheus'],
+  ['storage.tsdb.min-block-duration', '2h'],
+  ['storage.tsdb.max-block-duration', '2h'],
+  ['storage.tsdb.max-block-chunk-segment-size', '512MB'],
+  ['storage.tsdb.wal-segment-size', '128MB'],
+  ['storage.tsdb.retention.time', '30d'],
+  ['storage.tsdb.retention.size', '10GB'],
+  ['storage.tsdb.no-lockfile', undefined],
+  ['storage.tsdb.allow-overlapping-compaction', undefined],
+  ['storage.tsdb.wal-compression', undefined],
+  ['storage.tsdb.wal-compression-type', 'zstd'],
+  ['storage.tsdb.head-chunks-write-queue-size', '0'],
+  ['storage.tsdb.samples-per-chunk', '120'],
+  ['storage.tsdb.delayed-compaction.max-percent', '10'],
+  ['storage.tsdb.delay-compact-file.path', '/tmp/thanos.shipper.json'],
+  ['storage.tsdb.block-reload-interval', '1m'],
+  ['storage.agent.path', 'data-agent/'],
+  ['storage.agent.wal-segment-size', '64MB'],
+  ['storage.agent.wal-compression', undefined],
+  ['storage.agent.wal-compression-type', 'snappy'],
+  ['storage.agent.wal-truncate-frequency', '2h'],
+  ['storage.agent.retention.min-time', '5m'],
+  ['storage.agent.retention.max-time', '4h'],
+  ['storage.agent.checkpoint-from-in-memory-series', undefined],
+  ['storage.agent.checkpoint-batch-size', '1000'],
+  ['storage.agent.no-lockfile', undefined],
+  ['storage.remote.flush-deadline', '1m'],
+  ['storage.remote.read-sample-limit', '50000000'],
+  ['storage.remote.read-concurrent-limit', '10'],
+  ['storage.remote.read-max-bytes-in-frame', '1048576'],
+  ['web.search.max-limit', '10000'],
+  ['rules.alert.for-outage-tolerance', '1h'],
+  ['rules.alert.for-grace-period', '10m'],
+  ['rules.alert.resend-delay', '1m'],
+  ['rules.max-concurrent-evals', '4'],
+  ['scrape.adjust-timestamps', undefined],
+  ['scrape.timestamp-tolerance', '2ms'],
+  ['alertmanager.notification-queue-capacity', '10000'],
+  ['alertmanager.notification-batch-size', '256'],
+  ['alertmanager.drain-notification-queue-on-shutdown', undefined],
+  ['query.lookback-delta', '5m'],
+  ['query.timeout', '2m'],
+  ['query.max-concurrency', '20'],
+  ['query.max-samples', '50000000'],
+  ['scrape.discovery-reload-interval', '5s'],
+  ['enable-feature', 'exemplar-storage'],
+  ['agent', undefined],
+  ['log.level', 'info'],
+  ['log.format', 'logfmt'],
+  ['write-documentation', undefined],
+];
+
+describe("Prometheus 3.14's command line", () => {
+  it.each(PROMETHEUS_3_14_FLAGS)('accepts --%s', (name, value) => {
+    const spec = SERVER_FLAGS.find((f) => f.name === name);
+    expect(spec, `--${name} is unknown`).toBeDefined();
+    const parsed = parse(value === undefined ? `--${name}` : `--${name}=${value}`);
+    expect(parsed.explicit.has(name)).toBe(true);
+  });
+
+  it('knows no flag Prometheus does not have', () => {
+    expect(SERVER_FLAGS.map((f) => f.name).sort()).toEqual(PROMETHEUS_3_14_FLAGS.map(([n]) => n).sort());
+  });
+
+  it('starts from server-mode flags, reporting the ones without effect', () => {
+    const server = PROMETHEUS_3_14_FLAGS.filter(([n]) => {
+      const spec = SERVER_FLAGS.find((f) => f.name === n)!;
+      return spec.mode !== 'agent' && n !== 'agent' && n !== 'write-documentation';
+    });
+    const opts = serverOptions(
+      parse(...server.map(([n, v]) => (v === undefined ? `--${n}` : `--${n}=${v}`))),
+    );
+    expect(opts.noEffect.map((e) => e.flag)).toEqual(
+      expect.arrayContaining(['web.console.templates', 'auto-gomaxprocs', 'rules.alert.resend-delay']),
+    );
+    expect(opts.noEffect.map((e) => e.flag)).not.toContain('storage.tsdb.min-block-duration');
+    expect(opts).toMatchObject({
+      autoReload: true,
+      autoReloadIntervalMs: 10_000,
+      userAssetsPath: '/srv/assets',
+      minBlockDurationMs: 2 * 3_600_000,
+      maxBlockDurationMs: 2 * 3_600_000,
+      walSegmentSizeBytes: 128 * 2 ** 20,
+      scrapeTimestampToleranceMs: 2,
+      discoveryReloadIntervalMs: 5_000,
+    });
+    expect(serverOptions(parse('--no-scrape.adjust-timestamps')).scrapeTimestampToleranceMs).toBe(-1);
+    expect(serverOptions(parse('--config.auto-reload-interval=100ms')).autoReloadIntervalMs).toBe(1_000);
+  });
+
+  it("refuses flags of the other mode as Prometheus does (exit 3's message)", () => {
+    expect(() => serverOptions(parse('--storage.agent.path=x', '--storage.agent.no-lockfile'))).toThrowError(
+      new FlagModeError(
+        'The following flag(s) can only be used in agent mode: ["--storage.agent.path" "--storage.agent.no-lockfile"]',
+      ),
+    );
+    expect(() => serverOptions(parse('--agent', '--storage.tsdb.path=x'))).toThrowError(
+      'The following flag(s) can not be used in agent mode: ["--storage.tsdb.path"]',
+    );
+    expect(serverOptions(parse('--agent', '--storage.agent.path=x')).noEffect.map((e) => e.flag)).toEqual([
+      'storage.agent.path',
+      'agent',
+    ]);
+  });
+
+  it('checks values as Prometheus does', () => {
+    expect(() => serverOptions(parse('--storage.tsdb.wal-segment-size=1MB'))).toThrowError(
+      "flag 'storage.tsdb.wal-segment-size' must be set between 10MB and 256MB",
+    );
+    expect(() => parse('--web.remote-write-receiver.accepted-protobuf-messages=foo')).toThrowError(
+      'expected one of prometheus.WriteRequest, io.prometheus.write.v2.Request',
+    );
+    expect(() => parse('--storage.tsdb.wal-compression-type=lz4')).toThrowError(
+      'expected one of snappy, zstd',
+    );
+    expect(() => parse('--auto-gomemlimit.ratio=much')).toThrowError('expected a number');
   });
 });

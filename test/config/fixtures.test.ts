@@ -23,29 +23,9 @@ const OUT_OF_SCOPE: Array<{ file: string; reason: string; mentions: string }> = 
     mentions: 'convert_classic_histograms_to_nhcb',
   },
   {
-    file: 'global_enable_scrape_native_hist.good.yml',
-    reason: 'native histograms',
-    mentions: 'scrape_native_histograms',
-  },
-  {
-    file: 'global_enable_scrape_native_hist_and_scrape_protocols.good.yml',
-    reason: 'native histograms',
-    mentions: 'scrape_native_histograms',
-  },
-  {
     file: 'local_convert_classic_hist_to_nhcb.good.yml',
     reason: 'native histograms (NHCB)',
     mentions: 'convert_classic_histograms_to_nhcb',
-  },
-  {
-    file: 'local_enable_scrape_native_hist.good.yml',
-    reason: 'native histograms',
-    mentions: 'scrape_native_histograms',
-  },
-  {
-    file: 'local_enable_scrape_native_hist_and_scrape_protocols.good.yml',
-    reason: 'native histograms',
-    mentions: 'scrape_native_histograms',
   },
   { file: 'remote_write_retry_on_rate_limit.good.yml', reason: 'remote_write', mentions: 'remote_write' },
   {

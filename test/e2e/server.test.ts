@@ -151,7 +151,7 @@ describe('promethium server', () => {
       data: Record<string, string>;
     };
     expect(build.data.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(text).toContain(`version="${build.data.version}"`);
+    expect(text).toContain(`version="${build.data.promethiumVersion}"`);
   });
 
   it('keeps the old config on a bad reload, reports it, and takes a good one on SIGHUP', async () => {

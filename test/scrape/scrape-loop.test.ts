@@ -211,6 +211,23 @@ describe('ScrapeLoop: timestamps', () => {
     expect(points(storage, 'm')).toEqual([[t, 1]]);
   });
 
+  it('stamps samples with the scheduled time within --scrape.timestamp-tolerance, the start time beyond', async () => {
+    const stamp = async (toleranceMs: number | undefined, lateMs: number): Promise<number> => {
+      const { target, storage, loop, clock } = await setup(
+        {},
+        toleranceMs === undefined ? {} : { timestampToleranceMs: toleranceMs },
+      );
+      target.serve('m 1\n');
+      clock.t = T0 + lateMs; // the scrape starts lateMs after its schedule
+      await loop.scrapeOnce(T0);
+      return points(storage, 'm')[0][0] as number;
+    };
+    expect(await stamp(undefined, 2)).toBe(T0); // Prometheus's 2 ms
+    expect(await stamp(undefined, 3)).toBe(T0 + 3);
+    expect(await stamp(10, 10)).toBe(T0);
+    expect(await stamp(-1, 1)).toBe(T0 + 1); // --no-scrape.adjust-timestamps
+  });
+
   it('fails a scrape with a sample more than 10m ahead: up 0, the reason as error, nothing stored', async () => {
     const { target, storage, loop, clock } = await setup();
     target.serve(`near 2 ${T0 + 9 * 60_000}\nplain 3\n`);

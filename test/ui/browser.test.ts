@@ -396,8 +396,8 @@ describe('web UI in Chromium', () => {
           );
           await page.locator('#panel-0 .graph canvas').waitFor();
           // Each label's box from uPlot's own ticks: centred on its position, as wide as its widest line.
-          const boxes = await page.evaluate(() => {
-            const u = (document.querySelector('#panel-0 .graph') as HTMLElement & { uplot?: uPlot }).uplot;
+          const boxes = await page.locator('#panel-0 .graph').evaluate((el) => {
+            const u = (el as unknown as { uplot?: uPlot }).uplot;
             if (u === undefined) throw new Error('no uPlot instance on the chart');
             const axis = u.axes[0] as uPlot.Axis & { _splits: number[]; _values: string[]; font: [string] };
             u.ctx.font = axis.font[0];

@@ -179,8 +179,10 @@ describe('web UI status pages in Chromium', () => {
     expect(runtime).toContain('Configuration reload\tSuccessful');
     expect(runtime).toMatch(/Start time\t\d{4}-\d\d-\d\dT/);
     const build = await page.locator('#build-table').innerText();
-    expect(build).toMatch(/Version\t\S+/);
+    expect(build).toContain('Prometheus API version\t3.14.0');
+    expect(build).toMatch(/Promethium version\t\d+\.\d+\.\d+/);
     expect(build).toContain(`Node.js version\t${process.version}`);
+    expect(build.match(/Node\.js version/g)).toHaveLength(1); // goVersion, its duplicate, is not shown
   });
 
   uiTest('shows head statistics and the cardinality tables', async () => {

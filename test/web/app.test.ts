@@ -108,12 +108,15 @@ describe('web app', () => {
     expect(build).toEqual({
       status: 'success',
       data: {
-        version: '1.2.3',
+        // the Prometheus version whose API is implemented; Promethium's own and Node.js's beside it
+        version: '3.14.0',
         revision: 'abc',
         branch: 'main',
         buildUser: 'u@h',
         buildDate: '20260101-00:00:00',
         goVersion: 'v20.0.0',
+        promethiumVersion: '1.2.3',
+        nodeVersion: 'v20.0.0',
       },
     });
     expect(await (await fetch(`${url}/api/v1/status/flags`)).json()).toEqual({

@@ -1,6 +1,7 @@
 // Status, targets, rules and alerting endpoints on the real server (no scraping or rules yet: the
 // pools come from the config), gzip for JSON and /metrics, everything under the route prefix.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,7 +88,8 @@ describe('status and discovery endpoints', () => {
       labels: { instance: addr, job: pool },
       scrapePool: pool,
       scrapeUrl: `http://${addr}/metrics`,
-      globalUrl: `http://${addr}/metrics`,
+      // a loopback target is shown with this host's name, as Prometheus's getGlobalURL does
+      globalUrl: `http://${addr.replace('127.0.0.1', os.hostname())}/metrics`,
       scrapeInterval: '1m',
       scrapeTimeout: '10s',
     });

@@ -4,6 +4,13 @@ import v8 from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendSuccess } from './envelope.js';
 
+/**
+ * The Prometheus version whose behaviour and HTTP API Promethium implements: /api/v1/status/buildinfo
+ * and prometheus_build_info report it as `version`, since Grafana and the Thanos sidecar enable
+ * features by that number. Promethium's own version is reported beside it.
+ */
+export const PROMETHEUS_API_VERSION = '3.14.0';
+
 export interface BuildInfo {
   version: string;
   revision: string;
@@ -36,12 +43,15 @@ export function registerStatusRoutes(app: FastifyInstance, status: StatusSource)
   app.get('/api/v1/status/buildinfo', (_req, reply) => {
     const b = status.buildInfo;
     return sendSuccess(reply, {
-      version: b.version,
+      version: PROMETHEUS_API_VERSION,
       revision: b.revision,
       branch: b.branch,
       buildUser: b.buildUser,
       buildDate: b.buildDate,
+      // Prometheus's field for its runtime; here Node.js's version, also under a name of its own
       goVersion: b.runtimeVersion,
+      promethiumVersion: b.version,
+      nodeVersion: b.runtimeVersion,
     });
   });
 
