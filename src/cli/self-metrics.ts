@@ -4,7 +4,7 @@ import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
 import { Labels, METRIC_NAME } from '../model/labels.js';
 import type { MetricFamily, MetricType } from '../model/exposition/types.js';
 import { TEXT_CONTENT_TYPE, formatGoFloat, writeText } from '../model/exposition/writer.js';
-import type { BuildInfo } from '../web/api/v1/status.js';
+import { PROMETHEUS_API_VERSION, type BuildInfo } from '../web/api/v1/status.js';
 
 export interface SelfMetrics {
   registry: Registry;
@@ -13,9 +13,39 @@ export interface SelfMetrics {
   ready: Gauge;
 }
 
+/**
+ * prom-client's gauges named like counters (`promtool check metrics`: non-counter metrics should not have
+ * a "_total" suffix); they repeat the sums of nodejs_active_handles, _requests and _resources.
+ */
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 export function createSelfMetrics(build: BuildInfo): SelfMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  // Prometheus's own build info: dashboards and the mixin read `version` (the Prometheus version whose
+  // API Promethium implements) and the runtime in `goversion`.
+  new Gauge({
+    name: 'prometheus_build_info',
+    help: "A metric with a constant '1' value labeled by version, revision, branch, goversion from which prometheus was built, and the goos and goarch for the build.",
+    labelNames: ['version', 'revision', 'branch', 'goversion', 'goos', 'goarch', 'tags'],
+    registers: [registry],
+  }).set(
+    {
+      version: PROMETHEUS_API_VERSION,
+      revision: build.revision,
+      branch: build.branch,
+      goversion: build.runtimeVersion,
+      goos: process.platform,
+      goarch: process.arch === 'x64' ? 'amd64' : process.arch,
+      tags: `promethium_${build.version}`,
+    },
+    1,
+  );
   const buildInfo = new Gauge({
     name: 'promethium_build_info',
     help: "A metric with a constant '1' value labeled by version, revision, branch, nodeversion from which promethium was built, and the goos and goarch for the build.",

@@ -27,6 +27,7 @@ import { scrapeTargetsSource } from './targets-source.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { HttpClient } from '../scrape/http-client.js';
 import { createScrapeMetrics } from '../scrape/metrics.js';
+import { createQueryMetrics } from '../promql/engine/metrics.js';
 import { DiscoveryManager } from '../sd/manager.js';
 import { scrapeDiscoveryConfigs } from '../sd/discoverers.js';
 import os from 'node:os';
@@ -187,6 +188,7 @@ export class PromethiumServer {
         tsdbStatus: (limit) => this.db?.status(limit),
       },
       metrics: () => renderSelfMetrics(this.metrics.registry),
+      registry: this.metrics.registry,
       admin: {
         enabled: opts.enableAdminApi,
         dataDir: path.resolve(opts.storagePath),
@@ -212,6 +214,7 @@ export class PromethiumServer {
         maxSamples: opts.queryMaxSamples,
         lookbackDeltaMs: opts.lookbackDeltaMs,
         maxConcurrency: opts.queryMaxConcurrency,
+        metrics: createQueryMetrics(this.metrics.registry, opts.queryMaxConcurrency),
         features: new Set([
           ...ALWAYS_ON_FEATURES,
           ...opts.features.filter((f) => IMPLEMENTED_FEATURES.has(f)),
@@ -245,11 +248,14 @@ export class PromethiumServer {
       .flat()
       .join('\xff');
     const userAgent = `Promethium/${this.build.version}`;
+    const scrapeMetrics = createScrapeMetrics(this.metrics.registry);
+    scrapeMetrics.bindMetadata(() => this.scrape?.metadataStats() ?? new Map());
     this.scrape = new ScrapeManager({
       appendable: this.db,
       fetcher: (cfg) => new HttpClient(cfg, { userAgent }),
       logger: log.with({ component: 'scrape manager' }),
-      counters: createScrapeMetrics(this.metrics.registry),
+      counters: scrapeMetrics,
+      metrics: scrapeMetrics,
       // as Prometheus: the phase of each target depends on the host and the external labels too
       offsetSeed: `${os.hostname()}\xfe${external}`,
       extraMetrics: opts.features.includes('extra-scrape-metrics'),

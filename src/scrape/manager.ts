@@ -28,6 +28,7 @@ export class ScrapeManager {
         this.groups.delete(job);
         // the job's series end with stale markers a little later; shutdown cancels them
         this.retired.add(p.pool);
+        this.deps.metrics?.removed(job);
         work.push(p.pool.stop(true));
         void p.pool.endOfRun().then(() => this.retired.delete(p.pool));
       } else if (!isDeepStrictEqual(stripTargets(next), stripTargets(p.cfg))) {
@@ -37,6 +38,7 @@ export class ScrapeManager {
     }
     for (const [job, sc] of want) {
       if (!this.pools.has(job)) {
+        this.deps.metrics?.poolCreated();
         const pool = new ScrapePool(sc, this.deps);
         this.pools.set(job, { cfg: sc, pool });
         // groups discovery sent before the job's pool existed
@@ -102,6 +104,23 @@ export class ScrapeManager {
   }
 
   /** Every target's metadata entries (duplicates across targets kept), optionally for one metric. */
+  /** Per job: metadata entries of its targets and their size in bytes (the metadata cache gauges). */
+  metadataStats(): Map<string, { entries: number; bytes: number }> {
+    const out = new Map<string, { entries: number; bytes: number }>();
+    for (const [job, p] of this.pools) {
+      let entries = 0;
+      let bytes = 0;
+      for (const t of p.pool.activeTargets()) {
+        for (const [metric, md] of t.state.metadata) {
+          entries++;
+          bytes += metric.length + md.type.length + md.help.length + md.unit.length;
+        }
+      }
+      out.set(job, { entries, bytes });
+    }
+    return out;
+  }
+
   *metadataList(metric?: string): Iterable<MetricMetadata & { metric: string }> {
     for (const p of this.pools.values()) {
       for (const t of p.pool.activeTargets()) {

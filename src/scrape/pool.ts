@@ -9,6 +9,7 @@ import type { Labels } from '../model/labels.js';
 import { compileRelabels, type CompiledRelabel } from '../model/relabel/relabel.js';
 import type { Appendable } from '../storage/interfaces.js';
 import type { Logger } from '../log/logger.js';
+import type { PoolMetrics } from './metrics.js';
 import {
   ScrapeLoop,
   type ScrapeCache,
@@ -42,6 +43,8 @@ export interface PoolDeps {
   fetcher(cfg: ScrapeConfig): ScrapeFetcher & { close?(): Promise<void> | void };
   logger: Logger;
   counters?: ScrapeCounters;
+  /** Sync, reload and target-limit counts (prometheus_target_scrape_pool_*, _sync_*). */
+  metrics?: PoolMetrics;
   /** Mixed into every target's phase, as Prometheus mixes in the host and external labels. */
   offsetSeed: string;
   /** --enable-feature=extra-scrape-metrics: the extra synthetic series for every job. */
@@ -96,6 +99,17 @@ export class ScrapePool {
    * with stale markers unless the new loop continues them.
    */
   async reload(cfg: ScrapeConfig): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.reloadWith(cfg);
+    } catch (err) {
+      this.deps.metrics?.reloadFailed();
+      throw err;
+    }
+    this.deps.metrics?.reloaded(cfg.scrape_interval, (performance.now() - started) / 1000);
+  }
+
+  private async reloadWith(cfg: ScrapeConfig): Promise<void> {
     this.reloading = true;
     const reuseCache = reusableCache(this.cfg, cfg);
     const old = new Map(this.loops);
@@ -156,6 +170,7 @@ export class ScrapePool {
   }
 
   private resync(previous?: ReadonlyMap<string, Running>): void {
+    const started = performance.now();
     const want = new Map<string, Omit<ActiveTargetInfo, 'state'>>();
     const dropped: Labels[] = [];
     let droppedCount = 0;
@@ -174,6 +189,7 @@ export class ScrapePool {
             scrape_pool: this.cfg.job_name,
             err: r.error,
           });
+          this.deps.metrics?.syncFailed(this.cfg.job_name);
           continue;
         }
         const url = targetURL(this.cfg, r.labels);
@@ -190,6 +206,7 @@ export class ScrapePool {
       limit > 0 && want.size > limit
         ? `target_limit exceeded (number of targets: ${want.size}, limit: ${limit})`
         : undefined;
+    if (limitError !== undefined) this.deps.metrics?.exceededTargetLimit();
     for (const [key, r] of this.loops) {
       if (!want.has(key)) {
         this.loops.delete(key);
@@ -214,6 +231,12 @@ export class ScrapePool {
         running.loop.setForcedError(limitError);
       }
     }
+    this.deps.metrics?.synced(
+      this.cfg.job_name,
+      (performance.now() - started) / 1000,
+      this.loops.size,
+      limit,
+    );
   }
 
   /** Tracks a loop just stopped with stop(true) until its stale markers are written. */

@@ -29,6 +29,7 @@ export interface SDMechanismMetrics {
   dnsLookups: Counter;
   dnsLookupFailures: Counter;
   kubernetesEvents: Counter<'role' | 'event'>;
+  kubernetesFailures: Counter;
 }
 
 export type SDMetrics = SDManagerMetrics & SDMechanismMetrics;
@@ -127,6 +128,11 @@ export function createSDMetrics(registry: Registry): SDMetrics {
       name: 'prometheus_sd_kubernetes_events_total',
       help: 'The number of Kubernetes events handled.',
       labelNames: ['role', 'event'],
+      registers,
+    }),
+    kubernetesFailures: new Counter({
+      name: 'prometheus_sd_kubernetes_failures_total',
+      help: 'The number of failed WATCH/LIST requests.',
       registers,
     }),
   };

@@ -91,8 +91,10 @@ export class TSDB implements Appendable, Queryable {
   /** The compaction under way, if any. */
   private compacting: Promise<void> | undefined;
   private closed = false;
-  /** WAL and block corruptions met while opening, for runtimeinfo. */
+  /** WAL and block corruptions met, for runtimeinfo. */
   corruptions = 0;
+  /** Blocks found damaged, each logged and counted once. */
+  private readonly damaged = new Set<string>();
 
   private constructor(
     readonly opts: TSDBOptions,
@@ -113,6 +115,13 @@ export class TSDB implements Appendable, Queryable {
     });
     this.metrics.retentionLimitBytes.set(opts.maxBytes);
     this.metrics.retentionLimitSeconds.set(opts.retentionMs / 1000);
+    const head = this.head;
+    this.metrics.bind({
+      headMinTime: () => head.minTime,
+      headMaxTime: () => head.maxTime,
+      lowestTimestamp: () => Math.min(this.blocks[0]?.block.meta.minTime ?? Infinity, head.minTime),
+      activeAppenders: () => head.activeAppenders,
+    });
   }
 
   /** Opens (or creates) the database in `opts.dir`: lock, blocks, WAL replay. */
@@ -133,7 +142,12 @@ export class TSDB implements Appendable, Queryable {
     db.head.minValidTime = newest;
     // Replay (and any repair) happens before the writer opens its fresh segment.
     db.replayWAL();
-    db.wal = WAL.open(path.join(opts.dir, 'wal'), { segmentSize: opts.walSegmentSize, logger: opts.logger });
+    db.wal = WAL.open(path.join(opts.dir, 'wal'), {
+      segmentSize: opts.walSegmentSize,
+      logger: opts.logger,
+      onFsync: (s) => db.metrics.walFsyncDuration.observe(s),
+      onSegment: (i) => db.metrics.walSegmentCurrent.set(i),
+    });
     db.head.attachWAL(db.wal);
     db.updateHeadGauges();
     if (opts.background) {
@@ -272,8 +286,7 @@ export class TSDB implements Appendable, Queryable {
         // No sample can land in [mint, maxt) meanwhile: appends are bounded below by maxTime - 1h.
         await this.persistHead(mint, maxt);
         if (this.closed) return;
-        this.head.truncateBefore(maxt);
-        this.metrics.headTruncations.inc();
+        this.truncateHead(maxt);
         lastBlockMaxt = maxt;
       }
       if (lastBlockMaxt !== -Infinity) this.truncateWAL(lastBlockMaxt);
@@ -285,15 +298,29 @@ export class TSDB implements Appendable, Queryable {
     }
   }
 
+  private truncateHead(mint: number): void {
+    this.metrics.headTruncations.inc();
+    const started = performance.now();
+    try {
+      this.head.truncateBefore(mint);
+    } catch (err) {
+      this.metrics.headTruncationsFailed.inc();
+      throw err;
+    }
+    this.metrics.headGcDuration.observe((performance.now() - started) / 1000);
+  }
+
   /** Writes head data in [mint, maxt) as a level-1 block. */
   private async persistHead(mint: number, maxt: number): Promise<void> {
-    const meta = await writeBlockAsync(
-      this.opts.dir,
-      { minTime: mint, maxTime: maxt },
-      this.headSeriesFor(mint, maxt - 1),
-      undefined,
-      {},
-      () => this.closed,
+    const meta = await this.timedCompaction(() =>
+      writeBlockAsync(
+        this.opts.dir,
+        { minTime: mint, maxTime: maxt },
+        this.headSeriesFor(mint, maxt - 1),
+        undefined,
+        {},
+        () => this.closed,
+      ),
     );
     this.metrics.compactions.inc();
     if (meta === undefined) {
@@ -333,6 +360,18 @@ export class TSDB implements Appendable, Queryable {
     }
   }
 
+  /** A block write (from the head or compacting blocks), with prometheus_tsdb_compaction_* kept. */
+  private async timedCompaction<T>(write: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    this.metrics.compactionPopulatingBlock.set(1);
+    try {
+      return await write();
+    } finally {
+      this.metrics.compactionPopulatingBlock.set(0);
+      this.metrics.compactionDuration.observe((performance.now() - started) / 1000);
+    }
+  }
+
   private truncateWAL(mint: number): void {
     const segs = this.wal.segments();
     if (segs === undefined) return;
@@ -340,8 +379,22 @@ export class TSDB implements Appendable, Queryable {
     const last = segs.first + Math.floor(((segs.last - segs.first) * 2) / 3);
     if (last < segs.first || last >= segs.last) return;
     const live = this.head.series;
-    checkpoint(path.join(this.opts.dir, 'wal'), last, { series: (ref) => live.has(ref), minTime: mint });
-    this.metrics.checkpointCreations.inc();
+    const m = this.metrics;
+    m.walTruncations.inc();
+    m.checkpointCreations.inc();
+    const started = performance.now();
+    try {
+      const stats = checkpoint(path.join(this.opts.dir, 'wal'), last, {
+        series: (ref) => live.has(ref),
+        minTime: mint,
+      });
+      if (stats.deletedCheckpoints > 0) m.checkpointDeletions.inc(stats.deletedCheckpoints);
+    } catch (err) {
+      m.checkpointCreationsFailed.inc();
+      m.walTruncationsFailed.inc();
+      throw err;
+    }
+    m.walTruncateDuration.observe((performance.now() - started) / 1000);
   }
 
   private async compactBlocks(): Promise<void> {
@@ -352,7 +405,7 @@ export class TSDB implements Appendable, Queryable {
       const ulids = new Set(plan.map((m) => m.ulid));
       const inputs = this.blocks.filter((b) => ulids.has(b.block.meta.ulid)).map((b) => b.block);
       const overlapping = inputs.some((b, i) => i > 0 && b.meta.minTime < inputs[i - 1].meta.maxTime);
-      await compactBlocksAsync(this.opts.dir, inputs, {}, () => this.closed);
+      await this.timedCompaction(() => compactBlocksAsync(this.opts.dir, inputs, {}, () => this.closed));
       if (this.closed) return;
       this.metrics.compactions.inc();
       if (overlapping) this.metrics.verticalCompactions.inc();
@@ -374,14 +427,12 @@ export class TSDB implements Appendable, Queryable {
           continue;
         }
         try {
-          next.push({ block: Block.open(path.join(this.opts.dir, name)), readers: 0, deleteWhenFree: false });
+          const block = Block.open(path.join(this.opts.dir, name));
+          block.onDamage = (detail) => this.reportDamagedBlock(name, detail, false);
+          next.push({ block, readers: 0, deleteWhenFree: false });
         } catch (err) {
           corrupted.push(name);
-          this.opts.logger.error('Damaged block skipped', {
-            component: 'tsdb',
-            block: name,
-            err: (err as Error).message,
-          });
+          this.reportDamagedBlock(name, (err as Error).message, true);
         }
       }
       next.sort((a, b) => a.block.meta.minTime - b.block.meta.minTime);
@@ -426,6 +477,27 @@ export class TSDB implements Appendable, Queryable {
     }
   }
 
+  /**
+   * A damaged block, logged and counted once: one that fails to open (skipped whole, and a failed
+   * reload as Prometheus counts it), or whose chunks fail their checksum when read (those are skipped,
+   * with a warning in the query's answer).
+   */
+  private reportDamagedBlock(ulid: string, detail: string, atOpen: boolean): void {
+    if (this.damaged.has(ulid)) return;
+    this.damaged.add(ulid);
+    this.corruptions++;
+    this.metrics.damagedBlocks.inc();
+    if (atOpen) this.metrics.reloadsFailed.inc();
+    this.opts.logger.error(
+      atOpen ? 'Damaged block skipped' : 'Damaged block: its unreadable data is skipped',
+      {
+        component: 'tsdb',
+        block: ulid,
+        err: detail,
+      },
+    );
+  }
+
   /** Deletes a block now, or when the last querier using it closes. */
   private removeBlock(b: LoadedBlock): void {
     if (b.readers > 0) {
@@ -457,12 +529,14 @@ export class TSDB implements Appendable, Queryable {
   /** Rewrites blocks that have tombstones without the deleted data. */
   async cleanTombstones(): Promise<void> {
     await this.compacting;
+    const started = performance.now();
     for (const b of [...this.blocks]) {
       if (this.closed) return;
       if (b.block.tombstoneCount() === 0) continue;
       await compactBlocksAsync(this.opts.dir, [b.block], { cleanTombstones: true }, () => this.closed);
       this.reloadBlocks();
     }
+    this.metrics.tombstoneCleanup.observe((performance.now() - started) / 1000);
   }
 
   /** Copies every block (and unless skipHead, the head as a block) into `dir`. */

@@ -116,7 +116,11 @@ export class Head {
     return true;
   }
 
+  /** Appenders made and not yet committed or rolled back (prometheus_tsdb_head_active_appenders). */
+  activeAppenders = 0;
+
   appender(): Appender {
+    this.activeAppenders++;
     return new HeadAppender(this, this.wal);
   }
 
@@ -161,7 +165,9 @@ export class Head {
           ? Infinity
           : Math.max(mint, this.maxTime)
         : Math.max(min, mint);
+    const before = this.chunks;
     this.chunks = this.chunkCount();
+    if (before > this.chunks) this.metrics.headChunksRemoved.inc(before - this.chunks);
     this.metrics.headChunks.set(this.chunks);
     this.metrics.headSeries.set(this.series.size);
     this.metrics.headSeriesRemoved.inc(removed.size);
@@ -282,6 +288,7 @@ class HeadAppender implements Appender {
     if (this.closed) return Promise.reject(errAppenderClosed());
     this.closed = true;
     const head = this.head;
+    head.activeAppenders--;
     const n = this.n;
     if (this.wal !== undefined && (n > 0 || this.newSeries.length > 0)) {
       const records: Uint8Array[] = [];
@@ -297,6 +304,7 @@ class HeadAppender implements Appender {
       try {
         this.wal.log(...records);
       } catch (err) {
+        head.metrics.walWritesFailed.inc();
         this.rollback();
         return Promise.reject(new Error(`write to WAL: ${(err as Error).message}`));
       }
@@ -327,6 +335,7 @@ class HeadAppender implements Appender {
   rollback(): void {
     if (this.closed) return;
     this.closed = true;
+    this.head.activeAppenders--;
     this.n = 0;
     this.pending = [];
     // Series created by this appender stay in the head (they were created eagerly); log them so a

@@ -1,11 +1,24 @@
 // The TSDB's self-metrics, with Prometheus's names and help texts (prometheus_tsdb_*).
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Summary, exponentialBuckets, type Registry } from 'prom-client';
 
 interface Inc {
   inc(n?: number): void;
 }
 interface Set {
   set(v: number): void;
+}
+interface Observe {
+  observe(v: number): void;
+}
+
+/** What the gauges Prometheus computes when scraped (GaugeFuncs) read; the TSDB supplies it once open. */
+export interface TSDBGaugeSource {
+  /** ms; Infinity / -Infinity for an empty head. */
+  headMinTime(): number;
+  headMaxTime(): number;
+  /** ms; the oldest sample in blocks or head, Infinity when empty. */
+  lowestTimestamp(): number;
+  activeAppenders(): number;
 }
 
 export interface TSDBMetrics {
@@ -38,7 +51,26 @@ export interface TSDBMetrics {
   retentionLimitSeconds: Set;
   headTruncations: Inc;
   checkpointCreations: Inc;
+  checkpointCreationsFailed: Inc;
+  checkpointDeletions: Inc;
+  checkpointDeletionsFailed: Inc;
   cleanStart: Set;
+  walSegmentCurrent: Set;
+  walFsyncDuration: Observe;
+  walWritesFailed: Inc;
+  walTruncations: Inc;
+  walTruncationsFailed: Inc;
+  walTruncateDuration: Observe;
+  headChunksRemoved: Inc;
+  headGcDuration: Observe;
+  headTruncationsFailed: Inc;
+  compactionDuration: Observe;
+  compactionPopulatingBlock: Set;
+  tombstoneCleanup: Observe;
+  /** Blocks found damaged (failing to open, or chunks failing their checksum), each once. */
+  damagedBlocks: Inc;
+  /** Sets what the computed gauges read (head bounds, lowest timestamp, active appenders). */
+  bind(source: TSDBGaugeSource): void;
 }
 
 /** Metrics registered in `registry`; without one, counters that count nothing (tests, tools). */
@@ -46,6 +78,42 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
   const registers = registry === undefined ? [] : [registry];
   const gauge = (name: string, help: string): Gauge => new Gauge({ name, help, registers });
   const counter = (name: string, help: string): Counter => new Counter({ name, help, registers });
+  // Summaries without quantiles, as Prometheus's plain Summaries: _sum and _count only.
+  const summary = (name: string, help: string, percentiles: number[] = []): Summary =>
+    new Summary({ name, help, percentiles, maxAgeSeconds: 600, ageBuckets: 5, registers });
+  const histogram = (name: string, help: string, buckets: number[]): Histogram =>
+    new Histogram({ name, help, buckets, registers });
+  let source: TSDBGaugeSource | undefined;
+  /** A gauge set from the source whenever it is collected (Prometheus's GaugeFunc). */
+  const computed = (name: string, help: string, value: (s: TSDBGaugeSource) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        if (source !== undefined) this.set(value(source));
+      },
+    });
+  };
+  const finite = (v: number): number => (Number.isFinite(v) ? v : 0);
+  computed(
+    'prometheus_tsdb_head_min_time_seconds',
+    'Minimum time bound of the head block.',
+    (s) => finite(s.headMinTime()) / 1000,
+  );
+  computed(
+    'prometheus_tsdb_head_max_time_seconds',
+    'Maximum timestamp of the head block.',
+    (s) => finite(s.headMaxTime()) / 1000,
+  );
+  computed(
+    'prometheus_tsdb_lowest_timestamp_seconds',
+    'Lowest timestamp value stored in the database.',
+    (s) => finite(s.lowestTimestamp()) / 1000,
+  );
+  computed('prometheus_tsdb_head_active_appenders', 'Number of currently active appender transactions', (s) =>
+    s.activeAppenders(),
+  );
   const typed = (name: string, help: string): Inc =>
     new Counter({ name, help, labelNames: ['type'], registers }).labels({ type: 'float' });
   return {
@@ -150,6 +218,76 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
       'prometheus_tsdb_checkpoint_creations_total',
       'Total number of checkpoint creations attempted.',
     ),
+    checkpointCreationsFailed: counter(
+      'prometheus_tsdb_checkpoint_creations_failed_total',
+      'Total number of checkpoint creations that failed.',
+    ),
+    checkpointDeletions: counter(
+      'prometheus_tsdb_checkpoint_deletions_total',
+      'Total number of checkpoint deletions attempted.',
+    ),
+    checkpointDeletionsFailed: counter(
+      'prometheus_tsdb_checkpoint_deletions_failed_total',
+      'Total number of checkpoint deletions that failed.',
+    ),
+    walSegmentCurrent: gauge(
+      'prometheus_tsdb_wal_segment_current',
+      'Write log segment index that TSDB is currently writing to.',
+    ),
+    walFsyncDuration: summary(
+      'prometheus_tsdb_wal_fsync_duration_seconds',
+      'Duration of write log fsync.',
+      [0.5, 0.9, 0.99],
+    ),
+    walWritesFailed: counter(
+      'prometheus_tsdb_wal_writes_failed_total',
+      'Total number of write log writes that failed.',
+    ),
+    walTruncations: counter(
+      'prometheus_tsdb_wal_truncations_total',
+      'Total number of write log truncations attempted.',
+    ),
+    walTruncationsFailed: counter(
+      'prometheus_tsdb_wal_truncations_failed_total',
+      'Total number of write log truncations that failed.',
+    ),
+    walTruncateDuration: summary(
+      'prometheus_tsdb_wal_truncate_duration_seconds',
+      'Duration of WAL truncation.',
+    ),
+    headChunksRemoved: counter(
+      'prometheus_tsdb_head_chunks_removed_total',
+      'Total number of chunks removed in the head',
+    ),
+    headGcDuration: summary(
+      'prometheus_tsdb_head_gc_duration_seconds',
+      'Runtime of garbage collection in the head block.',
+    ),
+    headTruncationsFailed: counter(
+      'prometheus_tsdb_head_truncations_failed_total',
+      'Total number of head truncations that failed.',
+    ),
+    compactionDuration: histogram(
+      'prometheus_tsdb_compaction_duration_seconds',
+      'Duration of compaction runs',
+      exponentialBuckets(1, 2, 14),
+    ),
+    compactionPopulatingBlock: gauge(
+      'prometheus_tsdb_compaction_populating_block',
+      'Set to 1 when a block is currently being written to the disk.',
+    ),
+    tombstoneCleanup: histogram(
+      'prometheus_tsdb_tombstone_cleanup_seconds',
+      'The time taken to recompact blocks to remove tombstones.',
+      exponentialBuckets(1, 2, 14),
+    ),
+    damagedBlocks: counter(
+      'promethium_tsdb_damaged_blocks_total',
+      'Blocks found damaged (failing to open, or chunks failing their checksum when read), each counted once; their data is skipped.',
+    ),
+    bind: (s) => {
+      source = s;
+    },
     cleanStart: gauge(
       'prometheus_tsdb_clean_start',
       '-1: lockfile is disabled. 0: a lockfile from a previous execution was replaced. 1: lockfile creation was clean',

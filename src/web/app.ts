@@ -26,6 +26,8 @@ import type { MetadataSource } from './api/v1/series.js';
 import type { Queryable } from '../storage/interfaces.js';
 import { defaultUiDir, registerUi } from './ui.js';
 import fastifyStatic from '@fastify/static';
+import type { Registry } from 'prom-client';
+import { instrumentHttp } from './metrics.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -63,6 +65,8 @@ export interface WebOptions {
   uiDir?: string | undefined;
   /** --web.user-assets: a folder served under /user/, as Prometheus does. */
   userAssetsDir?: string;
+  /** Where the prometheus_http_* metrics go; none when absent. */
+  registry?: Registry;
 }
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
@@ -91,6 +95,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
   // First, so auth and the configured headers apply to every route, 404s and CORS included.
   opts.webConfig?.install(app);
   if (opts.maxConnections > 0) app.server.maxConnections = opts.maxConnections;
+  if (opts.registry !== undefined) instrumentHttp(app, opts.registry, prefix);
   const log = opts.logger;
 
   registerCors(app, compileAnchored(opts.corsOrigin), opts.corsOrigin, `${prefix}/api/`);
@@ -131,7 +136,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
         registerRulesRoutes(api, opts.rules ?? NO_RULES);
         registerAlertmanagersRoute(api, opts.alertmanagers ?? NO_ALERTMANAGERS);
         registerAdminRoutes(api, opts.admin);
-        registerFederationRoute(api, opts.federation, log);
+        registerFederationRoute(api, opts.federation, log, opts.registry);
       });
       await registerUi(scoped, prefix, 'uiDir' in opts ? opts.uiDir : defaultUiDir());
       const userAssets = opts.userAssetsDir;

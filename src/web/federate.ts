@@ -10,6 +10,7 @@ import { parseMetricSelector } from '../promql/parser/index.js';
 import { compareLabels, type Queryable } from '../storage/interfaces.js';
 import type { Logger } from '../log/logger.js';
 import { queryValues } from './request-form.js';
+import { Counter, type Registry } from 'prom-client';
 
 export interface FederationSource {
   /** The local storage; undefined while it opens. */
@@ -120,7 +121,19 @@ export function registerFederationRoute(
   app: FastifyInstance,
   source: FederationSource | undefined,
   logger: Logger,
+  registry?: Registry,
 ): void {
+  const registers = registry === undefined ? [] : [registry];
+  const errors = new Counter({
+    name: 'prometheus_web_federation_errors_total',
+    help: 'Total number of errors that occurred while sending federation responses.',
+    registers,
+  });
+  const warningsTotal = new Counter({
+    name: 'prometheus_web_federation_warnings_total',
+    help: 'Total number of warnings that occurred while sending federation responses.',
+    registers,
+  });
   app.get('/federate', (req, reply) => {
     const matcherSets: Matcher[][] = [];
     for (const s of queryValues(req).getAll('match[]')) {
@@ -140,7 +153,16 @@ export function registerFederationRoute(
     const { contentType, escaping } = negotiateFederation(req.headers.accept);
 
     const latest = new Map<string, Latest>();
-    const q = queryable.querier(mint, maxt);
+    let q;
+    try {
+      q = queryable.querier(mint, maxt);
+    } catch (err) {
+      errors.inc();
+      return reply
+        .code(500)
+        .type('text/plain; charset=utf-8')
+        .send(`${(err as Error).message}\n`);
+    }
     try {
       for (const matchers of matcherSets) {
         const set = q.select(matchers, { start: mint, end: maxt });
@@ -155,9 +177,18 @@ export function registerFederationRoute(
           if (isStaleNaN(v[i])) continue;
           latest.set(key, { labels: series.labels, t: t[i], v: v[i] });
         }
-        if (set.warnings.length > 0)
+        if (set.warnings.length > 0) {
           logger.debug('Federation select returned warnings', { warnings: set.warnings.join('; ') });
+          warningsTotal.inc(set.warnings.length);
+        }
       }
+    } catch (err) {
+      errors.inc();
+      logger.error('Federation failed', { err: (err as Error).message });
+      return reply
+        .code(500)
+        .type('text/plain; charset=utf-8')
+        .send(`${(err as Error).message}\n`);
     } finally {
       q.close();
     }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
@@ -228,6 +229,46 @@ describe('TSDB', () => {
     const again = open(dir);
     expect(again.blockMetas()).toEqual([]);
     expect(logs.some((l) => l.includes('Damaged block skipped') && l.includes(ulid))).toBe(true);
+  });
+
+  it('logs and counts each damaged block once: one that fails to open, one with a bad chunk', async () => {
+    const dir = tmp();
+    const db = open(dir);
+    await fill(db, 'm', 2, 0, 7 * H, 60_000);
+    await db.compact();
+    const [bad, broken] = db.blockMetas().map((m) => m.ulid);
+    close(db);
+    // a chunk of one block fails its checksum; the other block is garbage
+    const file = path.join(dir, bad, 'block.db');
+    const sql = new Database(file);
+    const row = sql.prepare('SELECT id, data FROM chunks ORDER BY id LIMIT 1').get() as {
+      id: number;
+      data: Buffer;
+    };
+    row.data[5] ^= 0xff;
+    sql.prepare('UPDATE chunks SET data = ? WHERE id = ?').run(row.data, row.id);
+    sql.close();
+    fs.writeFileSync(path.join(dir, broken, 'block.db'), 'garbage');
+    logs.length = 0;
+    const registry = new Registry();
+    const again = open(dir, { registry });
+    again.reloadBlocks();
+    again.reloadBlocks();
+    for (let i = 0; i < 3; i++) {
+      const q = again.querier(0, 7 * H);
+      const set = q.select([new Matcher('=', '__name__', 'm')]);
+      expect(set.warnings.join('\n')).toMatch(/checksum mismatch/); // every answer still says so
+      q.close();
+    }
+    const value = async (name: string): Promise<number> =>
+      ((await registry.getSingleMetric(name)!.get()).values[0]?.value as number) ?? 0;
+    expect(await value('promethium_tsdb_damaged_blocks_total')).toBe(2);
+    expect(await value('prometheus_tsdb_reloads_failures_total')).toBe(1);
+    expect(logs.filter((l) => l.includes('Damaged block skipped') && l.includes(broken))).toHaveLength(1);
+    expect(
+      logs.filter((l) => l.includes('Damaged block: its unreadable data is skipped') && l.includes(bad)),
+    ).toHaveLength(1);
+    expect(again.corruptions).toBe(2);
   });
 
   it('snapshots blocks and the head into a directory another TSDB can open', async () => {

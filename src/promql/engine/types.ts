@@ -36,5 +36,11 @@ export interface QueryResult {
   value: QueryValue;
   warnings: string[];
   infos: string[];
-  stats?: { samplesLoaded: number };
+  stats?: {
+    samplesLoaded: number;
+    /** Time (ms) selecting series, evaluating and sorting the result. */
+    prepareMs: number;
+    evalMs: number;
+    sortMs: number;
+  };
 }

@@ -36,7 +36,10 @@ export interface KubernetesDiscovererOptions extends DiscovererOptions {
   /** Retry backoff after list/watch failures. */
   backoff?: Partial<Backoff>;
   /** prometheus_sd_kubernetes_events_total{role, event}. */
-  metrics?: { kubernetesEvents: { inc(labels: { role: string; event: string }): void } };
+  metrics?: {
+    kubernetesEvents: { inc(labels: { role: string; event: string }): void };
+    kubernetesFailures: { inc(): void };
+  };
 }
 
 const ROLE_SETUP: Partial<Record<KubernetesRole, RoleSetup>> = {
@@ -124,6 +127,7 @@ class KubernetesDiscoverer implements Discoverer {
               logger,
               backoff: this.backoff,
               failed,
+              onFailure: () => this.opts.metrics?.kubernetesFailures.inc(),
               onEvent:
                 kind === 'namespace'
                   ? undefined

@@ -27,6 +27,8 @@ export interface InformerOptions {
   failed: (err: Error) => void;
   /** Called for every add, update and delete (prometheus_sd_kubernetes_events_total). */
   onEvent?: (event: InformerEvent) => void;
+  /** Called for every failed list or watch (prometheus_sd_kubernetes_failures_total). */
+  onFailure?: () => void;
 }
 
 interface WatchEvent {
@@ -93,6 +95,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         const e = err instanceof Error ? err : new Error(String(err));
         this.opts.logger.warn('Kubernetes list/watch failed', { path: this.opts.path, err: e.message });
+        this.opts.onFailure?.();
         this.opts.failed(e);
         // A watch that delivered events before it broke starts the backoff afresh.
         failures = this.eventsSeen > before ? 1 : failures + 1;

@@ -144,6 +144,8 @@ export class Block implements PostingsIndex {
   private readonly tombstones = new Map<number, Interval[]>();
   private all: Uint32Array | undefined;
   private closed = false;
+  /** Told, with the first warning, whenever a read meets damaged data (the data is skipped). */
+  onDamage?: (detail: string) => void;
 
   private constructor(
     readonly dir: string,
@@ -262,6 +264,7 @@ export class Block implements PostingsIndex {
     skipDeleted = true,
   ): LoadedSeries[] {
     const out: LoadedSeries[] = [];
+    const warned = warnings.length;
     let i = 0;
     while (i < refs.length) {
       // a run of refs close together, read with two range scans
@@ -276,6 +279,7 @@ export class Block implements PostingsIndex {
       }
       i = j;
     }
+    if (warnings.length > warned) this.onDamage?.(warnings[warned]);
     return out;
   }
 
@@ -575,6 +579,7 @@ class BlockQuerier implements Querier {
       loaded = this.block.loadSeries(this.block.seriesRefs(matchers), mint, maxt, warnings);
     } catch (err) {
       warnings.push(`block ${this.block.meta.ulid}: ${sqliteMessage(err)}`);
+      this.block.onDamage?.(warnings[warnings.length - 1]);
     }
     const block = this.block;
     const series: Series[] = loaded.map((s) => ({

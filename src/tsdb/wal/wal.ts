@@ -22,6 +22,8 @@ export interface WALOptions {
   logger?: Logger;
   /** Observes the duration of each fsync in seconds (prometheus_tsdb_wal_fsync_duration_seconds). */
   onFsync?: (seconds: number) => void;
+  /** Told the index of each segment the writer starts (prometheus_tsdb_wal_segment_current). */
+  onSegment?: (index: number) => void;
 }
 
 export class WAL {
@@ -35,6 +37,7 @@ export class WAL {
   private readonly segmentSize: number;
   private readonly logger: Logger | undefined;
   private readonly onFsync: ((seconds: number) => void) | undefined;
+  private readonly onSegment: ((index: number) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -45,6 +48,7 @@ export class WAL {
     if (!(this.segmentSize > FRAME_HEADER)) throw new Error(`invalid segment size ${this.segmentSize}`);
     this.logger = opts.logger;
     this.onFsync = opts.onFsync;
+    this.onSegment = opts.onSegment;
     this.current = first;
     this.createSegment(first);
   }
@@ -143,6 +147,7 @@ export class WAL {
     this.written = 0;
     this.broken = undefined;
     syncDir(this.dir);
+    this.onSegment?.(i);
   }
 
   /** Removes segments with index < `before`; the open segment is never removed. */

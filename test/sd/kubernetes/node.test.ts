@@ -165,7 +165,10 @@ scrape_configs:
     server.add('nodes', makeNode('node-a', '10.0.0.11'));
     const events: string[] = [];
     run = runDiscovery(sdConfig(`      - role: node\n        api_server: ${url}\n`), {
-      metrics: { kubernetesEvents: { inc: (l) => events.push(`${l.role}/${l.event}`) } },
+      metrics: {
+        kubernetesEvents: { inc: (l) => events.push(`${l.role}/${l.event}`) },
+        kubernetesFailures: { inc: () => events.push('failure') },
+      },
     });
     await waitForGroup(run, 'node/node-a');
     expect(run.updates[0]).toEqual([nodeAGroup]);
@@ -279,13 +282,17 @@ scrape_configs:
     server.add('nodes', makeNode('node-a', '10.0.0.11'));
     const tokenFile = path.join(dir, 'wrong-token');
     fs.writeFileSync(tokenFile, 'wrong');
+    let failures = 0;
     run = runDiscovery(
       sdConfig(
         `      - role: node\n        api_server: ${url}\n        authorization:\n          credentials_file: ${tokenFile}\n`,
       ),
+      { metrics: { kubernetesEvents: { inc: () => 0 }, kubernetesFailures: { inc: () => failures++ } } },
     );
     await waitFor(() => run!.errors.length >= 2);
     expect(run.errors[0].message).toContain('401');
+    // prometheus_sd_kubernetes_failures_total: every failed list counts
+    expect(failures).toBeGreaterThanOrEqual(2);
     expect(run.groups.size).toBe(0);
     fs.writeFileSync(tokenFile, 'right');
     await waitForGroup(run, 'node/node-a');

@@ -21,6 +21,7 @@ import {
   type FormValues,
 } from './params.js';
 import type { QueryLimiter } from './query-limiter.js';
+import type { QueryMetrics } from '../../../promql/engine/metrics.js';
 
 /** The engine settings from the --query.* flags. */
 export interface QueryEngineSettings {
@@ -34,6 +35,8 @@ export interface QueryEngineSettings {
   maxConcurrency: number;
   /** Enabled --enable-feature names (experimental PromQL syntax and functions). */
   features: ReadonlySet<string>;
+  /** prometheus_engine_* self-metrics; none when absent. */
+  metrics?: QueryMetrics;
 }
 
 export interface QueryRoutesDeps {
@@ -103,8 +106,16 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       }
     }
     const signal = clientGone(reply);
-    const release = await deps.limiter.acquire(deadline, signal);
+    const end = settings.metrics?.begin();
+    let release: () => void;
+    try {
+      release = await deps.limiter.acquire(deadline, signal);
+    } catch (err) {
+      end?.();
+      throw err;
+    }
     const evalStart = Date.now();
+    settings.metrics?.observe('queue_time', (evalStart - started) / 1000);
     try {
       const engine = new Engine({
         lookbackDelta,
@@ -113,9 +124,17 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
         features: settings.features,
       });
       const result = await evaluate(engine, signal);
+      const m = settings.metrics;
+      if (m !== undefined && result.stats !== undefined) {
+        m.observe('prepare_time', result.stats.prepareMs / 1000);
+        m.observe('inner_eval', result.stats.evalMs / 1000);
+        m.observe('result_sort', result.stats.sortMs / 1000);
+        m.samplesLoaded(result.stats.samplesLoaded);
+      }
       return { result, queueMs: evalStart - started, evalMs: Date.now() - evalStart };
     } finally {
       release();
+      end?.();
     }
   }
 
