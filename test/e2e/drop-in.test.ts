@@ -5,36 +5,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  requireBuilt,
-  SERVER_BIN,
-  startServer,
-  waitFor,
-  type ServerProcess,
-} from '../support/server-process.js';
+import { describe, expect, it } from 'vitest';
+import { SERVER_BIN, serverFixtures, waitFor, type ServerProcess } from '../support/server-process.js';
 
 const DEBIAN_CONFIG = '/etc/prometheus/prometheus.yml';
 
-const running: ServerProcess[] = [];
-const dirs: string[] = [];
-beforeAll(() => requireBuilt());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-dropin-'));
-  dirs.push(d);
-  return d;
-}
-
-async function start(args: string[], cwd?: string): Promise<ServerProcess> {
-  const s = await startServer(args, { cwd });
-  running.push(s);
-  return s;
-}
+const { tmp, start } = serverFixtures('promethium-dropin-');
 
 async function json<T>(s: ServerProcess, p: string): Promise<T> {
   return ((await (await s.fetch(p)).json()) as { data: T }).data;

@@ -1,36 +1,11 @@
 // The real `promethium` binary: flags, embedded default config, lifecycle, reload, shutdown, lock.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  requireBuilt,
-  SERVER_BIN,
-  startServer,
-  waitFor,
-  type ServerProcess,
-} from '../support/server-process.js';
+import { describe, expect, it } from 'vitest';
+import { SERVER_BIN, serverFixtures, waitFor } from '../support/server-process.js';
 
-const running: ServerProcess[] = [];
-const dirs: string[] = [];
-beforeAll(() => requireBuilt());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-e2e-'));
-  dirs.push(d);
-  return d;
-}
-
-async function start(args: string[], cwd?: string): Promise<ServerProcess> {
-  const s = await startServer(args, { cwd });
-  running.push(s);
-  return s;
-}
+const { tmp, start } = serverFixtures('promethium-e2e-');
 
 const run = (args: string[], cwd?: string) =>
   spawnSync(process.execPath, [SERVER_BIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });

@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import { Agent, Headers, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import { afterEach, beforeAll } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_BIN = path.join(REPO_ROOT, 'dist/src/cli/promethium.js');
@@ -149,4 +151,33 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Servers and temporary folders for the tests of one file: `start` and `tmp` register them, and both
+ * are stopped and removed after each test.
+ */
+export function serverFixtures(prefix: string): {
+  tmp(): string;
+  start(args: string[], cwd?: string): Promise<ServerProcess>;
+} {
+  const running: ServerProcess[] = [];
+  const dirs: string[] = [];
+  beforeAll(() => requireBuilt());
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((s) => s.stop()));
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tmp() {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    async start(args, cwd) {
+      const s = await startServer(args, { cwd });
+      running.push(s);
+      return s;
+    },
+  };
 }
