@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { BenchReport } from './report.js';
 import { benchExposition } from './exposition.js';
 import { benchPromql } from './promql.js';
+import { benchQueryLoad } from './query-load.js';
 import { benchScrape } from './scrape.js';
 import { benchTsdb } from './tsdb.js';
 import { benchTsdbVsPrometheus } from './tsdb-vs-prometheus.js';
@@ -14,6 +15,7 @@ export type BenchArea = (report: BenchReport, repoRoot: string) => Promise<void>
 const AREAS: Record<string, BenchArea> = {
   exposition: benchExposition,
   promql: (report) => benchPromql(report),
+  'query-load': benchQueryLoad,
   scrape: benchScrape,
   tsdb: (report) => benchTsdb(report),
   'tsdb-vs-prometheus': (report) => benchTsdbVsPrometheus(report),

@@ -93,8 +93,10 @@ for (let i = 0; i < TARGETS; i++) {
 process.stdout.write(JSON.stringify({ ports }) + '\n');
 
 const rl = readline.createInterface({ input: process.stdin });
+let markedAt = performance.now();
 rl.on('line', (line) => {
   if (line === 'mark') {
+    markedAt = performance.now();
     for (const t of targets) {
       t.arrivals = [];
       t.connections = 0;
@@ -104,12 +106,18 @@ rl.on('line', (line) => {
     let requests = 0;
     let connections = 0;
     const diffsMs: number[] = [];
+    // per target: time from the mark to its first request and from its last request to now (or the
+    // whole span when it saw none), so that missed scrapes at the window's edges count too
+    const edgesMs: number[] = [];
+    const now = performance.now();
     for (const t of targets) {
       requests += t.arrivals.length;
       connections += t.connections;
       for (let i = 1; i < t.arrivals.length; i++) diffsMs.push(t.arrivals[i]! - t.arrivals[i - 1]!);
+      if (t.arrivals.length === 0) edgesMs.push(now - markedAt, 0);
+      else edgesMs.push(t.arrivals[0]! - markedAt, now - t.arrivals[t.arrivals.length - 1]!);
     }
-    process.stdout.write(JSON.stringify({ requests, connections, diffsMs }) + '\n');
+    process.stdout.write(JSON.stringify({ requests, connections, diffsMs, edgesMs }) + '\n');
   }
 });
 rl.on('close', () => process.exit(0));

@@ -12,12 +12,25 @@
 //
 // SCRAPE_BENCH_CPU_PROF=<dir> runs Promethium with `node --cpu-prof --cpu-prof-dir=<dir>`;
 // SCRAPE_BENCH_SKIP_PEER=1 skips Prometheus (for profiling runs).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
+import {
+  cpuSeconds,
+  freePort,
+  getText,
+  hasPrometheus,
+  instantQuery,
+  killAll,
+  killAllOnExit,
+  metricSum,
+  quantile,
+  rssBytes,
+  sleep,
+  Targets,
+  track,
+} from './harness.js';
 import type { BenchReport } from './report.js';
 
 const TARGETS = 100;
@@ -25,133 +38,6 @@ const SERIES = 1000;
 const INTERVAL_S = 5;
 const WARMUP_MS = 15_000;
 const WINDOW_MS = 60_000;
-/** Linux clock ticks per second (USER_HZ; `getconf CLK_TCK`), the unit of /proc/<pid>/stat times. */
-const CLK_TCK = 100;
-
-const children = new Set<ChildProcess>();
-
-/** Children die with the benchmark, however it ends. */
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-function killAll(): void {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  }
-}
-
-function killAllOnExit(): void {
-  process.on('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      killAll();
-      process.exit(130);
-    });
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** The targets' process and its line protocol. */
-class Targets {
-  private readonly lines: string[] = [];
-  private waiter: (() => void) | undefined;
-
-  private constructor(readonly child: ChildProcess) {
-    readline.createInterface({ input: child.stdout! }).on('line', (l) => {
-      this.lines.push(l);
-      this.waiter?.();
-    });
-  }
-
-  static async start(script: string): Promise<{ targets: Targets; ports: number[] }> {
-    const child = track(
-      spawn(process.execPath, [script, String(TARGETS), String(SERIES)], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      }),
-    );
-    const targets = new Targets(child);
-    const { ports } = JSON.parse(await targets.nextLine()) as { ports: number[] };
-    return { targets, ports };
-  }
-
-  async nextLine(): Promise<string> {
-    const deadline = Date.now() + 30_000;
-    while (this.lines.length === 0) {
-      if (this.child.exitCode !== null) throw new Error('the targets process exited');
-      if (Date.now() > deadline) throw new Error('the targets process did not answer');
-      await new Promise<void>((r) => {
-        this.waiter = r;
-        setTimeout(r, 200);
-      });
-    }
-    return this.lines.shift()!;
-  }
-
-  async mark(): Promise<void> {
-    this.child.stdin!.write('mark\n');
-    await this.nextLine();
-  }
-
-  async report(): Promise<{ requests: number; connections: number; diffsMs: number[] }> {
-    this.child.stdin!.write('report\n');
-    return JSON.parse(await this.nextLine()) as { requests: number; connections: number; diffsMs: number[] };
-  }
-
-  close(): void {
-    this.child.stdin!.end();
-  }
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // fields after the command (which may contain spaces) start at the state, field 3
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14 and 15
-}
-
-function rssBytes(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-async function getText(url: string): Promise<string> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return res.text();
-}
-
-/** Sum of every sample of `name` in a /metrics text, whatever its labels. */
-function metricSum(text: string, name: string): number {
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'gm'))) sum += Number(m[1]);
-  return sum;
-}
-
-async function instantQuery(base: string, q: string): Promise<number> {
-  const body = JSON.parse(await getText(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)) as {
-    data: { result: Array<{ value: [number, string] }> };
-  };
-  const r = body.data.result[0];
-  return r === undefined ? NaN : Number(r.value[1]);
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))]!;
-}
 
 interface Measurement {
   cpuSeconds: number;
@@ -259,12 +145,6 @@ function writeConfig(file: string, ports: number[]): void {
   );
 }
 
-function hasPrometheus(): boolean {
-  return (process.env.PATH ?? '/usr/bin')
-    .split(':')
-    .some((dir) => fs.existsSync(path.join(dir, 'prometheus')));
-}
-
 function addFigures(report: BenchReport, prefix: string, m: Measurement): number {
   const r = (x: number, d = 3): number => Number(x.toFixed(d));
   const perMillion = m.cpuSeconds / (m.samples / 1e6);
@@ -293,7 +173,11 @@ export async function benchScrape(report: BenchReport, repoRoot: string): Promis
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-scrape-bench-'));
   let targets: Targets | undefined;
   try {
-    const started = await Targets.start(path.join(repoRoot, 'dist', 'bench', 'scrape-targets.js'));
+    const started = await Targets.start(
+      path.join(repoRoot, 'dist', 'bench', 'scrape-targets.js'),
+      TARGETS,
+      SERIES,
+    );
     targets = started.targets;
     const config = path.join(work, 'prometheus.yml');
     writeConfig(config, started.ports);

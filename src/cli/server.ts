@@ -28,6 +28,7 @@ import { ScrapeManager } from '../scrape/manager.js';
 import { HttpClient } from '../scrape/http-client.js';
 import { createScrapeMetrics } from '../scrape/metrics.js';
 import { createQueryMetrics } from '../promql/engine/metrics.js';
+import { QueryPool } from './query-pool.js';
 import { DiscoveryManager } from '../sd/manager.js';
 import { scrapeDiscoveryConfigs } from '../sd/discoverers.js';
 import os from 'node:os';
@@ -68,6 +69,7 @@ export class PromethiumServer {
   private ready = false;
   private db: TSDB | undefined;
   private scrape: ScrapeManager | undefined;
+  private queryPool: QueryPool | undefined;
   private discovery: DiscoveryManager | undefined;
   /** What /api/v1/status/walreplay shows: zeros until the storage has opened. */
   private walReplay: WALReplayStatus = { min: 0, max: 0, current: 0 };
@@ -189,6 +191,12 @@ export class PromethiumServer {
       },
       metrics: () => renderSelfMetrics(this.metrics.registry),
       registry: this.metrics.registry,
+      executeQuery: (job, signal) => {
+        // queries reach this only once the storage (and so the pool) is there
+        if (this.queryPool === undefined)
+          return Promise.resolve({ ok: false, errorType: 'unavailable', message: 'TSDB not ready' });
+        return this.queryPool.execute(job, signal);
+      },
       admin: {
         enabled: opts.enableAdminApi,
         dataDir: path.resolve(opts.storagePath),
@@ -240,8 +248,17 @@ export class PromethiumServer {
       logger: log.with({ component: 'tsdb' }),
       registry: this.metrics.registry,
       background: true,
+      onBlockRemoved: (ulid) => this.queryPool?.blockRemoved(ulid),
     });
     log.info('TSDB started', { component: 'tsdb' });
+    const workers = Number(process.env.PROMETHIUM_QUERY_WORKERS);
+    this.queryPool = new QueryPool({
+      db: this.db,
+      maxConcurrency: opts.queryMaxConcurrency,
+      workers: workers > 0 ? workers : undefined,
+      logger: log.with({ component: 'query pool' }),
+      registry: this.metrics.registry,
+    });
     this.walReplay = replayedSegments(path.join(storagePath, 'wal'));
 
     const external = Object.entries(this.config?.global.external_labels ?? {})
@@ -381,6 +398,8 @@ export class PromethiumServer {
         // discovery stops first, then scraping: its last samples and stale markers still reach storage
         await this.discovery?.stop();
         await this.scrape?.stop();
+        // running queries end (with an error) before the storage closes under them
+        await this.queryPool?.close();
         if (this.web !== undefined) {
           this.web.server.closeIdleConnections();
           await this.web.close();

@@ -62,9 +62,21 @@ export interface Querier {
   close(): void;
 }
 
+/** One select a query will make: its matchers and the data range (ms, inclusive) it reads. */
+export interface SelectRequest {
+  readonly matchers: readonly Matcher[];
+  readonly mint: number;
+  readonly maxt: number;
+}
+
 export interface Queryable {
   /** A consistent view of data in [mint, maxt] (inclusive, ms). */
   querier(mint: number, maxt: number): Querier;
+  /**
+   * Told every select a query will make, before it makes them: a store that answers from a snapshot
+   * taken elsewhere (the query workers' view of the TSDB) fetches them all at once. Optional.
+   */
+  prepare?(selects: readonly SelectRequest[]): Promise<void>;
 }
 
 /** Labels ordering used for sorted series sets: by name/value pairs, element-wise. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { Matcher } from '../model/matcher.js';
-import type { Appendable, Appender, Queryable, Querier } from '../storage/interfaces.js';
+import type { Appendable, Appender, Queryable, Querier, SelectRequest } from '../storage/interfaces.js';
 import { mergeQueriers } from '../storage/merge.js';
 import {
   AbortedError,
@@ -21,7 +21,8 @@ import {
 } from './block/index.js';
 import { blocksBeyondRetention } from './block/retention.js';
 import { XORChunk } from './chunks/xor.js';
-import { Head, dropDeleted, type Interval } from './head.js';
+import { Head, dropDeleted, matchingHeadSeries, type Interval } from './head.js';
+import { packHeadSeries, type StorageSnapshot } from './snapshot.js';
 import { rangeForTimestamp } from './head-series.js';
 import { lockDirectory, type DirLock } from './lock.js';
 import { createTSDBMetrics, type TSDBMetrics } from './metrics.js';
@@ -55,12 +56,16 @@ export interface TSDBOptions {
   walSegmentSize?: number;
   /** Run the one-minute reload/compaction loop (servers); tools and tests drive compaction themselves. */
   background?: boolean;
+  /** Told when a block directory is deleted (query workers close their handles on it). */
+  onBlockRemoved?: (ulid: string) => void;
 }
 
 interface LoadedBlock {
   block: Block;
   readers: number;
   deleteWhenFree: boolean;
+  /** Bumped when the block's tombstones change (see BlockRef.generation). */
+  generation: number;
 }
 
 export interface TSDBStatus {
@@ -213,6 +218,56 @@ export class TSDB implements Appendable, Queryable {
   appender(): Appender {
     if (this.closed) throw new Error('db already closed');
     return this.head.appender();
+  }
+
+  /**
+   * One query's consistent view for a query worker (see snapshot.ts): the blocks overlapping the
+   * selects, pinned until `release`, and the head's series for each select packed as chunk bytes.
+   */
+  querySnapshot(selects: readonly SelectRequest[]): { snapshot: StorageSnapshot; release(): void } {
+    let mint = Infinity;
+    let maxt = -Infinity;
+    for (const s of selects) {
+      mint = Math.min(mint, s.mint);
+      maxt = Math.max(maxt, s.maxt);
+    }
+    const used: LoadedBlock[] = [];
+    for (const b of this.blocks) {
+      const m = b.block.meta;
+      if (m.minTime <= maxt && mint < m.maxTime) {
+        b.readers++;
+        used.push(b);
+      }
+    }
+    const head = this.head;
+    const packed = selects.map((s) =>
+      s.maxt >= head.minTime || head.minTime === Infinity
+        ? packHeadSeries(
+            matchingHeadSeries(head, s.matchers, s.mint, s.maxt),
+            s.mint,
+            s.maxt,
+            head.tombstones,
+          )
+        : null,
+    );
+    return {
+      snapshot: {
+        blocks: used.map((b) => ({
+          ulid: b.block.meta.ulid,
+          dir: b.block.dir,
+          minTime: b.block.meta.minTime,
+          maxTime: b.block.meta.maxTime,
+          generation: b.generation,
+        })),
+        head: packed,
+      },
+      release: once(() => {
+        for (const b of used) {
+          b.readers--;
+          if (b.readers === 0 && b.deleteWhenFree) this.removeBlock(b);
+        }
+      }),
+    };
   }
 
   querier(mint: number, maxt: number): Querier {
@@ -429,7 +484,7 @@ export class TSDB implements Appendable, Queryable {
         try {
           const block = Block.open(path.join(this.opts.dir, name));
           block.onDamage = (detail) => this.reportDamagedBlock(name, detail, false);
-          next.push({ block, readers: 0, deleteWhenFree: false });
+          next.push({ block, readers: 0, deleteWhenFree: false, generation: 0 });
         } catch (err) {
           corrupted.push(name);
           this.reportDamagedBlock(name, (err as Error).message, true);
@@ -482,6 +537,11 @@ export class TSDB implements Appendable, Queryable {
    * reload as Prometheus counts it), or whose chunks fail their checksum when read (those are skipped,
    * with a warning in the query's answer).
    */
+  /** A block a query worker found damaged while reading it. */
+  noteDamagedBlock(ulid: string, detail: string): void {
+    this.reportDamagedBlock(ulid, detail, false);
+  }
+
   private reportDamagedBlock(ulid: string, detail: string, atOpen: boolean): void {
     if (this.damaged.has(ulid)) return;
     this.damaged.add(ulid);
@@ -507,6 +567,7 @@ export class TSDB implements Appendable, Queryable {
     }
     this.doomed.delete(b.block.meta.ulid);
     b.block.close();
+    this.opts.onBlockRemoved?.(b.block.meta.ulid);
     const dir = b.block.dir;
     const doomed = `${dir}.tmp-for-deletion`;
     fs.renameSync(dir, doomed);
@@ -521,7 +582,10 @@ export class TSDB implements Appendable, Queryable {
       const m = b.block.meta;
       if (!(m.minTime <= maxt && mint < m.maxTime)) continue;
       const refs = b.block.seriesRefs(matchers);
-      if (refs.length > 0) b.block.addTombstones([...refs].map((ref) => ({ ref, mint, maxt })));
+      if (refs.length > 0) {
+        b.block.addTombstones([...refs].map((ref) => ({ ref, mint, maxt })));
+        b.generation++;
+      }
     }
     if (this.head.minTime <= maxt && mint <= this.head.maxTime) this.head.deleteRange(matchers, mint, maxt);
   }
@@ -628,4 +692,14 @@ export class TSDB implements Appendable, Queryable {
 
 function overlaps(ivs: readonly Interval[] | undefined, mint: number, maxt: number): boolean {
   return ivs !== undefined && ivs.some((iv) => iv.mint <= maxt && iv.maxt >= mint);
+}
+
+/** `fn` made safe to call more than once: only the first call runs it. */
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
 }

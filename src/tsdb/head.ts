@@ -351,6 +351,23 @@ class HeadAppender implements Appender {
   }
 }
 
+/** Head series matching all matchers (every series for none) with data in [mint, maxt], unsorted. */
+export function matchingHeadSeries(
+  head: Head,
+  matchers: readonly Matcher[],
+  mint: number,
+  maxt: number,
+): MemSeries[] {
+  const refs =
+    matchers.length === 0 ? head.postings.allPostings() : postingsForMatchers(head.postings, matchers);
+  const out: MemSeries[] = [];
+  for (const ref of refs) {
+    const s = head.series.get(ref);
+    if (s !== undefined && s.maxTime >= mint && s.minTime <= maxt) out.push(s);
+  }
+  return out;
+}
+
 class HeadQuerier implements Querier {
   constructor(
     private readonly head: Head,
@@ -359,16 +376,7 @@ class HeadQuerier implements Querier {
   ) {}
 
   private matching(matchers: readonly Matcher[]): MemSeries[] {
-    const refs =
-      matchers.length === 0
-        ? this.head.postings.allPostings()
-        : postingsForMatchers(this.head.postings, matchers);
-    const out: MemSeries[] = [];
-    for (const ref of refs) {
-      const s = this.head.series.get(ref);
-      if (s !== undefined && s.maxTime >= this.mint && s.minTime <= this.maxt) out.push(s);
-    }
-    return out;
+    return matchingHeadSeries(this.head, matchers, this.mint, this.maxt);
   }
 
   select(matchers: readonly Matcher[]): SeriesSet {

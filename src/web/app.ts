@@ -28,6 +28,8 @@ import { defaultUiDir, registerUi } from './ui.js';
 import fastifyStatic from '@fastify/static';
 import type { Registry } from 'prom-client';
 import { instrumentHttp } from './metrics.js';
+import { htmlSafeJson } from './api/v1/json.js';
+import type { QueryJob, QueryOutcome } from './api/v1/query-exec.js';
 
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
@@ -67,6 +69,8 @@ export interface WebOptions {
   userAssetsDir?: string;
   /** Where the prometheus_http_* metrics go; none when absent. */
   registry?: Registry;
+  /** Where /api/v1/query and query_range evaluate (the query worker pool); in this thread when absent. */
+  executeQuery?(job: QueryJob, signal: AbortSignal): Promise<QueryOutcome>;
 }
 
 export function createWebApp(opts: WebOptions): FastifyInstance {
@@ -104,7 +108,7 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
   // Like Go's encoding/json (which Prometheus's API uses): <, > and & are written as \u003c, \u003e,
   // \u0026, so label values and error texts stay inert if a page ever shows the JSON as HTML.
   app.addHook('onSend', async (_req, reply, payload) => {
-    if (typeof payload !== 'string' || !HTML_UNSAFE.test(payload)) return payload;
+    if (typeof payload !== 'string') return payload;
     const type = reply.getHeader('content-type');
     return typeof type === 'string' && type.startsWith('application/json') ? htmlSafeJson(payload) : payload;
   });
@@ -236,12 +240,4 @@ function registerMethodNotAllowed(app: FastifyInstance): void {
     }
     return reply.code(404).type('text/plain; charset=utf-8').send('404 page not found\n');
   });
-}
-
-const HTML_UNSAFE = /[<>&\u2028\u2029]/;
-const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
-
-/** JSON text with Go's HTML escaping (valid JSON either way). */
-export function htmlSafeJson(json: string): string {
-  return json.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

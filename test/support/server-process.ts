@@ -45,7 +45,7 @@ export function requireBuilt(): void {
 
 export async function startServer(
   args: string[],
-  opts: { cwd?: string; timeoutMs?: number; client?: ClientOptions } = {},
+  opts: { cwd?: string; timeoutMs?: number; client?: ClientOptions; env?: Record<string, string> } = {},
 ): Promise<ServerProcess> {
   requireBuilt();
   const hasListen = args.some((a) => a.startsWith('--web.listen-address'));
@@ -55,6 +55,7 @@ export async function startServer(
     {
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env === undefined ? process.env : { ...process.env, ...opts.env },
     },
   );
   let output = '';
@@ -159,7 +160,7 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs 
  */
 export function serverFixtures(prefix: string): {
   tmp(): string;
-  start(args: string[], cwd?: string): Promise<ServerProcess>;
+  start(args: string[], cwd?: string, env?: Record<string, string>): Promise<ServerProcess>;
 } {
   const running: ServerProcess[] = [];
   const dirs: string[] = [];
@@ -174,8 +175,8 @@ export function serverFixtures(prefix: string): {
       dirs.push(d);
       return d;
     },
-    async start(args, cwd) {
-      const s = await startServer(args, { cwd });
+    async start(args, cwd, env) {
+      const s = await startServer(args, { cwd, env });
       running.push(s);
       return s;
     },

@@ -15,8 +15,39 @@ interface Group {
   count: number;
   incrementalMean: boolean;
   dropName: boolean;
+  /** quantile's values; empty for the other operators. */
   values: number[];
-  samples: VectorElement[];
+}
+
+/** A group of one aggregation: its key and labels, the same at every step. */
+interface GroupOf {
+  key: string;
+  labels: Labels;
+}
+
+/**
+ * An aggregation's groups, kept across its steps: each input label set's group (label sets repeat from
+ * step to step), one object per group key, so that steps find groups by identity, not by key.
+ */
+export class GroupCache {
+  private readonly bySeries = new Map<Labels, GroupOf>();
+  private readonly byKey = new Map<string, GroupOf>();
+
+  of(ls: Labels, e: AggregateExpr): GroupOf {
+    let g = this.bySeries.get(ls);
+    if (g === undefined) {
+      // series whose labels are made anew at each step would only grow the cache
+      if (this.bySeries.size > 100_000) this.bySeries.clear();
+      const key = groupingKey(ls, e);
+      g = this.byKey.get(key);
+      if (g === undefined) {
+        g = { key, labels: groupLabels(ls, e) };
+        this.byKey.set(key, g);
+      }
+      this.bySeries.set(ls, g);
+    }
+    return g;
+  }
 }
 
 function groupingKey(ls: Labels, e: AggregateExpr): string {
@@ -88,6 +119,7 @@ export function aggregate(
   param: number | string | undefined,
   t: number,
   annotations: Annotations,
+  cache: GroupCache = new GroupCache(),
 ): InstantVector {
   const op = e.op;
   if (op === 'count_values') return countValues(e, vec, String(param), t);
@@ -102,35 +134,42 @@ export function aggregate(
       );
     }
   }
-  const groups = new Map<string, Group>();
+  const groups = new Map<GroupOf, Group>();
   const order: Group[] = [];
+  const keepValues = op === 'quantile';
   for (const s of vec) {
-    const key = groupingKey(s.labels, e);
+    const of = cache.of(s.labels, e);
     const f = s.v;
-    let g = groups.get(key);
+    let g = groups.get(of);
     if (g === undefined) {
       g = {
-        labels: groupLabels(s.labels, e),
+        labels: of.labels,
         value: f,
         mean: f,
         kahanC: 0,
         count: 1,
         incrementalMean: false,
         dropName: s.dropName === true,
-        values: [f],
-        samples: [],
+        values: keepValues ? [f] : [],
       };
       if (op === 'stddev' || op === 'stdvar') g.value = Number.isFinite(f) ? 0 : NaN;
       if (op === 'group') g.value = 1;
-      groups.set(key, g);
+      groups.set(of, g);
       order.push(g);
       continue;
     }
     if (s.dropName) g.dropName = true;
     switch (op) {
-      case 'sum':
-        [g.value, g.kahanC] = kahanInc(f, g.value, g.kahanC);
+      case 'sum': {
+        // kahanInc, inline: no pair allocated per sample
+        const sum = g.value;
+        const next = sum + f;
+        if (next === Infinity || next === -Infinity) g.kahanC = 0;
+        else if (Math.abs(sum) >= Math.abs(f)) g.kahanC += sum - next + f;
+        else g.kahanC += f - next + sum;
+        g.value = next;
         break;
+      }
       case 'avg': {
         g.count++;
         if (!g.incrementalMean) {

@@ -14,7 +14,7 @@ import type {
 import { children } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { isStaleNaN } from '../../model/value.js';
-import type { Querier, Queryable } from '../../storage/interfaces.js';
+import type { Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
 import type {
   Annotations,
   FunctionArg,
@@ -42,7 +42,7 @@ import {
   vectorUnless,
   vectorVector,
 } from './binary.js';
-import { aggregate } from './aggregate.js';
+import { aggregate, GroupCache } from './aggregate.js';
 import { dropMetricName, labelsKey } from './labels-util.js';
 import { InfoFunction } from './info.js';
 import { searchIndex } from './functions/util.js';
@@ -64,6 +64,8 @@ interface LoadedSeries {
   labels: Labels;
   t: Float64Array;
   v: Float64Array;
+  /** False when no sample is a stale marker: range selections need not look for them. */
+  stale?: boolean;
 }
 
 /** A subquery's inner results over the whole query, per series (Prometheus evaluates it once too). */
@@ -240,6 +242,17 @@ export class Evaluator {
    */
   async prepare(root: Expr): Promise<void> {
     this.walk(root, this.p.start, this.p.end);
+    const queryable = this.p.queryable;
+    if (queryable.prepare !== undefined) {
+      // the same ranges load() and info() select below
+      const selects: SelectRequest[] = [];
+      for (const [node, r] of this.evalRanges) {
+        if (node.type === 'VectorSelector')
+          selects.push({ matchers: node.matchers, mint: r.lo + 1, maxt: r.hi });
+      }
+      if (this.infoFn !== undefined) selects.push(...this.infoFn.selects());
+      await queryable.prepare(selects);
+    }
     for (const [node, r] of this.evalRanges) {
       if (node.type !== 'VectorSelector') continue;
       await this.load(node, r.lo, r.hi);
@@ -363,7 +376,10 @@ export class Evaluator {
       const b = s.samples();
       if (b.length === 0) continue;
       this.samplesLoaded += b.length;
-      out.push({ labels: s.labels, t: b.t.subarray(0, b.length), v: b.v.subarray(0, b.length) });
+      const v = b.v.subarray(0, b.length);
+      let stale = false;
+      for (let k = 0; k < v.length && !stale; k++) stale = v[k] !== v[k] && isStaleNaN(v[k]);
+      out.push({ labels: s.labels, t: b.t.subarray(0, b.length), v, stale });
     }
     for (const w of set.warnings) this.warnings.add(w);
     this.loaded.set(vs, out);
@@ -464,9 +480,9 @@ export class Evaluator {
       if (from >= to) continue;
       // stale markers are not samples of a range
       let stale = 0;
-      for (let i = from; i < to; i++) if (isStaleNaN(s.v[i])) stale++;
+      if (s.stale !== false) for (let i = from; i < to; i++) if (isStaleNaN(s.v[i])) stale++;
       if (stale === 0) {
-        out.push({ labels: s.labels, t: s.t, v: s.v, from, to });
+        out.push({ labels: s.labels, t: s.t, v: s.v, from, to, noStale: true });
       } else if (stale < to - from) {
         const tt = new Float64Array(to - from - stale);
         const vv = new Float64Array(to - from - stale);
@@ -476,7 +492,7 @@ export class Evaluator {
           tt[j] = s.t[i];
           vv[j++] = s.v[i];
         }
-        out.push({ labels: s.labels, t: tt, v: vv, from: 0, to: j });
+        out.push({ labels: s.labels, t: tt, v: vv, from: 0, to: j, noStale: true });
       } else continue;
       n += to - from - stale;
     }
@@ -575,7 +591,12 @@ export class Evaluator {
       if (p.kind === 'scalar' || p.kind === 'string') param = p.v;
     }
     const vec = this.evalVector(e.expr, t);
-    const out = aggregate(e, vec, param, t, this.annotations);
+    let cache = this.groupCaches.get(e);
+    if (cache === undefined) {
+      cache = new GroupCache();
+      this.groupCaches.set(e, cache);
+    }
+    const out = aggregate(e, vec, param, t, this.annotations, cache);
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
   }
@@ -749,6 +770,7 @@ export class Evaluator {
       queryStart: this.p.start,
       queryEnd: this.p.end,
       queryStep: this.p.step,
+      memo: this.memoFor(e),
     };
     const res = impl(args, ctx);
     if (typeof res === 'number') return { kind: 'scalar', v: res };
@@ -759,6 +781,19 @@ export class Evaluator {
     this.checkDuplicates(out, e);
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
+  }
+
+  private readonly memos = new Map<Call, Map<unknown, unknown>>();
+  /** Per aggregation, its groups across steps (see GroupCache). */
+  private readonly groupCaches = new Map<AggregateExpr, GroupCache>();
+
+  private memoFor(e: Call): Map<unknown, unknown> {
+    let m = this.memos.get(e);
+    if (m === undefined) {
+      m = new Map();
+      this.memos.set(e, m);
+    }
+    return m;
   }
 
   private info(): InfoFunction {

@@ -5,7 +5,7 @@ import type { AtModifier, Call, Expr, VectorSelector } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { Matcher } from '../../model/matcher.js';
 import { isStaleNaN } from '../../model/value.js';
-import type { Querier, Queryable } from '../../storage/interfaces.js';
+import type { Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
 import type { InstantVector, VectorElement } from './functions/types.js';
 import { QueryError, executionError } from './errors.js';
 
@@ -147,6 +147,15 @@ export class InfoFunction {
     st = { lo: Infinity, hi: -Infinity, nameMatchers, dataMatchers, selectMatchers, dropUnmatched };
     this.calls.set(e, st);
     return st;
+  }
+
+  /** The selects the info() calls walked so far will make (their series are loaded lazily). */
+  selects(): SelectRequest[] {
+    const out: SelectRequest[] = [];
+    for (const st of this.calls.values()) {
+      if (st.lo <= st.hi) out.push({ matchers: st.selectMatchers, mint: st.lo, maxt: st.hi });
+    }
+    return out;
   }
 
   /** Records that the call is evaluated at times in [lo, hi] (before any evaluation). */

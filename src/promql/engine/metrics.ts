@@ -10,6 +10,8 @@ export interface QueryMetrics {
   begin(): () => void;
   observe(slice: QuerySlice, seconds: number): void;
   samplesLoaded(n: number): void;
+  /** Sets what the queue gauge reads: queries waiting for their turn. */
+  bindQueue(waiting: () => number): void;
 }
 
 export function createQueryMetrics(registry: Registry, maxConcurrency: number): QueryMetrics {
@@ -45,6 +47,15 @@ export function createQueryMetrics(registry: Registry, maxConcurrency: number): 
     ageBuckets: 5,
     registers,
   });
+  let waiting: (() => number) | undefined;
+  new Gauge({
+    name: 'promethium_query_queue_length',
+    help: 'Queries waiting for their turn under --query.max-concurrency.',
+    registers,
+    collect() {
+      this.set(waiting?.() ?? 0);
+    },
+  });
   const samples = new Counter({
     name: 'prometheus_engine_query_samples_total',
     help: 'The total number of samples loaded by all queries.',
@@ -61,5 +72,8 @@ export function createQueryMetrics(registry: Registry, maxConcurrency: number): 
     },
     observe: (slice, seconds) => duration.observe({ slice }, seconds),
     samplesLoaded: (n) => samples.inc(n),
+    bindQueue: (fn) => {
+      waiting = fn;
+    },
   };
 }

@@ -2,7 +2,7 @@
 // output label sets are for the evaluator to reject ("vector cannot contain metrics with the same labelset").
 import { Labels, METRIC_NAME } from '../../../model/labels.js';
 import { compileAnchored, RegexError, type AnchoredRegex } from '../../../model/regex.js';
-import type { FunctionImpl, InstantVector, VectorElement } from './types.js';
+import type { FunctionContext, FunctionImpl, InstantVector, VectorElement } from './types.js';
 import { stringArg, vectorArg } from './util.js';
 
 /** Prometheus's UTF-8 label name validation: non-empty, well-formed text (no lone surrogates). */
@@ -89,7 +89,27 @@ function withLabel(l: Labels, name: string, value: string): Labels {
   return Labels.fromPairs([...l.pairs, name, value]);
 }
 
-const labelReplace: FunctionImpl = (args) => {
+/**
+ * The labels a series gets at every step, kept per input label set for the call (the arguments are
+ * string literals, the same at every step): each series is relabelled once per query, and its steps
+ * share one label set, instead of a new one per step (2,000 series with 1 KiB values over 600 steps
+ * were 1.2 million label sets).
+ */
+function relabelled(
+  ctx: FunctionContext,
+  el: VectorElement,
+  make: () => Labels | undefined,
+): Labels | undefined {
+  const memo = ctx.memo as Map<Labels, Labels | null>;
+  let out = memo.get(el.labels);
+  if (out === undefined) {
+    out = make() ?? null;
+    memo.set(el.labels, out);
+  }
+  return out ?? undefined;
+}
+
+const labelReplace: FunctionImpl = (args, ctx) => {
   const vec = vectorArg(args, 0);
   const dst = stringArg(args, 1);
   const repl = stringArg(args, 2);
@@ -107,12 +127,22 @@ const labelReplace: FunctionImpl = (args) => {
   const named = re.re.namedGroups();
   const out: InstantVector = [];
   for (const el of vec) {
-    const srcVal = el.labels.get(src) ?? '';
-    const m = re.re.matcher(srcVal);
-    if (!m.matches()) {
+    const labels = relabelled(ctx, el, () => replaced(el.labels));
+    if (labels === undefined) {
       out.push(el);
       continue;
     }
+    const res: VectorElement = { labels, t: el.t, v: el.v };
+    res.dropName = dst === METRIC_NAME ? false : el.dropName;
+    out.push(res);
+  }
+  return out;
+
+  /** The labels with `dst` set, or undefined when the regex does not match (the series is unchanged). */
+  function replaced(l: Labels): Labels | undefined {
+    const srcVal = l.get(src) ?? '';
+    const m = re.re.matcher(srcVal);
+    if (!m.matches()) return undefined;
     const count = m.groupCount();
     const value = expandTemplate(repl, (name) => {
       let idx: number;
@@ -125,14 +155,11 @@ const labelReplace: FunctionImpl = (args) => {
       if (idx > count) return '';
       return m.group(idx) ?? '';
     });
-    const res: VectorElement = { labels: withLabel(el.labels, dst, value), t: el.t, v: el.v };
-    res.dropName = dst === METRIC_NAME ? false : el.dropName;
-    out.push(res);
+    return withLabel(l, dst, value);
   }
-  return out;
 };
 
-const labelJoin: FunctionImpl = (args) => {
+const labelJoin: FunctionImpl = (args, ctx) => {
   const vec = vectorArg(args, 0);
   const dst = stringArg(args, 1);
   const sep = stringArg(args, 2);
@@ -143,15 +170,14 @@ const labelJoin: FunctionImpl = (args) => {
     srcs.push(src);
   }
   if (!isValidLabelName(dst)) throw new Error(`invalid destination label name in label_join(): ${dst}`);
-  return vec.map((el) => {
-    const value = srcs.map((s) => el.labels.get(s) ?? '').join(sep);
-    return {
-      labels: withLabel(el.labels, dst, value),
-      t: el.t,
-      v: el.v,
-      dropName: dst === METRIC_NAME ? false : el.dropName,
-    };
-  });
+  return vec.map((el) => ({
+    labels: relabelled(ctx, el, () =>
+      withLabel(el.labels, dst, srcs.map((s) => el.labels.get(s) ?? '').join(sep)),
+    )!,
+    t: el.t,
+    v: el.v,
+    dropName: dst === METRIC_NAME ? false : el.dropName,
+  }));
 };
 
 export const LABEL_FUNCTIONS: Record<string, FunctionImpl> = {

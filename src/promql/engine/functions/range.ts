@@ -8,6 +8,7 @@ import {
   matrixArg,
   points,
   quantile,
+  quantileOfFloats,
   scalarArg,
   searchIndex,
   type Points,
@@ -321,7 +322,7 @@ const quantileOverTime: FunctionImpl = (args, ctx) => {
     out.push({
       labels: s.labels,
       t: ctx.evalTime,
-      v: quantile(q, Array.from(p.v.subarray(0, p.n))),
+      v: quantileOfFloats(q, p.v, p.n),
       dropName: true,
     });
   }

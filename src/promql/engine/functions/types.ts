@@ -22,6 +22,8 @@ export interface RangeSeries {
   from: number;
   to: number;
   dropName?: boolean;
+  /** True when the window holds no stale marker (a range selector already left them out). */
+  noStale?: boolean;
 }
 
 export type FunctionArg =
@@ -63,6 +65,11 @@ export interface FunctionContext {
   queryStart: number;
   queryEnd: number;
   queryStep: number;
+  /**
+   * Kept for this call of the function across the query's steps: a function may remember work that
+   * does not change from step to step there (a compiled regex, a series' relabelled labels).
+   */
+  memo: Map<unknown, unknown>;
 }
 
 /** A function returns an instant vector, or a scalar for scalar-typed functions (time(), scalar(), ...). */

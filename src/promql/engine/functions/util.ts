@@ -13,6 +13,7 @@ export interface Points {
 /** The window [from, to) of `s` as zero-based views; copies only when stale markers must be dropped. */
 export function points(s: RangeSeries): Points {
   const { from, to } = s;
+  if (s.noStale === true) return { t: s.t.subarray(from, to), v: s.v.subarray(from, to), n: to - from };
   let stale = false;
   for (let i = from; i < to; i++) {
     const x = s.v[i];
@@ -136,6 +137,33 @@ export function labelsKey(l: Labels): string {
 }
 
 /** Quantile of a list of values (sorted in place), as Prometheus's quantile(). */
+let scratch = new Float64Array(256);
+
+/**
+ * quantile() over the first `n` of `src`, without sorting `src`: the numbers are sorted natively in a
+ * scratch buffer, NaNs counted apart and placed first, as Prometheus's ordering has them.
+ */
+export function quantileOfFloats(q: number, src: Float64Array, n: number): number {
+  if (n === 0 || Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  let nan = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const x = src[i];
+    if (x !== x) nan++;
+    else scratch[k++] = x;
+  }
+  const sorted = scratch.subarray(0, k).sort();
+  const at = (i: number): number => (i < nan ? NaN : sorted[i - nan]);
+  const rank = q * (n - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return at(lower) * (1 - weight) + at(upper) * weight;
+}
+
 export function quantile(q: number, values: number[]): number {
   if (values.length === 0 || Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;

@@ -93,3 +93,15 @@ export function capAnnotations(list: readonly string[], kind: 'warning' | 'info'
   if (list.length <= max) return [...list];
   return [...list.slice(0, max), `${list.length - max} more ${kind} annotations omitted`];
 }
+
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
+/**
+ * JSON text with Go's encoding/json HTML escaping, as Prometheus's API writes it: <, > and & (and
+ * U+2028/9) as \u escapes, so label values and errors stay inert if a page shows the JSON as HTML.
+ */
+export function htmlSafeJson(json: string): string {
+  if (!HTML_UNSAFE.test(json)) return json;
+  return json.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

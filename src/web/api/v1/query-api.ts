@@ -4,12 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Queryable } from '../../../storage/interfaces.js';
 import { registerQueryRoutes, type QueryEngineSettings } from './query.js';
 import { QueryLimiter } from './query-limiter.js';
+import type { QueryJob, QueryOutcome } from './query-exec.js';
 import { NO_METADATA, registerSeriesRoutes, type MetadataSource } from './series.js';
 
 export interface QueryApiOptions {
   queryable?(): Queryable | undefined;
   queryEngine?: QueryEngineSettings;
   metadata?: MetadataSource;
+  /** Where queries run (the query worker pool); in the calling thread when absent. */
+  executeQuery?(job: QueryJob, signal: AbortSignal): Promise<QueryOutcome>;
 }
 
 /** Prometheus's defaults for the --query.* flags. */
@@ -27,6 +30,7 @@ export function registerQueryApi(app: FastifyInstance, opts: QueryApiOptions): v
   const engine = opts.queryEngine ?? DEFAULT_QUERY_ENGINE;
   const queryable = opts.queryable ?? (() => undefined);
   const limiter = new QueryLimiter(engine.maxConcurrency);
+  engine.metrics?.bindQueue(() => limiter.waiting);
   app.register(async (api) => {
     api.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -37,7 +41,13 @@ export function registerQueryApi(app: FastifyInstance, opts: QueryApiOptions): v
     api.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_FORM_BYTES }, (_req, _body, done) =>
       done(null, undefined),
     );
-    registerQueryRoutes(api, { queryable, engine, limiter, now: () => Date.now() });
+    registerQueryRoutes(api, {
+      queryable,
+      engine,
+      limiter,
+      now: () => Date.now(),
+      execute: opts.executeQuery,
+    });
     registerSeriesRoutes(api, { queryable, metadata: opts.metadata ?? NO_METADATA });
   });
 }

@@ -1,13 +1,14 @@
 // /api/v1/query, query_range, query_exemplars, format_query and parse_query, as Prometheus's
 // web/api/v1/api.go answers them: the same parameters, checks, order of checks and error messages.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Engine, QueryError, type QueryResult, type QueryValue } from '../../../promql/engine/index.js';
+import { QueryError } from '../../../promql/engine/index.js';
 import { parseExpr, typeOf, type Expr } from '../../../promql/parser/index.js';
 import { prettyExpr } from '../../../promql/parser/pretty.js';
 import type { Queryable } from '../../../storage/interfaces.js';
 import { translateAST } from './ast-json.js';
 import { sendError, type ErrorType } from './envelope.js';
-import { capAnnotations, queryValueJSON, successJSON, timestampJSON } from './json.js';
+import { successJSON } from './json.js';
+import { executeQuery, type QueryJob, type QueryOutcome } from './query-exec.js';
 import {
   MAX_TIME_MS,
   MIN_TIME_MS,
@@ -46,10 +47,11 @@ export interface QueryRoutesDeps {
   limiter: QueryLimiter;
   /** The current time (ms); the default evaluation time of instant queries. */
   now(): number;
+  /** Where queries run (the query worker pool); in this thread over queryable() when absent. */
+  execute?(job: QueryJob, signal: AbortSignal): Promise<QueryOutcome>;
 }
 
 const MAX_POINTS = 11_000;
-const TRUNCATED = 'results truncated due to limit';
 
 export function sendJSON(reply: FastifyReply, body: string): FastifyReply {
   return reply.code(200).header('content-type', 'application/json').send(body);
@@ -86,13 +88,17 @@ function clientGone(reply: FastifyReply): AbortSignal {
 export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps): void {
   const { engine: settings } = deps;
 
-  /** Evaluates under the concurrency limit; the deadline covers the wait in the queue, as in Prometheus. */
+  /**
+   * Evaluates under the concurrency limit (the deadline covers the wait in the queue, as in Prometheus),
+   * where deps.execute runs it, and sends the answer.
+   */
   async function run(
     reply: FastifyReply,
     form: FormValues,
     timeoutParamMs: number | undefined,
-    evaluate: (engine: Engine, signal: AbortSignal) => Promise<QueryResult>,
-  ): Promise<{ result: QueryResult; queueMs: number; evalMs: number }> {
+    job: Pick<QueryJob, 'kind' | 'query' | 'time' | 'start' | 'end' | 'step' | 'limit'>,
+    queryable: Queryable,
+  ): Promise<FastifyReply> {
     const started = Date.now();
     const deadline = started + Math.min(timeoutParamMs ?? Infinity, settings.timeoutMs);
     let lookbackDelta = settings.lookbackDeltaMs;
@@ -106,7 +112,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       }
     }
     const signal = clientGone(reply);
-    const end = settings.metrics?.begin();
+    const m = settings.metrics;
+    const end = m?.begin();
     let release: () => void;
     try {
       release = await deps.limiter.acquire(deadline, signal);
@@ -114,59 +121,40 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       end?.();
       throw err;
     }
-    const evalStart = Date.now();
-    settings.metrics?.observe('queue_time', (evalStart - started) / 1000);
+    const queueMs = Date.now() - started;
+    m?.observe('queue_time', queueMs / 1000);
+    let outcome: QueryOutcome;
     try {
-      const engine = new Engine({
-        lookbackDelta,
-        timeout: Math.max(0, deadline - evalStart),
+      const full: QueryJob = {
+        ...job,
+        lookbackDeltaMs: lookbackDelta,
+        deadline,
         maxSamples: settings.maxSamples,
-        features: settings.features,
-      });
-      const result = await evaluate(engine, signal);
-      const m = settings.metrics;
-      if (m !== undefined && result.stats !== undefined) {
-        m.observe('prepare_time', result.stats.prepareMs / 1000);
-        m.observe('inner_eval', result.stats.evalMs / 1000);
-        m.observe('result_sort', result.stats.sortMs / 1000);
-        m.samplesLoaded(result.stats.samplesLoaded);
-      }
-      return { result, queueMs: evalStart - started, evalMs: Date.now() - evalStart };
+        features: [...settings.features],
+        stats: form.get('stats'),
+        perStepStats: settings.features.has('promql-per-step-stats'),
+        queueMs,
+      };
+      outcome =
+        deps.execute !== undefined
+          ? await deps.execute(full, signal)
+          : await executeQuery(full, queryable, signal);
     } finally {
       release();
       end?.();
     }
-  }
-
-  function answer(
-    reply: FastifyReply,
-    form: FormValues,
-    limit: number,
-    run: { result: QueryResult; queueMs: number; evalMs: number },
-    steps: { start: number; end: number; step: number },
-  ): FastifyReply {
-    const { result } = run;
-    const warnings = [...result.warnings];
-    let value: QueryValue = result.value;
-    if (limit > 0) {
-      if (value.type === 'vector' && value.samples.length > limit) {
-        value = { type: 'vector', samples: value.samples.slice(0, limit) };
-        warnings.push(TRUNCATED);
-      } else if (value.type === 'matrix' && value.series.length > limit) {
-        value = { type: 'matrix', series: value.series.slice(0, limit) };
-        warnings.push(TRUNCATED);
-      }
+    if (!outcome.ok) return sendError(reply, outcome.errorType as ErrorType, outcome.message);
+    if (m !== undefined) {
+      const t = outcome.timings;
+      m.observe('prepare_time', t.prepareMs / 1000);
+      m.observe('inner_eval', t.evalMs / 1000);
+      m.observe('result_sort', t.sortMs / 1000);
+      m.samplesLoaded(t.samplesLoaded);
     }
-    let data = '{' + queryValueJSON(value);
-    const statsParam = form.get('stats');
-    // Per-step counts need both stats=all and --enable-feature=promql-per-step-stats, as in Prometheus.
-    const perStep = statsParam === 'all' && settings.features.has('promql-per-step-stats');
-    if (statsParam !== '') data += ',"stats":' + statsJSON(run, perStep, steps);
-    data += '}';
-    return sendJSON(
-      reply,
-      successJSON(data, capAnnotations(warnings, 'warning'), capAnnotations(result.infos, 'info')),
-    );
+    return reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .send(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
   }
 
   async function instantQuery(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -179,11 +167,15 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       const timeout = form.get('timeout');
       const timeoutMs = timeout === '' ? undefined : param('timeout', () => parseDuration(timeout));
       if (form.get('lookback_delta') !== '') checkLookback(form);
-      const expr = parseQueryParam(form, settings.features);
-      const ran = await run(reply, form, timeoutMs, (engine, signal) =>
-        engine.instantQuery(queryable, expr, time, signal),
+      const query = form.get('query');
+      parseQueryParam(form, settings.features); // a bad query is a 400 at once, not after the queue
+      return await run(
+        reply,
+        form,
+        timeoutMs,
+        { kind: 'instant', query, time, start: time, end: time, step: 1, limit },
+        queryable,
       );
-      return answer(reply, form, limit, ran, { start: time, end: time, step: 1 });
     } catch (err) {
       return sendFailure(reply, err);
     }
@@ -226,10 +218,13 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       }
       // The engine steps in whole milliseconds, as Prometheus's durationMilliseconds.
       const stepMs = Math.max(1, Math.trunc(step));
-      const ran = await run(reply, form, timeoutMs, (engine, signal) =>
-        engine.rangeQuery(queryable, expr, start, end, stepMs, signal),
+      return await run(
+        reply,
+        form,
+        timeoutMs,
+        { kind: 'range', query: form.get('query'), time: start, start, end, step: stepMs, limit },
+        queryable,
       );
-      return answer(reply, form, limit, ran, { start, end, step: stepMs });
     } catch (err) {
       return sendFailure(reply, err);
     }
@@ -313,32 +308,4 @@ function hasSelector(e: Expr | undefined): boolean {
     case 'SubqueryExpr':
       return hasSelector(e.expr);
   }
-}
-
-/**
- * stats.NewQueryStats in Prometheus's shape. Timings are what Promethium measures (queue wait and
- * evaluation); the engine counts samples loaded, reported as totalQueryableSamples and as the peak.
- */
-function statsJSON(
-  run: { result: QueryResult; queueMs: number; evalMs: number },
-  perStep: boolean,
-  steps: { start: number; end: number; step: number },
-): string {
-  const loaded = run.result.stats?.samplesLoaded ?? 0;
-  const evalS = run.evalMs / 1000;
-  const timings = {
-    evalTotalTime: evalS,
-    resultSortTime: 0,
-    queryPreparationTime: 0,
-    innerEvalTime: evalS,
-    execQueueTime: run.queueMs / 1000,
-    execTotalTime: (run.queueMs + run.evalMs) / 1000,
-  };
-  let samples = '{';
-  // Per-step counts exist only for single-step (instant) queries: the engine does not count per step.
-  if (perStep && steps.start === steps.end) {
-    samples += `"totalQueryableSamplesPerStep":[[${timestampJSON(steps.start)},${loaded}]],`;
-  }
-  samples += `"totalQueryableSamples":${loaded},"peakSamples":${loaded}}`;
-  return `{"timings":${JSON.stringify(timings)},"samples":${samples}}`;
 }

@@ -61,6 +61,7 @@ export function ctx(evalTime: number, rangeStart = evalTime, rangeEnd = evalTime
     queryStart: evalTime,
     queryEnd: evalTime,
     queryStep: 0,
+    memo: new Map(),
   };
   return { c, warns, infos };
 }

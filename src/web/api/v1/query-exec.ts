@@ -1,0 +1,125 @@
+// Evaluating one /api/v1/query or query_range request and writing its answer, where the evaluation
+// runs: in a query worker (the server), or in the calling thread (tests and tools). The request comes
+// in already checked, as plain data; the answer leaves as JSON bytes ready to send (Go's HTML escaping
+// done here, so the thread serving HTTP need not touch the body), or as an error to report.
+import { Engine, QueryError, type QueryResult, type QueryValue } from '../../../promql/engine/index.js';
+import { parseExpr } from '../../../promql/parser/index.js';
+import type { Queryable } from '../../../storage/interfaces.js';
+import { capAnnotations, htmlSafeJson, queryValueJSON, successJSON, timestampJSON } from './json.js';
+
+/** One query, as the HTTP layer checked it. Times in ms. */
+export interface QueryJob {
+  kind: 'instant' | 'range';
+  query: string;
+  /** The evaluation time (instant) or the range and step (range). */
+  time: number;
+  start: number;
+  end: number;
+  step: number;
+  /** `limit` (0: none). */
+  limit: number;
+  lookbackDeltaMs: number;
+  /** When the query must be done (ms since the epoch): --query.timeout or the request's, queue included. */
+  deadline: number;
+  maxSamples: number;
+  features: string[];
+  /** The `stats` parameter ('' when absent), and whether per-step statistics are on. */
+  stats: string;
+  perStepStats: boolean;
+  /** Time spent waiting for a slot, for `stats`. */
+  queueMs: number;
+}
+
+export interface QueryTimings {
+  samplesLoaded: number;
+  prepareMs: number;
+  evalMs: number;
+  sortMs: number;
+}
+
+export type QueryOutcome =
+  { ok: true; body: Uint8Array; timings: QueryTimings } | { ok: false; errorType: string; message: string };
+
+const TRUNCATED = 'results truncated due to limit';
+
+/** Evaluates the job over `queryable` and writes the answer; never throws for a query's own failure. */
+export async function executeQuery(
+  job: QueryJob,
+  queryable: Queryable,
+  signal?: AbortSignal,
+): Promise<QueryOutcome> {
+  const evalStart = Date.now();
+  try {
+    const features = new Set(job.features);
+    const expr = parseExpr(job.query, { features });
+    const engine = new Engine({
+      lookbackDelta: job.lookbackDeltaMs,
+      timeout: Math.max(0, job.deadline - evalStart),
+      maxSamples: job.maxSamples,
+      features,
+    });
+    const result =
+      job.kind === 'instant'
+        ? await engine.instantQuery(queryable, expr, job.time, signal)
+        : await engine.rangeQuery(queryable, expr, job.start, job.end, job.step, signal);
+    const body = answer(job, result, Date.now() - evalStart);
+    const s = result.stats;
+    return {
+      ok: true,
+      body: new TextEncoder().encode(htmlSafeJson(body)),
+      timings: {
+        samplesLoaded: s?.samplesLoaded ?? 0,
+        prepareMs: s?.prepareMs ?? 0,
+        evalMs: s?.evalMs ?? 0,
+        sortMs: s?.sortMs ?? 0,
+      },
+    };
+  } catch (err) {
+    if (err instanceof QueryError) return { ok: false, errorType: err.errorType, message: err.message };
+    return { ok: false, errorType: 'execution', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function answer(job: QueryJob, result: QueryResult, evalMs: number): string {
+  const warnings = [...result.warnings];
+  let value: QueryValue = result.value;
+  if (job.limit > 0) {
+    if (value.type === 'vector' && value.samples.length > job.limit) {
+      value = { type: 'vector', samples: value.samples.slice(0, job.limit) };
+      warnings.push(TRUNCATED);
+    } else if (value.type === 'matrix' && value.series.length > job.limit) {
+      value = { type: 'matrix', series: value.series.slice(0, job.limit) };
+      warnings.push(TRUNCATED);
+    }
+  }
+  let data = '{' + queryValueJSON(value);
+  // Per-step counts need both stats=all and --enable-feature=promql-per-step-stats, as in Prometheus.
+  if (job.stats !== '') data += ',"stats":' + statsJSON(job, result, evalMs);
+  data += '}';
+  return successJSON(data, capAnnotations(warnings, 'warning'), capAnnotations(result.infos, 'info'));
+}
+
+/**
+ * stats.NewQueryStats in Prometheus's shape: queue wait, preparation (selecting series), inner
+ * evaluation and result sorting; the engine counts samples loaded, reported as totalQueryableSamples
+ * and as the peak.
+ */
+function statsJSON(job: QueryJob, result: QueryResult, evalMs: number): string {
+  const s = result.stats;
+  const loaded = s?.samplesLoaded ?? 0;
+  const timings = {
+    evalTotalTime: evalMs / 1000,
+    resultSortTime: (s?.sortMs ?? 0) / 1000,
+    queryPreparationTime: (s?.prepareMs ?? 0) / 1000,
+    innerEvalTime: (s?.evalMs ?? evalMs) / 1000,
+    execQueueTime: job.queueMs / 1000,
+    execTotalTime: (job.queueMs + evalMs) / 1000,
+  };
+  let samples = '{';
+  // Per-step counts exist only for single-step (instant) queries: the engine does not count per step.
+  if (job.stats === 'all' && job.perStepStats && (job.kind === 'instant' || job.start === job.end)) {
+    samples += `"totalQueryableSamplesPerStep":[[${timestampJSON(job.kind === 'instant' ? job.time : job.start)},${loaded}]],`;
+  }
+  samples += `"totalQueryableSamples":${loaded},"peakSamples":${loaded}}`;
+  return `{"timings":${JSON.stringify(timings)},"samples":${samples}}`;
+}

@@ -1,0 +1,101 @@
+// Queries evaluate in worker threads: the server stays responsive while they run, and a query is
+// cancelled in its worker when its client goes away, when it times out and when the server stops; a
+// worker that runs out of memory is replaced, its query fails alone and the server goes on.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { serverFixtures, waitFor, type ServerProcess } from '../support/server-process.js';
+
+const { tmp, start } = serverFixtures('promethium-workers-');
+
+/** Evaluates about 26 million inner steps: tens of seconds of one core, and a 400 MB subquery. */
+const HEAVY = encodeURIComponent('sum_over_time(vector(1)[300d:1s])');
+
+async function gauge(s: ServerProcess, name: string): Promise<number> {
+  const text = await (await s.fetch('/metrics')).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.split(' ')[1]);
+}
+
+async function busy(s: ServerProcess): Promise<number> {
+  return gauge(s, 'promethium_query_workers_busy');
+}
+
+describe('query workers', () => {
+  it('keep /-/healthy and small queries answering while heavy queries run on every worker', async () => {
+    const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`, '--query.timeout=20s']);
+    const workers = await gauge(s, 'promethium_query_workers');
+    expect(workers).toBeGreaterThanOrEqual(1);
+    const heavy = Array.from({ length: workers }, () => {
+      const ac = new AbortController();
+      return {
+        ac,
+        done: s.fetch(`/api/v1/query?query=${HEAVY}`, { signal: ac.signal }).catch(() => undefined),
+      };
+    });
+    await waitFor(async () => (await busy(s)) === workers, 10_000);
+    const started = Date.now();
+    expect((await s.fetch('/-/healthy')).status).toBe(200);
+    // the ingest thread answers at once: it only dispatches queries (no timing asserted beyond "before
+    // the heavy queries end")
+    expect(await busy(s)).toBe(workers);
+    const small = await s.fetch('/api/v1/query?query=1%2B1');
+    expect(((await small.json()) as { data: { result: unknown[] } }).data.result[1]).toBe('2');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    for (const h of heavy) h.ac.abort();
+    await Promise.all(heavy.map((h) => h.done));
+  });
+
+  it('cancels a query in its worker when the client goes away', async () => {
+    const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`]);
+    const ac = new AbortController();
+    const req = s.fetch(`/api/v1/query?query=${HEAVY}`, { signal: ac.signal }).catch(() => undefined);
+    await waitFor(async () => (await busy(s)) === 1, 10_000);
+    ac.abort();
+    await req;
+    // the worker stops within its grace (1 s) — checked by the worker being free again, not by a clock
+    await waitFor(
+      async () => (await busy(s)) === 0 && (await gauge(s, 'prometheus_engine_queries')) === 0,
+      5_000,
+    );
+    expect(await gauge(s, 'promethium_query_worker_restarts_total')).toBe(0);
+  });
+
+  it('answers a query over --query.timeout with the timeout error, and frees the worker', async () => {
+    const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`, '--query.timeout=1s']);
+    const res = await s.fetch(`/api/v1/query?query=${HEAVY}`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      status: 'error',
+      errorType: 'timeout',
+      error: 'query timed out in expression evaluation',
+    });
+    await waitFor(async () => (await busy(s)) === 0, 5_000);
+  });
+
+  it('replaces a worker that runs out of memory: that query fails, the server and later queries go on', async () => {
+    const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`], undefined, {
+      PROMETHIUM_QUERY_WORKER_HEAP_MB: '64',
+    });
+    const res = await s.fetch(`/api/v1/query?query=${HEAVY}`);
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { errorType: string; error: string };
+    expect(body.errorType).toBe('execution');
+    expect(body.error).toMatch(/^query worker stopped: .*memory/i);
+    expect(s.logs()).toContain('Query worker failed; replacing it');
+    expect(await gauge(s, 'promethium_query_worker_restarts_total')).toBe(1);
+    expect((await s.fetch('/-/healthy')).status).toBe(200);
+    const after = await s.fetch('/api/v1/query?query=2*3');
+    expect(((await after.json()) as { data: { result: unknown[] } }).data.result[1]).toBe('6');
+  });
+
+  it('stops running queries when the server shuts down', async () => {
+    const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`]);
+    const req = s.fetch(`/api/v1/query?query=${HEAVY}`).catch(() => undefined);
+    await waitFor(async () => (await busy(s)) === 1, 10_000);
+    s.child.kill('SIGTERM');
+    // graceful shutdown finishes well within its own 10 s deadline, with the query still running
+    expect(await s.exited).toBe(0);
+    expect(s.logs()).toContain('See you next time!');
+    await req;
+  });
+});

@@ -1,0 +1,103 @@
+// Prometheus's promqltest scripts evaluated the way the server's query workers evaluate: the engine
+// announces its selects, a snapshot answers them with packed XOR chunks (built here from the script's
+// data, as the TSDB's head builds them), and every select is served from it. Each file must pass at
+// least as many evals as the in-process baseline (test/promql/promqltest/baseline.json).
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runScriptFile, summarise, type RunDeps } from '../../src/promql/promqltest/runner.js';
+import { defaultDeps } from '../../src/promql/promqltest/defaults.js';
+import type { Queryable } from '../../src/storage/interfaces.js';
+import { XORChunk } from '../../src/tsdb/chunks/xor.js';
+import { BlockCache, SnapshotQueryable } from '../../src/tsdb/snapshot-queryable.js';
+import { matchersOf, type PackedHeadSeries, type SelectSpec } from '../../src/tsdb/snapshot.js';
+import { conformanceFixtures } from '../support/conformance.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const baselineFile = path.resolve(here, '../promql/promqltest/baseline.json');
+const fixtures = conformanceFixtures('promqltest', "Prometheus's promqltest scripts through query snapshots");
+
+/** The series `store` answers for one select, packed as a snapshot packs the head: XOR chunks of 120. */
+function pack(store: Queryable, spec: SelectSpec): PackedHeadSeries {
+  const strings: string[] = [];
+  const ids = new Map<string, number>();
+  const id = (s: string): number => {
+    if (!ids.has(s)) {
+      ids.set(s, strings.length);
+      strings.push(s);
+    }
+    return ids.get(s)!;
+  };
+  const labels: number[] = [];
+  const chunks: number[] = [];
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  const q = store.querier(spec.mint, spec.maxt);
+  let index = 0;
+  for (const s of q.select(matchersOf(spec.matchers), { start: spec.mint, end: spec.maxt })) {
+    const b = s.samples();
+    if (b.length === 0) continue;
+    labels.push(s.labels.pairs.length / 2, ...s.labels.pairs.map(id));
+    for (let i = 0; i < b.length; i += 120) {
+      const c = new XORChunk();
+      for (let k = i; k < Math.min(i + 120, b.length); k++) c.append(b.t[k], b.v[k]);
+      const data = c.bytes().slice();
+      chunks.push(index, c.minTime, c.maxTime, bytes, data.length);
+      parts.push(data);
+      bytes += data.length;
+    }
+    index++;
+  }
+  q.close();
+  const data = new Uint8Array(bytes);
+  let off = 0;
+  for (const p of parts) {
+    data.set(p, off);
+    off += p.length;
+  }
+  return {
+    strings,
+    labels: Uint32Array.from(labels),
+    chunks: Float64Array.from(chunks),
+    data,
+    deleted: new Float64Array(0),
+  };
+}
+
+/** The runner's engine, evaluating over a snapshot of the script's store instead of the store itself. */
+function snapshotDeps(): RunDeps {
+  const deps = defaultDeps();
+  const cache = new BlockCache();
+  const view = (store: Queryable): Queryable =>
+    new SnapshotQueryable(
+      async (specs) => structuredClone({ blocks: [], head: specs.map((s) => pack(store, s)) }),
+      cache,
+    );
+  return {
+    ...deps,
+    engine: {
+      instantQuery: (q, expr, t) => deps.engine.instantQuery(view(q), expr, t),
+      rangeQuery: (q, expr, start, end, step) => deps.engine.rangeQuery(view(q), expr, start, end, step),
+    },
+  };
+}
+
+describe.skipIf(!fixtures.present)('promqltest through query snapshots', () => {
+  it('passes at least as many evals per file as the in-process baseline', { timeout: 600_000 }, async () => {
+    const baseline = JSON.parse(readFileSync(baselineFile, 'utf8')) as Record<string, number>;
+    const files = readdirSync(fixtures.dir)
+      .filter((f) => f.endsWith('.test'))
+      .sort();
+    const regressions: string[] = [];
+    let passed = 0;
+    for (const f of files) {
+      const s = summarise(await runScriptFile(path.join(fixtures.dir, f), snapshotDeps()));
+      passed += s.passed;
+      if (s.passed < (baseline[f] ?? 0))
+        regressions.push(`${f}: ${s.passed} passed, baseline ${baseline[f]}`);
+    }
+    console.log(`through query snapshots: ${passed} evals passed`);
+    expect(regressions).toEqual([]);
+  });
+});
