@@ -64,7 +64,7 @@ interface Window {
 }
 
 /** The targets' history as OpenMetrics, for both servers' backfill tools: `minutes` before `end`. */
-function writeHistory(file: string, ports: number[], end: number): void {
+export function writeHistory(file: string, ports: number[], end: number): void {
   const fd = fs.openSync(file, 'w');
   let buf = '';
   const flush = (): void => {

@@ -1,9 +1,11 @@
 // Queries evaluate in worker threads: the server stays responsive while they run, and a query is
 // cancelled in its worker when its client goes away, when it times out and when the server stops; a
 // worker that runs out of memory is replaced, its query fails alone and the server goes on.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serverFixtures, waitFor, type ServerProcess } from '../support/server-process.js';
+import { serverFixtures, TOOL_BIN, waitFor, type ServerProcess } from '../support/server-process.js';
 
 const { tmp, start } = serverFixtures('promethium-workers-');
 
@@ -86,6 +88,43 @@ describe('query workers', () => {
     expect((await s.fetch('/-/healthy')).status).toBe(200);
     const after = await s.fetch('/api/v1/query?query=2*3');
     expect(((await after.json()) as { data: { result: unknown[] } }).data.result[1]).toBe('6');
+  });
+
+  it('keeps label_replace over 2,000 series with 1 KiB label values within hundreds of MB, not gigabytes', async () => {
+    // 2,000 series, one sample a minute for 10 minutes, backfilled into a block an hour ago
+    const dir = tmp();
+    const end = Math.floor(Date.now() / 1000) - 3600;
+    const start0 = end - 600;
+    const payload = 'x'.repeat(1024);
+    const lines = ['# TYPE big gauge'];
+    for (let i = 0; i < 2000; i++) {
+      for (let t = start0; t <= end; t += 60) lines.push(`big{id="${i}",payload="${payload}${i}"} ${i} ${t}`);
+    }
+    lines.push('# EOF', '');
+    fs.writeFileSync(path.join(dir, 'big.om'), lines.join('\n'));
+    const data = path.join(dir, 'data');
+    const made = spawnSync(
+      process.execPath,
+      [TOOL_BIN, 'tsdb', 'create-blocks-from', 'openmetrics', path.join(dir, 'big.om'), data],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const s = await start([`--storage.tsdb.path=${data}`]);
+    const before = await gauge(s, 'process_resident_memory_bytes');
+    const query = encodeURIComponent('label_replace(big, "copy", "$1", "payload", "(.*)")');
+    // 601 steps of 2,000 series: each output series carries its 2 KiB label set once, not per step
+    const res = await s.fetch(`/api/v1/query_range?query=${query}&start=${start0}&end=${end}&step=1`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      data: { result: Array<{ metric: Record<string, string>; values: unknown[] }> };
+    };
+    expect(body.data.result).toHaveLength(2000);
+    for (const r of body.data.result) {
+      expect(r.metric['copy']).toBe(r.metric['payload']);
+      expect(r.values).toHaveLength(601);
+    }
+    const after = await gauge(s, 'process_resident_memory_bytes');
+    expect(after - before).toBeLessThan(1024 ** 3);
   });
 
   it('stops running queries when the server shuts down', async () => {

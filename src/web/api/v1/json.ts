@@ -2,7 +2,6 @@
 // per sample, timestamps as seconds with up to three decimals, values as Go-formatted strings.
 import type { Labels } from '../../../model/labels.js';
 import { formatGoFloat } from '../../../model/exposition/writer.js';
-import type { QueryValue } from '../../../promql/engine/index.js';
 
 /** jsonutil.MarshalTimestamp: ms → seconds, the fraction written as three digits when non-zero. */
 export function timestampJSON(ms: number): string {
@@ -42,36 +41,6 @@ export function labelsJSON(labels: Labels): string {
     out += str(p[i]) + ':' + str(p[i + 1]);
   }
   return out + '}';
-}
-
-/** `"resultType":...,"result":...` of a query's value. */
-export function queryValueJSON(value: QueryValue): string {
-  switch (value.type) {
-    case 'scalar':
-      return `"resultType":"scalar","result":[${timestampJSON(value.t)},${floatJSON(value.v)}]`;
-    case 'string':
-      return `"resultType":"string","result":[${timestampJSON(value.t)},${str(value.v)}]`;
-    case 'vector': {
-      const parts: string[] = [];
-      for (const s of value.samples) {
-        parts.push(`{"metric":${labelsJSON(s.labels)},"value":[${timestampJSON(s.t)},${floatJSON(s.v)}]}`);
-      }
-      return `"resultType":"vector","result":[${parts.join(',')}]`;
-    }
-    case 'matrix': {
-      const parts: string[] = [];
-      for (const s of value.series) {
-        let points = '';
-        const n = s.t.length;
-        for (let i = 0; i < n; i++) {
-          if (i > 0) points += ',';
-          points += '[' + timestampJSON(s.t[i]) + ',' + floatJSON(s.v[i]) + ']';
-        }
-        parts.push(`{"metric":${labelsJSON(s.labels)},"values":[${points}]}`);
-      }
-      return `"resultType":"matrix","result":[${parts.join(',')}]`;
-    }
-  }
 }
 
 /** The success envelope around pre-encoded data; warnings and infos only when there are any. */

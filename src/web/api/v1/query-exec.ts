@@ -5,7 +5,8 @@
 import { Engine, QueryError, type QueryResult, type QueryValue } from '../../../promql/engine/index.js';
 import { parseExpr } from '../../../promql/parser/index.js';
 import type { Queryable } from '../../../storage/interfaces.js';
-import { capAnnotations, htmlSafeJson, queryValueJSON, successJSON, timestampJSON } from './json.js';
+import { capAnnotations, htmlSafeJson, timestampJSON } from './json.js';
+import { JsonBytes, writeQueryValue } from './json-bytes.js';
 
 /** One query, as the HTTP layer checked it. Times in ms. */
 export interface QueryJob {
@@ -66,7 +67,7 @@ export async function executeQuery(
     const s = result.stats;
     return {
       ok: true,
-      body: new TextEncoder().encode(htmlSafeJson(body)),
+      body,
       timings: {
         samplesLoaded: s?.samplesLoaded ?? 0,
         prepareMs: s?.prepareMs ?? 0,
@@ -80,7 +81,7 @@ export async function executeQuery(
   }
 }
 
-function answer(job: QueryJob, result: QueryResult, evalMs: number): string {
+function answer(job: QueryJob, result: QueryResult, evalMs: number): Uint8Array {
   const warnings = [...result.warnings];
   let value: QueryValue = result.value;
   if (job.limit > 0) {
@@ -92,11 +93,21 @@ function answer(job: QueryJob, result: QueryResult, evalMs: number): string {
       warnings.push(TRUNCATED);
     }
   }
-  let data = '{' + queryValueJSON(value);
+  // the success envelope (see successJSON), written as bytes
+  const w = new JsonBytes();
+  w.ascii('{"status":"success","data":{');
+  writeQueryValue(w, value);
   // Per-step counts need both stats=all and --enable-feature=promql-per-step-stats, as in Prometheus.
-  if (job.stats !== '') data += ',"stats":' + statsJSON(job, result, evalMs);
-  data += '}';
-  return successJSON(data, capAnnotations(warnings, 'warning'), capAnnotations(result.infos, 'info'));
+  if (job.stats !== '') w.ascii(',"stats":' + statsJSON(job, result, evalMs));
+  w.ascii('}');
+  for (const [key, list] of [
+    ['warnings', capAnnotations(warnings, 'warning')],
+    ['infos', capAnnotations(result.infos, 'info')],
+  ] as const) {
+    if (list.length > 0) w.text(`,"${key}":` + htmlSafeJson(JSON.stringify(list)));
+  }
+  w.ascii('}');
+  return w.bytes();
 }
 
 /**

@@ -1,0 +1,139 @@
+// A query's answer written straight into bytes: the body a query worker hands over, with no string per
+// point (a range answer has hundreds of thousands of points). Numbers are ASCII digits written in
+// place; label sets and messages go through JSON.stringify and Go's HTML escaping, as json.ts writes
+// them. The bytes are exactly what json.ts's string functions would give, UTF-8 encoded.
+import type { QueryValue } from '../../../promql/engine/index.js';
+import { floatJSON, htmlSafeJson, labelsJSON } from './json.js';
+
+const utf8 = new TextEncoder();
+
+export class JsonBytes {
+  private buf = new Uint8Array(64 * 1024);
+  private n = 0;
+
+  private room(extra: number): void {
+    if (this.n + extra <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.n + extra));
+    next.set(this.buf.subarray(0, this.n));
+    this.buf = next;
+  }
+
+  /** Text known to be ASCII (JSON punctuation, numbers). */
+  ascii(s: string): void {
+    this.room(s.length);
+    const b = this.buf;
+    let n = this.n;
+    for (let i = 0; i < s.length; i++) b[n++] = s.charCodeAt(i);
+    this.n = n;
+  }
+
+  /** Any text, UTF-8 encoded. */
+  text(s: string): void {
+    this.room(s.length * 3);
+    this.n += utf8.encodeInto(s, this.buf.subarray(this.n)).written;
+  }
+
+  /** A non-negative integer below 2^53, in decimal. */
+  private digits(x: number): void {
+    this.room(16);
+    const b = this.buf;
+    if (x < 10) {
+      b[this.n++] = 48 + x;
+      return;
+    }
+    let len = 0;
+    for (let y = x; y >= 1; y = Math.floor(y / 10)) len++;
+    let n = this.n + len;
+    this.n = n;
+    while (x >= 1) {
+      b[--n] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    }
+  }
+
+  /** jsonutil.MarshalTimestamp (see timestampJSON): seconds, and three fraction digits when non-zero. */
+  timestamp(ms: number): void {
+    let t = Math.trunc(ms);
+    if (t < 0) {
+      this.ascii('-');
+      t = -t;
+    }
+    const sec = Math.floor(t / 1000);
+    const frac = t - sec * 1000;
+    this.digits(sec);
+    if (frac === 0) return;
+    this.room(4);
+    const b = this.buf;
+    b[this.n++] = 46; // '.'
+    b[this.n++] = 48 + Math.floor(frac / 100);
+    b[this.n++] = 48 + (Math.floor(frac / 10) % 10);
+    b[this.n++] = 48 + (frac % 10);
+  }
+
+  /** A sample value as floatJSON writes it, without building the quoted string when it is plain. */
+  float(v: number): void {
+    const a = v < 0 ? -v : v;
+    if (a >= 1e-6 && a < 1e21) {
+      // JavaScript's shortest form is exactly Go's 'f' with precision -1 here (see floatJSON)
+      const s = String(v);
+      this.room(s.length + 2);
+      const b = this.buf;
+      let n = this.n;
+      b[n++] = 34; // '"'
+      for (let i = 0; i < s.length; i++) b[n++] = s.charCodeAt(i);
+      b[n++] = 34;
+      this.n = n;
+    } else {
+      this.ascii(floatJSON(v));
+    }
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.n);
+  }
+}
+
+/** `"resultType":...,"result":...` of a query's value, as queryValueJSON writes it. */
+export function writeQueryValue(w: JsonBytes, value: QueryValue): void {
+  switch (value.type) {
+    case 'scalar':
+      w.ascii('"resultType":"scalar","result":[');
+      w.timestamp(value.t);
+      w.ascii(',' + floatJSON(value.v) + ']');
+      return;
+    case 'string':
+      w.ascii('"resultType":"string","result":[');
+      w.timestamp(value.t);
+      w.text(',' + htmlSafeJson(JSON.stringify(value.v)) + ']');
+      return;
+    case 'vector': {
+      w.ascii('"resultType":"vector","result":[');
+      value.samples.forEach((s, i) => {
+        w.text((i > 0 ? ',{"metric":' : '{"metric":') + htmlSafeJson(labelsJSON(s.labels)) + ',"value":[');
+        w.timestamp(s.t);
+        w.ascii(',');
+        w.float(s.v);
+        w.ascii(']}');
+      });
+      w.ascii(']');
+      return;
+    }
+    case 'matrix': {
+      w.ascii('"resultType":"matrix","result":[');
+      value.series.forEach((s, i) => {
+        w.text((i > 0 ? ',{"metric":' : '{"metric":') + htmlSafeJson(labelsJSON(s.labels)) + ',"values":[');
+        const n = s.t.length;
+        for (let k = 0; k < n; k++) {
+          w.ascii(k > 0 ? ',[' : '[');
+          w.timestamp(s.t[k]);
+          w.ascii(',');
+          w.float(s.v[k]);
+          w.ascii(']');
+        }
+        w.ascii(']}');
+      });
+      w.ascii(']');
+      return;
+    }
+  }
+}
