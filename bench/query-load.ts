@@ -10,7 +10,7 @@
 // against one worker.
 //
 // QUERY_LOAD_IDLE_S, QUERY_LOAD_LOAD_S and QUERY_LOAD_CLIENTS change the windows (defaults 60, 180, 10);
-// QUERY_LOAD_SKIP_PEER=1 leaves Prometheus out.
+// QUERY_LOAD_SKIP_PEER=1 leaves Prometheus out; QUERY_LOAD_NODE_ARGS adds Node.js options to Promethium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -344,7 +344,10 @@ export async function benchQueryLoad(report: BenchReport, repoRoot: string): Pro
       history,
       ourData,
     ]);
+    // QUERY_LOAD_NODE_ARGS: Node.js options for Promethium's process (e.g. --cpu-prof), for profiling
+    const nodeArgs = (process.env.QUERY_LOAD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const ourArgs = (port: number): string[] => [
+      ...nodeArgs,
       dist('src/cli/promethium.js'),
       `--config.file=${config}`,
       `--storage.tsdb.path=${ourData}`,

@@ -21,6 +21,8 @@ export function intern(s: string): string {
 
 export class Labels {
   private cachedHash = -1;
+  /** PromQL's form of these labels without __name__ (and __type__/__unit__), once computed. */
+  nameless: Labels | undefined = undefined;
 
   private constructor(
     /** Flat sorted pairs; never mutated. */

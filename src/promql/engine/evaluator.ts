@@ -24,6 +24,7 @@ import type {
   RangeSeries,
   VectorElement,
 } from './functions/types.js';
+import { extrapolatedRate } from './functions/range.js';
 import {
   ERR_CANCELED,
   ERR_SAME_LABELSET,
@@ -118,7 +119,49 @@ function upperBound(ts: Float64Array, t: number, lo = 0, hi = ts.length): number
   return lo;
 }
 
+/** The rate-family functions evaluated series-major in range queries (see seriesMajorRate). */
+const SERIES_MAJOR_RATE: Readonly<Record<string, { isCounter: boolean; isRate: boolean }>> = {
+  rate: { isCounter: true, isRate: true },
+  increase: { isCounter: true, isRate: false },
+  delta: { isCounter: false, isRate: false },
+};
+
+/** A rate-family call's result at every step of a range query, per series that has any. */
+interface WholeRange {
+  labels: Labels[];
+  values: Float64Array[];
+  /** 1 where the series has a value at that step. */
+  present: Uint8Array[];
+  /** Samples in all series' windows per step, counted against --query.max-samples as the step path does. */
+  windowSamples: Float64Array;
+  /** Two series whose labels are equal without the metric name. */
+  duplicates: boolean;
+  /** Each series' group in the enclosing aggregation, once known. */
+  groups?: Array<{ labels: Labels }>;
+}
+
+/** Where each series' window of a range selector was at the previous step (see matrixSelector). */
+interface WindowCursor {
+  start: number;
+  end: number;
+  from: Int32Array;
+  to: Int32Array;
+}
+
+/**
+ * The first index > t, from `pos` (every timestamp before `pos` is <= t): a few linear steps, as
+ * consecutive query steps usually move a window by zero or one sample, then a binary search.
+ */
+function advanceTo(ts: Float64Array, pos: number, t: number): number {
+  const lim = Math.min(ts.length, pos + 8);
+  let i = pos;
+  while (i < lim && ts[i] <= t) i++;
+  if (i < lim || i === ts.length) return i;
+  return upperBound(ts, t, i);
+}
+
 export class Evaluator {
+  private readonly windows = new Map<MatrixSelector, WindowCursor>();
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
   samplesLoaded = 0;
@@ -474,9 +517,25 @@ export class Evaluator {
     if (ms.rangeModifier !== undefined) return this.extendedMatrixSelector(ms, range, start, end, raw);
     const out: RangeSeries[] = [];
     let n = 0;
-    for (const s of this.seriesOf(vs)) {
-      const from = upperBound(s.t, start);
-      const to = upperBound(s.t, end, from);
+    const list = this.seriesOf(vs);
+    // Steps of a range query ascend, so each series' window only moves forward: its bounds are found
+    // by advancing from the previous step's instead of a binary search from scratch per step.
+    // (A subquery re-evaluates its inner steps from an earlier time: then the bounds start afresh.)
+    let cur = this.windows.get(ms);
+    const fresh = cur === undefined || start < cur.start || end < cur.end;
+    if (cur === undefined || fresh) {
+      cur = { start, end, from: new Int32Array(list.length), to: new Int32Array(list.length) };
+      this.windows.set(ms, cur);
+    }
+    cur.start = start;
+    cur.end = end;
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k];
+      const ts = s.t;
+      const from = fresh ? upperBound(ts, start) : advanceTo(ts, cur.from[k], start);
+      const to = fresh ? upperBound(ts, end, from) : advanceTo(ts, Math.max(cur.to[k], from), end);
+      cur.from[k] = from;
+      cur.to[k] = to;
       if (from >= to) continue;
       // stale markers are not samples of a range
       let stale = 0;
@@ -590,12 +649,14 @@ export class Evaluator {
       const p = this.eval(e.param, t);
       if (p.kind === 'scalar' || p.kind === 'string') param = p.v;
     }
-    const vec = this.evalVector(e.expr, t);
     let cache = this.groupCaches.get(e);
     if (cache === undefined) {
       cache = new GroupCache();
       this.groupCaches.set(e, cache);
     }
+    const whole = this.seriesMajorAggregate(e, t, cache);
+    if (whole !== undefined) return whole;
+    const vec = this.evalVector(e.expr, t);
     const out = aggregate(e, vec, param, t, this.annotations, cache);
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
@@ -716,6 +777,8 @@ export class Evaluator {
         break;
       }
     }
+    const whole = this.seriesMajorRate(e, t);
+    if (whole !== undefined) return whole;
     const args: FunctionArg[] = [];
     let window: { start: number; end: number } | undefined;
     for (const a of e.args) {
@@ -783,6 +846,178 @@ export class Evaluator {
     return { kind: 'vector', v: out };
   }
 
+  /**
+   * rate, increase or delta of a plain range selector in a range query, evaluated for every step at
+   * once, one series at a time (as Prometheus's rangeEval does for matrix functions): the step-by-step
+   * path allocated a window object per series per step and searched its bounds again each time, which
+   * made these calls most of a dashboard query's cost. Answers undefined where it does not apply
+   * (instant queries, other functions, range modifiers, times off the query's step grid such as a
+   * subquery's), and the step-by-step path runs instead. Same results and sample counts.
+   */
+  private seriesMajorRate(e: Call, t: number): StepValue | undefined {
+    const pre = this.wholeRangeOf(e, t);
+    if (pre === undefined) return undefined;
+    const idx = (t - this.p.start) / this.p.step;
+    this.countSamples(pre.windowSamples[idx]);
+    const out: InstantVector = [];
+    for (let k = 0; k < pre.labels.length; k++) {
+      if (pre.present[k][idx] === 0) continue;
+      const v = pre.values[k][idx];
+      out.push(
+        this.delayedNameRemoval
+          ? { labels: pre.labels[k], t, v, dropName: true }
+          : { labels: dropMetricName(pre.labels[k]), t, v },
+      );
+    }
+    this.checkDuplicates(out, e);
+    this.countSamples(out.length);
+    return { kind: 'vector', v: out };
+  }
+
+  /** The call's values at every step, when it is a rate-family call at a step of the query's grid. */
+  private wholeRangeOf(e: Call, t: number): WholeRange | undefined {
+    const kind = SERIES_MAJOR_RATE[e.func];
+    if (kind === undefined || this.p.start === this.p.end || e.args.length !== 1 || !(this.p.step > 0))
+      return undefined;
+    const ms = unwrapParens(e.args[0]);
+    if (ms.type !== 'MatrixSelector' || ms.rangeModifier !== undefined) return undefined;
+    const idx = (t - this.p.start) / this.p.step;
+    const steps = Math.floor((this.p.end - this.p.start) / this.p.step) + 1;
+    if (!Number.isInteger(idx) || idx < 0 || idx >= steps) return undefined;
+    let pre = this.wholeRanges.get(e);
+    if (pre === undefined) {
+      pre = this.precomputeRate(ms, steps, kind.isCounter, kind.isRate);
+      this.wholeRanges.set(e, pre);
+    }
+    return pre;
+  }
+
+  /**
+   * sum, count, min or max by/without (...) of a rate-family call that seriesMajorRate evaluates: the
+   * groups read the precomputed values directly, without the call's per-step vector. (The common
+   * dashboard query, `sum by (x) (rate(y[5m]))`.) Same sums, in the same order, as aggregate().
+   */
+  private seriesMajorAggregate(e: AggregateExpr, t: number, cache: GroupCache): StepValue | undefined {
+    const op = e.op;
+    if ((op !== 'sum' && op !== 'count' && op !== 'min' && op !== 'max') || this.delayedNameRemoval)
+      return undefined;
+    const inner = unwrapParens(e.expr);
+    if (inner.type !== 'Call' || SERIES_MAJOR_RATE[inner.func] === undefined) return undefined;
+    const pre = this.wholeRangeOf(inner, t);
+    if (pre === undefined || pre.duplicates) return undefined;
+    const idx = (t - this.p.start) / this.p.step;
+    pre.groups ??= pre.labels.map((ls) => cache.of(dropMetricName(ls), e));
+    this.countSamples(pre.windowSamples[idx]);
+    const sums = new Map<object, { labels: Labels; value: number; c: number; count: number }>();
+    const order: Array<{ labels: Labels; value: number; c: number; count: number }> = [];
+    let n = 0;
+    for (let k = 0; k < pre.labels.length; k++) {
+      if (pre.present[k][idx] === 0) continue;
+      n++;
+      const f = pre.values[k][idx];
+      const of = pre.groups[k];
+      const g = sums.get(of);
+      if (g === undefined) {
+        const first = { labels: of.labels, value: f, c: 0, count: 1 };
+        sums.set(of, first);
+        order.push(first);
+        continue;
+      }
+      g.count++;
+      if (op === 'sum') {
+        // kahanInc, as aggregate() does it
+        const sum = g.value;
+        const next = sum + f;
+        if (next === Infinity || next === -Infinity) g.c = 0;
+        else if (Math.abs(sum) >= Math.abs(f)) g.c += sum - next + f;
+        else g.c += f - next + sum;
+        g.value = next;
+      } else if (op === 'max') {
+        if (g.value < f || Number.isNaN(g.value)) g.value = f;
+      } else if (op === 'min') {
+        if (g.value > f || Number.isNaN(g.value)) g.value = f;
+      }
+    }
+    // the call's vector counted as it would have been held at this step
+    this.countSamples(n);
+    const out: InstantVector = order.map((g) => ({
+      labels: g.labels,
+      t,
+      v: op === 'sum' ? g.value + g.c : op === 'count' ? g.count : g.value,
+    }));
+    this.countSamples(out.length);
+    return { kind: 'vector', v: out };
+  }
+
+  private precomputeRate(ms: MatrixSelector, steps: number, isCounter: boolean, isRate: boolean): WholeRange {
+    const vs = ms.vectorSelector;
+    const list = this.seriesOf(vs);
+    const windowSamples = new Float64Array(steps);
+    const starts = new Float64Array(steps);
+    const ends = new Float64Array(steps);
+    const ranges = new Float64Array(steps);
+    for (let i = 0; i < steps; i++) {
+      const t = this.p.start + i * this.p.step;
+      ranges[i] = this.rangeOf(ms, t);
+      ends[i] = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
+      starts[i] = ends[i] - ranges[i];
+    }
+    const pre: WholeRange = { labels: [], values: [], present: [], windowSamples, duplicates: false };
+    const bounds = { rangeStart: 0, rangeEnd: 0 };
+    for (const s of list) {
+      let ts = s.t;
+      let vals = s.v;
+      if (s.stale !== false) {
+        // stale markers are not samples of a range: leave them out once for all steps
+        const keep: number[] = [];
+        for (let i = 0; i < vals.length; i++) if (!isStaleNaN(vals[i])) keep.push(i);
+        if (keep.length < vals.length) {
+          ts = Float64Array.from(keep, (i) => s.t[i]);
+          vals = Float64Array.from(keep, (i) => s.v[i]);
+        }
+      }
+      const values = new Float64Array(steps);
+      const present = new Uint8Array(steps);
+      let from = 0;
+      let to = 0;
+      let any = false;
+      for (let i = 0; i < steps; i++) {
+        const start = starts[i];
+        const end = ends[i];
+        if (i === 0 || start < starts[i - 1] || end < ends[i - 1]) {
+          from = upperBound(ts, start);
+          to = upperBound(ts, end, from);
+        } else {
+          from = advanceTo(ts, from, start);
+          to = advanceTo(ts, Math.max(to, from), end);
+        }
+        if (from >= to) continue;
+        windowSamples[i] += to - from;
+        bounds.rangeStart = start;
+        bounds.rangeEnd = end;
+        const v = extrapolatedRate(ts, vals, from, to, bounds, ranges[i], isCounter, isRate);
+        if (v === undefined) continue;
+        values[i] = v;
+        present[i] = 1;
+        any = true;
+      }
+      if (!any) continue;
+      pre.labels.push(s.labels);
+      pre.values.push(values);
+      pre.present.push(present);
+    }
+    // Series equal but for their name collide once it is dropped: the step path then checks (and
+    // fails) at each step where both have a value; the aggregation shortcut leaves such calls alone.
+    const seen = new Set<string>();
+    for (const ls of pre.labels) {
+      const key = dropMetricName(ls).pairs.join('\xff');
+      if (seen.has(key)) pre.duplicates = true;
+      seen.add(key);
+    }
+    return pre;
+  }
+
+  private readonly wholeRanges = new Map<Call, WholeRange>();
   private readonly memos = new Map<Call, Map<unknown, unknown>>();
   /** Per aggregation, its groups across steps (see GroupCache). */
   private readonly groupCaches = new Map<AggregateExpr, GroupCache>();

@@ -9,16 +9,15 @@ const METADATA_LABELS: ReadonlySet<string> = new Set([METRIC_NAME, '__type__', '
  * `DropReserved(schema.IsMetadataLabel)` (the same object when there is none of them).
  */
 export function dropMetricName(ls: Labels): Labels {
-  // the same input gives the same object, so its hash is computed once across steps
-  let out = dropped.get(ls);
+  // the same input gives the same object, so its hash is computed once across steps; kept on the
+  // labels themselves (a WeakMap lookup per sample per step cost more than the rest of this)
+  let out = ls.nameless;
   if (out === undefined) {
     out = dropReserved(ls);
-    dropped.set(ls, out);
+    ls.nameless = out;
   }
   return out;
 }
-
-const dropped = new WeakMap<Labels, Labels>();
 
 function dropReserved(ls: Labels): Labels {
   const p = ls.pairs;

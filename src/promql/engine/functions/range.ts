@@ -35,21 +35,29 @@ function overSeries(
 
 // === rate / increase / delta ===
 
-function extrapolatedRate(
-  p: Points,
-  ctx: FunctionContext,
+/**
+ * Prometheus's extrapolatedRate over samples [lo, hi) of t/v. Takes the bounds rather than a Points
+ * view: rate over a range query calls this for every series at every step, and a window without
+ * stale markers is read in place, without allocating subarrays.
+ */
+export function extrapolatedRate(
+  t: Float64Array,
+  v: Float64Array,
+  lo: number,
+  hi: number,
+  ctx: Pick<FunctionContext, 'rangeStart' | 'rangeEnd'>,
   rangeMs: number,
   isCounter: boolean,
   isRate: boolean,
 ): number | undefined {
-  const n = p.n;
+  const n = hi - lo;
   if (n < 2) return undefined;
-  const { t, v } = p;
-  const firstT = t[0];
-  const lastT = t[n - 1];
-  let result = v[n - 1] - v[0];
+  const firstT = t[lo];
+  const lastT = t[hi - 1];
+  const firstV = v[lo];
+  let result = v[hi - 1] - firstV;
   if (isCounter) {
-    for (let i = 1; i < n; i++) if (v[i] < v[i - 1]) result += v[i - 1];
+    for (let i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
   }
   let durationToStart = (firstT - ctx.rangeStart) / 1000;
   let durationToEnd = (ctx.rangeEnd - lastT) / 1000;
@@ -59,7 +67,7 @@ function extrapolatedRate(
   if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
   if (isCounter) {
     let durationToZero = durationToStart;
-    if (result > 0 && v[0] >= 0) durationToZero = sampledInterval * (v[0] / result);
+    if (result > 0 && firstV >= 0) durationToZero = sampledInterval * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
@@ -128,7 +136,18 @@ function rateFn(isCounter: boolean, isRate: boolean): FunctionImpl {
       const smoothed = mod === 'smoothed';
       return overSeries(args, ctx, (p) => extendedRate(p, ctx, range, smoothed, isCounter, isRate));
     }
-    return overSeries(args, ctx, (p) => extrapolatedRate(p, ctx, range, isCounter, isRate));
+    const { series } = matrixArg(args, 0);
+    const out: InstantVector = [];
+    for (const s of series) {
+      let v: number | undefined;
+      if (s.noStale === true) v = extrapolatedRate(s.t, s.v, s.from, s.to, ctx, range, isCounter, isRate);
+      else {
+        const p = points(s);
+        v = extrapolatedRate(p.t, p.v, 0, p.n, ctx, range, isCounter, isRate);
+      }
+      if (v !== undefined) out.push({ labels: s.labels, t: ctx.evalTime, v, dropName: true });
+    }
+    return out;
   };
 }
 
