@@ -126,18 +126,30 @@ const SERIES_MAJOR_RATE: Readonly<Record<string, { isCounter: boolean; isRate: b
   delta: { isCounter: false, isRate: false },
 };
 
-/** A rate-family call's result at every step of a range query, per series that has any. */
+/**
+ * A rate-family call's (or an instant selector's) values at every step of a range query: for step i
+ * and series k, values[i * labels.length + k], present where the series has a value at that step.
+ */
 interface WholeRange {
   labels: Labels[];
-  values: Float64Array[];
-  /** 1 where the series has a value at that step. */
-  present: Uint8Array[];
+  values: Float64Array;
+  present: Uint8Array;
   /** Samples in all series' windows per step, counted against --query.max-samples as the step path does. */
   windowSamples: Float64Array;
   /** Two series whose labels are equal without the metric name. */
   duplicates: boolean;
-  /** Each series' group in the enclosing aggregation, once known. */
-  groups?: Array<{ labels: Labels }>;
+  /** Whether the values drop the metric name (a function's result) before they are grouped. */
+  dropName: boolean;
+  /** The enclosing aggregation's groups: each series' group index, and per-group accumulators. */
+  groups?: {
+    labels: Labels[];
+    of: Int32Array;
+    value: Float64Array;
+    c: Float64Array;
+    count: Float64Array;
+    /** Groups in order of first appearance at the current step. */
+    order: Int32Array;
+  };
 }
 
 /** Where each series' window of a range selector was at the previous step (see matrixSelector). */
@@ -162,6 +174,8 @@ function advanceTo(ts: Float64Array, pos: number, t: number): number {
 
 export class Evaluator {
   private readonly windows = new Map<MatrixSelector, WindowCursor>();
+  /** Per instant selector: the evaluation time of the previous step and each series' next sample. */
+  private readonly points = new Map<VectorSelector, { at: number; next: Int32Array }>();
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
   samplesLoaded = 0;
@@ -491,8 +505,20 @@ export class Evaluator {
     const lb = te - this.p.lookbackDelta;
     const out: InstantVector = [];
     const smoothed = vs.rangeModifier === 'smoothed';
-    for (const s of this.seriesOf(vs)) {
-      const i = upperBound(s.t, te) - 1;
+    const list = this.seriesOf(vs);
+    // as matrixSelector: each series' position advances with the steps instead of a fresh search
+    let cur = this.points.get(vs);
+    const fresh = cur === undefined || te < cur.at;
+    if (cur === undefined || fresh) {
+      cur = { at: te, next: new Int32Array(list.length) };
+      this.points.set(vs, cur);
+    }
+    cur.at = te;
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k];
+      const next = fresh ? upperBound(s.t, te) : advanceTo(s.t, cur.next[k], te);
+      cur.next[k] = next;
+      const i = next - 1;
       if (i < 0 || s.t[i] <= lb) continue;
       let v = s.v[i];
       if (isStaleNaN(v)) continue;
@@ -860,9 +886,10 @@ export class Evaluator {
     const idx = (t - this.p.start) / this.p.step;
     this.countSamples(pre.windowSamples[idx]);
     const out: InstantVector = [];
+    const base = idx * pre.labels.length;
     for (let k = 0; k < pre.labels.length; k++) {
-      if (pre.present[k][idx] === 0) continue;
-      const v = pre.values[k][idx];
+      if (pre.present[base + k] === 0) continue;
+      const v = pre.values[base + k];
       out.push(
         this.delayedNameRemoval
           ? { labels: pre.labels[k], t, v, dropName: true }
@@ -874,84 +901,158 @@ export class Evaluator {
     return { kind: 'vector', v: out };
   }
 
-  /** The call's values at every step, when it is a rate-family call at a step of the query's grid. */
-  private wholeRangeOf(e: Call, t: number): WholeRange | undefined {
-    const kind = SERIES_MAJOR_RATE[e.func];
-    if (kind === undefined || this.p.start === this.p.end || e.args.length !== 1 || !(this.p.step > 0))
-      return undefined;
-    const ms = unwrapParens(e.args[0]);
-    if (ms.type !== 'MatrixSelector' || ms.rangeModifier !== undefined) return undefined;
+  /** The step index of t when it is a step of a range query's grid, else undefined. */
+  private gridIndex(t: number): number | undefined {
+    if (this.p.start === this.p.end || !(this.p.step > 0)) return undefined;
     const idx = (t - this.p.start) / this.p.step;
     const steps = Math.floor((this.p.end - this.p.start) / this.p.step) + 1;
-    if (!Number.isInteger(idx) || idx < 0 || idx >= steps) return undefined;
+    return Number.isInteger(idx) && idx >= 0 && idx < steps ? idx : undefined;
+  }
+
+  /**
+   * The values of a rate-family call, or of a plain instant selector, at every step, when t is a step
+   * of the query's grid (computed once, at the first such step).
+   */
+  private wholeRangeOf(e: Expr, t: number): WholeRange | undefined {
+    if (this.gridIndex(t) === undefined) return undefined;
     let pre = this.wholeRanges.get(e);
-    if (pre === undefined) {
+    if (pre !== undefined) return pre;
+    const steps = Math.floor((this.p.end - this.p.start) / this.p.step) + 1;
+    if (e.type === 'Call') {
+      const kind = SERIES_MAJOR_RATE[e.func];
+      if (kind === undefined || e.args.length !== 1) return undefined;
+      const ms = unwrapParens(e.args[0]);
+      if (ms.type !== 'MatrixSelector' || ms.rangeModifier !== undefined) return undefined;
       pre = this.precomputeRate(ms, steps, kind.isCounter, kind.isRate);
-      this.wholeRanges.set(e, pre);
-    }
+    } else if (e.type === 'VectorSelector') {
+      if (e.rangeModifier !== undefined) return undefined;
+      pre = this.precomputeSelector(e, steps);
+    } else return undefined;
+    this.wholeRanges.set(e, pre);
     return pre;
   }
 
   /**
-   * sum, count, min or max by/without (...) of a rate-family call that seriesMajorRate evaluates: the
-   * groups read the precomputed values directly, without the call's per-step vector. (The common
-   * dashboard query, `sum by (x) (rate(y[5m]))`.) Same sums, in the same order, as aggregate().
+   * sum, count, min or max by/without (...) of a rate-family call or of an instant selector, in a
+   * range query: the groups read the precomputed values directly, without a per-step vector or a
+   * lookup per sample. (The common dashboard queries, `sum by (x) (rate(y[5m]))` and
+   * `count by (x) (y)`.) Same sums, in the same order, as aggregate().
    */
   private seriesMajorAggregate(e: AggregateExpr, t: number, cache: GroupCache): StepValue | undefined {
     const op = e.op;
     if ((op !== 'sum' && op !== 'count' && op !== 'min' && op !== 'max') || this.delayedNameRemoval)
       return undefined;
     const inner = unwrapParens(e.expr);
-    if (inner.type !== 'Call' || SERIES_MAJOR_RATE[inner.func] === undefined) return undefined;
     const pre = this.wholeRangeOf(inner, t);
     if (pre === undefined || pre.duplicates) return undefined;
     const idx = (t - this.p.start) / this.p.step;
-    pre.groups ??= pre.labels.map((ls) => cache.of(dropMetricName(ls), e));
+    if (pre.groups === undefined) {
+      // each series' group, as an index into per-group accumulators reused at every step
+      const index = new Map<object, number>();
+      const groupLabels: Labels[] = [];
+      const groupOf = new Int32Array(pre.labels.length);
+      pre.labels.forEach((ls, k) => {
+        const of = cache.of(pre.dropName ? dropMetricName(ls) : ls, e);
+        let g = index.get(of);
+        if (g === undefined) {
+          g = groupLabels.length;
+          index.set(of, g);
+          groupLabels.push(of.labels);
+        }
+        groupOf[k] = g;
+      });
+      const n = groupLabels.length;
+      pre.groups = {
+        labels: groupLabels,
+        of: groupOf,
+        value: new Float64Array(n),
+        c: new Float64Array(n),
+        count: new Float64Array(n),
+        order: new Int32Array(n),
+      };
+    }
+    const gs = pre.groups;
     this.countSamples(pre.windowSamples[idx]);
-    const sums = new Map<object, { labels: Labels; value: number; c: number; count: number }>();
-    const order: Array<{ labels: Labels; value: number; c: number; count: number }> = [];
+    gs.count.fill(0);
+    let groups = 0;
     let n = 0;
+    const base = idx * pre.labels.length;
     for (let k = 0; k < pre.labels.length; k++) {
-      if (pre.present[k][idx] === 0) continue;
+      if (pre.present[base + k] === 0) continue;
       n++;
-      const f = pre.values[k][idx];
-      const of = pre.groups[k];
-      const g = sums.get(of);
-      if (g === undefined) {
-        const first = { labels: of.labels, value: f, c: 0, count: 1 };
-        sums.set(of, first);
-        order.push(first);
+      const f = pre.values[base + k];
+      const g = gs.of[k];
+      if (gs.count[g] === 0) {
+        gs.value[g] = f;
+        gs.c[g] = 0;
+        gs.count[g] = 1;
+        gs.order[groups++] = g;
         continue;
       }
-      g.count++;
+      gs.count[g]++;
       if (op === 'sum') {
         // kahanInc, as aggregate() does it
-        const sum = g.value;
+        const sum = gs.value[g];
         const next = sum + f;
-        if (next === Infinity || next === -Infinity) g.c = 0;
-        else if (Math.abs(sum) >= Math.abs(f)) g.c += sum - next + f;
-        else g.c += f - next + sum;
-        g.value = next;
+        if (next === Infinity || next === -Infinity) gs.c[g] = 0;
+        else if (Math.abs(sum) >= Math.abs(f)) gs.c[g] += sum - next + f;
+        else gs.c[g] += f - next + sum;
+        gs.value[g] = next;
       } else if (op === 'max') {
-        if (g.value < f || Number.isNaN(g.value)) g.value = f;
+        if (gs.value[g] < f || Number.isNaN(gs.value[g])) gs.value[g] = f;
       } else if (op === 'min') {
-        if (g.value > f || Number.isNaN(g.value)) g.value = f;
+        if (gs.value[g] > f || Number.isNaN(gs.value[g])) gs.value[g] = f;
       }
     }
-    // the call's vector counted as it would have been held at this step
+    // the inner vector counted as it would have been held at this step
     this.countSamples(n);
-    const out: InstantVector = order.map((g) => ({
-      labels: g.labels,
-      t,
-      v: op === 'sum' ? g.value + g.c : op === 'count' ? g.count : g.value,
-    }));
+    const out: InstantVector = new Array<VectorElement>(groups);
+    for (let j = 0; j < groups; j++) {
+      const g = gs.order[j];
+      const v = op === 'sum' ? gs.value[g] + gs.c[g] : op === 'count' ? gs.count[g] : gs.value[g];
+      out[j] = { labels: gs.labels[g], t, v };
+    }
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
+  }
+
+  /** An instant selector's sample at every step (lookback and stale markers as vectorSelector). */
+  private precomputeSelector(vs: VectorSelector, steps: number): WholeRange {
+    const list = this.seriesOf(vs);
+    const n = list.length;
+    const pre: WholeRange = {
+      labels: list.map((s) => s.labels),
+      values: new Float64Array(steps * n),
+      present: new Uint8Array(steps * n),
+      windowSamples: new Float64Array(steps),
+      duplicates: false,
+      dropName: false,
+    };
+    const te = new Float64Array(steps);
+    for (let i = 0; i < steps; i++) {
+      const t = this.p.start + i * this.p.step;
+      te[i] = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
+    }
+    for (let k = 0; k < n; k++) {
+      const s = list[k];
+      let next = 0;
+      for (let i = 0; i < steps; i++) {
+        next = i === 0 || te[i] < te[i - 1] ? upperBound(s.t, te[i]) : advanceTo(s.t, next, te[i]);
+        const j = next - 1;
+        if (j < 0 || s.t[j] <= te[i] - this.p.lookbackDelta) continue;
+        const v = s.v[j];
+        if (isStaleNaN(v)) continue;
+        pre.values[i * n + k] = v;
+        pre.present[i * n + k] = 1;
+      }
+    }
+    return pre;
   }
 
   private precomputeRate(ms: MatrixSelector, steps: number, isCounter: boolean, isRate: boolean): WholeRange {
     const vs = ms.vectorSelector;
     const list = this.seriesOf(vs);
+    const n = list.length;
     const windowSamples = new Float64Array(steps);
     const starts = new Float64Array(steps);
     const ends = new Float64Array(steps);
@@ -962,9 +1063,18 @@ export class Evaluator {
       ends[i] = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
       starts[i] = ends[i] - ranges[i];
     }
-    const pre: WholeRange = { labels: [], values: [], present: [], windowSamples, duplicates: false };
+    // laid out step by step: each step reads one contiguous run of values
+    const pre: WholeRange = {
+      labels: list.map((s) => s.labels),
+      values: new Float64Array(steps * n),
+      present: new Uint8Array(steps * n),
+      windowSamples,
+      duplicates: false,
+      dropName: true,
+    };
     const bounds = { rangeStart: 0, rangeEnd: 0 };
-    for (const s of list) {
+    for (let k = 0; k < n; k++) {
+      const s = list[k];
       let ts = s.t;
       let vals = s.v;
       if (s.stale !== false) {
@@ -976,11 +1086,8 @@ export class Evaluator {
           vals = Float64Array.from(keep, (i) => s.v[i]);
         }
       }
-      const values = new Float64Array(steps);
-      const present = new Uint8Array(steps);
       let from = 0;
       let to = 0;
-      let any = false;
       for (let i = 0; i < steps; i++) {
         const start = starts[i];
         const end = ends[i];
@@ -997,14 +1104,9 @@ export class Evaluator {
         bounds.rangeEnd = end;
         const v = extrapolatedRate(ts, vals, from, to, bounds, ranges[i], isCounter, isRate);
         if (v === undefined) continue;
-        values[i] = v;
-        present[i] = 1;
-        any = true;
+        pre.values[i * n + k] = v;
+        pre.present[i * n + k] = 1;
       }
-      if (!any) continue;
-      pre.labels.push(s.labels);
-      pre.values.push(values);
-      pre.present.push(present);
     }
     // Series equal but for their name collide once it is dropped: the step path then checks (and
     // fails) at each step where both have a value; the aggregation shortcut leaves such calls alone.
@@ -1017,7 +1119,7 @@ export class Evaluator {
     return pre;
   }
 
-  private readonly wholeRanges = new Map<Call, WholeRange>();
+  private readonly wholeRanges = new Map<Expr, WholeRange>();
   private readonly memos = new Map<Call, Map<unknown, unknown>>();
   /** Per aggregation, its groups across steps (see GroupCache). */
   private readonly groupCaches = new Map<AggregateExpr, GroupCache>();

@@ -1,6 +1,6 @@
-// rate, increase and delta of a plain range selector in a range query are evaluated for all steps at
-// once, series by series (and sum/count/min/max over them without a per-step vector): each step of
-// the range result must equal the instant query at that time, which takes the step-by-step path.
+// rate, increase and delta of a plain range selector, and plain instant selectors, in a range query are
+// evaluated for all steps at once, series by series (and sum/count/min/max over them without a per-step
+// vector): each step of the range result must equal the instant query at that time, which takes the step-by-step path.
 import { describe, expect, it } from 'vitest';
 import { Engine, type QueryResult } from '../../../src/promql/engine/index.js';
 import { parseExpr } from '../../../src/promql/parser/index.js';
@@ -49,6 +49,11 @@ const QUERIES = [
   'max by (job) (rate(req_total[30s]))',
   'min(delta(gauge[1m]))',
   'sum by (job) ((rate(req_total[1m])))',
+  'count by (job) (req_total)',
+  'sum(gauge offset 30s)',
+  'max without (instance) (req_total)',
+  'min by (instance) (req_total @ 60)',
+  'sum(req_total) + count(gauge)',
 ];
 
 describe('series-major rate family in range queries', () => {
