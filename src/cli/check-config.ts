@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { glob, loadConfigFile, movedBearerTokenFile, type Config, type TLSConfig } from '../config/index.js';
 import { goQuote } from '../model/goquote.js';
 import { parseTargetGroupFile } from '../sd/target-group-file.js';
+import { checkRuleFiles, DEFAULT_RULES_LINT, rulesExitCode, type RulesLint } from './check-rules.js';
 import { errorText } from './server.js';
 
 export interface CheckOutput {
@@ -91,25 +92,36 @@ function checkOne(file: string, syntaxOnly: boolean, io: CheckOutput): string[] 
   return ruleFiles;
 }
 
-/** Runs the check over every file; returns the exit code (0 all good, 1 any failed). */
-export function checkConfigFiles(files: string[], syntaxOnly: boolean, io: CheckOutput): number {
+/**
+ * Runs the check over every file, and then over the rule files each names (their contents, as check
+ * rules does); returns promtool's exit code (0 all good, 1 any failed, 3 lint problems with --lint-fatal).
+ */
+export function checkConfigFiles(
+  files: string[],
+  syntaxOnly: boolean,
+  io: CheckOutput,
+  lint: RulesLint = DEFAULT_RULES_LINT,
+): number {
   let failed = false;
+  let hasErrors = false;
   for (const file of files) {
     io.out(`Checking ${file}`);
+    let ruleFiles: string[] = [];
     try {
-      const ruleFiles = checkOne(file, syntaxOnly, io);
+      ruleFiles = checkOne(file, syntaxOnly, io);
       if (ruleFiles.length > 0) io.out(`  SUCCESS: ${ruleFiles.length} rule files found`);
       io.out(` SUCCESS: ${file} is valid prometheus config file syntax`);
-      for (const rf of ruleFiles) {
-        io.out('');
-        io.out(`Checking ${rf}`);
-        io.out('  WARNING: rule file contents are not checked yet (rule evaluation is not supported yet)');
-      }
     } catch (err) {
       io.err(`  FAILED: ${errorText(err)}`);
       failed = true;
+      hasErrors = true;
     }
     io.out('');
+    if (!syntaxOnly) {
+      const r = checkRuleFiles(ruleFiles, lint, io);
+      failed ||= r.failed;
+      hasErrors ||= r.hasErrors;
+    }
   }
-  return failed ? 1 : 0;
+  return rulesExitCode({ failed, hasErrors }, lint.fatal);
 }

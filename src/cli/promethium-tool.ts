@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `promethium-tool`: the promtool of Promethium. Subcommands as promtool names them.
 import { checkConfigFiles } from './check-config.js';
+import { testRuleFiles, type TestRulesOptions } from './test-rules.js';
+import { checkRuleFiles, DEFAULT_RULES_LINT, rulesExitCode, type RulesLint } from './check-rules.js';
 import { createBlocksFromOpenMetrics } from './create-blocks.js';
 import { parseDuration } from '../model/duration.js';
 import { readBuildInfo } from './build-info.js';
@@ -16,6 +18,19 @@ Commands:
   check config [<flags>] <config-files>...
     Check if the config files are valid or not.
       --[no-]syntax-only  Only check the config file syntax, ignoring file and content validation referenced in the config
+      --lint="duplicate-rules"  Linting checks to apply to the rules specified in the config. Available options are: all, duplicate-rules, none.
+      --[no-]lint-fatal   Make lint errors exit with exit code 3.
+
+  check rules [<flags>] <rule-files>...
+    Check if the rule files are valid or not.
+      --lint="duplicate-rules"  Linting checks to apply. Available options are: all, duplicate-rules, none.
+      --[no-]lint-fatal   Make lint errors exit with exit code 3.
+      --[no-]ignore-unknown-fields  Ignore unknown fields in the rule files.
+
+  test rules [<flags>] <test-rule-file>...
+    Unit tests for rules.
+      --run=RUN ...       If set, will only run test groups whose names match the regular expression. Can be specified multiple times.
+      --[no-]ignore-unknown-fields  Ignore unknown fields in the rule files.
 
   promqltest <path>...
     Run PromQL test scripts (files, or directories of *.test files) and report failing evals.
@@ -42,17 +57,47 @@ function main(argv: string[]): number | Promise<number> {
     );
     return 0;
   }
-  if (cmd === 'check' && sub === 'config') {
+  if (cmd === 'check' && (sub === 'config' || sub === 'rules')) {
     let syntaxOnly = false;
+    const lint: RulesLint = { ...DEFAULT_RULES_LINT };
     const files: string[] = [];
-    for (const arg of rest) {
-      if (arg === '--syntax-only') syntaxOnly = true;
-      else if (arg === '--no-syntax-only') syntaxOnly = false;
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i];
+      if (sub === 'config' && arg === '--syntax-only') syntaxOnly = true;
+      else if (sub === 'config' && arg === '--no-syntax-only') syntaxOnly = false;
+      else if (arg === '--lint-fatal') lint.fatal = true;
+      else if (arg === '--no-lint-fatal') lint.fatal = false;
+      else if (arg === '--ignore-unknown-fields') lint.ignoreUnknownFields = true;
+      else if (arg.startsWith('--lint=')) lint.lint = arg.slice('--lint='.length);
+      else if (arg === '--lint') lint.lint = rest[++i] ?? '';
       else if (arg.startsWith('-')) return usageError(`unknown long flag '${arg}'`);
       else files.push(arg);
     }
+    const io = {
+      out: (line: string) => process.stdout.write(line + '\n'),
+      err: (line: string) => process.stderr.write(line + '\n'),
+    };
+    if (sub === 'rules') {
+      if (files.length === 0) return usageError("required argument 'rule-files' not provided");
+      return rulesExitCode(checkRuleFiles(files, lint, io), lint.fatal);
+    }
     if (files.length === 0) return usageError("required argument 'config-files' not provided");
-    return checkConfigFiles(files, syntaxOnly, {
+    return checkConfigFiles(files, syntaxOnly, io, lint);
+  }
+  if (cmd === 'test' && sub === 'rules') {
+    const o: TestRulesOptions = { run: [], ignoreUnknownFields: false };
+    const files: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i];
+      if (arg.startsWith('--run=')) o.run.push(arg.slice('--run='.length));
+      else if (arg === '--run') o.run.push(rest[++i] ?? '');
+      else if (arg === '--ignore-unknown-fields') o.ignoreUnknownFields = true;
+      else if (arg === '--no-ignore-unknown-fields') o.ignoreUnknownFields = false;
+      else if (arg.startsWith('-')) return usageError(`unknown long flag '${arg}'`);
+      else files.push(arg);
+    }
+    if (files.length === 0) return usageError("required argument 'test-rule-file' not provided");
+    return testRuleFiles(files, o, {
       out: (line) => process.stdout.write(line + '\n'),
       err: (line) => process.stderr.write(line + '\n'),
     });

@@ -41,7 +41,6 @@ export const KNOWN_FEATURES: readonly string[] = [
 const GO_RUNTIME = 'tunes the Go runtime, which Promethium does not have';
 const LATER = (part: string): string => `${part} arrive in a later release`;
 const REMOTE = LATER('remote write and remote read');
-const RULES = LATER('rules and alerting');
 const AGENT = LATER('agent mode');
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
@@ -492,7 +491,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '1h',
     placeholder: '1h',
     mode: 'server',
-    noEffect: RULES,
     help: 'Max time to tolerate prometheus outage for restoring "for" state of alert.',
   },
   {
@@ -501,7 +499,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '10m',
     placeholder: '10m',
     mode: 'server',
-    noEffect: RULES,
     help: 'Minimum duration between alert and restored "for" state. This is maintained only for alerts with configured "for" time greater than grace period.',
   },
   {
@@ -510,7 +507,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '1m',
     placeholder: '1m',
     mode: 'server',
-    noEffect: RULES,
     help: 'Minimum amount of time to wait before resending an alert to Alertmanager.',
   },
   {
@@ -519,7 +515,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '4',
     placeholder: '4',
     mode: 'server',
-    noEffect: RULES,
+    noEffect: 'rules of a group are evaluated one after another (concurrent-rule-eval is not supported yet)',
     help: 'Global concurrency limit for independent rules that can run concurrently.',
   },
   {
@@ -542,7 +538,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '10000',
     placeholder: '10000',
     mode: 'server',
-    noEffect: RULES,
     help: 'The capacity of the queue for pending Alertmanager notifications.',
   },
   {
@@ -551,7 +546,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '256',
     placeholder: '256',
     mode: 'server',
-    noEffect: RULES,
     help: 'The maximum number of notifications per batch to send to the Alertmanager.',
   },
   {
@@ -559,7 +553,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'true',
     mode: 'server',
-    noEffect: RULES,
     help: 'Send any outstanding Alertmanager notifications when shutting down. If false, any outstanding Alertmanager notifications will be dropped when shutting down.',
   },
   {
@@ -584,7 +577,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '20',
     placeholder: '20',
     mode: 'server',
-    help: 'Maximum number of queries executed concurrently.',
+    help: 'Maximum number of queries executed concurrently. Also sizes the query worker pool: min(cores, this) threads, or PROMETHIUM_QUERY_WORKERS.',
   },
   {
     name: 'query.max-samples',
@@ -682,6 +675,14 @@ export interface ServerOptions {
   /** --scrape.adjust-timestamps and --scrape.timestamp-tolerance. */
   scrapeTimestampToleranceMs: number;
   discoveryReloadIntervalMs: number;
+  /** --rules.alert.* */
+  forOutageToleranceMs: number;
+  forGracePeriodMs: number;
+  resendDelayMs: number;
+  /** --alertmanager.* */
+  notificationQueueCapacity: number;
+  notificationBatchSize: number;
+  drainNotificationQueue: boolean;
   /** Flags given on the command line that have no effect in Promethium, with the reason. */
   noEffect: Array<{ flag: string; reason: string }>;
 }
@@ -778,6 +779,12 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
     walSegmentSizeBytes,
     scrapeTimestampToleranceMs: bool('scrape.adjust-timestamps') ? num('scrape.timestamp-tolerance') : -1,
     discoveryReloadIntervalMs: num('scrape.discovery-reload-interval'),
+    forOutageToleranceMs: num('rules.alert.for-outage-tolerance'),
+    forGracePeriodMs: num('rules.alert.for-grace-period'),
+    resendDelayMs: num('rules.alert.resend-delay'),
+    notificationQueueCapacity: num('alertmanager.notification-queue-capacity'),
+    notificationBatchSize: num('alertmanager.notification-batch-size'),
+    drainNotificationQueue: bool('alertmanager.drain-notification-queue-on-shutdown'),
     noEffect: given.flatMap((f) => (f.noEffect !== undefined ? [{ flag: f.name, reason: f.noEffect }] : [])),
   };
 }

@@ -30,7 +30,12 @@ import { createScrapeMetrics } from '../scrape/metrics.js';
 import { createQueryMetrics } from '../promql/engine/metrics.js';
 import { QueryPool } from './query-pool.js';
 import { DiscoveryManager } from '../sd/manager.js';
-import { scrapeDiscoveryConfigs } from '../sd/discoverers.js';
+import { scrapeDiscoveryConfigs, sdConfigsOf } from '../sd/discoverers.js';
+import { createSDMetrics } from '../sd/metrics.js';
+import type { ScrapeConfig } from '../config/types.js';
+import { Notifier } from '../notifier/notifier.js';
+import { loadRuleGroups, RuleManager, type RulesConfig } from '../rules/manager.js';
+import { poolRuleQuery, rulesSource, toNotifierAlerts } from './rules-wiring.js';
 import os from 'node:os';
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
 
@@ -71,6 +76,12 @@ export class PromethiumServer {
   private scrape: ScrapeManager | undefined;
   private queryPool: QueryPool | undefined;
   private discovery: DiscoveryManager | undefined;
+  private rules: RuleManager | undefined;
+  private notifier: Notifier | undefined;
+  /** Discovery of the Alertmanagers (Prometheus's "notify" discovery manager). */
+  private notifyDiscovery: DiscoveryManager | undefined;
+  /** Ends running rule queries when the server stops. */
+  private readonly rulesAbort = new AbortController();
   /** What /api/v1/status/walreplay shows: zeros until the storage has opened. */
   private walReplay: WALReplayStatus = { min: 0, max: 0, current: 0 };
   private web: FastifyInstance | undefined;
@@ -133,17 +144,54 @@ export class PromethiumServer {
   private applyConfig(cfg: Config): void {
     for (const warning of cfg.warnings)
       this.log.warn('Configuration accepted with a limitation', { detail: warning });
-    const ruleFiles = expandRuleFiles(cfg);
-    if (ruleFiles.length > 0) {
-      this.log.warn('Rule evaluation is not supported yet: rule files are checked but not evaluated', {
-        component: 'rules',
-        files: ruleFiles.length,
-      });
+    // Rule files are read before anything changes: one bad file keeps the running config and rules.
+    const rules = loadRuleGroups(expandRuleFiles(cfg), cfg.global.metric_name_validation_scheme);
+    if (rules.errors.length > 0) {
+      for (const e of rules.errors)
+        this.log.error('loading groups failed', { component: 'rule manager', err: e });
+      throw new Error(`error loading rules, previous rule set restored: ${rules.errors.join('; ')}`);
     }
+    for (const w of rules.warnings) this.log.warn(w, { component: 'rule manager' });
     this.config = cfg;
+    this.applyRulesAndAlerting(cfg);
     if (this.scrape !== undefined) void this.scrape.applyConfig(cfg);
     // after the scrape manager: discovery then hands every job its full set of groups at once
     if (this.discovery !== undefined) void this.discovery.applyConfig(scrapeDiscoveryConfigs(cfg));
+  }
+
+  private rulesConfig(cfg: Config): RulesConfig {
+    return {
+      files: expandRuleFiles(cfg),
+      evaluationIntervalMs: cfg.global.evaluation_interval,
+      queryOffsetMs: cfg.global.rule_query_offset,
+      externalLabels: cfg.global.external_labels,
+      externalURL: this.externalUrl().toString().replace(/\/$/, ''),
+      scheme: cfg.global.metric_name_validation_scheme,
+    };
+  }
+
+  /** Hands a (re)loaded config to the notifier, its discovery and the rule manager, once they exist. */
+  private applyRulesAndAlerting(cfg: Config): void {
+    if (this.notifier !== undefined) {
+      const notifier = this.notifier;
+      void notifier
+        .applyConfig(cfg)
+        .then(() =>
+          this.notifyDiscovery?.applyConfig(
+            new Map(
+              cfg.alerting.alertmanagers.map((am, i) => [
+                `config-${i}`,
+                sdConfigsOf(am as unknown as ScrapeConfig),
+              ]),
+            ),
+          ),
+        );
+    }
+    if (this.rules !== undefined) {
+      this.rules.update(this.rulesConfig(cfg)).catch((err: unknown) => {
+        this.log.error('Failed to apply rules', { component: 'rule manager', err: errorText(err) });
+      });
+    }
   }
 
   async start(): Promise<void> {
@@ -190,6 +238,11 @@ export class PromethiumServer {
         tsdbStatus: (limit) => this.db?.status(limit),
       },
       metrics: () => renderSelfMetrics(this.metrics.registry),
+      rules: rulesSource(() => this.rules),
+      alertmanagers: {
+        activeAlertmanagers: () => this.notifier?.activeAlertmanagers() ?? [],
+        droppedAlertmanagers: () => this.notifier?.droppedAlertmanagers() ?? [],
+      },
       registry: this.metrics.registry,
       executeQuery: (job, signal) => {
         // queries reach this only once the storage (and so the pool) is there
@@ -278,17 +331,55 @@ export class PromethiumServer {
       extraMetrics: opts.features.includes('extra-scrape-metrics'),
       timestampToleranceMs: opts.scrapeTimestampToleranceMs,
     });
+    const sdMetrics = createSDMetrics(this.metrics.registry);
     this.discovery = new DiscoveryManager({
       logger: log.with({ component: 'discovery manager scrape' }),
-      registry: this.metrics.registry,
+      metrics: sdMetrics,
       consumer: (job, groups) => this.scrape?.updateTargets(job, groups),
       updateIntervalMs: opts.discoveryReloadIntervalMs,
       httpClient: (cfg) => new HttpClient(cfg, { userAgent }),
       userAgent,
     });
+    this.notifier = new Notifier({
+      logger: log.with({ component: 'notifier' }),
+      registry: this.metrics.registry,
+      queueCapacity: opts.notificationQueueCapacity,
+      batchSize: opts.notificationBatchSize,
+      drainOnShutdown: opts.drainNotificationQueue,
+      userAgent,
+    });
+    this.notifyDiscovery = new DiscoveryManager({
+      logger: log.with({ component: 'discovery manager notify' }),
+      metrics: sdMetrics,
+      name: 'notify',
+      consumer: (key, groups) => this.notifier?.updateTargets(key, groups),
+      updateIntervalMs: opts.discoveryReloadIntervalMs,
+      httpClient: (cfg) => new HttpClient(cfg, { userAgent }),
+      userAgent,
+    });
+    const pool = this.queryPool;
+    this.rules = new RuleManager({
+      appendable: this.db,
+      query: poolRuleQuery({
+        execute: (job, signal) => pool.execute(job, signal),
+        timeoutMs: opts.queryTimeoutMs,
+        maxSamples: opts.queryMaxSamples,
+        lookbackDeltaMs: opts.lookbackDeltaMs,
+        features: [...ALWAYS_ON_FEATURES, ...opts.features.filter((f) => IMPLEMENTED_FEATURES.has(f))],
+        signal: this.rulesAbort.signal,
+      }),
+      notify: (expr, alerts) =>
+        this.notifier?.send(toNotifierAlerts(expr, alerts, this.externalUrl().toString().replace(/\/$/, ''))),
+      logger: log.with({ component: 'rule manager' }),
+      resendDelayMs: opts.resendDelayMs,
+      outageToleranceMs: opts.forOutageToleranceMs,
+      forGracePeriodMs: opts.forGracePeriodMs,
+      registry: this.metrics.registry,
+    });
     if (this.config !== undefined) {
       await this.scrape.applyConfig(this.config);
       await this.discovery.applyConfig(scrapeDiscoveryConfigs(this.config));
+      this.applyRulesAndAlerting(this.config);
     }
 
     this.ready = true;
@@ -398,6 +489,11 @@ export class PromethiumServer {
         // discovery stops first, then scraping: its last samples and stale markers still reach storage
         await this.discovery?.stop();
         await this.scrape?.stop();
+        // rule groups stop (a running query ends with an error), then queued alerts are sent
+        this.rulesAbort.abort();
+        await this.rules?.stop();
+        await this.notifyDiscovery?.stop();
+        await this.notifier?.stop();
         // running queries end (with an error) before the storage closes under them
         await this.queryPool?.close();
         if (this.web !== undefined) {

@@ -193,6 +193,10 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
     add(root, 'remote_write', 'remote_write is not supported yet by Promethium');
   if (cfg.remote_read.length > 0) add(root, 'remote_read', 'remote_read is not supported yet by Promethium');
   if (cfg.tracing.endpoint !== '') add(cfg.tracing, 'endpoint', 'tracing is not supported yet by Promethium');
+  for (const am of cfg.alerting.alertmanagers as unknown as Obj[]) {
+    if (am.sigv4 !== undefined && am.sigv4 !== null)
+      add(am, 'sigv4', 'SigV4 for Alertmanagers is not supported yet by Promethium');
+  }
   // Native histograms are not ingested; a job that would build them from classic histograms is refused
   // rather than silently left without them. The error points at whichever of job or global turned it on.
   for (const job of cfg.scrape_configs) {
@@ -237,13 +241,6 @@ function collectWarnings(cfg: Config): void {
   const warn = (obj: object, key: string, what: string): void => {
     cfg.warnings.push(fieldError(obj, key, what).message);
   };
-  if (cfg.alerting.alertmanagers.length > 0) {
-    warn(
-      cfg.alerting,
-      'alertmanagers',
-      'no alerts are sent yet: rules and alerting arrive in a later release',
-    );
-  }
   const nativeJob = cfg.scrape_configs.find((j) => j.scrape_native_histograms);
   if (nativeJob !== undefined) {
     const own = metaOf(nativeJob)?.keys.has('scrape_native_histograms') ?? false;

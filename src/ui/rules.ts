@@ -1,7 +1,7 @@
 // The rules and alerts pages: rule groups from /api/v1/rules (health, last evaluation, error) and the
 // alerting rules with their active alerts, as Prometheus's /rules and /alerts show them.
 import { apiGet } from './api.js';
-import { append, h, seriesText } from './dom.js';
+import { append, h } from './dom.js';
 import { errorBox } from './status.js';
 
 interface Alert {
@@ -116,6 +116,11 @@ export function renderRulesPage(root: HTMLElement): void {
     .catch((e: unknown) => err.show('rules', e));
 }
 
+/**
+ * The alerts page as Prometheus's: the count of alerting rules in each state (inactive, pending,
+ * firing) with a filter by state, then the rules by file and group, each with its active alerts,
+ * their labels, annotations, state, start and value.
+ */
 export function renderAlertsPage(root: HTMLElement): void {
   const err = errorBox();
   const out = h('div', { id: 'alerts' });
@@ -129,8 +134,38 @@ export function renderAlertsPage(root: HTMLElement): void {
         append(out, h('p', { class: 'empty' }, 'No alerts'));
         return;
       }
+      const states = ['inactive', 'pending', 'firing'] as const;
+      const counts = { inactive: 0, pending: 0, firing: 0 };
+      for (const { rules } of alerting)
+        for (const r of rules) counts[(r.state ?? 'inactive') as keyof typeof counts]++;
+      const shown = new Set<string>(states);
+      const rows: Array<{ state: string; el: HTMLElement }> = [];
+      const filter = h('div', { class: 'state-filter' });
+      for (const st of states) {
+        const box = h('input', {
+          type: 'checkbox',
+          checked: 'checked',
+          'data-state': st,
+        }) as HTMLInputElement;
+        box.addEventListener('change', () => {
+          if (box.checked) shown.add(st);
+          else shown.delete(st);
+          for (const r of rows) r.el.hidden = !shown.has(r.state);
+        });
+        append(
+          filter,
+          h(
+            'label',
+            { class: `state state-${st}` },
+            box,
+            ` ${st[0].toUpperCase()}${st.slice(1)} (${counts[st]})`,
+          ),
+          ' ',
+        );
+      }
+      append(out, filter);
       for (const { g, rules } of alerting) {
-        const section = h('section', { class: 'pool' }, h('h2', {}, `${g.name} (${g.file})`));
+        const section = h('section', { class: 'pool' }, h('h2', {}, `${g.file} > ${g.name}`));
         for (const r of rules) {
           const alerts = r.alerts ?? [];
           const body = h('tbody');
@@ -140,38 +175,47 @@ export function renderAlertsPage(root: HTMLElement): void {
               h(
                 'tr',
                 {},
-                h('td', {}, seriesText(a.labels)),
+                h('td', {}, labelBadges(a.labels)),
                 h('td', {}, a.state.toUpperCase()),
                 h('td', {}, a.activeAt ?? ''),
                 h('td', {}, a.value),
+                h(
+                  'td',
+                  {},
+                  ...Object.entries(a.annotations ?? {}).map(([k, v]) =>
+                    h('div', { class: 'annotation' }, `${k}: ${v}`),
+                  ),
+                ),
               ),
             );
-          append(
-            section,
-            h(
-              'details',
-              { class: 'alert-rule' },
-              h(
-                'summary',
-                {},
-                `${r.name} (${(r.state ?? 'inactive').toUpperCase()}, ${alerts.length} active)`,
-              ),
-              h('pre', { class: 'rule-query' }, r.query),
-              labelBadges(r.labels),
-              alerts.length === 0
-                ? null
-                : h(
-                    'table',
-                    { class: 'data' },
+          const state = r.state ?? 'inactive';
+          const details = h(
+            'details',
+            { class: `alert-rule state-${state}`, 'data-state': state },
+            h('summary', {}, `${r.name} (${state.toUpperCase()}, ${alerts.length} active)`),
+            h('pre', { class: 'rule-query' }, r.query),
+            labelBadges(r.labels),
+            alerts.length === 0
+              ? null
+              : h(
+                  'table',
+                  { class: 'data' },
+                  h(
+                    'thead',
+                    {},
                     h(
-                      'thead',
+                      'tr',
                       {},
-                      h('tr', {}, ...['Labels', 'State', 'Active since', 'Value'].map((c) => h('th', {}, c))),
+                      ...['Labels', 'State', 'Active since', 'Value', 'Annotations'].map((c) =>
+                        h('th', {}, c),
+                      ),
                     ),
-                    body,
                   ),
-            ),
+                  body,
+                ),
           );
+          rows.push({ state, el: details });
+          append(section, details);
         }
         append(out, section);
       }

@@ -235,9 +235,10 @@ describe("Prometheus 3.14's command line", () => {
       parse(...server.map(([n, v]) => (v === undefined ? `--${n}` : `--${n}=${v}`))),
     );
     expect(opts.noEffect.map((e) => e.flag)).toEqual(
-      expect.arrayContaining(['web.console.templates', 'auto-gomaxprocs', 'rules.alert.resend-delay']),
+      expect.arrayContaining(['web.console.templates', 'auto-gomaxprocs', 'rules.max-concurrent-evals']),
     );
     expect(opts.noEffect.map((e) => e.flag)).not.toContain('storage.tsdb.min-block-duration');
+    expect(opts.noEffect.map((e) => e.flag)).not.toContain('rules.alert.resend-delay');
     expect(opts).toMatchObject({
       autoReload: true,
       autoReloadIntervalMs: 10_000,

@@ -150,3 +150,52 @@ describe.skipIf(!fixtures.present)('promethium-tool check config', () => {
     expect(tool('--help').status).toBe(0);
   });
 });
+
+describe.skipIf(!fixtures.present)('promethium-tool check rules', () => {
+  it('counts the rules of a good file (rules.yml) and exits 0', () => {
+    const res = tool('check', 'rules', path.join(PROMTOOL, 'rules.yml'));
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/^Checking .*rules\.yml\n {2}SUCCESS: \d+ rules found\n\n$/);
+  });
+
+  it('lists every error of a bad file and exits 1 (rules-bad.yml)', () => {
+    const res = tool('check', 'rules', path.join(PROMTOOL, 'rules-bad.yml'));
+    expect(res.status).toBe(1);
+    expect(res.stderr.startsWith('  FAILED:\n')).toBe(true);
+    expect(res.stderr).toContain(`${path.join(PROMTOOL, 'rules-bad.yml')}: `);
+  });
+
+  it('reports duplicate rules as a lint problem: exit 0, or 3 with --lint-fatal; none disables it', () => {
+    const file = path.join(PROMTOOL, 'prometheus-rules.lint.yml');
+    const res = tool('check', 'rules', file);
+    expect(res.status).toBe(0);
+    expect(res.stderr).toContain(
+      'lint error 1 duplicate rule(s) found.\nMetric: HighRequestLatency\nLabel(s):\n\tseverity: page\nMight cause inconsistency while recording expressions',
+    );
+    expect(tool('check', 'rules', '--lint-fatal', file).status).toBe(3);
+    expect(tool('check', 'rules', '--lint=none', '--lint-fatal', file).status).toBe(0);
+  });
+
+  it('finds the duplicate across groups (rules_duplicates.yml)', () => {
+    const res = tool('check', 'rules', path.join(PROMTOOL, 'rules_duplicates.yml'));
+    expect(res.stderr).toContain('Metric: job:test:count_over_time1m\nLabel(s):\nMight cause inconsistency');
+  });
+
+  it('check config now checks the contents of the rule files it names', () => {
+    // prometheus-config.lint.yml names prometheus-rules.lint.yml, whose rules are duplicates
+    const lint = path.join(PROMTOOL, 'prometheus-config.lint.yml');
+    const linted = tool('check', 'config', lint);
+    expect(linted.status).toBe(0);
+    expect(linted.stdout).toContain('Checking ' + path.join(PROMTOOL, 'prometheus-rules.lint.yml'));
+    expect(linted.stderr).toContain('lint error 1 duplicate rule(s) found.');
+    expect(tool('check', 'config', '--lint-fatal', lint).status).toBe(3);
+    expect(tool('check', 'rules', path.join(PROMTOOL, 'prometheus-config.rules.good.yml')).stdout).toContain(
+      '  SUCCESS: 0 rules found',
+    );
+    write('bad-rules/r.yml', 'groups:\n- name: g\n  rules:\n  - record: x\n');
+    const cfg = write('bad-rules/prometheus.yml', 'rule_files: ["r.yml"]\n');
+    const bad = tool('check', 'config', cfg);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`field 'expr' must be set in rule`);
+  });
+});

@@ -289,13 +289,12 @@ describe('not supported yet', () => {
     );
   });
 
-  it('accepts Alertmanagers and scrape_native_histograms with one warning each, scraping text formats', () => {
+  it('accepts Alertmanagers, and scrape_native_histograms with one warning, scraping text formats', () => {
     const cfg = parse(
       'global:\n  scrape_native_histograms: true\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n' +
         'scrape_configs:\n  - job_name: a\n  - job_name: b\n    scrape_native_histograms: true\n',
     );
     expect(cfg.warnings).toEqual([
-      `prometheus.yml:4:3: alerting.alertmanagers: no alerts are sent yet: rules and alerting arrive in a later release`,
       `prometheus.yml:2:3: global.scrape_native_histograms: native histograms are not ingested yet: targets are scraped in the text formats, classic histograms only`,
     ]);
     // Prometheus would ask for protobuf first; the text formats are what Promethium parses

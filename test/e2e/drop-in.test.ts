@@ -73,7 +73,11 @@ describe('drop-in start-up', () => {
       `--config.file=${DEBIAN_CONFIG}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
     ]);
-    expect(s.logs()).toMatch(/alerting\.alertmanagers: no alerts are sent yet/);
+    // its Alertmanager is discovered (and alerts would go there)
+    await waitFor(async () => {
+      const ams = await json<{ activeAlertmanagers: Array<{ url: string }> }>(s, '/api/v1/alertmanagers');
+      return ams.activeAlertmanagers.some((a) => a.url === 'http://localhost:9093/api/v2/alerts');
+    }, 20_000);
     const cfg = await json<{ yaml: string }>(s, '/api/v1/status/config');
     expect(cfg.yaml).toContain('localhost:9093');
     expect(cfg.yaml).toContain('job_name: node');

@@ -12,7 +12,7 @@ import type uPlot from 'uplot';
 import { createLogger } from '../../src/log/logger.js';
 import { Labels } from '../../src/model/labels.js';
 import { TSDB } from '../../src/tsdb/db.js';
-import { REPO_ROOT, startServer, type ServerProcess } from '../support/server-process.js';
+import { REPO_ROOT, startServer, waitFor, type ServerProcess } from '../support/server-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -116,6 +116,8 @@ describe('web UI in Chromium', () => {
         'global:',
         '  scrape_interval: 1s',
         '  scrape_timeout: 500ms',
+        '  evaluation_interval: 1s',
+        'rule_files: [rules.yml]',
         'scrape_configs:',
         '  - job_name: promethium',
         '    metrics_path: /prom/metrics',
@@ -126,6 +128,22 @@ describe('web UI in Chromium', () => {
         "      - targets: ['127.0.0.1:1']",
         '        labels:',
         `          payload: ${JSON.stringify(XSS)}`,
+        '',
+      ].join('\n'),
+    );
+    // For the alerts page: one alerting rule that fires (its annotation hostile) and one that never does.
+    fs.writeFileSync(
+      path.join(dir, 'rules.yml'),
+      [
+        'groups:',
+        '  - name: ui',
+        '    rules:',
+        '      - alert: AlwaysFiring',
+        '        expr: vector(1)',
+        '        annotations:',
+        `          summary: ${JSON.stringify(XSS)}`,
+        '      - alert: NeverFiring',
+        '        expr: vector(1) == 0',
         '',
       ].join('\n'),
     );
@@ -152,6 +170,29 @@ describe('web UI in Chromium', () => {
     await server?.stop();
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  uiTest(
+    'shows alerting rules by state with their counts, a state filter and the alerts as text',
+    async () => {
+      // once the rules have been evaluated
+      await waitFor(async () =>
+        (await (await server.fetch('/prom/api/v1/alerts')).text()).includes('firing'),
+      );
+      await page.goto(`${server.url}/prom/alerts`);
+      await page.waitForSelector('.state-filter');
+      expect(await page.locator('.state-filter').innerText()).toMatch(
+        /Inactive \(1\)\s+Pending \(0\)\s+Firing \(1\)/,
+      );
+      const firing = page.locator('details.alert-rule[data-state="firing"]');
+      await firing.locator('summary').click();
+      expect(await firing.locator('summary').innerText()).toBe('AlwaysFiring (FIRING, 1 active)');
+      expect(await firing.locator('.annotation').innerText()).toBe(`summary: ${XSS}`);
+      expect(dialogs).toEqual([]);
+      await page.locator('input[data-state="firing"]').uncheck();
+      expect(await firing.isHidden()).toBe(true);
+      expect(await page.locator('details.alert-rule[data-state="inactive"]').isVisible()).toBe(true);
+    },
+  );
 
   uiTest('runs a query into the table, keeping label values as text', async () => {
     await page.goto(`${server.url}/prom/`);

@@ -29,6 +29,17 @@ export interface QueryJob {
   perStepStats: boolean;
   /** Time spent waiting for a slot, for `stats`. */
   queueMs: number;
+  /**
+   * 'samples' answers an instant query's result as data (rules and templates read it) instead of the
+   * JSON body: a vector, or a scalar as one sample without labels; other types fail.
+   */
+  answer?: 'json' | 'samples';
+}
+
+/** An instant query's result as data: flat label pairs and values, one entry per sample. */
+export interface QuerySamples {
+  pairs: string[][];
+  values: number[];
 }
 
 export interface QueryTimings {
@@ -39,7 +50,8 @@ export interface QueryTimings {
 }
 
 export type QueryOutcome =
-  { ok: true; body: Uint8Array; timings: QueryTimings } | { ok: false; errorType: string; message: string };
+  | { ok: true; body: Uint8Array; timings: QueryTimings; samples?: QuerySamples }
+  | { ok: false; errorType: string; message: string };
 
 const TRUNCATED = 'results truncated due to limit';
 
@@ -63,11 +75,17 @@ export async function executeQuery(
       job.kind === 'instant'
         ? await engine.instantQuery(queryable, expr, job.time, signal)
         : await engine.rangeQuery(queryable, expr, job.start, job.end, job.step, signal);
-    const body = answer(job, result, Date.now() - evalStart);
+    let body: Uint8Array;
+    let samples: QuerySamples | undefined;
+    if (job.answer === 'samples') {
+      body = new Uint8Array(0);
+      samples = asSamples(result.value);
+    } else body = answer(job, result, Date.now() - evalStart);
     const s = result.stats;
     return {
       ok: true,
       body,
+      ...(samples === undefined ? {} : { samples }),
       timings: {
         samplesLoaded: s?.samplesLoaded ?? 0,
         prepareMs: s?.prepareMs ?? 0,
@@ -79,6 +97,14 @@ export async function executeQuery(
     if (err instanceof QueryError) return { ok: false, errorType: err.errorType, message: err.message };
     return { ok: false, errorType: 'execution', message: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** Prometheus's EngineQueryFunc: a vector as it is, a scalar as one sample, anything else an error. */
+function asSamples(value: QueryValue): QuerySamples {
+  if (value.type === 'vector')
+    return { pairs: value.samples.map((s) => [...s.labels.pairs]), values: value.samples.map((s) => s.v) };
+  if (value.type === 'scalar') return { pairs: [[]], values: [value.v] };
+  throw new Error('rule result is not a vector or scalar');
 }
 
 function answer(job: QueryJob, result: QueryResult, evalMs: number): Uint8Array {
