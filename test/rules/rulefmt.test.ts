@@ -108,3 +108,19 @@ describe('rule files', () => {
     ]);
   });
 });
+
+const ruleFixtures = conformanceFixtures('rules', 'rule manager fixtures (rules/fixtures)');
+
+describe.skipIf(!ruleFixtures.present)('rule manager fixtures (TestParseFiles)', () => {
+  const files = ruleFixtures.present ? fs.readdirSync(ruleFixtures.dir).sort() : [];
+  for (const f of files.filter((f) => f !== 'invalid_rules.yaml')) {
+    it(`loads ${f}`, () => {
+      expect(parseRuleFile(path.join(ruleFixtures.dir, f)).errors).toEqual([]);
+    });
+  }
+  it('rejects invalid_rules.yaml for its unknown field', () => {
+    expect(parseRuleFile(path.join(ruleFixtures.dir, 'invalid_rules.yaml')).errors[0]).toContain(
+      'field unexpected_field not found in type rulefmt.Rule',
+    );
+  });
+});
