@@ -163,7 +163,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     name: 'web.enable-remote-write-receiver',
     kind: 'bool',
     default: 'false',
-    noEffect: REMOTE,
     help: 'Enable API endpoint accepting remote write requests.',
   },
   {
@@ -172,7 +171,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: 'prometheus.WriteRequest,io.prometheus.write.v2.Request',
     values: ['prometheus.WriteRequest', 'io.prometheus.write.v2.Request'],
     placeholder: 'prometheus.WriteRequest...',
-    noEffect: REMOTE,
     help: 'List of the remote write protobuf messages to accept when receiving the remote writes.',
   },
   {
@@ -455,7 +453,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '50000000',
     placeholder: '5e7',
     mode: 'server',
-    noEffect: REMOTE,
     help: 'Maximum overall number of samples to return via the remote read interface, in a single query. 0 means no limit. This limit is ignored for streamed response types.',
   },
   {
@@ -464,7 +461,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '10',
     placeholder: '10',
     mode: 'server',
-    noEffect: REMOTE,
     help: 'Maximum number of concurrent remote read calls. 0 means no limit.',
   },
   {
@@ -473,7 +469,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '1048576',
     placeholder: '1048576',
     mode: 'server',
-    noEffect: REMOTE,
     help: 'Maximum number of bytes in a single frame for streaming remote read response types before marshalling.',
   },
   {
@@ -675,6 +670,13 @@ export interface ServerOptions {
   /** --scrape.adjust-timestamps and --scrape.timestamp-tolerance. */
   scrapeTimestampToleranceMs: number;
   discoveryReloadIntervalMs: number;
+  /** --web.enable-remote-write-receiver and the messages it accepts. */
+  remoteWriteReceiver: boolean;
+  remoteWriteMessages: string[];
+  /** --storage.remote.read-* */
+  remoteReadSampleLimit: number;
+  remoteReadConcurrentLimit: number;
+  remoteReadMaxBytesInFrame: number;
   /** --rules.alert.* */
   forOutageToleranceMs: number;
   forGracePeriodMs: number;
@@ -779,6 +781,11 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
     walSegmentSizeBytes,
     scrapeTimestampToleranceMs: bool('scrape.adjust-timestamps') ? num('scrape.timestamp-tolerance') : -1,
     discoveryReloadIntervalMs: num('scrape.discovery-reload-interval'),
+    remoteWriteReceiver: bool('web.enable-remote-write-receiver'),
+    remoteWriteMessages: v.get('web.remote-write-receiver.accepted-protobuf-messages') as string[],
+    remoteReadSampleLimit: num('storage.remote.read-sample-limit'),
+    remoteReadConcurrentLimit: num('storage.remote.read-concurrent-limit'),
+    remoteReadMaxBytesInFrame: num('storage.remote.read-max-bytes-in-frame'),
     forOutageToleranceMs: num('rules.alert.for-outage-tolerance'),
     forGracePeriodMs: num('rules.alert.for-grace-period'),
     resendDelayMs: num('rules.alert.resend-delay'),

@@ -238,6 +238,23 @@ export class PromethiumServer {
         tsdbStatus: (limit) => this.db?.status(limit),
       },
       metrics: () => renderSelfMetrics(this.metrics.registry),
+      remote: {
+        write: {
+          enabled: opts.remoteWriteReceiver,
+          acceptedMessages: opts.remoteWriteMessages,
+          appendable: () => (this.ready ? this.db : undefined),
+          logger: log.with({ component: 'web' }),
+          registry: this.metrics.registry,
+        },
+        read: {
+          queryable: () => (this.ready ? this.db : undefined),
+          externalLabels: () => this.config?.global.external_labels ?? {},
+          sampleLimit: opts.remoteReadSampleLimit,
+          concurrentLimit: opts.remoteReadConcurrentLimit,
+          maxBytesInFrame: opts.remoteReadMaxBytesInFrame,
+          logger: log.with({ component: 'web' }),
+        },
+      },
       rules: rulesSource(() => this.rules),
       alertmanagers: {
         activeAlertmanagers: () => this.notifier?.activeAlertmanagers() ?? [],

@@ -193,6 +193,9 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
     add(root, 'remote_write', 'remote_write is not supported yet by Promethium');
   if (cfg.remote_read.length > 0) add(root, 'remote_read', 'remote_read is not supported yet by Promethium');
   if (cfg.tracing.endpoint !== '') add(cfg.tracing, 'endpoint', 'tracing is not supported yet by Promethium');
+  const tsdb = cfg.storage.tsdb;
+  if (tsdb !== undefined && tsdb.out_of_order_time_window > 0)
+    add(tsdb, 'out_of_order_time_window', 'out-of-order ingestion is not supported yet by Promethium');
   for (const am of cfg.alerting.alertmanagers as unknown as Obj[]) {
     if (am.sigv4 !== undefined && am.sigv4 !== null)
       add(am, 'sigv4', 'SigV4 for Alertmanagers is not supported yet by Promethium');

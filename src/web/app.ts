@@ -13,6 +13,7 @@ import { registerAdminRoutes, type AdminOptions } from './api/v1/admin.js';
 import { registerWALReplayRoute, type WALReplayStatus } from './api/v1/walreplay.js';
 import { registerTargetsRoutes, unscrapedTargets, type TargetsSource } from './api/v1/targets.js';
 import { NO_RULES, registerRulesRoutes, type RulesSource } from './api/v1/rules.js';
+import { registerRemoteRoutes, type RemoteReadOptions, type RemoteWriteOptions } from './api/v1/remote.js';
 import {
   NO_ALERTMANAGERS,
   registerAlertmanagersRoute,
@@ -55,6 +56,8 @@ export interface WebOptions {
   rules?: RulesSource;
   /** /api/v1/alertmanagers; none when absent. */
   alertmanagers?: AlertmanagersSource;
+  /** /api/v1/write and /api/v1/read; absent: not served. */
+  remote?: { write: RemoteWriteOptions; read: RemoteReadOptions };
   /** --web.config.file: TLS, basic auth, headers and rate limit for every route. */
   webConfig?: WebConfigRuntime;
   /** The storage the query API reads; undefined while it opens (the query API answers 503). */
@@ -142,6 +145,11 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
         registerAdminRoutes(api, opts.admin);
         registerFederationRoute(api, opts.federation, log, opts.registry);
       });
+      const remote = opts.remote;
+      if (remote !== undefined) {
+        // protobuf bodies in and out, snappy-compressed or framed: outside the compressing context
+        await scoped.register(async (rpc) => registerRemoteRoutes(rpc, remote.write, remote.read));
+      }
       await registerUi(scoped, prefix, 'uiDir' in opts ? opts.uiDir : defaultUiDir());
       const userAssets = opts.userAssetsDir;
       if (userAssets !== undefined) {

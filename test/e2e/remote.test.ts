@@ -1,0 +1,163 @@
+// Remote write into Promethium and remote read out of it, with Debian's Prometheus 2.42 as the peer (a
+// real sender and a real remote-read client, started here on 127.0.0.1): what Prometheus sends is
+// stored sample for sample, and Prometheus reading Promethium through remote_read sees what Promethium
+// serves itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireBuilt, startServer, waitFor, type ServerProcess } from '../support/server-process.js';
+import { freePort, tempDirs } from '../support/scrape-e2e.js';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+
+const dirs = tempDirs('promethium-remote-');
+const running: ServerProcess[] = [];
+const children: ChildProcess[] = [];
+beforeAll(() => requireBuilt());
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    }
+  }
+  dirs.cleanup();
+});
+
+/** Starts Debian's Prometheus 2.42 with `config`; returns its URL. */
+async function startPrometheus(dir: string, config: (port: number) => string): Promise<string> {
+  if (!fs.existsSync(PROMETHEUS)) {
+    throw new Error(
+      `${PROMETHEUS} is missing: install Debian's prometheus package (apt-get install prometheus; .ci/run does)`,
+    );
+  }
+  const port = await freePort();
+  const file = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(file, config(port));
+  let logs = '';
+  const child = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${file}`,
+      `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`prometheus exited:\n${logs}`);
+    try {
+      return (await fetch(`${url}/-/ready`)).ok;
+    } catch {
+      return false;
+    }
+  }, 30_000);
+  return url;
+}
+
+type Matrix = Array<{ metric: Record<string, string>; values: Array<[number, string]> }>;
+
+async function matrix(
+  get: (p: string) => Promise<{ json(): Promise<unknown> }>,
+  q: string,
+  at: number,
+): Promise<Matrix> {
+  const res = await get(`/api/v1/query?query=${encodeURIComponent(q)}&time=${at}`);
+  const body = (await res.json()) as {
+    status: string;
+    data: { resultType: string; result: Matrix };
+    error?: string;
+  };
+  expect(body.status, body.error).toBe('success');
+  return body.data.result.sort((a, b) => JSON.stringify(a.metric).localeCompare(JSON.stringify(b.metric)));
+}
+
+describe('remote write and remote read with Prometheus 2.42', () => {
+  it('stores what Prometheus remote-writes, sample for sample', async () => {
+    const dir = dirs.make();
+    fs.writeFileSync(path.join(dir, 'none.yml'), 'scrape_configs: []\n');
+    const s = await startServer([
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      '--web.enable-remote-write-receiver',
+      `--config.file=${path.join(dir, 'none.yml')}`,
+    ]);
+    running.push(s);
+    const prom = await startPrometheus(
+      dir,
+      (port) => `global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: prom
+    static_configs: [{targets: ['127.0.0.1:${port}']}]
+remote_write:
+  - url: ${s.url}/api/v1/write
+    queue_config: {batch_send_deadline: 500ms}
+`,
+    );
+    // a few scrapes have been sent
+    await waitFor(async () => {
+      const m = await matrix((p) => s.fetch(p), 'up{job="prom"}[1m]', Date.now() / 1000);
+      return m.length === 1 && m[0].values.length >= 4;
+    }, 60_000);
+    // a moment both have: the same samples of a few series
+    const at = Date.now() / 1000 - 2;
+    for (const q of ['up{job="prom"}[1m]', 'prometheus_tsdb_head_series[1m]', 'scrape_samples_scraped[1m]']) {
+      const theirs = await matrix((p) => fetch(prom + p), q, at);
+      const ours = await matrix((p) => s.fetch(p), q, at);
+      expect(ours, q).toEqual(theirs);
+      expect(ours.length, q).toBeGreaterThan(0);
+    }
+    const metrics = await (await s.fetch('/metrics')).text();
+    expect(metrics).toMatch(/prometheus_http_requests_total\{code="204",handler="\/api\/v1\/write"\} [1-9]/);
+  });
+
+  it('answers Prometheus reading through remote_read with what it serves itself', async () => {
+    const dir = dirs.make();
+    const config = path.join(dir, 'promethium.yml');
+    fs.writeFileSync(
+      config,
+      'global:\n  scrape_interval: 1s\n  external_labels: {site: a}\nscrape_configs: []\n',
+    );
+    const s = await startServer([
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      '--web.enable-lifecycle',
+    ]);
+    running.push(s);
+    // scrape itself, so there is data
+    fs.writeFileSync(
+      config,
+      `global:\n  scrape_interval: 1s\n  external_labels: {site: a}\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['${new URL(s.url).host}']}]\n`,
+    );
+    expect((await s.fetch('/-/reload', { method: 'POST' })).status).toBe(200);
+    await waitFor(async () => {
+      const m = await matrix((p) => s.fetch(p), 'up[1m]', Date.now() / 1000);
+      return m.length === 1 && m[0].values.length >= 3;
+    }, 30_000);
+    const prom = await startPrometheus(
+      dir,
+      () => `remote_read:
+  - url: ${s.url}/api/v1/read
+    read_recent: true
+`,
+    );
+    const at = Date.now() / 1000 - 1;
+    for (const q of ['up[1m]', 'prometheus_tsdb_head_series[1m]', 'scrape_duration_seconds[30s]']) {
+      const ours = await matrix((p) => s.fetch(p), q, at);
+      const theirs = await matrix((p) => fetch(prom + p), q, at);
+      // Prometheus sees the external label Promethium adds; otherwise the same series and samples
+      expect(theirs, q).toEqual(ours.map((r) => ({ ...r, metric: { ...r.metric, site: 'a' } })));
+      expect(ours.length, q).toBeGreaterThan(0);
+    }
+    // a matcher on the external label selects the series that lack it
+    const bySite = await matrix((p) => fetch(prom + p), 'up{site="a"}[1m]', at);
+    expect(bySite).toHaveLength(1);
+  });
+});

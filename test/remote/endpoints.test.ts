@@ -1,0 +1,235 @@
+// /api/v1/write and /api/v1/read on a running server: the remote write receiver's answers for the
+// cases of prometheus/compliance's remotewrite/receiver suite (content types, encodings, corrupt
+// bodies, 1.0 all-or-nothing, 2.0 Written headers and partial writes, invalid labels), and remote read
+// in both response types (streamed frames checked: length, CRC-32C, Prometheus's XOR chunks).
+import path from 'node:path';
+import snappy from 'snappy';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeChunkedReadResponse,
+  decodeReadResponse,
+  encodeReadRequest,
+  encodeWriteV1,
+  encodeWriteV2,
+  type WireSeries,
+  type WriteRequest,
+} from '../../src/remote/messages.js';
+import { crc32c } from '../../src/tsdb/chunks/crc32c.js';
+import { XORChunk } from '../../src/tsdb/chunks/xor.js';
+import { serverFixtures, type ServerProcess } from '../support/server-process.js';
+
+const { tmp, start } = serverFixtures('promethium-remote-endpoints-');
+
+const V1 = 'application/x-protobuf';
+const V2 = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';
+
+function series(labels: Record<string, string>, samples: Array<[number, number]>): WireSeries {
+  return {
+    labels: Object.entries(labels).flat(),
+    samples: samples.map(([t, v]) => ({ t, v })),
+    exemplars: [],
+    histograms: 0,
+    startTimestamp: 0,
+  };
+}
+
+async function post(s: ServerProcess, body: Uint8Array, headers: Record<string, string>) {
+  return s.fetch('/api/v1/write', { method: 'POST', body: Buffer.from(body), headers });
+}
+
+function snap(req: WriteRequest, v2 = false): Uint8Array {
+  return snappy.compressSync(Buffer.from(v2 ? encodeWriteV2(req) : encodeWriteV1(req)));
+}
+
+async function count(s: ServerProcess, q: string): Promise<number> {
+  const body = (await (
+    await s.fetch(`/api/v1/query?query=${encodeURIComponent(q)}&time=${Date.now() / 1000}`)
+  ).json()) as {
+    data: { result: Array<{ value: [number, string] }> };
+  };
+  return body.data.result.length === 0 ? 0 : Number(body.data.result[0].value[1]);
+}
+
+describe('remote write receiver', () => {
+  it('answers 404 unless enabled', async () => {
+    const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`]);
+    const res = await post(s, snap({ series: [], metadata: [] }), {
+      'Content-Type': V1,
+      'Content-Encoding': 'snappy',
+    });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe(
+      'remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n',
+    );
+  });
+
+  it('answers the receiver cases with Prometheus status codes', async () => {
+    const s = await start([
+      `--storage.tsdb.path=${path.join(tmp(), 'data')}`,
+      '--web.enable-remote-write-receiver',
+    ]);
+    const now = Date.now();
+    const ok = snap({ series: [series({ __name__: 'single_metric', job: 'a' }, [[now, 1]])], metadata: [] });
+    // content types and encodings
+    expect(
+      (await post(s, ok, { 'Content-Type': 'application/json', 'Content-Encoding': 'snappy' })).status,
+    ).toBe(415);
+    expect((await post(s, ok, { 'Content-Type': 'application/x-protobuf;proto=foo.Bar' })).status).toBe(415);
+    expect((await post(s, ok, { 'Content-Type': V1, 'Content-Encoding': 'gzip' })).status).toBe(415);
+    expect(
+      (await post(s, new Uint8Array([1, 2, 3, 4, 5]), { 'Content-Type': V1, 'Content-Encoding': 'snappy' }))
+        .status,
+    ).toBe(400);
+    // 1.0: accepted with 204
+    expect((await post(s, ok, { 'Content-Type': V1, 'Content-Encoding': 'snappy' })).status).toBe(204);
+    expect(await count(s, 'single_metric')).toBe(1);
+    // 1.0 is all or nothing: an out-of-order sample rejects the request (400), its good series too
+    const mixed = snap({
+      series: [
+        series({ __name__: 'fresh_metric' }, [[now, 1]]),
+        series({ __name__: 'single_metric', job: 'a' }, [[now - 60_000, 2]]),
+      ],
+      metadata: [],
+    });
+    const bad = await post(s, mixed, { 'Content-Type': V1, 'Content-Encoding': 'snappy' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('out of order sample');
+    expect(await count(s, 'fresh_metric')).toBe(0);
+    // a series without a name is skipped; the rest goes in
+    const unnamed = snap({
+      series: [series({ job: 'x' }, [[now, 1]]), series({ __name__: 'named' }, [[now, 3]])],
+      metadata: [],
+    });
+    expect((await post(s, unnamed, { 'Content-Type': V1, 'Content-Encoding': 'snappy' })).status).toBe(204);
+    expect(await count(s, 'named')).toBe(3);
+    // too far ahead: out of bounds
+    const ahead = snap({ series: [series({ __name__: 'future' }, [[now + 3_600_000, 1]])], metadata: [] });
+    expect((await post(s, ahead, { 'Content-Type': V1, 'Content-Encoding': 'snappy' })).status).toBe(400);
+    const metrics = await (await s.fetch('/metrics')).text();
+    expect(metrics).toMatch(/prometheus_api_remote_write_invalid_labels_samples_total 1/);
+  });
+
+  it('writes 2.0 requests with the Written headers, and reports partial writes with 400', async () => {
+    const s = await start([
+      `--storage.tsdb.path=${path.join(tmp(), 'data')}`,
+      '--web.enable-remote-write-receiver',
+    ]);
+    const now = Date.now();
+    const good = snap(
+      {
+        series: [
+          series({ __name__: 'v2_metric', code: '200' }, [
+            [now - 1000, 1],
+            [now, 2],
+          ]),
+        ],
+        metadata: [],
+      },
+      true,
+    );
+    const res = await post(s, good, { 'Content-Type': V2, 'Content-Encoding': 'snappy' });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('x-prometheus-remote-write-samples-written')).toBe('2');
+    expect(res.headers.get('x-prometheus-remote-write-histograms-written')).toBe('0');
+    expect(res.headers.get('x-prometheus-remote-write-exemplars-written')).toBe('0');
+    const partial = snap(
+      {
+        series: [
+          series({ __name__: 'v2_other' }, [[now, 5]]),
+          series({ __name__: 'v2_metric', code: '200' }, [[now - 5000, 9]]),
+          series({ __name__: 'v2_dup', a: '1' }, []),
+        ],
+        metadata: [],
+      },
+      true,
+    );
+    const p = await post(s, partial, { 'Content-Type': V2, 'Content-Encoding': 'snappy' });
+    expect(p.status).toBe(400);
+    expect(p.headers.get('x-prometheus-remote-write-samples-written')).toBe('1');
+    const text = await p.text();
+    expect(text).toContain('out of order sample for series');
+    expect(text).toContain('TimeSeries must contain at least one sample or histogram');
+    expect(await count(s, 'v2_other')).toBe(5);
+    // only the accepted messages
+    const v1only = await start([
+      `--storage.tsdb.path=${path.join(tmp(), 'data')}`,
+      '--web.enable-remote-write-receiver',
+      '--web.remote-write-receiver.accepted-protobuf-messages=prometheus.WriteRequest',
+    ]);
+    expect((await post(v1only, good, { 'Content-Type': V2, 'Content-Encoding': 'snappy' })).status).toBe(415);
+  });
+});
+
+describe('remote read', () => {
+  it('answers SAMPLES and STREAMED_XOR_CHUNKS with the same series and samples', async () => {
+    const dir = tmp();
+    const s = await start([
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      '--web.enable-remote-write-receiver',
+    ]);
+    const now = Date.now();
+    const samples: Array<[number, number]> = [];
+    for (let i = 0; i < 300; i++) samples.push([now - 300_000 + i * 1000, i * 1.5]);
+    await post(s, snap({ series: [series({ __name__: 'rr_metric', job: 'j' }, samples)], metadata: [] }), {
+      'Content-Type': V1,
+      'Content-Encoding': 'snappy',
+    });
+    const query = {
+      queries: [
+        {
+          startMs: now - 600_000,
+          endMs: now,
+          matchers: [{ type: '=' as const, name: '__name__', value: 'rr_metric' }],
+        },
+      ],
+      acceptedResponseTypes: [0],
+    };
+    const res = await s.fetch('/api/v1/read', {
+      method: 'POST',
+      body: snappy.compressSync(Buffer.from(encodeReadRequest(query))),
+      headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-protobuf');
+    const sampled = decodeReadResponse(snappy.uncompressSync(Buffer.from(await res.arrayBuffer())) as Buffer);
+    expect(sampled[0][0].labels).toEqual(['__name__', 'rr_metric', 'job', 'j']);
+    expect(sampled[0][0].samples).toEqual(samples.map(([t, v]) => ({ t, v })));
+
+    const streamed = await s.fetch('/api/v1/read', {
+      method: 'POST',
+      body: snappy.compressSync(Buffer.from(encodeReadRequest({ ...query, acceptedResponseTypes: [1, 0] }))),
+    });
+    expect(streamed.headers.get('content-type')).toBe(
+      'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse',
+    );
+    const buf = Buffer.from(await streamed.arrayBuffer());
+    // frames: uvarint length, big-endian CRC-32C of the data, the data
+    let pos = 0;
+    const got: Array<[number, number]> = [];
+    while (pos < buf.length) {
+      let len = 0;
+      let shift = 0;
+      for (;;) {
+        const b = buf[pos++];
+        len |= (b & 0x7f) << shift;
+        shift += 7;
+        if ((b & 0x80) === 0) break;
+      }
+      const crc = buf.readUInt32BE(pos);
+      const data = buf.subarray(pos + 4, pos + 4 + len);
+      pos += 4 + len;
+      expect(crc32c(data) >>> 0).toBe(crc);
+      const msg = decodeChunkedReadResponse(data);
+      expect(msg.queryIndex).toBe(0);
+      for (const cs of msg.series) {
+        expect(cs.labels).toEqual(['__name__', 'rr_metric', 'job', 'j']);
+        for (const c of cs.chunks) {
+          expect(c.type).toBe(1);
+          const it = XORChunk.fromBytes(c.data).iterator();
+          while (it.next()) got.push([it.at(), it.value()]);
+        }
+      }
+    }
+    expect(got).toEqual(samples);
+  });
+});
