@@ -2,30 +2,16 @@
 // .ci/run, started here on 127.0.0.1): an alert fires, reaches Alertmanager with its templated
 // annotations and the external labels, shows in /api/v1/rules, /api/v1/alerts and as ALERTS; a reload
 // resolves it and Alertmanager learns so; a restart restores the `for` state of a pending alert.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuilt, startServer, waitFor, type ServerProcess } from '../support/server-process.js';
-import { freePort, tempDirs } from '../support/scrape-e2e.js';
+import { describe, expect, it } from 'vitest';
+import { peerFixtures } from '../support/peers.js';
+import { freePort } from '../support/scrape-e2e.js';
+import { startServer, waitFor, type ServerProcess } from '../support/server-process.js';
 
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 
-const dirs = tempDirs('promethium-alerting-');
-const running: ServerProcess[] = [];
-const children: ChildProcess[] = [];
-beforeAll(() => requireBuilt());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await gone;
-    }
-  }
-  dirs.cleanup();
-});
+const { dirs, running, startPeer } = peerFixtures('promethium-alerting-');
 
 interface AmAlert {
   labels: Record<string, string>;
@@ -38,38 +24,21 @@ interface AmAlert {
 
 /** Starts Alertmanager on a free port with a config that receives everything; returns its URL. */
 async function startAlertmanager(dir: string): Promise<string> {
-  if (!fs.existsSync(ALERTMANAGER)) {
-    throw new Error(
-      `${ALERTMANAGER} is missing: install Debian's prometheus-alertmanager package ` +
-        '(apt-get install prometheus-alertmanager; .ci/run does this)',
-    );
-  }
   const port = await freePort();
   const cfg = path.join(dir, 'alertmanager.yml');
   fs.writeFileSync(cfg, 'route:\n  receiver: none\n  group_wait: 0s\nreceivers:\n  - name: none\n');
-  let logs = '';
-  const child = spawn(
-    ALERTMANAGER,
-    [
+  const url = `http://127.0.0.1:${port}`;
+  await startPeer({
+    binary: ALERTMANAGER,
+    debianPackage: 'prometheus-alertmanager',
+    args: [
       `--config.file=${cfg}`,
       `--storage.path=${path.join(dir, 'am-data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--cluster.listen-address=',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited:\n${logs}`);
-    try {
-      return (await fetch(`${url}/-/ready`)).ok;
-    } catch {
-      return false;
-    }
-  }, 20_000);
+    url,
+  });
   return url;
 }
 

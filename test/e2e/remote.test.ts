@@ -2,63 +2,33 @@
 // real sender and a real remote-read client, started here on 127.0.0.1): what Prometheus sends is
 // stored sample for sample, and Prometheus reading Promethium through remote_read sees what Promethium
 // serves itself.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuilt, startServer, waitFor, type ServerProcess } from '../support/server-process.js';
-import { freePort, tempDirs } from '../support/scrape-e2e.js';
+import { describe, expect, it } from 'vitest';
+import { peerFixtures } from '../support/peers.js';
+import { freePort } from '../support/scrape-e2e.js';
+import { startServer, waitFor } from '../support/server-process.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
-const dirs = tempDirs('promethium-remote-');
-const running: ServerProcess[] = [];
-const children: ChildProcess[] = [];
-beforeAll(() => requireBuilt());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await gone;
-    }
-  }
-  dirs.cleanup();
-});
+const { dirs, running, startPeer } = peerFixtures('promethium-remote-');
 
 /** Starts Debian's Prometheus 2.42 with `config`; returns its URL. */
 async function startPrometheus(dir: string, config: (port: number) => string): Promise<string> {
-  if (!fs.existsSync(PROMETHEUS)) {
-    throw new Error(
-      `${PROMETHEUS} is missing: install Debian's prometheus package (apt-get install prometheus; .ci/run does)`,
-    );
-  }
   const port = await freePort();
   const file = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(file, config(port));
-  let logs = '';
-  const child = spawn(
-    PROMETHEUS,
-    [
+  const url = `http://127.0.0.1:${port}`;
+  await startPeer({
+    binary: PROMETHEUS,
+    debianPackage: 'prometheus',
+    args: [
       `--config.file=${file}`,
       `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`prometheus exited:\n${logs}`);
-    try {
-      return (await fetch(`${url}/-/ready`)).ok;
-    } catch {
-      return false;
-    }
-  }, 30_000);
+    url,
+  });
   return url;
 }
 
