@@ -40,7 +40,6 @@ export const KNOWN_FEATURES: readonly string[] = [
 // Why a flag does nothing in Promethium, shown in --help and logged once when the flag is given.
 const GO_RUNTIME = 'tunes the Go runtime, which Promethium does not have';
 const LATER = (part: string): string => `${part} arrive in a later release`;
-const REMOTE = LATER('remote write and remote read');
 const AGENT = LATER('agent mode');
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
@@ -444,7 +443,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     kind: 'duration',
     default: '1m',
     placeholder: '<duration>',
-    noEffect: REMOTE,
     help: 'How long to wait flushing sample on shutdown or config reload.',
   },
   {
@@ -673,6 +671,8 @@ export interface ServerOptions {
   /** --web.enable-remote-write-receiver and the messages it accepts. */
   remoteWriteReceiver: boolean;
   remoteWriteMessages: string[];
+  /** --storage.remote.flush-deadline */
+  remoteFlushDeadlineMs: number;
   /** --storage.remote.read-* */
   remoteReadSampleLimit: number;
   remoteReadConcurrentLimit: number;
@@ -783,6 +783,7 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
     discoveryReloadIntervalMs: num('scrape.discovery-reload-interval'),
     remoteWriteReceiver: bool('web.enable-remote-write-receiver'),
     remoteWriteMessages: v.get('web.remote-write-receiver.accepted-protobuf-messages') as string[],
+    remoteFlushDeadlineMs: num('storage.remote.flush-deadline'),
     remoteReadSampleLimit: num('storage.remote.read-sample-limit'),
     remoteReadConcurrentLimit: num('storage.remote.read-concurrent-limit'),
     remoteReadMaxBytesInFrame: num('storage.remote.read-max-bytes-in-frame'),

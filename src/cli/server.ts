@@ -34,6 +34,7 @@ import { scrapeDiscoveryConfigs, sdConfigsOf } from '../sd/discoverers.js';
 import { createSDMetrics } from '../sd/metrics.js';
 import type { ScrapeConfig } from '../config/types.js';
 import { Notifier } from '../notifier/notifier.js';
+import { RemoteStorage } from '../remote/storage.js';
 import { loadRuleGroups, RuleManager, type RulesConfig } from '../rules/manager.js';
 import { poolRuleQuery, rulesSource, toNotifierAlerts } from './rules-wiring.js';
 import os from 'node:os';
@@ -77,6 +78,8 @@ export class PromethiumServer {
   private queryPool: QueryPool | undefined;
   private discovery: DiscoveryManager | undefined;
   private rules: RuleManager | undefined;
+  /** The remote_write queues, reading the TSDB's WAL. */
+  private remote: RemoteStorage | undefined;
   private notifier: Notifier | undefined;
   /** Discovery of the Alertmanagers (Prometheus's "notify" discovery manager). */
   private notifyDiscovery: DiscoveryManager | undefined;
@@ -186,6 +189,14 @@ export class PromethiumServer {
             ),
           ),
         );
+    }
+    if (this.remote !== undefined) {
+      this.remote.applyConfig(cfg).catch((err: unknown) => {
+        this.log.error('Failed to apply remote write configuration', {
+          component: 'remote',
+          err: errorText(err),
+        });
+      });
     }
     if (this.rules !== undefined) {
       this.rules.update(this.rulesConfig(cfg)).catch((err: unknown) => {
@@ -357,6 +368,13 @@ export class PromethiumServer {
       httpClient: (cfg) => new HttpClient(cfg, { userAgent }),
       userAgent,
     });
+    this.remote = new RemoteStorage({
+      dataDir: storagePath,
+      logger: log.with({ component: 'remote' }),
+      registry: this.metrics.registry,
+      userAgent: `Prometheus/${this.build.version}`,
+      flushDeadlineMs: opts.remoteFlushDeadlineMs,
+    });
     this.notifier = new Notifier({
       logger: log.with({ component: 'notifier' }),
       registry: this.metrics.registry,
@@ -511,6 +529,9 @@ export class PromethiumServer {
         await this.rules?.stop();
         await this.notifyDiscovery?.stop();
         await this.notifier?.stop();
+        // what was appended is sent for up to --storage.remote.flush-deadline (within the shutdown's own
+        // deadline); the rest stays in the WAL and goes out after the next start
+        await this.remote?.stop(Math.min(this.opts.remoteFlushDeadlineMs, SHUTDOWN_DEADLINE_MS / 2));
         // running queries end (with an error) before the storage closes under them
         await this.queryPool?.close();
         if (this.web !== undefined) {

@@ -189,8 +189,13 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
       });
   };
   const root = cfg as unknown as Obj;
-  if (cfg.remote_write.length > 0)
-    add(root, 'remote_write', 'remote_write is not supported yet by Promethium');
+  for (const rw of cfg.remote_write as unknown as Obj[]) {
+    for (const key of ['sigv4', 'azuread', 'google_iam'])
+      if (rw[key] !== undefined && rw[key] !== null)
+        add(rw, key, `${key} is not supported yet by Promethium`);
+    if (rw.send_native_histograms === true)
+      add(rw, 'send_native_histograms', 'native histograms are not supported yet by Promethium');
+  }
   if (cfg.remote_read.length > 0) add(root, 'remote_read', 'remote_read is not supported yet by Promethium');
   if (cfg.tracing.endpoint !== '') add(cfg.tracing, 'endpoint', 'tracing is not supported yet by Promethium');
   const tsdb = cfg.storage.tsdb;

@@ -251,7 +251,7 @@ describe('not supported yet', () => {
       'scrape_configs[0].consul_sd_configs',
       3,
     ],
-    ['remote_write:\n  - url: http://x/write\n', 'remote_write', 1],
+    ['remote_write:\n  - url: http://x/write\n    sigv4: {region: eu}\n', 'remote_write[0].sigv4', 3],
     ['remote_read:\n  - url: http://x/read\n', 'remote_read', 1],
     ['tracing:\n  endpoint: localhost:4317\n', 'tracing.endpoint', 2],
     [

@@ -11,10 +11,9 @@ const dir = fixtures.dir;
 
 /** Good fixtures Promethium rejects on purpose: the reason and the text the error must contain. */
 const OUT_OF_SCOPE: Array<{ file: string; reason: string; mentions: string }> = [
-  { file: 'agent_mode.good.yml', reason: 'remote_write', mentions: 'remote_write' },
   {
     file: 'conf.good.yml',
-    reason: 'consul and other unimplemented SDs, remote_write/read, alerting, tracing',
+    reason: 'consul and other unimplemented SDs, remote_read, alerting, tracing',
     mentions: 'consul_sd_configs',
   },
   {
@@ -27,7 +26,6 @@ const OUT_OF_SCOPE: Array<{ file: string; reason: string; mentions: string }> = 
     reason: 'native histograms (NHCB)',
     mentions: 'convert_classic_histograms_to_nhcb',
   },
-  { file: 'remote_write_retry_on_rate_limit.good.yml', reason: 'remote_write', mentions: 'remote_write' },
   {
     file: 'roundtrip.good.yml',
     reason: 'azure, consul and other unimplemented SDs, alertmanagers',

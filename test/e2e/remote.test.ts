@@ -11,11 +11,16 @@ import { startServer, waitFor } from '../support/server-process.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
-const { dirs, running, startPeer } = peerFixtures('promethium-remote-');
+const { dirs, running, startPeer, stopPeer } = peerFixtures('promethium-remote-');
 
-/** Starts Debian's Prometheus 2.42 with `config`; returns its URL. */
-async function startPrometheus(dir: string, config: (port: number) => string): Promise<string> {
-  const port = await freePort();
+/** Starts Debian's Prometheus 2.42 with `config` (on `port`, or a free one); returns its URL. */
+async function startPrometheus(
+  dir: string,
+  config: (port: number) => string,
+  port?: number,
+  extra: string[] = [],
+): Promise<string> {
+  port ??= await freePort();
   const file = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(file, config(port));
   const url = `http://127.0.0.1:${port}`;
@@ -26,6 +31,7 @@ async function startPrometheus(dir: string, config: (port: number) => string): P
       `--config.file=${file}`,
       `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      ...extra,
     ],
     url,
   });
@@ -130,4 +136,64 @@ remote_write:
     const bySite = await matrix((p) => fetch(prom + p), 'up{site="a"}[1m]', at);
     expect(bySite).toHaveLength(1);
   });
+
+  it('sends what it scrapes to Prometheus through remote_write, and loses nothing over an outage and a restart', async () => {
+    const dir = dirs.make();
+    const promDir = path.join(dir, 'receiver');
+    fs.mkdirSync(promDir);
+    const promPort = await freePort();
+    const receiver = (): Promise<string> =>
+      startPrometheus(promDir, () => 'scrape_configs: []\n', promPort, [
+        '--web.enable-remote-write-receiver',
+      ]);
+    let prom = await receiver();
+    const ourPort = await freePort();
+    const config = path.join(dir, 'promethium.yml');
+    fs.writeFileSync(
+      config,
+      `global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: self
+    static_configs: [{targets: ['127.0.0.1:${ourPort}']}]
+remote_write:
+  - url: ${prom}/api/v1/write
+    queue_config: {batch_send_deadline: 500ms, min_backoff: 100ms, max_backoff: 1s}
+`,
+    );
+    const args = [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${ourPort}`,
+    ];
+    let s = await startServer(args);
+    running.push(s);
+    const q = 'up{job="self"}[10m]';
+    const sent = async (): Promise<number> => {
+      const m = await matrix((p) => fetch(prom + p), q, Date.now() / 1000);
+      return m.length === 0 ? 0 : m[0].values.length;
+    };
+    await waitFor(async () => (await sent()) >= 3, 30_000);
+    // the receiver goes away for two minutes; Promethium restarts in the middle of it
+    await stopPeer(promPort);
+    const down = Date.now();
+    await waitFor(() => Date.now() - down >= 60_000, 70_000);
+    await s.stop();
+    s = await startServer(args);
+    running.push(s);
+    await waitFor(() => Date.now() - down >= 120_000, 70_000);
+    prom = await receiver();
+    // everything Promethium scraped reaches the receiver: the same samples on both sides
+    const at = Date.now() / 1000;
+    await waitFor(async () => {
+      const ours = await matrix((p) => s.fetch(p), `${q.replace('[10m]', '[4m]')}`, at);
+      const theirs = await matrix((p) => fetch(prom + p), `${q.replace('[10m]', '[4m]')}`, at);
+      return ours.length === 1 && theirs.length === 1 && theirs[0].values.length === ours[0].values.length;
+    }, 60_000);
+    const ours = await matrix((p) => s.fetch(p), 'up{job="self"}[4m]', at);
+    const theirs = await matrix((p) => fetch(prom + p), 'up{job="self"}[4m]', at);
+    expect(theirs).toEqual(ours);
+    // scrapes went on during the two-minute outage (one a second, but for the restart): all of them arrived
+    expect(ours[0].values.length).toBeGreaterThan(90);
+  }, 360_000);
 });

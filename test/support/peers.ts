@@ -22,10 +22,12 @@ export function peerFixtures(prefix: string): {
   /** Promethium servers to stop after the test. */
   running: ServerProcess[];
   startPeer(o: PeerOptions): Promise<void>;
+  /** Stops the peer listening on `port` (SIGTERM) and waits until it has exited. */
+  stopPeer(port: number): Promise<void>;
 } {
   const dirs = tempDirs(prefix);
   const running: ServerProcess[] = [];
-  const children: ChildProcess[] = [];
+  const children: Array<ChildProcess & { url?: string }> = [];
   beforeAll(() => requireBuilt());
   afterEach(async () => {
     await Promise.all(running.splice(0).map((s) => s.stop()));
@@ -45,7 +47,10 @@ export function peerFixtures(prefix: string): {
       );
     }
     let logs = '';
-    const child = spawn(o.binary, o.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess & { url?: string } = spawn(o.binary, o.args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.url = o.url;
     child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
     children.push(child);
@@ -58,5 +63,14 @@ export function peerFixtures(prefix: string): {
       }
     }, 30_000);
   }
-  return { dirs, running, startPeer };
+  async function stopPeer(port: number): Promise<void> {
+    const child = children.find(
+      (c) => c.url !== undefined && new URL(c.url).port === String(port) && c.exitCode === null,
+    );
+    if (child === undefined) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await gone;
+  }
+  return { dirs, running, startPeer, stopPeer };
 }
