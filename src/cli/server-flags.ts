@@ -40,7 +40,6 @@ export const KNOWN_FEATURES: readonly string[] = [
 // Why a flag does nothing in Promethium, shown in --help and logged once when the flag is given.
 const GO_RUNTIME = 'tunes the Go runtime, which Promethium does not have';
 const LATER = (part: string): string => `${part} arrive in a later release`;
-const AGENT = LATER('agent mode');
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   {
@@ -354,7 +353,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: 'data-agent/',
     placeholder: '"data-agent/"',
     mode: 'agent',
-    noEffect: AGENT,
     help: 'Base path for metrics storage.',
   },
   {
@@ -364,7 +362,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     shownDefault: '0B',
     hidden: true,
     mode: 'agent',
-    noEffect: AGENT,
     help: 'Size at which to split WAL segment files. Example: 100MB',
   },
   {
@@ -372,7 +369,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'true',
     mode: 'agent',
-    noEffect: AGENT,
+    noEffect:
+      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'Compress the agent WAL. If false, the --storage.agent.wal-compression-type flag is ignored.',
   },
   {
@@ -382,7 +380,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     values: ['snappy', 'zstd'],
     hidden: true,
     mode: 'agent',
-    noEffect: AGENT,
+    noEffect:
+      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'Compression algorithm for the agent WAL, used when --storage.agent.wal-compression is true.',
   },
   {
@@ -392,7 +391,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     shownDefault: '0s',
     hidden: true,
     mode: 'agent',
-    noEffect: AGENT,
+    noEffect:
+      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'The frequency at which to truncate the WAL and remove old data.',
   },
   {
@@ -401,7 +401,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '5m',
     placeholder: '5m',
     mode: 'agent',
-    noEffect: AGENT,
+    noEffect:
+      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'Minimum age samples may be before being considered for deletion when the WAL is truncated',
   },
   {
@@ -410,7 +411,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '4h',
     placeholder: '4h',
     mode: 'agent',
-    noEffect: AGENT,
     help: 'Maximum age samples may be before being forcibly deleted when the WAL is truncated',
   },
   {
@@ -418,7 +418,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'false',
     mode: 'agent',
-    noEffect: AGENT,
+    noEffect:
+      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'Use only in-memory series data when building a checkpoint.',
   },
   {
@@ -427,7 +428,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '1000',
     placeholder: '1000',
     mode: 'agent',
-    noEffect: AGENT,
+    noEffect:
+      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'Size of a single WAL log entry chunk to be flushed.',
   },
   {
@@ -435,7 +437,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'false',
     mode: 'agent',
-    noEffect: AGENT,
     help: 'Do not create lockfile in data directory.',
   },
   {
@@ -597,7 +598,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     name: 'agent',
     kind: 'bool',
     default: 'false',
-    noEffect: `${AGENT}; the server runs in server mode`,
     help: "Run Prometheus in 'Agent mode'.",
   },
   {
@@ -627,6 +627,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
 
 /** The server's settings, typed, derived from parsed flags. */
 export interface ServerOptions {
+  /** --agent: scrape and remote write only, no local queries, rules or alerting. */
+  agent: boolean;
   configFile: string;
   /** False when --config.file was not given: a missing ./prometheus.yml then means the embedded default. */
   configFileExplicit: boolean;
@@ -725,14 +727,13 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
         : `The following flag(s) can only be used in agent mode: [${names}]`,
     );
   }
-  const walSegmentSizeBytes = v.has('storage.tsdb.wal-segment-size')
-    ? num('storage.tsdb.wal-segment-size')
-    : 0;
+  const segmentFlag = agent ? 'storage.agent.wal-segment-size' : 'storage.tsdb.wal-segment-size';
+  const walSegmentSizeBytes = v.has(segmentFlag) ? num(segmentFlag) : 0;
   if (
     walSegmentSizeBytes !== 0 &&
     (walSegmentSizeBytes < 10 * 2 ** 20 || walSegmentSizeBytes > 256 * 2 ** 20)
   ) {
-    throw new FlagError("flag 'storage.tsdb.wal-segment-size' must be set between 10MB and 256MB");
+    throw new FlagError(`flag '${segmentFlag}' must be set between 10MB and 256MB`);
   }
 
   // As Prometheus: the external URL defaults to http://<hostname>:<port>/; the route prefix to its path.
@@ -760,10 +761,12 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
     readTimeoutMs: num('web.read-timeout'),
     maxConnections: num('web.max-connections'),
     pageTitle: str('web.page-title'),
-    storagePath: str('storage.tsdb.path'),
-    retentionTimeMs,
-    retentionSizeBytes,
-    noLockfile: bool('storage.tsdb.no-lockfile'),
+    agent,
+    // the agent keeps its data where Prometheus's agent does, for its retention's maximum
+    storagePath: agent ? str('storage.agent.path') : str('storage.tsdb.path'),
+    retentionTimeMs: agent ? num('storage.agent.retention.max-time') : retentionTimeMs,
+    retentionSizeBytes: agent ? 0 : retentionSizeBytes,
+    noLockfile: agent ? bool('storage.agent.no-lockfile') : bool('storage.tsdb.no-lockfile'),
     queryTimeoutMs: num('query.timeout'),
     queryMaxSamples: num('query.max-samples'),
     lookbackDeltaMs: num('query.lookback-delta'),

@@ -138,6 +138,18 @@ export class PromethiumServer {
   }
 
   private loadConfig(): Config {
+    const cfg = this.loadConfigSource();
+    if (this.opts.agent) {
+      // as Prometheus's config.LoadFile in agent mode
+      if (cfg.alerting.alertmanagers.length > 0 || cfg.alerting.alert_relabel_configs.length > 0)
+        throw new Error('field alerting is not allowed in agent mode');
+      if (cfg.rule_files.length > 0) throw new Error('field rule_files is not allowed in agent mode');
+      if (cfg.remote_read.length > 0) throw new Error('field remote_read is not allowed in agent mode');
+    }
+    return cfg;
+  }
+
+  private loadConfigSource(): Config {
     if (this.configSource.kind === 'file') return loadConfigFile(this.configSource.path);
     const addr = this.web?.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : this.opts.listenPort;
@@ -207,7 +219,11 @@ export class PromethiumServer {
 
   async start(): Promise<void> {
     const { opts, log } = this;
-    log.info('Starting Promethium Server', { version: this.build.version, revision: this.build.revision });
+    log.info(opts.agent ? 'Starting Promethium Agent' : 'Starting Promethium Server', {
+      mode: opts.agent ? 'agent' : 'server',
+      version: this.build.version,
+      revision: this.build.revision,
+    });
     for (const feature of opts.features) {
       if (!KNOWN_FEATURES.includes(feature))
         log.warn('Unknown option for --enable-feature', { option: feature });
@@ -225,6 +241,7 @@ export class PromethiumServer {
     const webConfig = opts.webConfigFile === '' ? undefined : this.loadWebConfig(opts.webConfigFile);
 
     this.web = createWebApp({
+      agent: opts.agent,
       webConfig,
       routePrefix: opts.routePrefix,
       enableLifecycle: opts.enableLifecycle,

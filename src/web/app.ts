@@ -32,9 +32,31 @@ import { instrumentHttp } from './metrics.js';
 import { htmlSafeJson } from './api/v1/json.js';
 import type { QueryJob, QueryOutcome } from './api/v1/query-exec.js';
 
+/** The API routes an agent does not serve (Prometheus's wrapAgent list). */
+const AGENT_UNAVAILABLE = [
+  '/api/v1/query',
+  '/api/v1/query_range',
+  '/api/v1/query_exemplars',
+  '/api/v1/format_query',
+  '/api/v1/parse_query',
+  '/api/v1/labels',
+  '/api/v1/label/:name/values',
+  '/api/v1/series',
+  '/api/v1/alertmanagers',
+  '/api/v1/status/tsdb',
+  '/api/v1/status/tsdb/blocks',
+  '/api/v1/alerts',
+  '/api/v1/rules',
+  '/api/v1/admin/tsdb/delete_series',
+  '/api/v1/admin/tsdb/clean_tombstones',
+  '/api/v1/admin/tsdb/snapshot',
+];
+
 export interface WebOptions {
   /** "/" or "/prefix" without a trailing slash. */
   routePrefix: string;
+  /** --agent: the query, metadata, rules and TSDB endpoints answer "unavailable with Prometheus Agent". */
+  agent?: boolean;
   enableLifecycle: boolean;
   corsOrigin: string;
   readTimeoutMs: number;
@@ -132,6 +154,14 @@ export function createWebApp(opts: WebOptions): FastifyInstance {
       // Prometheus's CompressionHandler does; the context keeps compression to these routes.
       await scoped.register(async (api) => {
         await api.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 0 });
+        if (opts.agent === true) {
+          // as Prometheus's wrapAgent: these need the local storage or the rule manager an agent lacks
+          api.addHook('onRequest', async (req, reply) => {
+            const route = req.routeOptions.url ?? '';
+            if (AGENT_UNAVAILABLE.some((r) => route === prefix + r))
+              return sendError(reply, 'execution', 'unavailable with Prometheus Agent');
+          });
+        }
         registerStatusRoutes(api, opts.status);
         registerQueryApi(api, opts);
         api.get('/metrics', async (_req, reply) => {

@@ -262,10 +262,11 @@ describe("Prometheus 3.14's command line", () => {
     expect(() => serverOptions(parse('--agent', '--storage.tsdb.path=x'))).toThrowError(
       'The following flag(s) can not be used in agent mode: ["--storage.tsdb.path"]',
     );
-    expect(serverOptions(parse('--agent', '--storage.agent.path=x')).noEffect.map((e) => e.flag)).toEqual([
-      'storage.agent.path',
-      'agent',
-    ]);
+    const agent = serverOptions(
+      parse('--agent', '--storage.agent.path=x', '--storage.agent.wal-compression'),
+    );
+    expect(agent).toMatchObject({ agent: true, storagePath: 'x', retentionTimeMs: 4 * 3_600_000 });
+    expect(agent.noEffect.map((e) => e.flag)).toEqual(['storage.agent.wal-compression']);
   });
 
   it('checks values as Prometheus does', () => {

@@ -196,4 +196,54 @@ remote_write:
     // scrapes went on during the two-minute outage (one a second, but for the restart): all of them arrived
     expect(ours[0].values.length).toBeGreaterThan(90);
   }, 360_000);
+
+  it('runs as an agent: scrapes and remote-writes, answers no queries, refuses rules', async () => {
+    const dir = dirs.make();
+    fs.writeFileSync(path.join(dir, 'none.yml'), 'scrape_configs: []\n');
+    const receiver = await startServer([
+      `--storage.tsdb.path=${path.join(dir, 'receiver')}`,
+      '--web.enable-remote-write-receiver',
+      `--config.file=${path.join(dir, 'none.yml')}`,
+    ]);
+    running.push(receiver);
+    const agentPort = await freePort();
+    const config = path.join(dir, 'agent.yml');
+    fs.writeFileSync(
+      config,
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: agent\n    static_configs: [{targets: ['127.0.0.1:${agentPort}']}]\nremote_write:\n  - url: ${receiver.url}/api/v1/write\n    queue_config: {batch_send_deadline: 500ms}\n`,
+    );
+    const agent = await startServer([
+      '--agent',
+      `--config.file=${config}`,
+      `--storage.agent.path=${path.join(dir, 'agent-data')}`,
+      `--web.listen-address=127.0.0.1:${agentPort}`,
+    ]);
+    running.push(agent);
+    expect(fs.existsSync(path.join(dir, 'agent-data', 'wal'))).toBe(true);
+    await waitFor(async () => {
+      const m = await matrix((p) => receiver.fetch(p), 'up{job="agent"}[1m]', Date.now() / 1000);
+      return m.length === 1 && m[0].values.length >= 2;
+    }, 30_000);
+    const q = await agent.fetch('/api/v1/query?query=up');
+    expect(q.status).toBe(422);
+    expect(await q.json()).toEqual({
+      status: 'error',
+      errorType: 'execution',
+      error: 'unavailable with Prometheus Agent',
+    });
+    expect((await agent.fetch('/api/v1/rules')).status).toBe(422);
+    expect((await agent.fetch('/api/v1/status/buildinfo')).status).toBe(200);
+    // rules are not for agents
+    fs.writeFileSync(path.join(dir, 'rules.yml'), 'groups: []\n');
+    fs.writeFileSync(path.join(dir, 'with-rules.yml'), 'rule_files: [rules.yml]\n');
+    const refused = await startServer([
+      '--agent',
+      `--config.file=${path.join(dir, 'with-rules.yml')}`,
+      `--storage.agent.path=${path.join(dir, 'x')}`,
+    ]).then(
+      () => 'started',
+      (err: unknown) => (err as Error).message,
+    );
+    expect(refused).toContain('field rule_files is not allowed in agent mode');
+  });
 });
