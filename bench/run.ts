@@ -6,6 +6,7 @@ import { BenchReport } from './report.js';
 import { benchExposition } from './exposition.js';
 import { benchPromql } from './promql.js';
 import { benchQueryLoad } from './query-load.js';
+import { benchRemoteWrite } from './remote-write.js';
 import { benchScrape } from './scrape.js';
 import { benchTsdb } from './tsdb.js';
 import { benchTsdbVsPrometheus } from './tsdb-vs-prometheus.js';
@@ -16,6 +17,7 @@ const AREAS: Record<string, BenchArea> = {
   exposition: benchExposition,
   promql: (report) => benchPromql(report),
   'query-load': benchQueryLoad,
+  'remote-write': benchRemoteWrite,
   scrape: benchScrape,
   tsdb: (report) => benchTsdb(report),
   'tsdb-vs-prometheus': (report) => benchTsdbVsPrometheus(report),

@@ -34,7 +34,9 @@ import { scrapeDiscoveryConfigs, sdConfigsOf } from '../sd/discoverers.js';
 import { createSDMetrics } from '../sd/metrics.js';
 import type { ScrapeConfig } from '../config/types.js';
 import { Notifier } from '../notifier/notifier.js';
+import type { RemoteReadSpec } from '../remote/read-queryable.js';
 import { RemoteStorage } from '../remote/storage.js';
+import type { QueryJob } from '../web/api/v1/query-exec.js';
 import { loadRuleGroups, RuleManager, type RulesConfig } from '../rules/manager.js';
 import { poolRuleQuery, rulesSource, toNotifierAlerts } from './rules-wiring.js';
 import os from 'node:os';
@@ -174,6 +176,24 @@ export class PromethiumServer {
     if (this.discovery !== undefined) void this.discovery.applyConfig(scrapeDiscoveryConfigs(cfg));
   }
 
+  /** The config's remote_read endpoints, for the workers to merge into a query. */
+  private withRemoteRead(job: QueryJob): QueryJob {
+    const cfg = this.config;
+    if (cfg === undefined || cfg.remote_read.length === 0 || this.db === undefined) return job;
+    const external = cfg.global.external_labels;
+    const specs: RemoteReadSpec[] = cfg.remote_read.map((rr) => ({
+      url: rr.url,
+      name: rr.name,
+      timeoutMs: rr.remote_timeout as number,
+      headers: (rr.headers as Record<string, string>) ?? {},
+      readRecent: rr.read_recent === true,
+      requiredMatchers: (rr.required_matchers as Record<string, string>) ?? {},
+      externalLabels: rr.filter_external_labels === false ? {} : external,
+      http: rr,
+    }));
+    return { ...job, remoteRead: { specs, localStartMs: this.db.lowestTimestamp() } };
+  }
+
   private rulesConfig(cfg: Config): RulesConfig {
     return {
       files: expandRuleFiles(cfg),
@@ -293,7 +313,7 @@ export class PromethiumServer {
         // queries reach this only once the storage (and so the pool) is there
         if (this.queryPool === undefined)
           return Promise.resolve({ ok: false, errorType: 'unavailable', message: 'TSDB not ready' });
-        return this.queryPool.execute(job, signal);
+        return this.queryPool.execute(this.withRemoteRead(job), signal);
       },
       admin: {
         enabled: opts.enableAdminApi,
@@ -413,7 +433,7 @@ export class PromethiumServer {
     this.rules = new RuleManager({
       appendable: this.db,
       query: poolRuleQuery({
-        execute: (job, signal) => pool.execute(job, signal),
+        execute: (job, signal) => pool.execute(this.withRemoteRead(job), signal),
         timeoutMs: opts.queryTimeoutMs,
         maxSamples: opts.queryMaxSamples,
         lookbackDeltaMs: opts.lookbackDeltaMs,

@@ -188,7 +188,6 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
         reason,
       });
   };
-  const root = cfg as unknown as Obj;
   for (const rw of cfg.remote_write as unknown as Obj[]) {
     for (const key of ['sigv4', 'azuread', 'google_iam'])
       if (rw[key] !== undefined && rw[key] !== null)
@@ -196,7 +195,6 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
     if (rw.send_native_histograms === true)
       add(rw, 'send_native_histograms', 'native histograms are not supported yet by Promethium');
   }
-  if (cfg.remote_read.length > 0) add(root, 'remote_read', 'remote_read is not supported yet by Promethium');
   if (cfg.tracing.endpoint !== '') add(cfg.tracing, 'endpoint', 'tracing is not supported yet by Promethium');
   const tsdb = cfg.storage.tsdb;
   if (tsdb !== undefined && tsdb.out_of_order_time_window > 0)

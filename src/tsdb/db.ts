@@ -303,6 +303,11 @@ export class TSDB implements Appendable, Queryable {
   }
 
   /** Loaded blocks' metas, oldest first. */
+  /** The oldest timestamp held (ms), or Infinity when empty: the lowest of the blocks and the head. */
+  lowestTimestamp(): number {
+    return Math.min(this.blocks[0]?.block.meta.minTime ?? Infinity, this.head.minTime);
+  }
+
   blockMetas(): BlockMeta[] {
     return this.blocks.map((b) => b.block.meta);
   }

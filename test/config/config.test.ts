@@ -252,7 +252,7 @@ describe('not supported yet', () => {
       3,
     ],
     ['remote_write:\n  - url: http://x/write\n    sigv4: {region: eu}\n', 'remote_write[0].sigv4', 3],
-    ['remote_read:\n  - url: http://x/read\n', 'remote_read', 1],
+    ['storage:\n  tsdb:\n    out_of_order_time_window: 10m\n', 'storage.tsdb.out_of_order_time_window', 3],
     ['tracing:\n  endpoint: localhost:4317\n', 'tracing.endpoint', 2],
     [
       'scrape_configs:\n  - job_name: a\n    convert_classic_histograms_to_nhcb: true\n',

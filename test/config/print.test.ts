@@ -14,7 +14,6 @@ global:
 rule_files: [first.rules, "my/*.rules"]
 storage:
   tsdb:
-    out_of_order_time_window: 30m
     retention: {time: 1d, size: 1GB, percentage: 28}
 otlp:
   promote_resource_attributes: [k8s.cluster.name]

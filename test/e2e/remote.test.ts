@@ -246,4 +246,39 @@ remote_write:
     );
     expect(refused).toContain('field rule_files is not allowed in agent mode');
   });
+
+  it('reads Prometheus through remote_read: its series merged into queries, as Prometheus merges them', async () => {
+    const dir = dirs.make();
+    const promDir = path.join(dir, 'prom');
+    fs.mkdirSync(promDir);
+    const prom = await startPrometheus(
+      promDir,
+      (port) =>
+        `global:\n  scrape_interval: 1s\n  external_labels: {site: b}\nscrape_configs:\n  - job_name: prom\n    static_configs: [{targets: ['127.0.0.1:${port}']}]\n`,
+    );
+    await waitFor(async () => {
+      const m = await matrix((p) => fetch(prom + p), 'up[1m]', Date.now() / 1000);
+      return m.length === 1 && m[0].values.length >= 3;
+    }, 30_000);
+    const config = path.join(dir, 'promethium.yml');
+    fs.writeFileSync(
+      config,
+      `global:\n  external_labels: {site: b}\nremote_read:\n  - url: ${prom}/api/v1/read\n    read_recent: true\n  - url: ${prom}/api/v1/read\n    name: never\n    read_recent: true\n    required_matchers: {job: nothing}\n`,
+    );
+    const s = await startServer([`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`]);
+    running.push(s);
+    const at = Date.now() / 1000 - 1;
+    for (const q of ['up{job="prom"}[1m]', 'prometheus_tsdb_head_series[30s]']) {
+      const theirs = await matrix((p) => fetch(prom + p), q, at);
+      const ours = await matrix((p) => s.fetch(p), q, at);
+      // the external label is a matcher on the way out and removed from what comes back, as in Prometheus
+      expect(ours, q).toEqual(theirs);
+      expect(ours.length, q).toBe(1);
+    }
+    // PromQL runs over the merged data as over local data
+    const rate = await matrix((p) => s.fetch(p), 'count_over_time(up{job="prom"}[30s])', at);
+    expect(
+      Number((rate as unknown as Array<{ value: [number, string] }>)[0].value[1]),
+    ).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -4,6 +4,7 @@
 // done here, so the thread serving HTTP need not touch the body), or as an error to report.
 import { Engine, QueryError, type QueryResult, type QueryValue } from '../../../promql/engine/index.js';
 import { parseExpr } from '../../../promql/parser/index.js';
+import { RemoteReadQueryable, type RemoteReadSpec } from '../../../remote/read-queryable.js';
 import type { Queryable } from '../../../storage/interfaces.js';
 import { capAnnotations, htmlSafeJson, timestampJSON } from './json.js';
 import { JsonBytes, writeQueryValue } from './json-bytes.js';
@@ -34,6 +35,8 @@ export interface QueryJob {
    * JSON body: a vector, or a scalar as one sample without labels; other types fail.
    */
   answer?: 'json' | 'samples';
+  /** remote_read endpoints merged into the query, and the local storage's oldest timestamp (ms). */
+  remoteRead?: { specs: RemoteReadSpec[]; localStartMs: number };
 }
 
 /** An instant query's result as data: flat label pairs and values, one entry per sample. */
@@ -62,6 +65,8 @@ export async function executeQuery(
   signal?: AbortSignal,
 ): Promise<QueryOutcome> {
   const evalStart = Date.now();
+  if (job.remoteRead !== undefined && job.remoteRead.specs.length > 0)
+    queryable = new RemoteReadQueryable(queryable, job.remoteRead.specs, job.remoteRead.localStartMs);
   try {
     const features = new Set(job.features);
     const expr = parseExpr(job.query, { features });
