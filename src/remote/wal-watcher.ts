@@ -39,6 +39,8 @@ export interface WalWatcherOptions {
   onSkipped?: (from: WalPosition, to: WalPosition) => void;
 }
 
+const READ_WINDOW = 4 * 1024 * 1024;
+
 /** The framed records of one file from `offset`, only whole ones; returns where reading stopped. */
 function readRecords(
   file: string,
@@ -54,7 +56,15 @@ function readRecords(
   try {
     const size = fs.fstatSync(fd).size;
     if (size <= offset) return offset;
-    const buf = Buffer.allocUnsafe(size - offset);
+    // a window of at most 4 MiB (a queue that waits re-reads from its record, not the whole segment),
+    // or the one record that is larger
+    let want = Math.min(size - offset, READ_WINDOW);
+    if (want >= FRAME_HEADER) {
+      const head = Buffer.allocUnsafe(4);
+      fs.readSync(fd, head, 0, 4, offset);
+      want = Math.min(size - offset, Math.max(want, FRAME_HEADER + head.readUInt32LE(0)));
+    }
+    const buf = Buffer.allocUnsafe(want);
     let got = 0;
     while (got < buf.length) {
       const n = fs.readSync(fd, buf, got, buf.length - got, offset + got);
@@ -77,6 +87,24 @@ function readRecords(
     return offset + p;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Every whole record of a file from `offset` (window after window); returns where reading stopped. */
+function readAllRecords(
+  file: string,
+  offset: number,
+  onRecord: (rec: Uint8Array, end: number) => boolean,
+): number {
+  for (;;) {
+    let refused = false;
+    const next = readRecords(file, offset, (rec, end) => {
+      if (onRecord(rec, end)) return true;
+      refused = true;
+      return false;
+    });
+    if (refused || next === offset) return next;
+    offset = next;
   }
 }
 
@@ -116,7 +144,7 @@ export class WalWatcher {
         `checkpoint.${String(checkpoints[checkpoints.length - 1]).padStart(8, '0')}`,
       );
       for (const s of listSegments(dir))
-        readRecords(path.join(dir, String(s).padStart(8, '0')), 0, (rec) => {
+        readAllRecords(path.join(dir, String(s).padStart(8, '0')), 0, (rec) => {
           this.takeSeries(rec);
           return true;
         });
@@ -131,7 +159,7 @@ export class WalWatcher {
     for (const s of segments) {
       if (s > this.pos.segment) break;
       const upTo = s === this.pos.segment ? this.pos.offset : Infinity;
-      readRecords(this.file(s), 0, (rec, end) => {
+      readAllRecords(this.file(s), 0, (rec, end) => {
         if (end > upTo) return false;
         this.takeSeries(rec);
         return true;
@@ -163,6 +191,7 @@ export class WalWatcher {
       }
       let stopped = false;
       const seg = this.pos.segment;
+      const before = this.pos.offset;
       this.pos.offset = readRecords(this.file(seg), this.pos.offset, (rec, end) => {
         const type = recordType(rec);
         if (type === RecordType.Series) this.takeSeries(rec);
@@ -183,6 +212,8 @@ export class WalWatcher {
         return true;
       });
       if (stopped) return;
+      // more of this segment past the window: go on reading it
+      if (this.pos.offset > before && this.pos.offset < this.sizeOf(seg)) continue;
       // the segment is finished once a newer one exists and nothing more can be read from it
       const next = segments.find((s) => s > seg);
       if (next === undefined) return;
