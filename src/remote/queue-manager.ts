@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { Labels } from '../model/labels.js';
 import { relabel, type CompiledRelabel } from '../model/relabel/relabel.js';
 import type { HttpClient } from '../scrape/http-client.js';
-import { encodeWriteV1, encodeWriteV2, type WireSeries } from './messages.js';
+import { encodeWriteV1, encodeWriteV2, type WireMetadata, type WireSeries } from './messages.js';
 import type { RemoteWriteMetrics } from './metrics.js';
 import { WalWatcher, type WalPosition, type WatchedSamples } from './wal-watcher.js';
 
@@ -38,6 +38,8 @@ export interface QueueOptions {
   maxBackoffMs: number;
   retryOn429: boolean;
   walDir: string;
+  /** metadata_config: metric metadata from the scrape targets, sent every interval (1.0 messages only). */
+  metadata?: { send: boolean; intervalMs: number; maxPerSend: number; source: () => WireMetadata[] };
   /** Where the queue's WAL position is kept. */
   stateFile: string;
   logger: Logger;
@@ -168,6 +170,50 @@ export class QueueManager {
     };
     poll();
     this.reshardTimer = setInterval(() => this.updateShards(), SHARD_UPDATE_MS);
+    const md = this.o.metadata;
+    if (md !== undefined && md.send && md.intervalMs > 0)
+      this.metadataTimer = setInterval(() => void this.sendMetadata(), md.intervalMs);
+  }
+
+  private metadataTimer: NodeJS.Timeout | undefined;
+  private sendingMetadata = false;
+
+  /**
+   * Prometheus's metadata watcher: the targets' metric metadata in 1.0 requests of at most
+   * max_samples_per_send entries, retried like samples until delivered or dropped. 2.0 carries
+   * metadata per series instead (not sent yet).
+   */
+  private async sendMetadata(): Promise<void> {
+    const md = this.o.metadata;
+    if (md === undefined || this.sendingMetadata || this.message !== MESSAGE_V1 || this.stopped) return;
+    this.sendingMetadata = true;
+    try {
+      const all = md.source();
+      for (let i = 0; i < all.length && !this.stopped; i += md.maxPerSend) {
+        const body = snappy.compressSync(
+          Buffer.from(encodeWriteV1({ series: [], metadata: all.slice(i, i + md.maxPerSend) })),
+        );
+        let backoff = this.o.minBackoffMs;
+        for (let attempt = 0; !this.stopped; attempt++) {
+          try {
+            await this.post(body, attempt);
+            break;
+          } catch (err) {
+            if (!(err instanceof RecoverableError)) {
+              this.o.logger.error('non-recoverable error while sending metadata', {
+                remote_name: this.o.name,
+                err: (err as Error).message,
+              });
+              break;
+            }
+            await new Promise((r) => setTimeout(r, err.retryAfterMs ?? backoff));
+            backoff = Math.min(backoff * 2, this.o.maxBackoffMs);
+          }
+        }
+      }
+    } finally {
+      this.sendingMetadata = false;
+    }
   }
 
   private labels(): { remote_name: string; url: string } {
@@ -438,6 +484,7 @@ export class QueueManager {
     this.stopped = true;
     clearTimeout(this.pollTimer);
     clearInterval(this.reshardTimer);
+    clearInterval(this.metadataTimer);
     const deadline = setTimeout(() => {
       this.abandon = true;
       for (const sh of this.shards) sh.wake?.();

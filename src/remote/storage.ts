@@ -8,6 +8,7 @@ import type { Config, RemoteWriteConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { compileRelabels } from '../model/relabel/relabel.js';
 import { HttpClient } from '../scrape/http-client.js';
+import type { WireMetadata } from './messages.js';
 import { remoteWriteMetrics, type RemoteWriteMetrics } from './metrics.js';
 import { QueueManager } from './queue-manager.js';
 
@@ -19,6 +20,8 @@ export interface RemoteStorageOptions {
   userAgent: string;
   /** --storage.remote.flush-deadline */
   flushDeadlineMs: number;
+  /** The scrape targets' metric metadata, for metadata_config. */
+  metadata?: () => WireMetadata[];
 }
 
 interface Queue {
@@ -77,6 +80,16 @@ export class RemoteStorage {
         maxBackoffMs: q.max_backoff as number,
         retryOn429: q.retry_on_http_429 as boolean,
         walDir: path.join(this.o.dataDir, 'wal'),
+        metadata:
+          this.o.metadata === undefined
+            ? undefined
+            : {
+                send: (rw.metadata_config as { send: boolean }).send,
+                intervalMs: (rw.metadata_config as { send_interval: number }).send_interval,
+                maxPerSend:
+                  (rw.metadata_config as { max_samples_per_send: number }).max_samples_per_send || 2000,
+                source: this.o.metadata,
+              },
         stateFile: path.join(this.o.dataDir, 'remote', `${name.replace(/[^\w.-]/g, '_')}.json`),
         logger: this.o.logger.with({ remote_name: name }),
         metrics: this.metrics,

@@ -245,4 +245,29 @@ describe('remote write queue', () => {
       () => (JSON.parse(fs.readFileSync(s.stateFile, 'utf8')) as { offset: number }).offset > after.offset,
     );
   });
+
+  it("sends the targets' metric metadata every send_interval in 1.0 requests (metadata_config)", async () => {
+    const rx = await receiver();
+    const q = setup({
+      url: rx.url,
+      metadata: {
+        send: true,
+        intervalMs: 100,
+        maxPerSend: 1,
+        source: () => [
+          { type: 'counter', family: 'http_requests_total', help: 'Requests.', unit: '' },
+          { type: 'gauge', family: 'temperature', help: 'Heat.', unit: 'celsius' },
+        ],
+      },
+    });
+    q.start();
+    await waitFor(() => rx.got.filter((r) => r.req.metadata.length > 0).length >= 2);
+    const md = rx.got.filter((r) => r.req.metadata.length > 0).slice(0, 2);
+    // one entry per request with max_samples_per_send 1, and no series with them
+    expect(md.map((r) => r.req.metadata)).toEqual([
+      [{ type: 'counter', family: 'http_requests_total', help: 'Requests.', unit: '' }],
+      [{ type: 'gauge', family: 'temperature', help: 'Heat.', unit: 'celsius' }],
+    ]);
+    expect(md.every((r) => r.req.series.length === 0)).toBe(true);
+  });
 });
