@@ -7,7 +7,7 @@
 // samples sent per CPU-second spent on it. Promethium first, then Debian's Prometheus 2.42.
 //
 // REMOTE_WRITE_BENCH_WINDOW_S changes the measured window (default 60); REMOTE_WRITE_BENCH_SKIP_PEER=1
-// leaves Prometheus out.
+// leaves Prometheus out; REMOTE_WRITE_BENCH_NODE_ARGS adds Node.js options (e.g. --cpu-prof) to Promethium.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -139,6 +139,7 @@ export async function benchRemoteWrite(report: BenchReport, repoRoot: string): P
         name: 'promethium',
         command: process.execPath,
         args: (cfg, data, port) => [
+          ...(process.env.REMOTE_WRITE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
           path.join(repoRoot, 'dist', 'src', 'cli', 'promethium.js'),
           `--config.file=${cfg}`,
           `--storage.tsdb.path=${data}`,

@@ -201,4 +201,29 @@ export class ProtoWriter {
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.len);
   }
+
+  /** Appends bytes already encoded (a nested message's fields). */
+  raw(data: Uint8Array): void {
+    this.room(data.length);
+    this.buf.set(data, this.len);
+    this.len += data.length;
+  }
+
+  /** A double field without a tag check (fixed64). */
+  fixed64(v: number): void {
+    this.room(8);
+    this.view.setFloat64(this.len, v, true);
+    this.len += 8;
+  }
+}
+
+/** Bytes of `v` as an int64 varint. */
+export function int64Len(v: number): number {
+  if (v < 0) return 10;
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
 }

@@ -13,7 +13,14 @@ import type { Logger } from '../log/logger.js';
 import { Labels } from '../model/labels.js';
 import { relabel, type CompiledRelabel } from '../model/relabel/relabel.js';
 import type { HttpClient } from '../scrape/http-client.js';
-import { encodeWriteV1, encodeWriteV2, type WireMetadata, type WireSeries } from './messages.js';
+import {
+  encodeLabelFields,
+  encodeWriteV1,
+  encodeWriteV1Columns,
+  encodeWriteV2,
+  type WireMetadata,
+  type WireSeries,
+} from './messages.js';
 import type { RemoteWriteMetrics } from './metrics.js';
 import { WalWatcher, type WalPosition, type WatchedSamples } from './wal-watcher.js';
 
@@ -61,6 +68,7 @@ interface QueuedSample {
 }
 
 const SHARD_UPDATE_MS = 10_000;
+const SAVE_EVERY_MS = 1000;
 const POLL_MS = 100;
 
 class RecoverableError extends Error {
@@ -89,6 +97,8 @@ export class QueueManager {
   private reshardTimer: NodeJS.Timeout | undefined;
   private readonly marks: RecordMark[] = [];
   private saved: WalPosition | undefined;
+  private toSave: WalPosition | undefined;
+  private savedAt = 0;
   private message: string;
   private readonly labelCache = new Map<number, Labels | null>();
   // resharding inputs (EWMA rates, as Prometheus)
@@ -269,7 +279,14 @@ export class QueueManager {
   private advance(): void {
     let last: WalPosition | undefined;
     while (this.marks.length > 0 && this.marks[0].pending === 0) last = this.marks.shift()!.end;
-    if (last !== undefined) this.saveState(last);
+    // the position file is written at most once a second (and at stop): a restart re-sends at most
+    // that second's samples, which receivers accept again as duplicates of equal value
+    if (last !== undefined) this.toSave = last;
+    if (this.toSave !== undefined && Date.now() - this.savedAt >= SAVE_EVERY_MS) {
+      this.saveState(this.toSave);
+      this.savedAt = Date.now();
+      this.toSave = undefined;
+    }
     const pending = this.shards.reduce((a, sh) => a + sh.queue.length, 0);
     this.o.metrics?.samplesPending.set(this.labels(), pending);
   }
@@ -314,18 +331,24 @@ export class QueueManager {
 
   /** Sends a batch until it is delivered or dropped (true), or shutdown gives up on it (false). */
   private async sendBatch(batch: QueuedSample[]): Promise<boolean> {
-    const bySeries = new Map<number, WireSeries>();
+    // the batch's samples grouped by series, in order, as columns
+    const groups = new Map<
+      number,
+      { labelFields: Uint8Array; pairs: string[]; t: number[]; v: number[]; n: number }
+    >();
     for (const s of batch) {
-      let ws = bySeries.get(s.ref);
-      if (ws === undefined) {
+      let g = groups.get(s.ref);
+      if (g === undefined) {
         const ls = this.labelsOf(s.ref);
         if (ls === null) continue;
-        ws = { labels: [...ls.pairs], samples: [], exemplars: [], histograms: 0, startTimestamp: 0 };
-        bySeries.set(s.ref, ws);
+        g = { labelFields: this.labelFieldsOf(s.ref, ls), pairs: ls.pairs as string[], t: [], v: [], n: 0 };
+        groups.set(s.ref, g);
       }
-      ws.samples.push({ t: s.t, v: s.v });
+      g.t.push(s.t);
+      g.v.push(s.v);
+      g.n++;
     }
-    const series = [...bySeries.values()];
+    const columns = [...groups.values()];
     let backoff = this.o.minBackoffMs;
     let attempt = 0;
     const l = this.labels();
@@ -334,7 +357,7 @@ export class QueueManager {
       if (this.abandon) return false;
       const t0 = performance.now();
       try {
-        const body = this.encode(series);
+        const body = this.encode(columns);
         await this.post(body, attempt);
         const secs = (performance.now() - t0) / 1000;
         m?.sentBatchDuration.observe(l, secs);
@@ -387,12 +410,32 @@ export class QueueManager {
   /** Set at shutdown once the flush deadline passed: retries stop (the WAL position keeps the rest). */
   private abandon = false;
 
-  private encode(series: WireSeries[]): Buffer {
-    const raw =
-      this.message === MESSAGE_V2
-        ? encodeWriteV2({ series, metadata: [] })
-        : encodeWriteV1({ series, metadata: [] });
-    return snappy.compressSync(Buffer.from(raw));
+  private encode(
+    columns: Array<{ labelFields: Uint8Array; pairs: string[]; t: number[]; v: number[]; n: number }>,
+  ): Buffer {
+    if (this.message === MESSAGE_V2) {
+      const series: WireSeries[] = columns.map((c) => ({
+        labels: c.pairs,
+        samples: c.t.map((t, i) => ({ t, v: c.v[i] })),
+        exemplars: [],
+        histograms: 0,
+        startTimestamp: 0,
+      }));
+      return snappy.compressSync(Buffer.from(encodeWriteV2({ series, metadata: [] })));
+    }
+    return snappy.compressSync(Buffer.from(encodeWriteV1Columns(columns)));
+  }
+
+  /** Each series' encoded Label fields, computed once (cleared with the label cache). */
+  private readonly labelFields = new Map<number, Uint8Array>();
+
+  private labelFieldsOf(ref: number, ls: Labels): Uint8Array {
+    let f = this.labelFields.get(ref);
+    if (f === undefined) {
+      f = encodeLabelFields(ls.pairs);
+      this.labelFields.set(ref, f);
+    }
+    return f;
   }
 
   private async post(body: Buffer, attempt: number): Promise<void> {
@@ -496,6 +539,8 @@ export class QueueManager {
     await Promise.all(this.shards.map((sh) => sh.done));
     clearTimeout(deadline);
     this.advance();
+    if (this.toSave !== undefined) this.saveState(this.toSave);
+    this.toSave = undefined;
   }
 
   /** For tests and the status page: the shards now, the desired count, the saved position. */
