@@ -285,6 +285,7 @@ export class PromethiumServer {
         storageRetention: retentionText(opts.retentionTimeMs, opts.retentionSizeBytes),
         corruptionCount: () => this.db?.corruptions ?? 0,
         tsdbStatus: (limit) => this.db?.status(limit),
+        remoteWrite: () => this.remote?.list() ?? [],
       },
       metrics: () => renderSelfMetrics(this.metrics.registry),
       remote: {

@@ -89,6 +89,22 @@ function retryAfter(h: string | string[] | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
 }
 
+export interface QueueStatus {
+  url: string;
+  protobufMessage: string;
+  shards: number;
+  desired: number;
+  minShards: number;
+  maxShards: number;
+  /** Samples read from the WAL and not yet sent. */
+  pending: number;
+  highestSentTimestampMs: number;
+  highestQueuedTimestampMs: number;
+  /** The WAL position saved: a restart resumes there. */
+  position: WalPosition | undefined;
+  lastError: { message: string; atMs: number } | undefined;
+}
+
 export class QueueManager {
   private watcher: WalWatcher | undefined;
   private shards: Shard[] = [];
@@ -382,6 +398,7 @@ export class QueueManager {
         }
         if (!(err instanceof RecoverableError)) {
           m?.samplesFailed.inc(l, batch.length);
+          this.lastError = { message: (err as Error).message, atMs: Date.now() };
           this.o.logger.error('non-recoverable error', {
             remote_name: this.o.name,
             url: this.o.url,
@@ -392,6 +409,7 @@ export class QueueManager {
         }
         m?.samplesRetried.inc(l, batch.length);
         this.lastRecoverable = Date.now();
+        this.lastError = { message: err.message, atMs: Date.now() };
         attempt++;
         const sleep = err.retryAfterMs ?? backoff;
         if (attempt === 1 || attempt % 10 === 0)
@@ -544,9 +562,24 @@ export class QueueManager {
   }
 
   /** For tests and the status page: the shards now, the desired count, the saved position. */
-  status(): { shards: number; desired: number; position: WalPosition | undefined } {
-    return { shards: this.shards.length, desired: this.desired, position: this.saved };
+  status(): QueueStatus {
+    return {
+      url: this.o.url,
+      protobufMessage: this.message,
+      shards: this.shards.length,
+      desired: this.desired,
+      minShards: this.o.minShards,
+      maxShards: this.o.maxShards,
+      pending: this.shards.reduce((a, sh) => a + sh.queue.length, 0),
+      highestSentTimestampMs: this.highestSent,
+      highestQueuedTimestampMs: this.highestQueued,
+      position: this.saved,
+      lastError: this.lastError,
+    };
   }
+
+  /** The last send error (and when), shown on the status page. */
+  private lastError: { message: string; atMs: number } | undefined;
 }
 
 class FallbackError extends Error {}

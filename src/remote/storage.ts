@@ -10,7 +10,7 @@ import { compileRelabels } from '../model/relabel/relabel.js';
 import { HttpClient } from '../scrape/http-client.js';
 import type { WireMetadata } from './messages.js';
 import { remoteWriteMetrics, type RemoteWriteMetrics } from './metrics.js';
-import { QueueManager } from './queue-manager.js';
+import { QueueManager, type QueueStatus } from './queue-manager.js';
 
 export interface RemoteStorageOptions {
   /** The TSDB's data directory: its wal/ is read, remote/ keeps the queues' positions. */
@@ -107,7 +107,7 @@ export class RemoteStorage {
   }
 
   /** Queue names and their state, for /api/v1/status and tests. */
-  list(): Array<{ name: string; shards: number; desired: number }> {
+  list(): Array<{ name: string } & QueueStatus> {
     return [...this.queues.entries()].map(([name, q]) => ({ name, ...q.manager.status() }));
   }
 

@@ -3,7 +3,13 @@ import './style.css';
 import { renderQueryPage } from './query.js';
 import { renderAlertsPage, renderRulesPage } from './rules.js';
 import { renderServiceDiscoveryPage } from './service-discovery.js';
-import { renderConfigPage, renderFlagsPage, renderStatusPage, renderTsdbStatusPage } from './status.js';
+import {
+  renderConfigPage,
+  renderFlagsPage,
+  renderRemoteWritePage,
+  renderStatusPage,
+  renderTsdbStatusPage,
+} from './status.js';
 import { renderTargetsPage } from './targets.js';
 
 const PAGES: Record<string, [string, (root: HTMLElement) => void]> = {
@@ -13,6 +19,7 @@ const PAGES: Record<string, [string, (root: HTMLElement) => void]> = {
   flags: ['Command-line flags', renderFlagsPage],
   status: ['Runtime & build information', renderStatusPage],
   'tsdb-status': ['TSDB status', renderTsdbStatusPage],
+  'remote-write': ['Remote write', renderRemoteWritePage],
   rules: ['Rules', renderRulesPage],
   alerts: ['Alerts', renderAlertsPage],
 };

@@ -246,3 +246,87 @@ export function renderTsdbStatusPage(root: HTMLElement): void {
     })
     .catch((e: unknown) => err.show('TSDB status', e));
 }
+
+interface RemoteWriteQueue {
+  name: string;
+  url: string;
+  protobufMessage: string;
+  shards: number;
+  desired: number;
+  minShards: number;
+  maxShards: number;
+  pending: number;
+  highestSentTimestampMs: number;
+  highestQueuedTimestampMs: number;
+  position?: { segment: number; offset: number };
+  lastError?: { message: string; atMs: number };
+}
+
+/** The remote_write queues: where each sends, its shards, backlog, progress and last error. */
+export function renderRemoteWritePage(root: HTMLElement): void {
+  const err = errorBox();
+  const out = h('div', { id: 'remote-write' });
+  append(root, h('h1', {}, 'Remote write'), err.el, out);
+  apiGet<{ queues: RemoteWriteQueue[] }>('status/remote_write')
+    .then((res) => {
+      const queues = res.data.queues;
+      if (queues.length === 0) {
+        append(out, h('p', { class: 'empty' }, 'No remote_write queues are configured'));
+        return;
+      }
+      const body = h('tbody');
+      for (const q of queues) {
+        const behind = q.highestQueuedTimestampMs - q.highestSentTimestampMs;
+        append(
+          body,
+          h(
+            'tr',
+            {},
+            ...[
+              q.name,
+              q.url,
+              q.protobufMessage,
+              `${q.shards} (desired ${q.desired}, ${q.minShards}–${q.maxShards})`,
+              String(q.pending),
+              q.highestSentTimestampMs > 0
+                ? new Date(q.highestSentTimestampMs).toISOString()
+                : 'nothing sent yet',
+              q.highestSentTimestampMs > 0 ? `${(behind / 1000).toFixed(1)} s` : '',
+              q.position === undefined ? '' : `${q.position.segment}:${q.position.offset}`,
+              q.lastError === undefined
+                ? ''
+                : `${new Date(q.lastError.atMs).toISOString()}: ${q.lastError.message}`,
+            ].map((c) => h('td', {}, c)),
+          ),
+        );
+      }
+      append(
+        out,
+        h(
+          'table',
+          { class: 'data', id: 'remote-write-queues' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...[
+                'Name',
+                'URL',
+                'Message',
+                'Shards',
+                'Pending samples',
+                'Newest sample sent',
+                'Behind',
+                'WAL position',
+                'Last error',
+              ].map((c) => h('th', {}, c)),
+            ),
+          ),
+          body,
+        ),
+      );
+    })
+    .catch((e: unknown) => err.show('remote write', e));
+}

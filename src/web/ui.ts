@@ -17,6 +17,7 @@ export const UI_PAGES = [
   '/flags',
   '/status',
   '/tsdb-status',
+  '/remote-write',
   '/rules',
 ];
 

@@ -118,6 +118,11 @@ describe('web UI in Chromium', () => {
         '  scrape_timeout: 500ms',
         '  evaluation_interval: 1s',
         'rule_files: [rules.yml]',
+        // for the remote write page: a queue whose receiver is never there (port 1 refuses)
+        'remote_write:',
+        '  - url: http://127.0.0.1:1/api/v1/write',
+        '    name: nowhere',
+        '    queue_config: {batch_send_deadline: 100ms, min_backoff: 50ms, max_backoff: 200ms}',
         'scrape_configs:',
         '  - job_name: promethium',
         '    metrics_path: /prom/metrics',
@@ -193,6 +198,24 @@ describe('web UI in Chromium', () => {
       expect(await page.locator('details.alert-rule[data-state="inactive"]').isVisible()).toBe(true);
     },
   );
+
+  uiTest('shows the remote write queues with their shards, backlog and last error', async () => {
+    // once the queue has tried to send
+    await waitFor(async () =>
+      (await (await server.fetch('/prom/api/v1/status/remote_write')).text()).includes('lastError'),
+    );
+    await page.goto(`${server.url}/prom/remote-write`);
+    await page.waitForSelector('#remote-write-queues');
+    const cells = await page.locator('#remote-write-queues tbody tr td').allInnerTexts();
+    expect(cells.slice(0, 3)).toEqual([
+      'nowhere',
+      'http://127.0.0.1:1/api/v1/write',
+      'prometheus.WriteRequest',
+    ]);
+    expect(cells[3]).toMatch(/^1 \(desired \d+, 1–50\)$/);
+    expect(cells[8]).toMatch(/connect ECONNREFUSED|connection refused/i);
+    expect(await page.locator('nav a[data-page="remote-write"]').getAttribute('class')).toContain('active');
+  });
 
   uiTest('runs a query into the table, keeping label values as text', async () => {
     await page.goto(`${server.url}/prom/`);

@@ -37,9 +37,16 @@ export interface StatusSource {
   corruptionCount(): number;
   /** Head cardinality for /api/v1/status/tsdb; undefined while storage is not open. */
   tsdbStatus?(limit: number): unknown;
+  /** The remote_write queues, for /api/v1/status/remote_write (a Promethium endpoint). */
+  remoteWrite?(): unknown[];
 }
 
 export function registerStatusRoutes(app: FastifyInstance, status: StatusSource): void {
+  // Not in Prometheus (whose queues show only as prometheus_remote_storage_* metrics): each
+  // remote_write queue's shards, backlog, progress and last error, for the status page.
+  app.get('/api/v1/status/remote_write', (_req, reply) =>
+    sendSuccess(reply, { queues: status.remoteWrite?.() ?? [] }),
+  );
   app.get('/api/v1/status/buildinfo', (_req, reply) => {
     const b = status.buildInfo;
     return sendSuccess(reply, {
