@@ -160,6 +160,54 @@ describe('remote write receiver', () => {
   });
 });
 
+// The label cases of prometheus/compliance's remotewrite/receiver TestMultipleMetrics and
+// TestRW1ErrorHandling: what is stored under which name, and which series a receiver must refuse.
+const LABEL_CASES: Array<{ name: string; labels: Record<string, string>; stored: boolean }> = [
+  { name: 'simple metric', labels: { __name__: 'simple_metric' }, stored: true },
+  { name: 'multiple labels', labels: { __name__: 'multi', a: '1', b: '2', c: '3' }, stored: true },
+  { name: 'newline in a value', labels: { __name__: 'nl_metric', v: 'line1\nline2' }, stored: true },
+  {
+    name: 'dots in the name (UTF-8 names)',
+    labels: { __name__: 'dotted.metric.name', 'k.e.y': 'v' },
+    stored: true,
+  },
+  { name: 'spaces in a value', labels: { __name__: 'space_metric', v: 'a b c' }, stored: true },
+  { name: 'unicode', labels: { __name__: 'unicode_metric', ключ: 'значение 🚀' }, stored: true },
+  { name: 'no __name__', labels: { job: 'nameless' }, stored: false },
+  { name: 'empty name', labels: { __name__: '' }, stored: false },
+];
+
+describe('remote write receiver label cases', () => {
+  it('stores valid series under their labels and refuses the others: 1.0 skips them, 2.0 answers 400', async () => {
+    const s = await start([
+      `--storage.tsdb.path=${path.join(tmp(), 'data')}`,
+      '--web.enable-remote-write-receiver',
+    ]);
+    const now = Date.now();
+    for (const [i, c] of LABEL_CASES.entries()) {
+      const one = { series: [series(c.labels, [[now - 1000 + i, i]])], metadata: [] };
+      const v1 = await post(s, snap(one), { 'Content-Type': V1, 'Content-Encoding': 'snappy' });
+      expect(v1.status, c.name).toBe(204);
+      const v2 = await post(s, snap({ series: [series(c.labels, [[now + i, i]])], metadata: [] }, true), {
+        'Content-Type': V2,
+        'Content-Encoding': 'snappy',
+      });
+      expect(v2.status, c.name).toBe(c.stored ? 204 : 400);
+      if (!c.stored) continue;
+      const selector = `{${Object.entries(c.labels)
+        .map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`)
+        .join(',')}}`;
+      const res = (await (
+        await s.fetch(`/api/v1/query?query=${encodeURIComponent(`count_over_time(${selector}[1m])`)}`)
+      ).json()) as { data: { result: Array<{ value: [number, string] }> } };
+      expect(
+        res.data.result.map((r) => r.value[1]),
+        c.name,
+      ).toEqual(['2']);
+    }
+  });
+});
+
 describe('remote read', () => {
   it('answers SAMPLES and STREAMED_XOR_CHUNKS with the same series and samples', async () => {
     const dir = tmp();
