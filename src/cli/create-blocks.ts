@@ -197,6 +197,7 @@ function printBlock(opts: CreateBlocksOptions, meta: BlockMeta, header: boolean)
 /** Go's time.Duration String for whole milliseconds, e.g. "1h59m59.999s". */
 export function goDuration(ms: number): string {
   if (ms === 0) return '0s';
+  if (ms < 0) return '-' + goDuration(-ms);
   if (ms < 1000) return `${ms}ms`;
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);

@@ -35,7 +35,7 @@ import { createSDMetrics } from '../sd/metrics.js';
 import type { ScrapeConfig } from '../config/types.js';
 import { Notifier } from '../notifier/notifier.js';
 import type { RemoteReadSpec } from '../remote/read-queryable.js';
-import type { MetricType as WireMetricType, WireMetadata } from '../remote/messages.js';
+import { metricTypeOf, type WireMetadata } from '../remote/messages.js';
 import { RemoteStorage } from '../remote/storage.js';
 import type { QueryJob } from '../web/api/v1/query-exec.js';
 import { loadRuleGroups, RuleManager, type RulesConfig } from '../rules/manager.js';
@@ -418,7 +418,7 @@ export class PromethiumServer {
         const seen = new Map<string, WireMetadata>();
         for (const m of this.scrape?.metadataList() ?? [])
           if (!seen.has(m.metric))
-            seen.set(m.metric, { type: metadataType(m.type), family: m.metric, help: m.help, unit: m.unit });
+            seen.set(m.metric, { type: metricTypeOf(m.type), family: m.metric, help: m.help, unit: m.unit });
         return [...seen.values()];
       },
     });
@@ -607,20 +607,6 @@ function replayedSegments(walDir: string): WALReplayStatus {
   if (segments.length === 0) return { min: 0, max: 0, current: 0 };
   const max = segments[segments.length - 1];
   return { min: segments[0], max, current: max };
-}
-
-/** A scraped family's type as remote write's MetricType (untyped is unknown there). */
-function metadataType(t: string): WireMetricType {
-  const known: WireMetricType[] = [
-    'counter',
-    'gauge',
-    'histogram',
-    'gaugehistogram',
-    'summary',
-    'info',
-    'stateset',
-  ];
-  return (known as string[]).includes(t) ? (t as WireMetricType) : 'unknown';
 }
 
 export function errorText(err: unknown): string {

@@ -18,6 +18,7 @@ import { parseRuleFile } from '../rules/rulefmt.js';
 import { MemoryStorage } from '../storage/memory.js';
 import { localRuleQuery } from './rules-wiring.js';
 import type { CheckOutput } from './check-config.js';
+import { goDuration } from './create-blocks.js';
 
 export interface TestRulesOptions {
   /** --run: only test groups whose name matches one of these regexes. */
@@ -68,24 +69,6 @@ const GROUP_KEYS = [
   'name',
   'start_timestamp',
 ];
-
-/** Go's time.Duration String() for a whole number of milliseconds ("5m0s", "1h30m0s", "0s"). */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const neg = ms < 0;
-  let rest = Math.abs(ms);
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = rest / 1000;
-  let out = '';
-  if (h > 0) out += `${h}h`;
-  if (h > 0 || m > 0) out += `${m}m`;
-  if (rest < 1000 && h === 0 && m === 0) out = `${rest}ms`;
-  else out += `${s}s`;
-  return (neg ? '-' : '') + out;
-}
 
 /** strconv.FormatFloat(v, 'E', -1, 64). */
 function formatE(v: number): string {

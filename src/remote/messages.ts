@@ -4,6 +4,10 @@
 // prompb/io/prometheus/write/v2/types.proto of Prometheus 3.14.
 import { int64Len, ProtoError, ProtoReader, ProtoWriter } from './protobuf.js';
 
+/** The two remote write messages, as Content-Type's proto parameter and protobuf_message name them. */
+export const MESSAGE_V1 = 'prometheus.WriteRequest';
+export const MESSAGE_V2 = 'io.prometheus.write.v2.Request';
+
 export interface WireSample {
   t: number;
   v: number;
@@ -29,6 +33,11 @@ const METRIC_TYPES: MetricType[] = [
   'info',
   'stateset',
 ];
+
+/** A scraped family's type as remote write's MetricType (untyped, and anything else, is unknown). */
+export function metricTypeOf(t: string): MetricType {
+  return (METRIC_TYPES as string[]).includes(t) ? (t as MetricType) : 'unknown';
+}
 
 export interface WireMetadata {
   type: MetricType;

@@ -18,14 +18,15 @@ import {
   encodeWriteV1,
   encodeWriteV1Columns,
   encodeWriteV2,
+  MESSAGE_V1,
+  MESSAGE_V2,
   type WireMetadata,
   type WireSeries,
 } from './messages.js';
 import type { RemoteWriteMetrics } from './metrics.js';
 import { WalWatcher, type WalPosition, type WatchedSamples } from './wal-watcher.js';
 
-export const MESSAGE_V1 = 'prometheus.WriteRequest';
-export const MESSAGE_V2 = 'io.prometheus.write.v2.Request';
+export { MESSAGE_V1, MESSAGE_V2 } from './messages.js';
 
 export interface QueueOptions {
   name: string;

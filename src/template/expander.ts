@@ -4,7 +4,9 @@
 // in the caller, never a failed rule.
 import { parseDurationAllowNegative } from './duration.js';
 import { formatFloat, sprintf } from './gofmt.js';
-import { Template, TemplateError, type FuncMap } from './text-template.js';
+import { queryEscape, Template, TemplateError, type FuncMap } from './text-template.js';
+
+export { queryEscape };
 import { goRegexp } from './goregexp.js';
 
 /** One sample of a template query's result, as Go's `sample` struct. */
@@ -301,13 +303,6 @@ function splitHostPort(hostPort: string): { host: string; port: string } | undef
 
 function isIP(s: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s));
-}
-
-/** Go's url.QueryEscape. */
-export function queryEscape(s: string): string {
-  return encodeURIComponent(s)
-    .replace(/%20/g, '+')
-    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 /** strutil.GraphLinkForExpression / TableLinkForExpression. */

@@ -12,6 +12,13 @@ import { goString, goTypeName, sprint, sprintf, sprintln } from './gofmt.js';
 
 export class TemplateError extends Error {}
 
+/** Go's url.QueryEscape (the urlquery built-in, and Prometheus's urlQueryEscape and links). */
+export function queryEscape(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/%20/g, '+')
+    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
 /** A function callable from a template; throw to fail with "error calling NAME: ...". */
 export interface TemplateFunc {
   (...args: unknown[]): unknown;
@@ -817,9 +824,7 @@ function builtin(name: string, args: unknown[]): unknown {
               : '\\u' + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0'),
       );
     case 'urlquery':
-      return encodeURIComponent(sprint(args))
-        .replace(/%20/g, '+')
-        .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+      return queryEscape(sprint(args));
     case 'call': {
       const [fn, ...rest] = args;
       if (typeof fn !== 'function') throw new ExecError(`non-function of type ${goTypeName(fn)}`);

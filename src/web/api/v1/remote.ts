@@ -21,6 +21,8 @@ import {
   decodeWriteV2,
   encodeChunkedReadResponse,
   encodeReadResponse,
+  MESSAGE_V1,
+  MESSAGE_V2,
   type ReadSeries,
   type WireChunk,
   type WriteRequest,
@@ -29,9 +31,6 @@ import { StorageError, errOutOfBounds } from '../../../storage/errors.js';
 import type { Appendable, Queryable } from '../../../storage/interfaces.js';
 import { crc32c } from '../../../tsdb/chunks/crc32c.js';
 import { XORChunk } from '../../../tsdb/chunks/xor.js';
-
-export const MESSAGE_V1 = 'prometheus.WriteRequest';
-export const MESSAGE_V2 = 'io.prometheus.write.v2.Request';
 
 /** Samples further ahead than this are out of bounds (Prometheus's maxAheadTime). */
 const MAX_AHEAD_MS = 10 * 60_000;
