@@ -171,6 +171,7 @@ export class PromethiumServer {
     }
     for (const w of rules.warnings) this.log.warn(w, { component: 'rule manager' });
     this.config = cfg;
+    this.db?.setOutOfOrderTimeWindow(cfg.storage.tsdb?.out_of_order_time_window ?? 0);
     this.applyRulesAndAlerting(cfg);
     if (this.scrape !== undefined) void this.scrape.applyConfig(cfg);
     // after the scrape manager: discovery then hands every job its full set of groups at once
@@ -368,6 +369,15 @@ export class PromethiumServer {
       logger: log.with({ component: 'tsdb' }),
       registry: this.metrics.registry,
       background: true,
+      outOfOrderTimeWindow: this.config?.storage.tsdb?.out_of_order_time_window,
+      agent: opts.agent
+        ? {
+            truncateFrequencyMs: opts.agentTruncateFrequencyMs,
+            minWalTimeMs: opts.agentMinWalTimeMs,
+            maxWalTimeMs: opts.retentionTimeMs,
+            lowestSentTimestamp: () => this.remote?.lowestSentTimestamp() ?? 0,
+          }
+        : undefined,
       onBlockRemoved: (ulid) => this.queryPool?.blockRemoved(ulid),
     });
     log.info('TSDB started', { component: 'tsdb' });

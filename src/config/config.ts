@@ -196,9 +196,6 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
       add(rw, 'send_native_histograms', 'native histograms are not supported yet by Promethium');
   }
   if (cfg.tracing.endpoint !== '') add(cfg.tracing, 'endpoint', 'tracing is not supported yet by Promethium');
-  const tsdb = cfg.storage.tsdb;
-  if (tsdb !== undefined && tsdb.out_of_order_time_window > 0)
-    add(tsdb, 'out_of_order_time_window', 'out-of-order ingestion is not supported yet by Promethium');
   for (const am of cfg.alerting.alertmanagers as unknown as Obj[]) {
     if (am.sigv4 !== undefined && am.sigv4 !== null)
       add(am, 'sigv4', 'SigV4 for Alertmanagers is not supported yet by Promethium');

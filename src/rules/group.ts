@@ -175,6 +175,8 @@ export class Group {
         if (alerts.length > 0) this.env.notify(rule.expr, alerts);
       }
       const app = this.env.appendable.appender();
+      // rule results never go out of order (Prometheus's group appends with DiscardOutOfOrder)
+      app.setOptions?.({ discardOutOfOrder: true });
       const returned = new Map<string, Labels>();
       let outOfOrder = 0;
       let duplicates = 0;

@@ -387,7 +387,7 @@ export class ScrapeLoop {
           if (!(err instanceof StorageError)) throw err;
           if (err.kind === 'out_of_order') ooo++;
           else if (err.kind === 'duplicate') dup++;
-          else if (err.kind === 'out_of_bounds' || err.kind === 'too_old') oob++;
+          else if (err.kind === 'out_of_bounds') oob++;
           else throw err;
         }
       }
@@ -511,6 +511,7 @@ export class ScrapeLoop {
     const app = this.o.appendable.appender();
     this.cache.begin();
     this.cache.end((_text, rec) => appendStale(app, rec, t));
+    app.setOptions?.(REJECT_OOO);
     for (const name of this.reportNames()) {
       try {
         app.append(this.reportRefs.get(name) ?? 0, this.reportLabels(name), t, STALE_NAN);
@@ -561,6 +562,7 @@ export class ScrapeLoop {
       );
     }
     const app: Appender = this.o.appendable.appender();
+    app.setOptions?.(REJECT_OOO);
     for (const [name, v] of values) {
       try {
         this.reportRefs.set(name, app.append(this.reportRefs.get(name) ?? 0, this.reportLabels(name), t, v));
@@ -588,12 +590,18 @@ function runes(s: string, n: number): string {
   return out;
 }
 
+/** Appends for the scrape itself (stale markers, report series) never go out of order, as Prometheus. */
+const REJECT_OOO = { discardOutOfOrder: true };
+
 function appendStale(app: Appender, rec: CachedSeries, t: number): void {
   if (rec.labels === null || !rec.trackStale) return;
+  app.setOptions?.(REJECT_OOO);
   try {
     app.append(rec.ref, rec.labels, t, STALE_NAN);
   } catch (err) {
     if (!(err instanceof StorageError)) throw err;
+  } finally {
+    app.setOptions?.(undefined);
   }
 }
 

@@ -6,6 +6,15 @@ import type { Matcher } from '../model/matcher.js';
 /** A storage-assigned id for a series; 0 means "not known yet". */
 export type SeriesRef = number;
 
+/** Prometheus's storage.AppendOptions. */
+export interface AppendOptions {
+  /**
+   * Refuse a sample that would go out of order even inside the out-of-order time window (scrape
+   * report series and stale markers, rule results: Prometheus sets this for them).
+   */
+  discardOutOfOrder?: boolean;
+}
+
 export interface Appender {
   /**
    * Adds one sample. `ref` is what an earlier append returned for the same labels (0 when unknown);
@@ -17,6 +26,8 @@ export interface Appender {
   commit(): Promise<void>;
   /** Drops the batch. */
   rollback(): void;
+  /** Options for the following appends (storages without out-of-order support need not have it). */
+  setOptions?(opts: AppendOptions | undefined): void;
 }
 
 export interface Appendable {

@@ -23,8 +23,9 @@ import { blocksBeyondRetention } from './block/retention.js';
 import { XORChunk } from './chunks/xor.js';
 import { Head, dropDeleted, matchingHeadSeries, type Interval } from './head.js';
 import { packHeadSeries, type StorageSnapshot } from './snapshot.js';
-import { rangeForTimestamp } from './head-series.js';
+import { SAMPLES_PER_CHUNK, rangeForTimestamp, type MemSeries } from './head-series.js';
 import { lockDirectory, type DirLock } from './lock.js';
+import type { OOOSamples } from './ooo.js';
 import { createTSDBMetrics, type TSDBMetrics } from './metrics.js';
 import { checkpoint, replay } from './wal/replay.js';
 import {
@@ -41,6 +42,13 @@ import { compareLabels } from '../storage/interfaces.js';
 export const DEFAULT_BLOCK_DURATION = 2 * 3600 * 1000;
 const RELOAD_INTERVAL_MS = 60_000;
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Prometheus's compaction hint of blocks written from out-of-order samples. */
+export const HINT_FROM_OOO = 'from-out-of-order';
+const WBL_DIR = 'wbl';
+
+function fromOOO(m: BlockMeta): boolean {
+  return m.compaction.hints?.includes(HINT_FROM_OOO) === true;
+}
 
 export interface TSDBOptions {
   dir: string;
@@ -56,8 +64,25 @@ export interface TSDBOptions {
   walSegmentSize?: number;
   /** Run the one-minute reload/compaction loop (servers); tools and tests drive compaction themselves. */
   background?: boolean;
+  /** storage.tsdb.out_of_order_time_window in ms (0: off); changed later by setOutOfOrderTimeWindow. */
+  outOfOrderTimeWindow?: number;
+  /**
+   * Agent mode (Prometheus's tsdb/agent): no blocks are written; every `truncateFrequencyMs` the head
+   * and the WAL drop what is older than the lowest timestamp remote write has sent minus
+   * `minWalTimeMs`, and in any case what is older than `maxWalTimeMs`.
+   */
+  agent?: AgentOptions;
   /** Told when a block directory is deleted (query workers close their handles on it). */
   onBlockRemoved?: (ulid: string) => void;
+}
+
+export interface AgentOptions {
+  truncateFrequencyMs: number;
+  minWalTimeMs: number;
+  maxWalTimeMs: number;
+  /** The oldest of the remote write queues' newest sent timestamps (0 without queues). */
+  lowestSentTimestamp: () => number;
+  now?: () => number;
 }
 
 interface LoadedBlock {
@@ -143,10 +168,15 @@ export class TSDB implements Appendable, Queryable {
       });
     }
     db.reloadBlocks();
-    const newest = db.blocks.reduce((m, b) => Math.max(m, b.block.meta.maxTime), -Infinity);
+    // Blocks of out-of-order samples do not bound in-order appends (as Prometheus's inOrderBlocksMaxTime).
+    const newest = db.blocks.reduce(
+      (m, b) => (fromOOO(b.block.meta) ? m : Math.max(m, b.block.meta.maxTime)),
+      -Infinity,
+    );
     db.head.minValidTime = newest;
     // Replay (and any repair) happens before the writer opens its fresh segment.
     db.replayWAL();
+    db.replayWBL();
     db.wal = WAL.open(path.join(opts.dir, 'wal'), {
       segmentSize: opts.walSegmentSize,
       logger: opts.logger,
@@ -154,8 +184,12 @@ export class TSDB implements Appendable, Queryable {
       onSegment: (i) => db.metrics.walSegmentCurrent.set(i),
     });
     db.head.attachWAL(db.wal);
+    db.setOutOfOrderTimeWindow(opts.outOfOrderTimeWindow ?? 0);
     db.updateHeadGauges();
-    if (opts.background) {
+    if (opts.background && opts.agent !== undefined) {
+      db.timer = setInterval(() => db.truncateAgent(), opts.agent.truncateFrequencyMs);
+      db.timer.unref();
+    } else if (opts.background) {
       db.timer = setInterval(() => {
         db.reloadBlocks();
         db.scheduleCompaction();
@@ -215,6 +249,50 @@ export class TSDB implements Appendable, Queryable {
     });
   }
 
+  /**
+   * Sets storage.tsdb.out_of_order_time_window (at start and on config reload, as Prometheus's
+   * ApplyConfig): the write-behind log opens when the window is first set, and stays while it holds
+   * samples not yet compacted.
+   */
+  setOutOfOrderTimeWindow(ms: number): void {
+    this.head.oooWindow = Math.max(0, ms);
+    const dir = path.join(this.opts.dir, WBL_DIR);
+    if (this.head.wbl === undefined && (ms > 0 || fs.existsSync(dir))) {
+      this.head.wbl = WAL.open(dir, { segmentSize: this.opts.walSegmentSize, logger: this.opts.logger });
+    }
+  }
+
+  /** Restores the out-of-order samples not yet compacted from the write-behind log. */
+  private replayWBL(): void {
+    const dir = path.join(this.opts.dir, WBL_DIR);
+    if (!fs.existsSync(dir)) return;
+    const cols = newSampleColumns();
+    const head = this.head;
+    let n = 0;
+    const result = replay(
+      dir,
+      (rec) => {
+        if (recordType(rec) !== RecordType.Samples) return;
+        const k = decodeSamples(rec, cols);
+        for (let i = 0; i < k; i++) {
+          const s = head.series.get(cols.refs[i]);
+          if (s !== undefined && head.applyOOO(s, cols.ts[i], cols.vs[i])) n++;
+        }
+      },
+      { logger: this.opts.logger },
+    );
+    if (result.corruptions > 0) {
+      this.metrics.walCorruptions.inc(result.corruptions);
+      this.corruptions += result.corruptions;
+    }
+    if (n > 0)
+      this.opts.logger.info('WBL replay completed', {
+        component: 'tsdb',
+        records: result.records,
+        samples: n,
+      });
+  }
+
   appender(): Appender {
     if (this.closed) throw new Error('db already closed');
     return this.head.appender();
@@ -240,8 +318,9 @@ export class TSDB implements Appendable, Queryable {
       }
     }
     const head = this.head;
+    const headMin = head.queryMinTime();
     const packed = selects.map((s) =>
-      s.maxt >= head.minTime || head.minTime === Infinity
+      s.maxt >= headMin || headMin === Infinity
         ? packHeadSeries(
             matchingHeadSeries(head, s.matchers, s.mint, s.maxt),
             s.mint,
@@ -281,8 +360,8 @@ export class TSDB implements Appendable, Queryable {
         parts.push(b.block.querier(mint, maxt));
       }
     }
-    if (maxt >= this.head.minTime || this.head.minTime === Infinity)
-      parts.push(this.head.querier(mint, maxt));
+    const headMin = this.head.queryMinTime();
+    if (maxt >= headMin || headMin === Infinity) parts.push(this.head.querier(mint, maxt));
     const merged = mergeQueriers(parts);
     let released = false;
     const release = (): void => {
@@ -305,7 +384,7 @@ export class TSDB implements Appendable, Queryable {
   /** Loaded blocks' metas, oldest first. */
   /** The oldest timestamp held (ms), or Infinity when empty: the lowest of the blocks and the head. */
   lowestTimestamp(): number {
-    return Math.min(this.blocks[0]?.block.meta.minTime ?? Infinity, this.head.minTime);
+    return Math.min(this.blocks[0]?.block.meta.minTime ?? Infinity, this.head.queryMinTime());
   }
 
   blockMetas(): BlockMeta[] {
@@ -336,7 +415,27 @@ export class TSDB implements Appendable, Queryable {
     return this.compacting;
   }
 
+  /**
+   * Agent mode's truncation (Prometheus's agent DB.truncate): drops head data and WAL segments older
+   * than what remote write still needs, bounded by the maximum WAL time. Returns the cut-off.
+   */
+  truncateAgent(): number {
+    const a = this.opts.agent;
+    if (a === undefined || this.closed) return -Infinity;
+    let ts = Math.max(a.lowestSentTimestamp() - a.minWalTimeMs, 0);
+    const maxTs = (a.now ?? Date.now)() - a.maxWalTimeMs;
+    if (ts < maxTs) ts = maxTs;
+    this.truncateHead(ts);
+    // a fresh segment first, so that little ingestion still lets old segments go
+    this.wal.nextSegment();
+    this.truncateWAL(ts);
+    this.updateHeadGauges();
+    return ts;
+  }
+
   private async runCompaction(): Promise<void> {
+    // the agent writes no blocks: its head and WAL are truncated by truncateAgent
+    if (this.opts.agent !== undefined) return;
     this.metrics.compactionsTriggered.inc();
     try {
       let lastBlockMaxt = -Infinity;
@@ -349,13 +448,117 @@ export class TSDB implements Appendable, Queryable {
         this.truncateHead(maxt);
         lastBlockMaxt = maxt;
       }
-      if (lastBlockMaxt !== -Infinity) this.truncateWAL(lastBlockMaxt);
+      if (lastBlockMaxt !== -Infinity) {
+        this.truncateWAL(lastBlockMaxt);
+        // as Prometheus: the out-of-order head is compacted whenever the in-order head was
+        await this.compactOOOHead();
+      }
       await this.compactBlocks();
     } catch (err) {
       if (err instanceof AbortedError) return;
       this.metrics.compactionsFailed.inc();
       this.opts.logger.error('Compaction failed', { component: 'tsdb', err: (err as Error).message });
     }
+  }
+
+  /**
+   * Writes the out-of-order samples held into blocks, one per chunk-range window they fall in
+   * (Prometheus's compactOOOHead): they overlap the in-order blocks and are merged with them by the
+   * next (vertical) compaction. Samples arriving meanwhile go to fresh buffers and a fresh WBL
+   * segment; the segments before it are removed once the blocks are loaded.
+   */
+  async compactOOOHead(): Promise<void> {
+    const head = this.head;
+    const wbl = head.wbl;
+    if (wbl === undefined || head.oooMinTime === Infinity) return;
+    const cut = wbl.nextSegment();
+    const taken: MemSeries[] = [];
+    for (const s of head.series.values()) {
+      if (s.ooo === undefined) continue;
+      s.oooCompacting = s.ooo;
+      s.ooo = undefined;
+      taken.push(s);
+    }
+    taken.sort((a, b) => compareLabels(a.labels, b.labels));
+    const written: string[] = [];
+    try {
+      written.push(...(await this.writeOOOBlocks(this.opts.dir, taken, (s) => s.oooCompacting)));
+      if (this.closed) return;
+      this.reloadBlocks();
+      for (const s of taken) s.oooCompacting = undefined;
+      head.updateOOOBounds();
+      wbl.truncateBefore(cut);
+      this.opts.logger.info('out-of-order compaction completed', {
+        component: 'tsdb',
+        blocks: written.length,
+        series: taken.length,
+      });
+    } catch (err) {
+      // the samples stay queryable and in the WBL; give them back for the next attempt
+      for (const s of taken) {
+        const o = s.oooCompacting!;
+        s.oooCompacting = undefined;
+        for (let i = 0; i < o.n; i++) head.applyOOO(s, o.t[i], o.v[i]);
+      }
+      for (const u of written) fs.rmSync(path.join(this.opts.dir, u), { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Writes the out-of-order samples `pick` gives for `series` (sorted by labels) into blocks in `dir`,
+   * one per chunk-range window; returns their ULIDs.
+   */
+  private async writeOOOBlocks(
+    dir: string,
+    series: readonly MemSeries[],
+    pick: (s: MemSeries) => OOOSamples | undefined,
+  ): Promise<string[]> {
+    const range = this.head.chunkRange;
+    let mint = Infinity;
+    let maxt = -Infinity;
+    for (const s of series) {
+      const o = pick(s);
+      if (o === undefined || o.n === 0) continue;
+      mint = Math.min(mint, o.minTime);
+      maxt = Math.max(maxt, o.maxTime);
+    }
+    const written: string[] = [];
+    if (mint === Infinity) return written;
+    const tombstones = this.head.tombstones;
+    for (let t = Math.floor(mint / range) * range; t <= maxt; t += range) {
+      const windowMaxt = t + range - 1;
+      const inWindow = function* (): Iterable<BlockSeries> {
+        for (const s of series) {
+          const c = pick(s)?.chunk(t, windowMaxt);
+          if (c === undefined) continue;
+          const deleted = tombstones.get(s.ref);
+          let chunk = c;
+          if (deleted !== undefined) {
+            const ts = new Float64Array(c.numSamples);
+            const vs = new Float64Array(c.numSamples);
+            const n = dropDeleted(ts, vs, c.decodeInto(ts, vs, 0, -Infinity, Infinity), deleted);
+            if (n === 0) continue;
+            chunk = new XORChunk();
+            for (let i = 0; i < n; i++) chunk.append(ts[i], vs[i]);
+          }
+          yield { labels: s.labels, chunks: splitChunk(chunk) };
+        }
+      };
+      const meta = await this.timedCompaction(() =>
+        writeBlockAsync(
+          dir,
+          { minTime: t, maxTime: t + range },
+          inWindow(),
+          { level: 1, sources: [], hints: [HINT_FROM_OOO] },
+          {},
+          () => this.closed,
+        ),
+      );
+      if (this.closed) break;
+      if (meta !== undefined) written.push(meta.ulid);
+    }
+    return written;
   }
 
   private truncateHead(mint: number): void {
@@ -592,7 +795,9 @@ export class TSDB implements Appendable, Queryable {
         b.generation++;
       }
     }
-    if (this.head.minTime <= maxt && mint <= this.head.maxTime) this.head.deleteRange(matchers, mint, maxt);
+    const head = this.head;
+    if (head.queryMinTime() <= maxt && mint <= Math.max(head.maxTime, head.oooMaxTime))
+      head.deleteRange(matchers, mint, maxt);
   }
 
   /** Rewrites blocks that have tombstones without the deleted data. */
@@ -628,6 +833,13 @@ export class TSDB implements Appendable, Queryable {
         {},
         () => this.closed,
       );
+    }
+    if (withHead && this.head.oooMinTime !== Infinity) {
+      const series = [...this.head.series.values()]
+        .filter((s) => s.ooo !== undefined || s.oooCompacting !== undefined)
+        .sort((a, b) => compareLabels(a.labels, b.labels));
+      await this.writeOOOBlocks(abs, series, (s) => s.ooo);
+      await this.writeOOOBlocks(abs, series, (s) => s.oooCompacting);
     }
   }
 
@@ -689,6 +901,7 @@ export class TSDB implements Appendable, Queryable {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.wal.close();
+    this.head.wbl?.close();
     for (const b of this.blocks) b.block.close();
     for (const b of this.doomed.values()) b.block.close();
     this.lock?.release();
@@ -707,4 +920,20 @@ function once(fn: () => void): () => void {
     done = true;
     fn();
   };
+}
+
+/** Samples of one chunk re-cut into chunks of at most 120 (as the head cuts them), for a block. */
+function splitChunk(c: XORChunk): BlockSeries['chunks'] {
+  if (c.numSamples <= SAMPLES_PER_CHUNK)
+    return [{ mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() }];
+  const t = new Float64Array(c.numSamples);
+  const v = new Float64Array(c.numSamples);
+  const n = c.decodeInto(t, v, 0, -Infinity, Infinity);
+  const out: BlockSeries['chunks'] = [];
+  for (let i = 0; i < n; i += SAMPLES_PER_CHUNK) {
+    const part = new XORChunk();
+    for (let k = i; k < Math.min(n, i + SAMPLES_PER_CHUNK); k++) part.append(t[k], v[k]);
+    out.push({ mint: part.minTime, maxt: part.maxTime, data: part.bytes().slice() });
+  }
+  return out;
 }

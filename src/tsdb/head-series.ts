@@ -3,6 +3,7 @@
 // boundary, hard caps of 240 samples and ~1 KiB.
 import type { Labels } from '../model/labels.js';
 import { XORChunk } from './chunks/xor.js';
+import type { OOOSamples } from './ooo.js';
 
 export const SAMPLES_PER_CHUNK = 120;
 const MAX_BYTES_PER_CHUNK = 1024 - 19;
@@ -35,6 +36,9 @@ export class MemSeries {
   lastValue = 0;
   /** Time of the first sample still held. */
   minTime = Infinity;
+  /** Out-of-order samples (see ooo.ts), and those an out-of-order compaction is writing into blocks. */
+  ooo: OOOSamples | undefined = undefined;
+  oooCompacting: OOOSamples | undefined = undefined;
 
   constructor(
     readonly ref: number,
@@ -97,7 +101,23 @@ export class MemSeries {
       this.head = undefined;
     }
     this.minTime = this.closed.length > 0 ? this.closed[0].mint : (this.head?.minTime ?? Infinity);
-    return this.closed.length === 0 && (this.head === undefined || this.head.numSamples === 0);
+    return (
+      this.closed.length === 0 &&
+      (this.head === undefined || this.head.numSamples === 0) &&
+      this.ooo === undefined &&
+      this.oooCompacting === undefined
+    );
+  }
+
+  /** Whether the series holds samples (in order or out of order) in [mint, maxt]. */
+  overlaps(mint: number, maxt: number): boolean {
+    if (this.maxTime >= mint && this.minTime <= maxt) return true;
+    const a = this.ooo;
+    const b = this.oooCompacting;
+    return (
+      (a !== undefined && a.maxTime >= mint && a.minTime <= maxt) ||
+      (b !== undefined && b.maxTime >= mint && b.minTime <= maxt)
+    );
   }
 
   get chunkCount(): number {

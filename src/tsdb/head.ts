@@ -4,7 +4,15 @@
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { sameBits } from '../model/value.js';
-import type { Appender, Querier, SampleBatch, Series, SeriesSet, SeriesRef } from '../storage/interfaces.js';
+import type {
+  AppendOptions,
+  Appender,
+  Querier,
+  SampleBatch,
+  Series,
+  SeriesSet,
+  SeriesRef,
+} from '../storage/interfaces.js';
 import { compareLabels } from '../storage/interfaces.js';
 import {
   errAppenderClosed,
@@ -12,10 +20,12 @@ import {
   errInvalidSample,
   errOutOfBounds,
   errOutOfOrderSample,
+  errTooOldSample,
 } from '../storage/errors.js';
 import { XORChunk } from './chunks/xor.js';
 import { MemSeries, type ClosedChunk } from './head-series.js';
 import { HeadPostings } from './head-postings.js';
+import { OOOSamples, oooChunks, sortSamples } from './ooo.js';
 import { postingsForMatchers } from './postings.js';
 import { encodeSamples, encodeSeries, encodeTombstones } from './wal/records.js';
 import type { WAL } from './wal/wal.js';
@@ -47,6 +57,13 @@ export class Head {
   /** No sample older than this is accepted (the end of the newest persisted block). */
   minValidTime = -Infinity;
   readonly chunkRange: number;
+  /** storage.tsdb.out_of_order_time_window in ms; 0: samples older than a series' newest are refused. */
+  oooWindow = 0;
+  /** The write-behind log of out-of-order samples (Prometheus's wbl/), while OOO is or was enabled. */
+  wbl: WAL | undefined;
+  /** Bounds of the out-of-order samples held (Infinity / -Infinity when none). */
+  oooMinTime = Infinity;
+  oooMaxTime = -Infinity;
   private wal: WAL | undefined;
   readonly metrics: TSDBMetrics;
   private readonly onCompactable: (() => void) | undefined;
@@ -116,6 +133,35 @@ export class Head {
     return true;
   }
 
+  /** Adds an out-of-order sample (committed or replayed); false when one at `t` is already held. */
+  applyOOO(s: MemSeries, t: number, v: number): boolean {
+    s.ooo ??= new OOOSamples();
+    if (!s.ooo.insert(t, v)) return false;
+    if (t < this.oooMinTime) this.oooMinTime = t;
+    if (t > this.oooMaxTime) this.oooMaxTime = t;
+    return true;
+  }
+
+  /** Recomputes the out-of-order bounds (after an out-of-order compaction). */
+  updateOOOBounds(): void {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of this.series.values()) {
+      for (const o of [s.ooo, s.oooCompacting]) {
+        if (o === undefined || o.n === 0) continue;
+        if (o.minTime < min) min = o.minTime;
+        if (o.maxTime > max) max = o.maxTime;
+      }
+    }
+    this.oooMinTime = min;
+    this.oooMaxTime = max;
+  }
+
+  /** The oldest time a query may find in the head: in-order or out-of-order. */
+  queryMinTime(): number {
+    return Math.min(this.minTime, this.oooMinTime);
+  }
+
   /** Appenders made and not yet committed or rolled back (prometheus_tsdb_head_active_appenders). */
   activeAppenders = 0;
 
@@ -179,9 +225,9 @@ export class Head {
     const added: Array<{ ref: number; mint: number; maxt: number }> = [];
     for (const ref of refs) {
       const s = this.series.get(ref);
-      if (s === undefined || s.maxTime === -Infinity) continue;
-      const lo = Math.max(mint, s.minTime);
-      const hi = Math.min(maxt, s.maxTime);
+      if (s === undefined || !s.overlaps(mint, maxt)) continue;
+      const lo = Math.max(mint, Math.min(s.minTime, s.ooo?.minTime ?? Infinity));
+      const hi = Math.min(maxt, Math.max(s.maxTime, s.ooo?.maxTime ?? -Infinity));
       if (lo > hi) continue;
       added.push({ ref, mint: lo, maxt: hi });
     }
@@ -228,6 +274,10 @@ class HeadAppender implements Appender {
   private n = 0;
   private readonly newSeries: MemSeries[] = [];
   private readonly minValidTime: number;
+  /** The head's newest time and OOO window when the appender was made (as Prometheus's headAppender). */
+  private readonly headMaxt: number;
+  private readonly oooWindow: number;
+  private discardOutOfOrder = false;
   private closed = false;
 
   constructor(
@@ -238,12 +288,24 @@ class HeadAppender implements Appender {
     const h = head;
     this.minValidTime =
       h.maxTime === -Infinity ? h.minValidTime : Math.max(h.maxTime - h.chunkRange / 2, h.minValidTime);
+    this.headMaxt = h.maxTime;
+    this.oooWindow = h.oooWindow;
+  }
+
+  setOptions(opts: AppendOptions | undefined): void {
+    this.discardOutOfOrder = opts?.discardOutOfOrder === true;
+  }
+
+  /** Whether `t` goes out of order (Prometheus's memSeries.appendable with a window). */
+  private inOOOWindow(t: number): boolean {
+    return this.oooWindow > 0 && this.headMaxt !== -Infinity && t >= this.headMaxt - this.oooWindow;
   }
 
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     if (this.closed) throw errAppenderClosed();
     const head = this.head;
-    if (t < this.minValidTime) {
+    // Without an OOO window, fail fast; with one the sample may still go out of order.
+    if (this.oooWindow === 0 && t < this.minValidTime) {
       head.metrics.outOfBoundSamples.inc();
       throw errOutOfBounds();
     }
@@ -254,13 +316,24 @@ class HeadAppender implements Appender {
       s = r.series;
       if (r.created) this.newSeries.push(s);
     }
-    if (s.maxTime !== -Infinity) {
-      if (t === s.maxTime) {
-        if (!sameBits(s.lastValue, v)) throw errDuplicateSample(t, s.lastValue, v);
-      } else if (t < s.maxTime) {
+    if (t < this.minValidTime || (s.maxTime !== -Infinity && t < s.maxTime)) {
+      if (this.inOOOWindow(t)) {
+        if (this.discardOutOfOrder) {
+          head.metrics.outOfOrderSamples.inc();
+          throw errOutOfOrderSample();
+        }
+      } else if (this.oooWindow > 0) {
+        head.metrics.tooOldSamples.inc();
+        throw errTooOldSample();
+      } else if (t < this.minValidTime) {
+        head.metrics.outOfBoundSamples.inc();
+        throw errOutOfBounds();
+      } else {
         head.metrics.outOfOrderSamples.inc();
         throw errOutOfOrderSample();
       }
+    } else if (t === s.maxTime && !sameBits(s.lastValue, v)) {
+      throw errDuplicateSample(t, s.lastValue, v);
     }
     if (this.n === this.refs.length) this.grow();
     this.refs[this.n] = s.ref;
@@ -312,21 +385,40 @@ class HeadAppender implements Appender {
     let appended = 0;
     let outOfOrder = 0;
     let outOfBounds = 0;
+    let tooOld = 0;
+    let ooo = 0;
     const minValid = head.minValidTime;
     for (let i = 0; i < n; i++) {
       const s = this.pending[i];
       const t = this.ts[i];
-      // Re-checked: another appender may have committed newer samples, or the head been truncated.
-      if (t < minValid) {
-        outOfBounds++;
+      // Decided again: another appender may have committed newer samples, or the head been truncated.
+      if (t >= this.minValidTime && (s.maxTime === -Infinity || t >= s.maxTime)) {
+        if (t < minValid) outOfBounds++;
+        else if (head.applySample(s, t, this.vs[i])) appended++;
         continue;
       }
-      if (head.applySample(s, t, this.vs[i])) appended++;
-      else if (t < s.maxTime) outOfOrder++;
+      if (this.inOOOWindow(t)) {
+        if (head.applyOOO(s, t, this.vs[i])) {
+          // kept in place for the write-behind log below
+          this.refs[ooo] = this.refs[i];
+          this.ts[ooo] = t;
+          this.vs[ooo] = this.vs[i];
+          ooo++;
+        }
+      } else if (this.oooWindow > 0) tooOld++;
+      else if (t < this.minValidTime) outOfBounds++;
+      else outOfOrder++;
+    }
+    if (ooo > 0) {
+      // Out-of-order samples are in the WAL too (remote write reads them there); the WBL keeps them
+      // for replay until the out-of-order compaction has put them in blocks.
+      head.wbl?.log(encodeSamples(this.refs, this.ts, this.vs, ooo));
+      head.metrics.outOfOrderSamplesAppended.inc(ooo);
     }
     if (outOfOrder > 0) head.metrics.outOfOrderSamples.inc(outOfOrder);
     if (outOfBounds > 0) head.metrics.outOfBoundSamples.inc(outOfBounds);
-    if (appended > 0) head.metrics.samplesAppended.inc(appended);
+    if (tooOld > 0) head.metrics.tooOldSamples.inc(tooOld);
+    if (appended + ooo > 0) head.metrics.samplesAppended.inc(appended + ooo);
     this.pending = [];
     head.notifyCommitted();
     return Promise.resolve();
@@ -363,7 +455,7 @@ export function matchingHeadSeries(
   const out: MemSeries[] = [];
   for (const ref of refs) {
     const s = head.series.get(ref);
-    if (s !== undefined && s.maxTime >= mint && s.minTime <= maxt) out.push(s);
+    if (s !== undefined && s.overlaps(mint, maxt)) out.push(s);
   }
   return out;
 }
@@ -382,7 +474,7 @@ class HeadQuerier implements Querier {
   select(matchers: readonly Matcher[]): SeriesSet {
     const found = this.matching(matchers).sort((a, b) => compareLabels(a.labels, b.labels));
     const series: Series[] = found.map((s) =>
-      headSeriesView(s, this.mint, Math.min(this.maxt, s.maxTime), this.head.tombstones.get(s.ref)),
+      headSeriesView(s, this.mint, this.maxt, this.head.tombstones.get(s.ref)),
     );
     return Object.assign(series, { warnings: [] as string[] });
   }
@@ -419,9 +511,12 @@ function headSeriesView(
 ): Series {
   const closed = s.closed;
   const open = s.head;
+  // later appends only add newer in-order samples: cut them off at the newest time now
+  const inOrderMaxt = Math.min(maxt, s.maxTime);
+  const ooo = oooChunks(s, mint, maxt);
   return {
     labels: s.labels,
-    samples: () => decodeChunks(closed, open, mint, maxt, tombstones),
+    samples: () => decodeChunks(closed, open, mint, inOrderMaxt, tombstones, ooo),
   };
 }
 
@@ -433,6 +528,7 @@ export function decodeChunks(
   mint: number,
   maxt: number,
   tombstones: readonly Interval[] | undefined,
+  ooo: readonly XORChunk[] = [],
 ): SampleBatch {
   const chunks: XORChunk[] = [];
   let cap = 0;
@@ -446,11 +542,17 @@ export function decodeChunks(
     chunks.push(open);
     cap += open.numSamples;
   }
+  for (const c of ooo) cap += c.numSamples;
   if (cap === 0) return EMPTY;
   const t = new Float64Array(cap);
   const v = new Float64Array(cap);
   let n = 0;
   for (const c of chunks) n += c.decodeInto(t, v, n, mint, maxt);
+  if (ooo.length > 0) {
+    // already cut to the query's range when made
+    for (const c of ooo) n += c.decodeInto(t, v, n, -Infinity, Infinity);
+    n = sortSamples(t, v, n);
+  }
   if (tombstones !== undefined && tombstones.length > 0) n = dropDeleted(t, v, n, tombstones);
   return { t, v, length: n };
 }

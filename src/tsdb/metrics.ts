@@ -31,6 +31,7 @@ export interface TSDBMetrics {
   outOfOrderSamples: Inc;
   outOfBoundSamples: Inc;
   tooOldSamples: Inc;
+  outOfOrderSamplesAppended: Inc;
   headMinTime: Set;
   headMaxTime: Set;
   walCorruptions: Inc;
@@ -142,6 +143,10 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
     outOfBoundSamples: typed(
       'prometheus_tsdb_out_of_bound_samples_total',
       'Total number of out of bound samples ingestion failed attempts with out of order support disabled.',
+    ),
+    outOfOrderSamplesAppended: typed(
+      'prometheus_tsdb_head_out_of_order_samples_appended_total',
+      'Total number of appended out of order samples.',
     ),
     tooOldSamples: typed(
       'prometheus_tsdb_too_old_samples_total',

@@ -16,6 +16,7 @@ import { mergeQueriers } from '../storage/merge.js';
 import { Block } from './block/reader.js';
 import { XORChunk } from './chunks/xor.js';
 import { dropDeleted } from './head.js';
+import { sortSamples } from './ooo.js';
 import {
   selectSpecs,
   unpackHeadSeries,
@@ -143,6 +144,8 @@ function decode(s: UnpackedSeries, mint: number, maxt: number): SampleBatch {
   const v = new Float64Array(cap);
   let n = 0;
   for (const c of chunks) n += c.decodeInto(t, v, n, mint, maxt);
+  // out-of-order chunks overlap the in-order ones (a sorted run costs one pass)
+  n = sortSamples(t, v, n);
   if (s.deleted.length > 0) n = dropDeleted(t, v, n, s.deleted);
   return { t, v, length: n };
 }

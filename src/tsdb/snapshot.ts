@@ -8,6 +8,7 @@ import { Labels } from '../model/labels.js';
 import { Matcher, type MatchType } from '../model/matcher.js';
 import type { SelectRequest } from '../storage/interfaces.js';
 import type { Interval } from './head.js';
+import { oooChunks } from './ooo.js';
 import type { MemSeries } from './head-series.js';
 
 /** A matcher as it crosses threads (its regex is compiled again on the other side). */
@@ -111,6 +112,8 @@ export function packHeadSeries(
     const open = s.head;
     // the open chunk goes on growing: its bytes as they are now
     if (open !== undefined && open.numSamples > 0) add(open.minTime, open.maxTime, open.bytes());
+    // out-of-order samples as extra chunks that overlap the others (the worker sorts them in)
+    for (const c of oooChunks(s, mint, maxt)) add(c.minTime, c.maxTime, c.bytes().slice());
     for (const iv of tombstones.get(s.ref) ?? []) deleted.push(index, iv.mint, iv.maxt);
   });
   const data = new Uint8Array(bytes);

@@ -244,6 +244,13 @@ describe('relabel validation', () => {
   });
 });
 
+describe('storage.tsdb', () => {
+  it('takes out_of_order_time_window (out-of-order ingestion)', () => {
+    const cfg = parse('storage:\n  tsdb:\n    out_of_order_time_window: 10m\n');
+    expect(cfg.storage.tsdb?.out_of_order_time_window).toBe(600_000);
+  });
+});
+
 describe('not supported yet', () => {
   it.each([
     [
@@ -252,7 +259,6 @@ describe('not supported yet', () => {
       3,
     ],
     ['remote_write:\n  - url: http://x/write\n    sigv4: {region: eu}\n', 'remote_write[0].sigv4', 3],
-    ['storage:\n  tsdb:\n    out_of_order_time_window: 10m\n', 'storage.tsdb.out_of_order_time_window', 3],
     ['tracing:\n  endpoint: localhost:4317\n', 'tracing.endpoint', 2],
     [
       'scrape_configs:\n  - job_name: a\n    convert_classic_histograms_to_nhcb: true\n',

@@ -1,5 +1,8 @@
 // ScrapeLoop against real HTTP targets and a real (in-memory) storage, checked against what
 // Prometheus's scrapeLoop stores and reports in each case.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/promql/engine/index.js';
@@ -8,11 +11,14 @@ import { Labels } from '../../src/model/labels.js';
 import { PromTextParser, Entry } from '../../src/model/exposition/index.js';
 import * as relabelModule from '../../src/model/relabel/relabel.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
+import { TSDB } from '../../src/tsdb/db.js';
+import { Matcher } from '../../src/model/matcher.js';
 import type { ScrapeLoop } from '../../src/scrape/scrape-loop.js';
 import { waitFor } from '../support/server-process.js';
 import {
   Clock,
   CountingCounters,
+  silentLogger,
   OPENMETRICS,
   makeLoop,
   points,
@@ -763,5 +769,58 @@ describe('ScrapeLoop: request and metadata', () => {
       req_seconds: { type: 'counter', help: 'Time spent.', unit: 'seconds' },
       temp: { type: 'gauge', help: '', unit: '' },
     });
+  });
+});
+
+describe('ScrapeLoop: out-of-order samples (storage.tsdb.out_of_order_time_window)', () => {
+  it('stores a late explicit timestamp inside the window; one older than the window fails the scrape', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-scrape-ooo-'));
+    const db = TSDB.open({
+      dir,
+      retentionMs: 0,
+      maxBytes: 0,
+      logger: silentLogger,
+      outOfOrderTimeWindow: 30 * 60_000,
+    });
+    cleanups.push(() => {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const target = await startTarget();
+    const clock = new Clock(T0);
+    const storage = new MemoryStorage();
+    const { loop, fetcher } = makeLoop(
+      target,
+      storage,
+      { honor_timestamps: true },
+      { now: clock.now, appendable: db },
+    );
+    cleanups.push(
+      () => target.close(),
+      () => fetcher.close(),
+      () => loop.stop(false),
+    );
+    const stored = (): Array<[number, number]> => {
+      const q = db.querier(0, Infinity);
+      const [s] = q.select([new Matcher('=', '__name__', 'm')], { start: 0, end: Infinity });
+      const b = s.samples();
+      q.close();
+      return Array.from({ length: b.length }, (_, i) => [b.t[i], b.v[i]]);
+    };
+    target.serve(`m 1 ${T0}\n`);
+    await scrape(loop, clock);
+    target.serve(`m 2 ${T0 - 10 * 60_000}\n`);
+    await scrape(loop, clock);
+    expect(loop.state.lastError).toBe('');
+    expect(stored()).toEqual([
+      [T0 - 10 * 60_000, 2],
+      [T0, 1],
+    ]);
+    target.serve(`m 3 ${T0 - 60 * 60_000}\n`);
+    await scrape(loop, clock);
+    // as Prometheus's scrape loop: a too-old sample is not one of the errors it counts and goes on from
+    expect(loop.state.health).toBe('down');
+    expect(loop.state.lastError).toBe('too old sample');
+    expect(stored()).toHaveLength(2);
   });
 });

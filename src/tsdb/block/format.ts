@@ -110,6 +110,8 @@ export interface BlockMeta {
     failed?: boolean;
     /** Set when the block was compacted into nothing; the DB deletes it on reload. */
     deletable?: boolean;
+    /** Prometheus's compaction hints; "from-out-of-order" marks a block of out-of-order samples. */
+    hints?: string[];
   };
   version: 1;
 }
