@@ -369,8 +369,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'true',
     mode: 'agent',
-    noEffect:
-      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
+    noEffect: 'the agent WAL is not compressed',
     help: 'Compress the agent WAL. If false, the --storage.agent.wal-compression-type flag is ignored.',
   },
   {
@@ -380,8 +379,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     values: ['snappy', 'zstd'],
     hidden: true,
     mode: 'agent',
-    noEffect:
-      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
+    noEffect: 'the agent WAL is not compressed',
     help: 'Compression algorithm for the agent WAL, used when --storage.agent.wal-compression is true.',
   },
   {
@@ -391,8 +389,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     shownDefault: '0s',
     hidden: true,
     mode: 'agent',
-    noEffect:
-      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'The frequency at which to truncate the WAL and remove old data.',
   },
   {
@@ -401,8 +397,6 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '5m',
     placeholder: '5m',
     mode: 'agent',
-    noEffect:
-      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
     help: 'Minimum age samples may be before being considered for deletion when the WAL is truncated',
   },
   {
@@ -418,8 +412,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     default: 'false',
     mode: 'agent',
-    noEffect:
-      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
+    noEffect: 'checkpoints are written from the WAL segments, as the server does',
     help: 'Use only in-memory series data when building a checkpoint.',
   },
   {
@@ -428,8 +421,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
     default: '1000',
     placeholder: '1000',
     mode: 'agent',
-    noEffect:
-      'the agent keeps its data in the same TSDB as the server (uncompressed WAL, blocks kept for --storage.agent.retention.max-time)',
+    noEffect: 'checkpoints are written from the WAL segments, as the server does',
     help: 'Size of a single WAL log entry chunk to be flushed.',
   },
   {
@@ -647,6 +639,9 @@ export interface ServerOptions {
   maxConnections: number;
   pageTitle: string;
   storagePath: string;
+  /** Agent mode's WAL truncation (--storage.agent.wal-truncate-frequency, retention.min-time). */
+  agentTruncateFrequencyMs: number;
+  agentMinWalTimeMs: number;
   retentionTimeMs: number;
   retentionSizeBytes: number;
   noLockfile: boolean;
@@ -762,9 +757,12 @@ export function serverOptions(flags: ParsedFlags): ServerOptions {
     maxConnections: num('web.max-connections'),
     pageTitle: str('web.page-title'),
     agent,
-    // the agent keeps its data where Prometheus's agent does, for its retention's maximum
+    // the agent keeps its WAL where Prometheus's agent does, truncated by its retention's bounds
     storagePath: agent ? str('storage.agent.path') : str('storage.tsdb.path'),
     retentionTimeMs: agent ? num('storage.agent.retention.max-time') : retentionTimeMs,
+    // Prometheus's agent: a truncate frequency of 0 means its default, 2h
+    agentTruncateFrequencyMs: num('storage.agent.wal-truncate-frequency') || 2 * 3600_000,
+    agentMinWalTimeMs: num('storage.agent.retention.min-time'),
     retentionSizeBytes: agent ? 0 : retentionSizeBytes,
     noLockfile: agent ? bool('storage.agent.no-lockfile') : bool('storage.tsdb.no-lockfile'),
     queryTimeoutMs: num('query.timeout'),

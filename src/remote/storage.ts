@@ -107,6 +107,17 @@ export class RemoteStorage {
   }
 
   /** Queue names and their state, for /api/v1/status and tests. */
+  /**
+   * The oldest of the queues' newest sent sample timestamps (Prometheus's LowestSentTimestamp): what
+   * the agent's WAL must still hold. 0 without queues.
+   */
+  lowestSentTimestamp(): number {
+    let lowest = Infinity;
+    for (const q of this.queues.values())
+      lowest = Math.min(lowest, q.manager.status().highestSentTimestampMs);
+    return lowest === Infinity ? 0 : lowest;
+  }
+
   list(): Array<{ name: string } & QueueStatus> {
     return [...this.queues.entries()].map(([name, q]) => ({ name, ...q.manager.status() }));
   }

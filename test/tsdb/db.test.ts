@@ -297,3 +297,34 @@ describe('TSDB', () => {
     expect(st.labelValueCountByLabelName[0]).toEqual({ name: 'i', value: 3 });
   });
 });
+
+describe('agent mode', () => {
+  it('writes no blocks; truncation keeps what remote write has not sent, at most the maximum WAL time', async () => {
+    const dir = tmp();
+    let lowestSent = 0;
+    const now = 8 * H;
+    const agent = {
+      truncateFrequencyMs: 2 * H,
+      minWalTimeMs: 5 * 60_000,
+      maxWalTimeMs: 4 * H,
+      lowestSentTimestamp: () => lowestSent,
+      now: () => now,
+    };
+    const db = open(dir, { agent, walSegmentSize: 64 * 1024 });
+    await fill(db, 'm', 20, 0, 8 * H, 60_000);
+    await db.compact();
+    expect(db.blockMetas()).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => /^[0-9A-Z]{26}$/.test(f))).toEqual([]);
+    const walBefore = db.size();
+    // nothing sent yet: the maximum WAL time bounds what is kept (8h - 4h)
+    expect(db.truncateAgent()).toBe(4 * H);
+    expect(db.head.minTime).toBeGreaterThanOrEqual(4 * H - 2 * H);
+    expect(count(db, 'm', 0, 2 * H - 1).samples).toBe(0);
+    expect(db.size()).toBeLessThan(walBefore);
+    expect(fs.readdirSync(path.join(dir, 'wal')).some((f) => f.startsWith('checkpoint.'))).toBe(true);
+    // the slowest queue has sent up to 6h: kept from 6h - 5m
+    lowestSent = 6 * H;
+    expect(db.truncateAgent()).toBe(6 * H - 5 * 60_000);
+    expect(count(db, 'm', 6 * H, 8 * H).samples).toBe(20 * 120);
+  });
+});
