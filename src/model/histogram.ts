@@ -1,0 +1,241 @@
+// Native histograms: the data model of Prometheus's model/histogram (integer and float histograms,
+// exponential schemas -4..8 and custom buckets -53, spans, the zero bucket, counter-reset hints) and
+// the checks Prometheus makes on them, with its error texts. Integer histograms hold bucket counts as
+// deltas (each bucket against the previous one in span order, the first absolute), float histograms
+// absolute counts, as in the exposition, the WAL and the chunks.
+
+/** A run of `length` consecutive buckets, starting `offset` buckets after the previous run's end. */
+export interface Span {
+  offset: number;
+  length: number;
+}
+
+/** Prometheus's CounterResetHint (and prompb's ResetHint) values. */
+export const enum CounterResetHint {
+  Unknown = 0,
+  CounterReset = 1,
+  NotCounterReset = 2,
+  Gauge = 3,
+}
+
+interface HistogramBase {
+  counterResetHint: CounterResetHint;
+  schema: number;
+  zeroThreshold: number;
+  sum: number;
+  positiveSpans: Span[];
+  negativeSpans: Span[];
+  /** Upper bounds of the custom buckets (schema -53 only; +Inf implied). */
+  customValues?: number[];
+}
+
+/** An integer histogram: counts are integers, buckets are deltas. */
+export interface Histogram extends HistogramBase {
+  count: number;
+  zeroCount: number;
+  positiveBuckets: number[];
+  negativeBuckets: number[];
+}
+
+/** A float histogram: counts and buckets are absolute float64 values. */
+export interface FloatHistogram extends HistogramBase {
+  count: number;
+  zeroCount: number;
+  positiveBuckets: number[];
+  negativeBuckets: number[];
+}
+
+export const EXPONENTIAL_SCHEMA_MIN = -4;
+export const EXPONENTIAL_SCHEMA_MAX = 8;
+export const CUSTOM_BUCKETS_SCHEMA = -53;
+
+export function isCustomBucketsSchema(schema: number): boolean {
+  return schema === CUSTOM_BUCKETS_SCHEMA;
+}
+
+export function isExponentialSchema(schema: number): boolean {
+  return schema >= EXPONENTIAL_SCHEMA_MIN && schema <= EXPONENTIAL_SCHEMA_MAX;
+}
+
+export function isKnownSchema(schema: number): boolean {
+  return isCustomBucketsSchema(schema) || isExponentialSchema(schema);
+}
+
+/** Number of buckets the spans describe. */
+export function countSpans(spans: readonly Span[]): number {
+  let n = 0;
+  for (const s of spans) n += s.length;
+  return n;
+}
+
+/** The histogram with absolute float counts (PromQL works on these). */
+export function toFloatHistogram(h: Histogram): FloatHistogram {
+  const abs = (deltas: readonly number[]): number[] => {
+    const out = new Array<number>(deltas.length);
+    let cur = 0;
+    for (let i = 0; i < deltas.length; i++) out[i] = cur += deltas[i];
+    return out;
+  };
+  return {
+    counterResetHint: h.counterResetHint,
+    schema: h.schema,
+    zeroThreshold: h.zeroThreshold,
+    zeroCount: h.zeroCount,
+    count: h.count,
+    sum: h.sum,
+    positiveSpans: h.positiveSpans.map((s) => ({ ...s })),
+    negativeSpans: h.negativeSpans.map((s) => ({ ...s })),
+    positiveBuckets: abs(h.positiveBuckets),
+    negativeBuckets: abs(h.negativeBuckets),
+    ...(h.customValues !== undefined ? { customValues: [...h.customValues] } : {}),
+  };
+}
+
+const ERR_NEGATIVE_OFFSET = 'histogram has a span whose offset is negative';
+const ERR_SPANS_BUCKETS = 'histogram spans specify different number of buckets than provided';
+const ERR_NEGATIVE_BUCKET = 'histogram has a bucket whose observation count is negative';
+
+function checkSpans(spans: readonly Span[], numBuckets: number): string | undefined {
+  let n = 0;
+  for (let i = 0; i < spans.length; i++) {
+    if (i > 0 && spans[i].offset < 0)
+      return `span number ${i + 1} with offset ${spans[i].offset}: ${ERR_NEGATIVE_OFFSET}`;
+    n += spans[i].length;
+  }
+  if (n !== numBuckets) return `spans need ${n} buckets, have ${numBuckets} buckets: ${ERR_SPANS_BUCKETS}`;
+  return undefined;
+}
+
+/** Checks the running counts; adds them to total.n. */
+function checkBuckets(buckets: readonly number[], total: { n: number }, deltas: boolean): string | undefined {
+  let last = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const c = deltas ? last + buckets[i] : buckets[i];
+    if (c < 0) return `bucket number ${i + 1} has observation count of ${goValue(c)}: ${ERR_NEGATIVE_BUCKET}`;
+    last = c;
+    total.n += c;
+  }
+  return undefined;
+}
+
+function checkCustomBounds(
+  bounds: readonly number[],
+  spans: readonly Span[],
+  numBuckets: number,
+): string | undefined {
+  let prev = -Infinity;
+  for (let i = 0; i < bounds.length; i++) {
+    const cur = bounds[i];
+    if (Number.isNaN(cur)) return 'histogram custom bounds must not be NaN';
+    if (i > 0 && cur <= prev)
+      return `previous bound is ${goFixed(prev)} and current is ${goFixed(cur)}: histogram custom bounds must be in strictly increasing order`;
+    prev = cur;
+  }
+  if (prev === Infinity)
+    return 'last +Inf bound must not be explicitly defined: histogram custom bounds must be finite';
+  let n = 0;
+  let total = 0;
+  for (let i = 0; i < spans.length; i++) {
+    if (spans[i].offset < 0)
+      return `span number ${i + 1} with offset ${spans[i].offset}: ${ERR_NEGATIVE_OFFSET}`;
+    n += spans[i].length;
+    total += spans[i].length + spans[i].offset;
+  }
+  if (n !== numBuckets) return `spans need ${n} buckets, have ${numBuckets} buckets: ${ERR_SPANS_BUCKETS}`;
+  if (bounds.length + 1 < total)
+    return `only ${bounds.length} custom bounds defined which is insufficient to cover total span length of ${total}: histogram custom bounds are too few`;
+  return undefined;
+}
+
+/**
+ * Prometheus's Histogram.Validate (integer, `isFloat` false) and FloatHistogram.Validate: the error
+ * text for an invalid histogram, or undefined.
+ */
+export function validateHistogram(h: Histogram | FloatHistogram, isFloat: boolean): string | undefined {
+  const neg = { n: 0 };
+  const pos = { n: 0 };
+  let err: string | undefined;
+  if (isCustomBucketsSchema(h.schema)) {
+    err = checkCustomBounds(h.customValues ?? [], h.positiveSpans, h.positiveBuckets.length);
+    if (err !== undefined) return `custom buckets: ${err}`;
+    if (h.zeroCount !== 0) return 'custom buckets: must have zero count of 0';
+    if (h.zeroThreshold !== 0) return 'custom buckets: must have zero threshold of 0';
+    if (h.negativeSpans.length > 0) return 'custom buckets: must not have negative spans';
+    if (h.negativeBuckets.length > 0) return 'custom buckets: must not have negative buckets';
+  } else if (isExponentialSchema(h.schema)) {
+    if ((err = checkSpans(h.positiveSpans, h.positiveBuckets.length)) !== undefined)
+      return `positive side: ${err}`;
+    if ((err = checkSpans(h.negativeSpans, h.negativeBuckets.length)) !== undefined)
+      return `negative side: ${err}`;
+    if ((err = checkBuckets(h.negativeBuckets, neg, !isFloat)) !== undefined) return `negative side: ${err}`;
+    if (isFloat && h.zeroCount < 0)
+      return `zero bucket has observation count of ${goValue(h.zeroCount)}: ${ERR_NEGATIVE_BUCKET}`;
+    if (h.customValues !== undefined) return 'histogram with exponential schema must not have custom bounds';
+  } else {
+    return `histogram has an invalid schema, which must be between ${EXPONENTIAL_SCHEMA_MIN} and ${EXPONENTIAL_SCHEMA_MAX} for exponential buckets, or ${CUSTOM_BUCKETS_SCHEMA} for custom buckets, got schema ${h.schema}`;
+  }
+  if (isFloat) {
+    if (h.count < 0)
+      return `observation count is  ${goValue(h.count)}: histogram's observation count is negative`;
+    if ((err = checkBuckets(h.positiveBuckets, pos, false)) !== undefined) return `positive side: ${err}`;
+    return undefined;
+  }
+  if ((err = checkBuckets(h.positiveBuckets, pos, true)) !== undefined) return `positive side: ${err}`;
+  const observed = neg.n + pos.n + h.zeroCount;
+  if (Number.isNaN(h.sum)) {
+    if (observed > h.count)
+      return `${observed} observations found in buckets, but the Count field is ${h.count}: histogram's observation count should be at least the number of observations found in the buckets`;
+  } else if (observed !== h.count) {
+    return `${observed} observations found in buckets, but the Count field is ${h.count}: histogram's observation count should equal the number of observations found in the buckets (in absence of NaN)`;
+  }
+  return undefined;
+}
+
+/** Go's %v of a float64 (shortest form, exponent as Go writes it). */
+function goValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e21)) {
+    const [m, e] = v.toExponential().split('e');
+    const exp = Number(e);
+    return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return String(v);
+}
+
+/** Go's %f (six decimals). */
+function goFixed(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return v.toFixed(6);
+}
+
+/**
+ * The upper bound of bucket `index` in `schema` (Prometheus's getBound): for exponential schemas
+ * 2^(index · 2^-schema), computed as Prometheus does so the bounds match bit for bit at every schema;
+ * for custom buckets the custom value (+Inf past the last).
+ */
+export function bucketUpperBound(index: number, schema: number, customValues?: readonly number[]): number {
+  if (isCustomBucketsSchema(schema)) {
+    const cv = customValues ?? [];
+    return index < cv.length ? cv[index] : Infinity;
+  }
+  if (schema < 0) {
+    const exp = index << -schema;
+    if (exp === 1024) return Number.MAX_VALUE; // the last bucket before +Inf
+    return 2 ** exp;
+  }
+  const fracIdx = index & ((1 << schema) - 1);
+  const frac = EXPONENTIAL_BOUNDS[schema][fracIdx];
+  const exp = (index >> schema) + 1;
+  if (frac === 0.5 && exp === 1025) return Number.MAX_VALUE;
+  return frac * 2 ** exp;
+}
+
+/** The fractions 2^(k·2^-s) / 2 for k < 2^s, per positive schema s (Prometheus's exponentialBounds). */
+const EXPONENTIAL_BOUNDS: number[][] = Array.from({ length: EXPONENTIAL_SCHEMA_MAX + 1 }, (_, s) =>
+  Array.from({ length: 1 << s }, (_, k) => 2 ** (k / (1 << s)) / 2),
+);

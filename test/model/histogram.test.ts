@@ -1,0 +1,222 @@
+// The native histogram model: validation with Prometheus's messages (cases of
+// model/histogram/histogram_test.go TestHistogramValidation, integer and float forms), the float form,
+// and bucket bounds.
+import { describe, expect, it } from 'vitest';
+import {
+  CUSTOM_BUCKETS_SCHEMA,
+  CounterResetHint,
+  bucketUpperBound,
+  toFloatHistogram,
+  validateHistogram,
+  type Histogram,
+} from '../../src/model/histogram.js';
+
+function h(over: Partial<Histogram>): Histogram {
+  return {
+    counterResetHint: CounterResetHint.Unknown,
+    schema: 0,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 0,
+    sum: 0,
+    positiveSpans: [],
+    negativeSpans: [],
+    positiveBuckets: [],
+    negativeBuckets: [],
+    ...over,
+  };
+}
+
+const sp = (...pairs: Array<[number, number]>) => pairs.map(([offset, length]) => ({ offset, length }));
+
+// [name, histogram, message or undefined, also checked in float form]
+const CASES: Array<[string, Histogram, string | undefined, boolean]> = [
+  [
+    'valid histogram',
+    h({
+      count: 12,
+      zeroCount: 2,
+      zeroThreshold: 0.001,
+      sum: 19.4,
+      schema: 1,
+      positiveSpans: sp([0, 2], [1, 2]),
+      positiveBuckets: [1, 1, -1, 0],
+      negativeSpans: sp([0, 2], [1, 2]),
+      negativeBuckets: [1, 1, -1, 0],
+    }),
+    undefined,
+    true,
+  ],
+  [
+    'valid histogram with NaN observations that has its Count (4) higher than the actual total of buckets (2 + 1)',
+    h({ zeroCount: 2, count: 4, sum: NaN, positiveSpans: sp([0, 1]), positiveBuckets: [1] }),
+    undefined,
+    true,
+  ],
+  [
+    'rejects histogram without NaN observations that has its Count (4) higher than the actual total of buckets (2 + 1)',
+    h({ zeroCount: 2, count: 4, sum: 333, positiveSpans: sp([0, 1]), positiveBuckets: [1] }),
+    "3 observations found in buckets, but the Count field is 4: histogram's observation count should equal the number of observations found in the buckets (in absence of NaN)",
+    false,
+  ],
+  [
+    'rejects histogram that has too few negative buckets',
+    h({ negativeSpans: sp([0, 1]) }),
+    'negative side: spans need 1 buckets, have 0 buckets: histogram spans specify different number of buckets than provided',
+    true,
+  ],
+  [
+    'rejects histogram that has too many positive buckets',
+    h({ positiveSpans: sp([0, 1]), positiveBuckets: [1, 2] }),
+    'positive side: spans need 1 buckets, have 2 buckets: histogram spans specify different number of buckets than provided',
+    true,
+  ],
+  [
+    'rejects a histogram that has a negative span with a negative offset',
+    h({ negativeSpans: sp([-1, 1], [-1, 1]), negativeBuckets: [1, 2] }),
+    'negative side: span number 2 with offset -1: histogram has a span whose offset is negative',
+    true,
+  ],
+  [
+    'rejects a histogram that has a positive bucket with a negative count',
+    h({ positiveSpans: sp([-1, 1]), positiveBuckets: [-1] }),
+    'positive side: bucket number 1 has observation count of -1: histogram has a bucket whose observation count is negative',
+    true,
+  ],
+  [
+    "rejects a histogram that doesn't count the zero bucket in its count",
+    h({
+      count: 2,
+      zeroCount: 1,
+      negativeSpans: sp([-1, 1]),
+      positiveSpans: sp([-1, 1]),
+      negativeBuckets: [1],
+      positiveBuckets: [1],
+    }),
+    "3 observations found in buckets, but the Count field is 2: histogram's observation count should equal the number of observations found in the buckets (in absence of NaN)",
+    false,
+  ],
+  [
+    'rejects an exponential histogram with custom buckets schema',
+    h({
+      count: 12,
+      zeroCount: 2,
+      zeroThreshold: 0.001,
+      sum: 19.4,
+      schema: CUSTOM_BUCKETS_SCHEMA,
+      positiveSpans: sp([0, 2], [1, 2]),
+      positiveBuckets: [1, 1, -1, 0],
+      negativeSpans: sp([0, 2], [1, 2]),
+      negativeBuckets: [1, 1, -1, 0],
+    }),
+    'custom buckets: only 0 custom bounds defined which is insufficient to cover total span length of 5: histogram custom bounds are too few',
+    true,
+  ],
+  [
+    'rejects a custom buckets histogram with exponential schema',
+    h({
+      count: 5,
+      sum: 19.4,
+      positiveSpans: sp([0, 2], [1, 2]),
+      positiveBuckets: [1, 1, -1, 0],
+      customValues: [1, 2, 3, 4],
+    }),
+    'histogram with exponential schema must not have custom bounds',
+    false,
+  ],
+  [
+    'rejects a custom buckets histogram with negative offset in first span',
+    h({
+      count: 5,
+      sum: 19.4,
+      schema: CUSTOM_BUCKETS_SCHEMA,
+      positiveSpans: sp([-1, 2], [1, 2]),
+      positiveBuckets: [1, 1, -1, 0],
+      customValues: [1, 2, 3, 4],
+    }),
+    'custom buckets: span number 1 with offset -1: histogram has a span whose offset is negative',
+    true,
+  ],
+  [
+    'rejects a custom buckets histogram with too few bounds',
+    h({
+      count: 5,
+      sum: 19.4,
+      schema: CUSTOM_BUCKETS_SCHEMA,
+      positiveSpans: sp([0, 2], [1, 2]),
+      positiveBuckets: [1, 1, -1, 0],
+      customValues: [1, 2, 3],
+    }),
+    'custom buckets: only 3 custom bounds defined which is insufficient to cover total span length of 5: histogram custom bounds are too few',
+    true,
+  ],
+  [
+    'valid custom buckets histogram',
+    h({
+      count: 5,
+      sum: 19.4,
+      schema: CUSTOM_BUCKETS_SCHEMA,
+      positiveSpans: sp([0, 2], [1, 2]),
+      positiveBuckets: [1, 1, -1, 0],
+      customValues: [1, 2, 3, 4],
+    }),
+    undefined,
+    true,
+  ],
+  [
+    'rejects custom bounds out of order',
+    h({
+      count: 1,
+      schema: CUSTOM_BUCKETS_SCHEMA,
+      positiveSpans: sp([0, 1]),
+      positiveBuckets: [1],
+      customValues: [2, 1],
+    }),
+    'custom buckets: previous bound is 2.000000 and current is 1.000000: histogram custom bounds must be in strictly increasing order',
+    true,
+  ],
+  [
+    'rejects an invalid schema',
+    h({ schema: 9 }),
+    'histogram has an invalid schema, which must be between -4 and 8 for exponential buckets, or -53 for custom buckets, got schema 9',
+    true,
+  ],
+];
+
+describe('histogram validation', () => {
+  it.each(CASES)('%s', (_name, hist, msg, float) => {
+    expect(validateHistogram(hist, false)).toBe(msg);
+    if (float) expect(validateHistogram(toFloatHistogram(hist), true)).toBe(msg);
+  });
+
+  it('checks float-only conditions: a negative zero bucket and a negative count', () => {
+    const f = toFloatHistogram(h({}));
+    expect(validateHistogram({ ...f, zeroCount: -0.5 }, true)).toBe(
+      'zero bucket has observation count of -0.5: histogram has a bucket whose observation count is negative',
+    );
+    expect(validateHistogram({ ...f, count: -2 }, true)).toBe(
+      "observation count is  -2: histogram's observation count is negative",
+    );
+  });
+});
+
+describe('histogram model', () => {
+  it('turns bucket deltas into absolute float counts', () => {
+    const f = toFloatHistogram(h({ positiveSpans: sp([0, 4]), positiveBuckets: [1, 1, -1, 0], count: 5 }));
+    expect(f.positiveBuckets).toEqual([1, 2, 1, 1]);
+  });
+
+  it('computes bucket upper bounds as 2^(i·2^-schema), with the overflow bucket capped at MaxFloat64', () => {
+    expect(bucketUpperBound(0, 0)).toBe(1);
+    expect(bucketUpperBound(1, 0)).toBe(2);
+    expect(bucketUpperBound(-1, 0)).toBe(0.5);
+    expect(bucketUpperBound(1, -1)).toBe(4);
+    expect(bucketUpperBound(2, 1)).toBe(2);
+    expect(bucketUpperBound(1, 1)).toBeCloseTo(Math.SQRT2, 15);
+    expect(bucketUpperBound(1024, 0)).toBe(Number.MAX_VALUE);
+    expect(bucketUpperBound(1025, 0)).toBe(Infinity);
+    expect(bucketUpperBound(1024 << 8, 8)).toBe(Number.MAX_VALUE);
+    expect(bucketUpperBound(1, CUSTOM_BUCKETS_SCHEMA, [0.5, 1])).toBe(1);
+    expect(bucketUpperBound(2, CUSTOM_BUCKETS_SCHEMA, [0.5, 1])).toBe(Infinity);
+  });
+});
