@@ -212,28 +212,6 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
     );
     break;
   }
-  // The protobuf exposition format is not parsed: asking targets for it would fail their scrapes.
-  for (const owner of [cfg.global, ...cfg.scrape_configs]) {
-    const where = owner as { scrape_protocols?: readonly string[]; fallback_scrape_protocol?: string };
-    const meta = metaOf(owner);
-    if (
-      where.scrape_protocols?.includes('PrometheusProto') &&
-      (owner === cfg.global || meta?.keys.has('scrape_protocols'))
-    ) {
-      add(
-        owner,
-        'scrape_protocols',
-        'the PrometheusProto scrape protocol is not supported yet by Promethium',
-      );
-    }
-    if (where.fallback_scrape_protocol === 'PrometheusProto') {
-      add(
-        owner,
-        'fallback_scrape_protocol',
-        'the PrometheusProto scrape protocol is not supported yet by Promethium',
-      );
-    }
-  }
 }
 
 /**

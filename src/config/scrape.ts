@@ -103,8 +103,8 @@ export function validateScrapeConfig(o: Obj, global: GlobalConfig): void {
 
   if (c.scrape_protocols === undefined) {
     if (global.scrape_protocols !== undefined) c.scrape_protocols = [...global.scrape_protocols];
-    // Prometheus asks for protobuf first when scraping native histograms; Promethium parses the text
-    // formats only until native histograms arrive, so the default stays text (a config warning says so).
+    // Prometheus asks for protobuf first when scraping native histograms; Promethium does not store
+    // native histograms yet, so the default stays text first (a config warning says so).
     else c.scrape_protocols = [...DEFAULT_SCRAPE_PROTOCOLS];
   }
   const protoErr = checkScrapeProtocols(c.scrape_protocols);

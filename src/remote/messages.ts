@@ -2,7 +2,7 @@
 // (prometheus.ReadRequest, ReadResponse, ChunkedReadResponse) messages, decoded into and encoded from
 // plain data. Field numbers from prompb/remote.proto, prompb/types.proto and
 // prompb/io/prometheus/write/v2/types.proto of Prometheus 3.14.
-import { int64Len, ProtoError, ProtoReader, ProtoWriter } from './protobuf.js';
+import { int64Len, ProtoError, ProtoReader, ProtoWriter } from '../model/protobuf.js';
 
 /** The two remote write messages, as Content-Type's proto parameter and protobuf_message name them. */
 export const MESSAGE_V1 = 'prometheus.WriteRequest';

@@ -43,8 +43,10 @@ export interface ScrapeFetchOptions {
 }
 
 export interface ScrapeResponse {
-  /** The body decoded as UTF-8 (invalid bytes become U+FFFD). */
+  /** The body decoded as UTF-8 (invalid bytes become U+FFFD); empty for a protobuf body. */
   body: string;
+  /** The body's bytes (uncompressed). */
+  raw: Uint8Array;
   contentType: string | undefined;
   status: number;
   /** Bytes of the decoded body (scrape_body_size_bytes). */
@@ -202,9 +204,12 @@ export class HttpClient {
         encoding === 'gzip'
           ? await readGzipBody(res.body, opts.bodySizeLimit, deadline)
           : await readPlainBody(res.body, opts.bodySizeLimit, deadline);
+      const contentType = headerValue(res.headers['content-type']);
       return {
-        body: decodeUTF8(buf),
-        contentType: headerValue(res.headers['content-type']),
+        // a protobuf body is read from its bytes only
+        body: isProtobuf(contentType) ? '' : decodeUTF8(buf),
+        raw: buf,
+        contentType,
         status: res.statusCode,
         bytes: buf.length,
       };
@@ -554,4 +559,9 @@ function decodeUTF8(buf: Buffer): string {
     for (let i = 0; i < bad; i++) if (text.charCodeAt(i) === 10) line++;
     throw new HttpClientError(`invalid UTF-8 in the response body (line ${line})`, 'request');
   }
+}
+
+/** Whether a scrape response is in the protobuf exposition format (read from bytes, not text). */
+function isProtobuf(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.toLowerCase().startsWith('application/vnd.google.protobuf');
 }

@@ -30,6 +30,8 @@ export interface FetchOptions {
 
 export interface FetchResult {
   body: string;
+  /** The body's bytes, for the protobuf format (fetchers of text only may leave it out). */
+  raw?: Uint8Array;
   contentType: string | undefined;
   /** Size of the (uncompressed) body in bytes. */
   bytes: number;
@@ -285,14 +287,14 @@ export class ScrapeLoop {
         }
       }
       if (this.stopped && error !== undefined) return;
-      if (body !== undefined && body.body.length > 0) {
+      if (body !== undefined && body.bytes > 0) {
         const r = await this.append(body, appendTime);
         counts = r.counts;
         error = r.error;
       }
     }
     // a failed scrape is an empty one (as is an empty body): every series of the previous one ends
-    if (body === undefined || body.body.length === 0 || error !== undefined) {
+    if (body === undefined || body.bytes === 0 || error !== undefined) {
       await this.markAllStale(appendTime);
     }
     const durationMs = this.now() - start;
@@ -324,7 +326,7 @@ export class ScrapeLoop {
     let error: string | undefined;
     cache.begin();
     try {
-      const { parser: p } = parserFor(res.contentType, this.o.fallbackProtocol, res.body);
+      const { parser: p } = parserFor(res.contentType, this.o.fallbackProtocol, res.body, {}, res.raw);
       for (;;) {
         p.expectSeries(cache.expected());
         const kind = p.next();

@@ -244,6 +244,16 @@ describe('relabel validation', () => {
   });
 });
 
+describe('scrape protocols', () => {
+  it('takes PrometheusProto in scrape_protocols and as fallback_scrape_protocol', () => {
+    const cfg = parse(
+      'global:\n  scrape_protocols: [PrometheusProto, PrometheusText0.0.4]\nscrape_configs:\n  - job_name: a\n    fallback_scrape_protocol: PrometheusProto\n',
+    );
+    expect(cfg.scrape_configs[0].scrape_protocols).toEqual(['PrometheusProto', 'PrometheusText0.0.4']);
+    expect(cfg.scrape_configs[0].fallback_scrape_protocol).toBe('PrometheusProto');
+  });
+});
+
 describe('storage.tsdb', () => {
   it('takes out_of_order_time_window (out-of-order ingestion)', () => {
     const cfg = parse('storage:\n  tsdb:\n    out_of_order_time_window: 10m\n');
@@ -263,17 +273,6 @@ describe('not supported yet', () => {
     [
       'scrape_configs:\n  - job_name: a\n    convert_classic_histograms_to_nhcb: true\n',
       'scrape_configs[0].convert_classic_histograms_to_nhcb',
-      3,
-    ],
-    [
-      'scrape_configs:\n  - job_name: a\n    scrape_protocols: [PrometheusProto, PrometheusText0.0.4]\n',
-      'scrape_configs[0].scrape_protocols',
-      3,
-    ],
-    ['global:\n  scrape_protocols: [PrometheusProto]\n', 'global.scrape_protocols', 2],
-    [
-      'scrape_configs:\n  - job_name: a\n    fallback_scrape_protocol: PrometheusProto\n',
-      'scrape_configs[0].fallback_scrape_protocol',
       3,
     ],
   ])('%j', (text, field, line) => {

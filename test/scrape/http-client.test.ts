@@ -120,7 +120,13 @@ describe('HttpClient.fetch', () => {
       metrics(req, res);
     });
     const res = await client().fetch(`${base}/metrics`, scrape({ timeoutMs: 1500 }));
-    expect(res).toEqual({ body: 'up 1\n', contentType: 'text/plain; version=0.0.4', status: 200, bytes: 5 });
+    expect(res).toEqual({
+      body: 'up 1\n',
+      raw: Buffer.from('up 1\n'),
+      contentType: 'text/plain; version=0.0.4',
+      status: 200,
+      bytes: 5,
+    });
     expect(seen.accept).toBe('text/plain;version=0.0.4;q=0.5,*/*;q=0.1');
     expect(seen['accept-encoding']).toBe('identity');
     expect(seen['user-agent']).toBe('Promethium/test');

@@ -15,6 +15,7 @@ import { TSDB } from '../../src/tsdb/db.js';
 import { Matcher } from '../../src/model/matcher.js';
 import type { ScrapeLoop } from '../../src/scrape/scrape-loop.js';
 import { waitFor } from '../support/server-process.js';
+import { encodeMetricFamilies, PROTO_CONTENT_TYPE } from '../support/metrics-proto.js';
 import {
   Clock,
   CountingCounters,
@@ -822,5 +823,60 @@ describe('ScrapeLoop: out-of-order samples (storage.tsdb.out_of_order_time_windo
     expect(loop.state.health).toBe('down');
     expect(loop.state.lastError).toBe('too old sample');
     expect(stored()).toHaveLength(2);
+  });
+});
+
+describe('ScrapeLoop: the protobuf exposition format', () => {
+  it('asks for PrometheusProto first and stores what a protobuf body holds, as the same text body would', async () => {
+    const families = [
+      {
+        name: 'jobs_total',
+        help: 'Jobs.',
+        type: 'COUNTER',
+        metric: [{ label: [{ name: 'kind', value: 'x' }], counter: { value: 42 } }],
+      },
+      {
+        name: 'lat_seconds',
+        help: 'Latency.',
+        type: 'HISTOGRAM',
+        metric: [
+          {
+            histogram: {
+              sample_count: 4,
+              sample_sum: 1.5,
+              bucket: [{ upper_bound: 0.5, cumulative_count: 3 }],
+            },
+          },
+        ],
+      },
+    ];
+    const { target, storage, loop, clock } = await setup({
+      scrape_protocols: ['PrometheusProto', 'PrometheusText0.0.4'],
+    });
+    target.serve(encodeMetricFamilies(families), PROTO_CONTENT_TYPE);
+    const t = await scrape(loop, clock);
+    expect(loop.state.lastError).toBe('');
+    expect(target.requests[0].headers.accept).toMatch(
+      /^application\/vnd\.google\.protobuf;proto=io\.prometheus\.client\.MetricFamily;encoding=delimited/,
+    );
+    expect(points(storage, 'jobs_total')).toEqual([[t, 42]]);
+    expect(points(storage, 'lat_seconds_count')).toEqual([[t, 4]]);
+    expect(Object.keys(read(storage, { __name__: 'lat_seconds_bucket' }))).toEqual([
+      `{__name__="lat_seconds_bucket", instance="${target.host}", job="test", le="+Inf"}`,
+      `{__name__="lat_seconds_bucket", instance="${target.host}", job="test", le="0.5"}`,
+    ]);
+    expect(report(storage, t)).toMatchObject({ up: 1, scrape_samples_scraped: 5 });
+    // a second scrape goes through the scrape cache
+    target.serve(encodeMetricFamilies(families), PROTO_CONTENT_TYPE);
+    const t2 = await scrape(loop, clock);
+    expect(points(storage, 'jobs_total')).toEqual([
+      [t, 42],
+      [t2, 42],
+    ]);
+    // a broken body marks the target down with the parser's message
+    target.serve(Uint8Array.from([0x0a, 0x05, 0x0a]), PROTO_CONTENT_TYPE);
+    await scrape(loop, clock);
+    expect(loop.state.health).toBe('down');
+    expect(loop.state.lastError).toMatch(/protobuf: unexpected end/);
   });
 });

@@ -24,7 +24,7 @@ export interface Target {
   readonly requests: http.IncomingMessage[];
   handler: Handler;
   /** Serves `body` (text format 0.0.4 unless `contentType` says otherwise). */
-  serve(body: string, contentType?: string): void;
+  serve(body: string | Uint8Array, contentType?: string): void;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startTarget(): Promise<Target> {
   const sockets = new Set<import('node:net').Socket>();
   const t = {
     handler: ((_req, res) => res.end('')) as Handler,
-    serve(body: string, contentType = TEXT_004) {
+    serve(body: string | Uint8Array, contentType = TEXT_004) {
       t.handler = (_req, res) => {
         res.writeHead(200, { 'Content-Type': contentType });
         res.end(body);

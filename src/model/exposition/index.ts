@@ -1,11 +1,13 @@
 // The exposition formats: parsers, writer and content negotiation.
-import { chooseFormat, ContentTypeError, type ScrapeProtocol } from './negotiation.js';
+import { chooseFormat, type ScrapeProtocol } from './negotiation.js';
 import { OpenMetricsParser } from './parser-openmetrics.js';
 import { PromTextParser } from './parser-text.js';
+import { ProtobufParser } from './parser-protobuf.js';
 import type { ExpositionParser } from './types.js';
 
 export * from './types.js';
 export { PromTextParser } from './parser-text.js';
+export { ProtobufParser } from './parser-protobuf.js';
 export { OpenMetricsParser, type OpenMetricsParserOptions } from './parser-openmetrics.js';
 export {
   writeText,
@@ -41,6 +43,7 @@ export function parserFor(
   fallback: ScrapeProtocol | undefined,
   body: string,
   opts: { skipCreatedSeries?: boolean } = {},
+  raw?: Uint8Array,
 ): ParserChoice {
   const { format, warning } = chooseFormat(contentType, fallback);
   switch (format) {
@@ -49,8 +52,6 @@ export function parserFor(
     case 'prometheus-text':
       return { parser: new PromTextParser(body), warning };
     case 'protobuf':
-      throw new ContentTypeError(
-        'the protobuf exposition format is not supported yet; remove PrometheusProto from scrape_protocols',
-      );
+      return { parser: new ProtobufParser(raw ?? new TextEncoder().encode(body)), warning };
   }
 }

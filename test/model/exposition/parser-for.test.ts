@@ -5,6 +5,7 @@ import {
   OpenMetricsParser,
   parserFor,
   PromTextParser,
+  ProtobufParser,
 } from '../../../src/model/exposition/index.js';
 
 describe('parserFor', () => {
@@ -29,17 +30,18 @@ describe('parserFor', () => {
     expect(odd.warning).toContain('received unsupported Content-Type "application/json"');
   });
 
-  it('fails like Prometheus when neither helps, and says protobuf is not supported yet', () => {
+  it('fails like Prometheus when neither helps; reads protobuf from the bytes', () => {
     expect(() => parserFor('application/json', undefined, '')).toThrowError(ContentTypeError);
     expect(() => parserFor('application/json', undefined, '')).toThrowError(
       'received unsupported Content-Type "application/json" and no fallback_scrape_protocol specified for target',
     );
-    expect(() =>
-      parserFor(
-        'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
-        undefined,
-        '',
-      ),
-    ).toThrowError('not supported yet');
+    const proto = parserFor(
+      'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+      undefined,
+      '',
+      {},
+      new Uint8Array(0),
+    );
+    expect(proto.parser).toBeInstanceOf(ProtobufParser);
   });
 });
