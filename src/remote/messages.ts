@@ -3,6 +3,7 @@
 // plain data. Field numbers from prompb/remote.proto, prompb/types.proto and
 // prompb/io/prometheus/write/v2/types.proto of Prometheus 3.14.
 import { int64Len, ProtoError, ProtoReader, ProtoWriter } from '../model/protobuf.js';
+import { isStaleNaN } from '../model/value.js';
 
 /** The two remote write messages, as Content-Type's proto parameter and protobuf_message name them. */
 export const MESSAGE_V1 = 'prometheus.WriteRequest';
@@ -218,9 +219,24 @@ function writeLabels(w: ProtoWriter, field: number, pairs: readonly string[]): v
   }
 }
 
+/**
+ * The stale marker as it goes on the wire (0x7ff0000000000002, little-endian). V8 may quiet the NaN on
+ * its way from the WAL (0x7ff8000000000002), and receivers recognise a stale marker only by its exact
+ * bits (Prometheus's value.IsStaleNaN), so it is written from these bytes, not from the number.
+ */
+const STALE_NAN_BYTES = new Uint8Array([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+
+/** A sample value (a double field); one comparison for anything that is not NaN. */
+function writeValue(w: ProtoWriter, field: number, v: number): void {
+  if (v !== v && isStaleNaN(v)) {
+    w.tag(field, 1);
+    w.raw(STALE_NAN_BYTES);
+  } else w.doubleField(field, v);
+}
+
 function writeSample(w: ProtoWriter, field: number, s: WireSample): void {
   const m = new ProtoWriter();
-  m.doubleField(1, s.v);
+  writeValue(m, 1, s.v);
   m.int64Field(2, s.t);
   w.messageField(field, m);
 }
@@ -254,8 +270,7 @@ export function encodeWriteV1Columns(
       const t = s.t[i];
       w.tag(2, 2);
       w.uvarint(9 + (t === 0 ? 0 : 1 + int64Len(t)));
-      w.tag(1, 1);
-      w.fixed64(s.v[i]);
+      writeValue(w, 1, s.v[i]);
       w.int64Field(2, t);
     }
   }
@@ -308,7 +323,7 @@ export function encodeWriteV2(req: WriteRequest): Uint8Array {
     ts.packedUvarintField(1, s.labels.map(ref));
     s.samples.forEach((x, i) => {
       const m = new ProtoWriter();
-      m.doubleField(1, x.v);
+      writeValue(m, 1, x.v);
       m.int64Field(2, x.t);
       if (i === 0) m.int64Field(3, s.startTimestamp);
       ts.messageField(2, m);
