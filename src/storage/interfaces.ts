@@ -1,5 +1,6 @@
 // The seams between ingestion, storage and query (DESIGN.md §3). Scraping writes through Appender,
 // PromQL and the API read through Querier; neither knows what is behind them.
+import type { FloatHistogram, Histogram } from '../model/histogram.js';
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 
@@ -26,6 +27,17 @@ export interface Appender {
   commit(): Promise<void>;
   /** Drops the batch. */
   rollback(): void;
+  /**
+   * Adds one native histogram sample: an integer histogram `h` or a float histogram `fh` (Prometheus's
+   * AppendHistogram). Storages without native histograms leave it out.
+   */
+  appendHistogram?(
+    ref: SeriesRef,
+    labels: Labels,
+    t: number,
+    h: Histogram | undefined,
+    fh: FloatHistogram | undefined,
+  ): SeriesRef;
   /** Options for the following appends (storages without out-of-order support need not have it). */
   setOptions?(opts: AppendOptions | undefined): void;
 }
@@ -45,6 +57,8 @@ export interface Series {
   readonly labels: Labels;
   /** The series' samples within the querier's [mint, maxt], decoded on demand. */
   samples(): SampleBatch;
+  /** Its native histogram samples within [mint, maxt], time-ordered (absent: none). */
+  histograms?(): HistogramSample[];
 }
 
 /** Series sorted by labels. */
@@ -99,4 +113,11 @@ export function compareLabels(a: Labels, b: Labels): number {
     if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
   }
   return x.length - y.length;
+}
+
+/** A native histogram sample: exactly one of h (integer) and fh (float). */
+export interface HistogramSample {
+  t: number;
+  h?: Histogram;
+  fh?: FloatHistogram;
 }

@@ -4,6 +4,7 @@ import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import {
   compareLabels,
+  type HistogramSample,
   type Querier,
   type SampleBatch,
   type SelectHints,
@@ -76,6 +77,21 @@ class MergedSeries implements Series {
   samples(): SampleBatch {
     return mergeSampleBatches(this.parts.map((p) => p.samples()));
   }
+
+  histograms(): HistogramSample[] {
+    return mergeHistogramSamples(this.parts.map((p) => p.histograms?.() ?? []));
+  }
+}
+
+/** Histogram samples of several sources merged by time; at an equal time the earlier source wins. */
+export function mergeHistogramSamples(lists: readonly HistogramSample[][]): HistogramSample[] {
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
+  const all = nonEmpty.flatMap((l, source) => l.map((x) => ({ x, source })));
+  all.sort((a, b) => a.x.t - b.x.t || a.source - b.source);
+  const out: HistogramSample[] = [];
+  for (const { x } of all) if (out.length === 0 || out[out.length - 1].t !== x.t) out.push(x);
+  return out;
 }
 
 /** k-way merge of sorted series sets; equal labels merged, earlier sets first within a group. */

@@ -13,6 +13,7 @@ import {
   Block,
   cleanupTmp,
   compactBlocksAsync,
+  rechunkHistograms,
   exponentialBlockRanges,
   planCompaction,
   writeBlockAsync,
@@ -37,6 +38,7 @@ import {
   newSampleColumns,
 } from './wal/records.js';
 import { WAL } from './wal/wal.js';
+import { decodeHistogramSamples } from './wal/histogram-records.js';
 import { compareLabels } from '../storage/interfaces.js';
 
 export const DEFAULT_BLOCK_DURATION = 2 * 3600 * 1000;
@@ -226,6 +228,17 @@ export class TSDB implements Appendable, Queryable {
           }
           case RecordType.Tombstones:
             for (const t of decodeTombstones(rec)) head.addTombstone(t.ref, { mint: t.mint, maxt: t.maxt });
+            break;
+          case RecordType.Histograms:
+            for (const x of decodeHistogramSamples(rec)) {
+              const s = head.series.get(x.ref);
+              if (s === undefined) {
+                unknownRefs++;
+                continue;
+              }
+              if (x.t < head.minValidTime) continue;
+              head.applyHistogram(s, x.t, x.h, x.fh);
+            }
             break;
         }
       },
@@ -618,6 +631,19 @@ export class TSDB implements Appendable, Queryable {
         const out = new XORChunk();
         for (let i = 0; i < n; i++) out.append(t[i], v[i]);
         chunks.push({ mint: out.minTime, maxt: out.maxTime, data: out.bytes().slice() });
+      }
+      if (s.hist !== undefined) {
+        const hist = rechunkHistograms(
+          s.hist
+            .chunks()
+            .map((chunk) => ({ chunk: { ...chunk, data: chunk.data.slice() }, deleted, priority: 0 })),
+          mint,
+          maxt,
+        );
+        if (hist.length > 0) {
+          chunks.push(...hist);
+          chunks.sort((a, b) => a.mint - b.mint);
+        }
       }
       if (chunks.length > 0) yield { labels: s.labels, chunks };
     }

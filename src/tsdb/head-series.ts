@@ -3,6 +3,7 @@
 // boundary, hard caps of 240 samples and ~1 KiB.
 import type { Labels } from '../model/labels.js';
 import { XORChunk } from './chunks/xor.js';
+import type { HistogramPart } from './head-histograms.js';
 import type { OOOSamples } from './ooo.js';
 
 export const SAMPLES_PER_CHUNK = 120;
@@ -39,6 +40,8 @@ export class MemSeries {
   /** Out-of-order samples (see ooo.ts), and those an out-of-order compaction is writing into blocks. */
   ooo: OOOSamples | undefined = undefined;
   oooCompacting: OOOSamples | undefined = undefined;
+  /** Native histogram samples (see head-histograms.ts), kept apart from the float chunks. */
+  hist: HistogramPart | undefined = undefined;
 
   constructor(
     readonly ref: number,
@@ -47,6 +50,8 @@ export class MemSeries {
 
   /** Appends an in-order sample; false when it is not newer than the last one (dropped). */
   append(t: number, v: number, chunkRange: number): { ok: boolean; newChunk: boolean } {
+    // a histogram sample may be the newest one
+    if (this.hist !== undefined && t <= this.maxTime) return { ok: false, newChunk: false };
     let c = this.head;
     let created = false;
     if (c === undefined) {
@@ -101,7 +106,12 @@ export class MemSeries {
       this.head = undefined;
     }
     this.minTime = this.closed.length > 0 ? this.closed[0].mint : (this.head?.minTime ?? Infinity);
+    if (this.hist !== undefined) {
+      if (this.hist.truncateBefore(mint)) this.hist = undefined;
+      else this.minTime = Math.min(this.minTime, this.hist.minTime);
+    }
     return (
+      this.hist === undefined &&
       this.closed.length === 0 &&
       (this.head === undefined || this.head.numSamples === 0) &&
       this.ooo === undefined &&
@@ -121,6 +131,10 @@ export class MemSeries {
   }
 
   get chunkCount(): number {
-    return this.closed.length + (this.head !== undefined && this.head.numSamples > 0 ? 1 : 0);
+    return (
+      this.closed.length +
+      (this.head !== undefined && this.head.numSamples > 0 ? 1 : 0) +
+      (this.hist?.chunkCount ?? 0)
+    );
   }
 }

@@ -3,10 +3,11 @@
 // the spec notes in each method).
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
-import { sameBits } from '../model/value.js';
+import { isStaleNaN, sameBits } from '../model/value.js';
 import type {
   AppendOptions,
   Appender,
+  HistogramSample,
   Querier,
   SampleBatch,
   Series,
@@ -15,6 +16,7 @@ import type {
 } from '../storage/interfaces.js';
 import { compareLabels } from '../storage/interfaces.js';
 import {
+  StorageError,
   errAppenderClosed,
   errDuplicateSample,
   errInvalidSample,
@@ -26,6 +28,9 @@ import { XORChunk } from './chunks/xor.js';
 import { MemSeries, type ClosedChunk } from './head-series.js';
 import { HeadPostings } from './head-postings.js';
 import { OOOSamples, oooChunks, sortSamples } from './ooo.js';
+import { HistogramPart, histogramSamples } from './head-histograms.js';
+import { encodeHistogramSamples, type RefHistogramSample } from './wal/histogram-records.js';
+import { validateHistogram, type FloatHistogram, type Histogram } from '../model/histogram.js';
 import { postingsForMatchers } from './postings.js';
 import { encodeSamples, encodeSeries, encodeTombstones } from './wal/records.js';
 import type { WAL } from './wal/wal.js';
@@ -128,6 +133,22 @@ export class Head {
       this.metrics.headChunksCreated.inc();
       this.metrics.headChunks.set(this.chunks);
     }
+    if (t < this.minTime) this.minTime = t;
+    if (t > this.maxTime) this.maxTime = t;
+    return true;
+  }
+
+  /** Appends a committed or replayed native histogram sample; false when it is not newer (dropped). */
+  applyHistogram(s: MemSeries, t: number, h: Histogram | undefined, fh: FloatHistogram | undefined): boolean {
+    if (t <= s.maxTime) return false;
+    s.hist ??= new HistogramPart();
+    if (s.hist.append(t, h, fh)) {
+      this.chunks++;
+      this.metrics.headChunksCreated.inc();
+      this.metrics.headChunks.set(this.chunks);
+    }
+    if (t < s.minTime) s.minTime = t;
+    s.maxTime = t;
     if (t < this.minTime) this.minTime = t;
     if (t > this.maxTime) this.maxTime = t;
     return true;
@@ -272,6 +293,8 @@ class HeadAppender implements Appender {
   private vs = new Float64Array(256);
   private pending: MemSeries[] = [];
   private n = 0;
+  /** Native histogram samples of this batch. */
+  private hists: Array<RefHistogramSample & { s: MemSeries }> = [];
   private readonly newSeries: MemSeries[] = [];
   private readonly minValidTime: number;
   /** The head's newest time and OOO window when the appender was made (as Prometheus's headAppender). */
@@ -344,6 +367,41 @@ class HeadAppender implements Appender {
     return s.ref;
   }
 
+  appendHistogram(
+    ref: SeriesRef,
+    labels: Labels,
+    t: number,
+    h: Histogram | undefined,
+    fh: FloatHistogram | undefined,
+  ): SeriesRef {
+    if (this.closed) throw errAppenderClosed();
+    const x = h ?? fh;
+    if (x === undefined) throw errInvalidSample('no histogram');
+    const head = this.head;
+    if (t < this.minValidTime) {
+      head.metrics.outOfBoundSamples.inc();
+      throw errOutOfBounds();
+    }
+    if (!isStaleNaN(x.sum)) {
+      const invalid = validateHistogram(x, h === undefined);
+      if (invalid !== undefined) throw new StorageError('invalid_sample', invalid);
+    }
+    let s = ref !== 0 ? head.series.get(ref) : undefined;
+    if (s === undefined) {
+      if (labels.size === 0) throw errInvalidSample('empty labelset');
+      const r = head.getOrCreate(labels);
+      s = r.series;
+      if (r.created) this.newSeries.push(s);
+    }
+    // native histograms do not go out of order here (yet): older ones are refused
+    if (s.maxTime !== -Infinity && t <= s.maxTime) {
+      head.metrics.outOfOrderSamples.inc();
+      throw t === s.maxTime ? errDuplicateSample(t, s.lastValue, x.sum) : errOutOfOrderSample();
+    }
+    this.hists.push(h !== undefined ? { ref: s.ref, t, h, s } : { ref: s.ref, t, fh, s });
+    return s.ref;
+  }
+
   private grow(): void {
     const size = this.refs.length * 2;
     const refs = new Uint32Array(size);
@@ -363,7 +421,8 @@ class HeadAppender implements Appender {
     const head = this.head;
     head.activeAppenders--;
     const n = this.n;
-    if (this.wal !== undefined && (n > 0 || this.newSeries.length > 0)) {
+    const hists = this.hists;
+    if (this.wal !== undefined && (n > 0 || hists.length > 0 || this.newSeries.length > 0)) {
       const records: Uint8Array[] = [];
       if (this.newSeries.length > 0) {
         records.push(
@@ -374,6 +433,7 @@ class HeadAppender implements Appender {
         );
       }
       if (n > 0) records.push(encodeSamples(this.refs, this.ts, this.vs, n));
+      if (hists.length > 0) records.push(encodeHistogramSamples(hists));
       try {
         this.wal.log(...records);
       } catch (err) {
@@ -415,6 +475,14 @@ class HeadAppender implements Appender {
       head.wbl?.log(encodeSamples(this.refs, this.ts, this.vs, ooo));
       head.metrics.outOfOrderSamplesAppended.inc(ooo);
     }
+    let histAppended = 0;
+    for (const x of hists) {
+      if (x.t < minValid) outOfBounds++;
+      else if (head.applyHistogram(x.s, x.t, x.h, x.fh)) histAppended++;
+      else outOfOrder++;
+    }
+    if (histAppended > 0) head.metrics.histogramSamplesAppended.inc(histAppended);
+    this.hists = [];
     if (outOfOrder > 0) head.metrics.outOfOrderSamples.inc(outOfOrder);
     if (outOfBounds > 0) head.metrics.outOfBoundSamples.inc(outOfBounds);
     if (tooOld > 0) head.metrics.tooOldSamples.inc(tooOld);
@@ -430,6 +498,7 @@ class HeadAppender implements Appender {
     this.head.activeAppenders--;
     this.n = 0;
     this.pending = [];
+    this.hists = [];
     // Series created by this appender stay in the head (they were created eagerly); log them so a
     // replay knows their refs.
     if (this.wal !== undefined && this.newSeries.length > 0) {
@@ -514,10 +583,23 @@ function headSeriesView(
   // later appends only add newer in-order samples: cut them off at the newest time now
   const inOrderMaxt = Math.min(maxt, s.maxTime);
   const ooo = oooChunks(s, mint, maxt);
-  return {
+  const hist = s.hist?.chunks();
+  const series: Series = {
     labels: s.labels,
     samples: () => decodeChunks(closed, open, mint, inOrderMaxt, tombstones, ooo),
   };
+  if (hist !== undefined)
+    series.histograms = () => dropDeletedHistograms(histogramSamples(hist, mint, inOrderMaxt), tombstones);
+  return series;
+}
+
+/** Histogram samples outside the deleted intervals. */
+export function dropDeletedHistograms(
+  samples: HistogramSample[],
+  tombstones: readonly Interval[] | undefined,
+): HistogramSample[] {
+  if (tombstones === undefined || tombstones.length === 0) return samples;
+  return samples.filter((x) => !tombstones.some((iv) => x.t >= iv.mint && x.t <= iv.maxt));
 }
 
 const EMPTY: SampleBatch = { t: new Float64Array(0), v: new Float64Array(0), length: 0 };

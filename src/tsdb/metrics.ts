@@ -28,6 +28,7 @@ export interface TSDBMetrics {
   headChunks: Set;
   headChunksCreated: Inc;
   samplesAppended: Inc;
+  histogramSamplesAppended: Inc;
   outOfOrderSamples: Inc;
   outOfBoundSamples: Inc;
   tooOldSamples: Inc;
@@ -115,6 +116,12 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
   computed('prometheus_tsdb_head_active_appenders', 'Number of currently active appender transactions', (s) =>
     s.activeAppenders(),
   );
+  const samplesAppended = new Counter({
+    name: 'prometheus_tsdb_head_samples_appended_total',
+    help: 'Total number of appended samples.',
+    labelNames: ['type'],
+    registers,
+  });
   const typed = (name: string, help: string): Inc =>
     new Counter({ name, help, labelNames: ['type'], registers }).labels({ type: 'float' });
   return {
@@ -132,10 +139,8 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
       'prometheus_tsdb_head_chunks_created_total',
       'Total number of chunks created in the head',
     ),
-    samplesAppended: typed(
-      'prometheus_tsdb_head_samples_appended_total',
-      'Total number of appended samples.',
-    ),
+    samplesAppended: samplesAppended.labels({ type: 'float' }),
+    histogramSamplesAppended: samplesAppended.labels({ type: 'histogram' }),
     outOfOrderSamples: typed(
       'prometheus_tsdb_out_of_order_samples_total',
       'Total number of out of order samples ingestion failed attempts due to out of order being disabled.',

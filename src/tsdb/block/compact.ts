@@ -4,6 +4,8 @@
 // timestamp in several blocks deduplicated (one is kept: the one from the block with the lowest
 // minTime). Unlike Prometheus, small chunks are re-encoded into larger ones (up to maxChunkSamples /
 // maxChunkBytes): fewer rows, less per-row and per-chunk-header overhead on disk.
+import { HistogramPart, histogramSamples } from '../head-histograms.js';
+import { mergeHistogramSamples } from '../../storage/merge.js';
 import type { Labels } from '../../model/labels.js';
 import { compareLabels } from '../../storage/interfaces.js';
 import { XORChunk } from '../chunks/xor.js';
@@ -167,7 +169,19 @@ export function* mergeSeries(
       for (const c of h.chunks) sources.push({ chunk: c, deleted, priority: i });
       heads[i] = next(cursors[i]);
     }
-    const chunks = rechunk(sources, mint, maxt, sizing);
+    const floats = sources.filter((x) => x.chunk.enc === undefined);
+    const chunks = rechunk(floats, mint, maxt, sizing);
+    if (floats.length < sources.length) {
+      // native histogram chunks are merged apart from the float ones
+      chunks.push(
+        ...rechunkHistograms(
+          sources.filter((x) => x.chunk.enc !== undefined),
+          mint,
+          maxt,
+        ),
+      );
+      chunks.sort((a, b) => a.mint - b.mint);
+    }
     if (chunks.length > 0) yield { labels: min, chunks };
   }
 }
@@ -313,4 +327,51 @@ class SampleBuffer {
 
 function seal(c: XORChunk): ChunkData {
   return { mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() };
+}
+
+/**
+ * A series' native histogram chunks for the output block: a chunk that overlaps no other, lies inside
+ * [mint, maxt] and loses nothing to tombstones is copied; the others are decoded, merged by time (on
+ * equal times the earlier block wins) and encoded again.
+ */
+export function rechunkHistograms(sources: SourceChunk[], mint: number, maxt: number): ChunkData[] {
+  sources.sort((a, b) => a.chunk.mint - b.chunk.mint || a.priority - b.priority);
+  const out: ChunkData[] = [];
+  let i = 0;
+  while (i < sources.length) {
+    let j = i + 1;
+    let groupMax = sources[i].chunk.maxt;
+    while (j < sources.length && sources[j].chunk.mint <= groupMax) {
+      groupMax = Math.max(groupMax, sources[j].chunk.maxt);
+      j++;
+    }
+    const one = sources[i];
+    const c = one.chunk;
+    if (
+      j === i + 1 &&
+      c.mint >= mint &&
+      c.maxt <= maxt &&
+      (one.deleted === undefined || !intersects(one.deleted, c.mint, c.maxt))
+    ) {
+      out.push(c);
+    } else {
+      const lists = sources.slice(i, j).map((x) => {
+        const all = histogramSamples(
+          [{ mint: x.chunk.mint, maxt: x.chunk.maxt, enc: x.chunk.enc!, data: x.chunk.data }],
+          mint,
+          maxt,
+        );
+        const del = x.deleted;
+        return del === undefined
+          ? all
+          : all.filter((y) => !del.some((iv) => y.t >= iv.mint && y.t <= iv.maxt));
+      });
+      const part = new HistogramPart();
+      for (const y of mergeHistogramSamples(lists)) part.append(y.t, y.h, y.fh);
+      for (const k of part.chunks())
+        out.push({ mint: k.mint, maxt: k.maxt, data: k.data.slice(), enc: k.enc });
+    }
+    i = j;
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // Prometheus splits a block into meta.json, index, chunks/ and tombstones (tsdb/block.go); here the
 // same parts are tables of one file, so a block is written, checked and renamed as a single unit.
 //
-// Schema (application_id 'PRMB', user_version 2; version 1 blocks, without enc 2-3, are read too):
+// Schema (application_id 'PRMB', user_version 3; versions 1 (enc 0-1) and 2 (enc 0-3) are read too):
 //
 //   meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID
 //     'meta' → BlockMeta as JSON, the fields of Prometheus's meta.json (ulid, minTime, maxTime
@@ -29,6 +29,8 @@
 //     inflating costs read time); head blocks store enc 0. Small enc values cost no payload bytes.
 //     Readers turn enc 1 and 3 back into 0 and 2 and decode 2 straight into sample arrays; only the
 //     block layer sees the encodings (compaction converts DEC input chunks back to XOR).
+//     4 = a native histogram chunk, 5 = a float histogram chunk, both in Prometheus's byte layout and
+//     stored as they are (version 3); float reads skip them.
 //   tombstones(ref INTEGER, mint INTEGER, maxt INTEGER, PRIMARY KEY (ref, mint)) WITHOUT ROWID
 //     deleted closed intervals per series, merged when they overlap or touch (tombstones.Intervals).
 //
@@ -55,9 +57,9 @@ export const DELETION_SUFFIX = '.tmp-for-deletion';
 
 /** 'PRMB' as a big-endian int32: marks the file as a Promethium block. */
 export const APPLICATION_ID = 0x50524d42;
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** Schema versions this reader opens: 1 (enc 0-1 only) and 2 (adds enc 2-3); the tables are the same. */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
 /** Page size of blocks written from the head (small blocks, chunks of ~120 samples, 50-300 bytes). */
 export const DEFAULT_PAGE_SIZE = 8192;
 
@@ -73,6 +75,10 @@ export const ENC_DEFLATE = 1;
 export const ENC_DEC = 2;
 /** The decimal chunk, raw-deflated. */
 export const ENC_DEC_DEFLATE = 3;
+/** A native histogram chunk in Prometheus's layout (chunks/histogram.ts), stored as it is. Version 3. */
+export const ENC_HISTOGRAM = 4;
+/** A float histogram chunk in Prometheus's layout, stored as it is. Version 3. */
+export const ENC_FLOAT_HISTOGRAM = 5;
 
 /** Chunks per series are addressed as ref * CHUNK_ID_SPAN + ordinal. */
 export const CHUNK_ID_SPAN = 2 ** 24;
@@ -120,8 +126,10 @@ export interface ChunkData {
   /** Closed range of the chunk's samples. */
   mint: number;
   maxt: number;
-  /** XOR chunk bytes (Prometheus's layout). */
+  /** Chunk bytes in Prometheus's layout: XOR unless `enc` says otherwise. */
   data: Uint8Array;
+  /** Prometheus's chunk encoding: 2 histogram, 3 float histogram; absent for XOR. */
+  enc?: number;
 }
 
 export interface BlockSeries {

@@ -11,7 +11,13 @@ export {
 export { Block } from './reader.js';
 export { writeBlock, writeBlockAsync, cleanupTmp } from './writer.js';
 export { AbortedError } from './steps.js';
-export { compactBlocks, compactBlocksAsync, compactBlockMetas, type CompactOptions } from './compact.js';
+export {
+  compactBlocks,
+  compactBlocksAsync,
+  compactBlockMetas,
+  rechunkHistograms,
+  type CompactOptions,
+} from './compact.js';
 export { planCompaction, exponentialBlockRanges, defaultBlockRanges, splitByRange } from './plan.js';
 export { blocksBeyondRetention, type RetentionLimits } from './retention.js';
 export { newULID, isULID } from './ulid.js';

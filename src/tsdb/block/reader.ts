@@ -1,13 +1,25 @@
 // Reading a block: its label index (PostingsIndex), its series and chunks, and queriers that cut
 // samples to [mint, maxt] and hide tombstoned ones, as Prometheus's blockQuerier does. A chunk whose
 // checksum does not match is skipped with a warning on the SeriesSet, never an exception.
+import {
+  ENC_FLOAT_HISTOGRAM as ENC_CHUNK_FLOAT_HISTOGRAM,
+  ENC_HISTOGRAM as ENC_CHUNK_HISTOGRAM,
+} from '../chunks/histogram.js';
+import { histogramSamples } from '../head-histograms.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
-import type { Querier, SampleBatch, SelectHints, Series, SeriesSet } from '../../storage/interfaces.js';
+import type {
+  HistogramSample,
+  Querier,
+  SampleBatch,
+  SelectHints,
+  Series,
+  SeriesSet,
+} from '../../storage/interfaces.js';
 import { crc32c } from '../chunks/crc32c.js';
 import { checkDEC, decodeDECInto } from '../chunks/dec.js';
 import { XORChunk } from '../chunks/xor.js';
@@ -19,6 +31,8 @@ import {
   CHUNK_ID_SPAN,
   ENC_DEC,
   ENC_DEC_DEFLATE,
+  ENC_FLOAT_HISTOGRAM,
+  ENC_HISTOGRAM,
   ENC_DEFLATE,
   ENC_RAW,
   READABLE_SCHEMA_VERSIONS,
@@ -332,7 +346,7 @@ export class Block implements PostingsIndex {
             if (enc === ENC_DEFLATE || enc === ENC_DEC_DEFLATE) {
               c[5] = zlib.inflateRawSync(c[5]);
               c[4] = enc === ENC_DEFLATE ? ENC_RAW : ENC_DEC;
-            } else if (enc !== ENC_DEC) {
+            } else if (enc !== ENC_DEC && enc !== ENC_HISTOGRAM && enc !== ENC_FLOAT_HISTOGRAM) {
               throw new Error(`unknown encoding ${enc}`);
             }
             if (c[4] === ENC_DEC) checkDEC(c[5]);
@@ -352,12 +366,13 @@ export class Block implements PostingsIndex {
   /** The samples of a loaded series within [mint, maxt], tombstones applied. */
   decode(s: LoadedSeries, mint: number, maxt: number): SampleBatch {
     let cap = 0;
-    for (const c of s.chunks) cap += chunkSamples(c[5]);
+    for (const c of s.chunks) if (!isHistogramEnc(c[4])) cap += chunkSamples(c[5]);
     if (cap === 0) return EMPTY_BATCH;
     const t = new Float64Array(cap);
     const v = new Float64Array(cap);
     let n = 0;
     for (const c of s.chunks) {
+      if (isHistogramEnc(c[4])) continue;
       n +=
         c[4] === ENC_DEC
           ? decodeDECInto(c[5], t, v, n, mint, maxt)
@@ -366,6 +381,18 @@ export class Block implements PostingsIndex {
     const deleted = this.tombstones.get(s.ref);
     if (deleted !== undefined) n = removeDeleted(t, v, n, deleted);
     return { t, v, length: n };
+  }
+
+  /** The native histogram samples of a loaded series within [mint, maxt], tombstones applied. */
+  decodeHistograms(s: LoadedSeries, mint: number, maxt: number): HistogramSample[] {
+    const chunks = s.chunks
+      .filter((c) => isHistogramEnc(c[4]))
+      .map((c) => ({ mint: c[1], maxt: c[2], enc: chunkEncOf(c[4]), data: c[5] }));
+    const deleted = this.tombstones.get(s.ref);
+    const all = histogramSamples(chunks, mint, maxt);
+    return deleted === undefined
+      ? all
+      : all.filter((x) => !deleted.some((iv) => x.t >= iv.mint && x.t <= iv.maxt));
   }
 
   /**
@@ -392,11 +419,11 @@ export class Block implements PostingsIndex {
         yield {
           ref: s.ref,
           labels: s.labels,
-          chunks: s.chunks.map((c): ChunkData => ({
-            mint: c[1],
-            maxt: c[2],
-            data: c[4] === ENC_DEC ? decToXOR(c[5]) : c[5],
-          })),
+          chunks: s.chunks.map((c): ChunkData =>
+            isHistogramEnc(c[4])
+              ? { mint: c[1], maxt: c[2], data: c[5], enc: chunkEncOf(c[4]) }
+              : { mint: c[1], maxt: c[2], data: c[4] === ENC_DEC ? decToXOR(c[5]) : c[5] },
+          ),
         };
       }
     }
@@ -582,10 +609,12 @@ class BlockQuerier implements Querier {
       this.block.onDamage?.(warnings[warnings.length - 1]);
     }
     const block = this.block;
-    const series: Series[] = loaded.map((s) => ({
-      labels: s.labels,
-      samples: () => block.decode(s, mint, maxt),
-    }));
+    const series: Series[] = loaded.map((s) => {
+      const x: Series = { labels: s.labels, samples: () => block.decode(s, mint, maxt) };
+      if (s.chunks.some((c) => isHistogramEnc(c[4])))
+        x.histograms = () => block.decodeHistograms(s, mint, maxt);
+      return x;
+    });
     return {
       warnings,
       [Symbol.iterator]: () => series[Symbol.iterator](),
@@ -619,3 +648,12 @@ class BlockQuerier implements Querier {
 }
 
 export type { LoadedSeries };
+
+function isHistogramEnc(enc: number): boolean {
+  return enc === ENC_HISTOGRAM || enc === ENC_FLOAT_HISTOGRAM;
+}
+
+/** Prometheus's chunk encoding of a stored histogram chunk. */
+function chunkEncOf(enc: number): number {
+  return enc === ENC_HISTOGRAM ? ENC_CHUNK_HISTOGRAM : ENC_CHUNK_FLOAT_HISTOGRAM;
+}

@@ -1,6 +1,10 @@
 // Writing a block: built in `<data>/<ULID>.tmp/` in one transaction with no journal, fsynced, then
 // renamed into place, so a crash leaves either a whole block or a .tmp directory that cleanupTmp
 // removes at startup (Prometheus's compactor writes `<ULID>.tmp-for-creation` the same way).
+import {
+  ENC_FLOAT_HISTOGRAM as ENC_CHUNK_FLOAT_HISTOGRAM,
+  ENC_HISTOGRAM as ENC_CHUNK_HISTOGRAM,
+} from '../chunks/histogram.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -22,6 +26,8 @@ import {
   DEFAULT_PAGE_SIZE,
   SCHEMA_SQL,
   SCHEMA_VERSION,
+  ENC_HISTOGRAM,
+  ENC_FLOAT_HISTOGRAM,
   TMP_SUFFIX,
   chunkId,
   encodeRefs,
@@ -129,7 +135,9 @@ export function* writeBlockSteps(
         const c = s.chunks[i];
         let data = Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength);
         let enc = ENC_RAW;
-        if (opts.compress) [data, enc] = smallestEncoding(data);
+        if (c.enc === ENC_CHUNK_HISTOGRAM) enc = ENC_HISTOGRAM;
+        else if (c.enc === ENC_CHUNK_FLOAT_HISTOGRAM) enc = ENC_FLOAT_HISTOGRAM;
+        else if (opts.compress) [data, enc] = smallestEncoding(data);
         insertChunk.run(chunkId(ref, i), c.mint, c.maxt, crc32c(data) | 0, enc, data);
         stats.numSamples += chunkSamples(c.data);
         if (c.mint < mint) mint = c.mint;

@@ -6,6 +6,7 @@
 //
 // Unlike replay, a corruption met here fails the checkpoint (Prometheus: "repairing is not an option,
 // the head won't know which series records are lost"); the WAL stays as it was.
+import { decodeHistogramSamples, encodeHistogramSamples } from './histogram-records.js';
 import fs from 'node:fs';
 import type { Logger } from '../../log/logger.js';
 import {
@@ -155,6 +156,14 @@ export function checkpoint(
             stats.totalTombstones += all.length;
             stats.droppedTombstones += all.length - kept.length;
             if (kept.length > 0) add(encodeTombstones(kept));
+            break;
+          }
+          case RecordType.Histograms: {
+            const all = decodeHistogramSamples(rec);
+            const kept = all.filter((s) => s.t >= keep.minTime && keep.series(s.ref));
+            stats.totalSamples += all.length;
+            stats.droppedSamples += all.length - kept.length;
+            if (kept.length > 0) add(encodeHistogramSamples(kept));
             break;
           }
           default:

@@ -6,6 +6,7 @@
 //                Δref, zigzag varint Δt), deltas from the previous sample (the first from 0, i.e. absolute);
 //                layout 1 ("wide", when a ref or t is not an integer within ±2^52): n × f64 ref, n × f64 t
 //   Tombstones 3 | repeated: uvarint ref, f64 LE mint, f64 LE maxt (raw doubles: ±2^63 "unbounded" survive)
+//   Histograms 7 | native histogram samples: see histogram-records.ts
 //
 // Values are copied as raw bits (the stale marker 0x7ff0000000000002 is kept even if V8 quieted it).
 import { Labels, intern } from '../../model/labels.js';
@@ -14,6 +15,8 @@ export const RecordType = {
   Series: 1,
   Samples: 2,
   Tombstones: 3,
+  /** Native histogram samples (histogram-records.ts). */
+  Histograms: 7,
   Unknown: 255,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
@@ -33,7 +36,10 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 
 export function recordType(rec: Uint8Array): RecordType {
   const t = rec.length > 0 ? rec[0] : RecordType.Unknown;
-  return t === RecordType.Series || t === RecordType.Samples || t === RecordType.Tombstones
+  return t === RecordType.Series ||
+    t === RecordType.Samples ||
+    t === RecordType.Tombstones ||
+    t === RecordType.Histograms
     ? t
     : RecordType.Unknown;
 }
