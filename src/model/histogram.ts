@@ -239,3 +239,52 @@ export function bucketUpperBound(index: number, schema: number, customValues?: r
 const EXPONENTIAL_BOUNDS: number[][] = Array.from({ length: EXPONENTIAL_SCHEMA_MAX + 1 }, (_, s) =>
   Array.from({ length: 1 << s }, (_, k) => 2 ** (k / (1 << s)) / 2),
 );
+
+/** The bucket indexes the spans describe, in order. */
+export function bucketIndexes(spans: readonly Span[]): number[] {
+  const out: number[] = [];
+  let idx = 0;
+  // the first offset is the first index; later ones are gaps after the previous span's end
+  for (const s of spans) {
+    idx += s.offset;
+    for (let k = 0; k < s.length; k++) out.push(idx + k);
+    idx += s.length;
+  }
+  return out;
+}
+
+/**
+ * The histogram without empty buckets, spans rebuilt (Prometheus's Compact(0)): the same
+ * observations, the smallest layout. Integer histograms keep delta-encoded buckets.
+ */
+export function compactHistogram<T extends Histogram | FloatHistogram>(h: T, isFloat: boolean): T {
+  const side = (spans: readonly Span[], buckets: readonly number[]): { spans: Span[]; buckets: number[] } => {
+    const idx = bucketIndexes(spans);
+    const abs: number[] = [];
+    let cur = 0;
+    for (let i = 0; i < buckets.length; i++) abs.push(isFloat ? buckets[i] : (cur += buckets[i]));
+    const outSpans: Span[] = [];
+    const outAbs: number[] = [];
+    let next = 0; // index after the last kept bucket
+    for (let i = 0; i < abs.length; i++) {
+      if (abs[i] === 0) continue;
+      const last = outSpans[outSpans.length - 1];
+      if (last !== undefined && idx[i] === next) last.length++;
+      else outSpans.push({ offset: last === undefined ? idx[i] : idx[i] - next, length: 1 });
+      next = idx[i] + 1;
+      outAbs.push(abs[i]);
+    }
+    if (isFloat) return { spans: outSpans, buckets: outAbs };
+    const deltas = outAbs.map((v, i) => (i === 0 ? v : v - outAbs[i - 1]));
+    return { spans: outSpans, buckets: deltas };
+  };
+  const pos = side(h.positiveSpans, h.positiveBuckets);
+  const neg = side(h.negativeSpans, h.negativeBuckets);
+  return {
+    ...h,
+    positiveSpans: pos.spans,
+    positiveBuckets: pos.buckets,
+    negativeSpans: neg.spans,
+    negativeBuckets: neg.buckets,
+  };
+}

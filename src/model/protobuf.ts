@@ -103,6 +103,28 @@ export class ProtoReader {
     if (this.pos > this.end) throw new ProtoError('unexpected end of message');
   }
 
+  /** A zigzag (sint32/sint64) varint. */
+  sint(): number {
+    const z = this.uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  /** A repeated sint field, packed or not. */
+  packedSints(wire: number, out: number[]): void {
+    if (wire === 2) {
+      const r = this.sub();
+      while (!r.done()) out.push(r.sint());
+    } else out.push(this.sint());
+  }
+
+  /** A repeated double field, packed or not. */
+  packedDoubles(wire: number, out: number[]): void {
+    if (wire === 2) {
+      const r = this.sub();
+      while (!r.done()) out.push(r.double());
+    } else out.push(this.double());
+  }
+
   /** A repeated varint field, packed or not. */
   packedUvarints(wire: number, out: number[]): void {
     if (wire === 2) {
@@ -195,6 +217,27 @@ export class ProtoWriter {
     if (values.length === 0) return;
     const inner = new ProtoWriter();
     for (const v of values) inner.uvarint(v);
+    this.bytesField(field, inner.bytes());
+  }
+
+  /** A zigzag (sint32/sint64) varint field. */
+  sintField(field: number, v: number): void {
+    if (v === 0) return;
+    this.tag(field, 0);
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  packedSintField(field: number, values: readonly number[]): void {
+    if (values.length === 0) return;
+    const inner = new ProtoWriter();
+    for (const v of values) inner.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+    this.bytesField(field, inner.bytes());
+  }
+
+  packedDoubleField(field: number, values: readonly number[]): void {
+    if (values.length === 0) return;
+    const inner = new ProtoWriter();
+    for (const v of values) inner.fixed64(v);
     this.bytesField(field, inner.bytes());
   }
 

@@ -4,6 +4,13 @@
 // prompb/io/prometheus/write/v2/types.proto of Prometheus 3.14.
 import { int64Len, ProtoError, ProtoReader, ProtoWriter } from '../model/protobuf.js';
 import { isStaleNaN } from '../model/value.js';
+import {
+  isCustomBucketsSchema,
+  type CounterResetHint,
+  type FloatHistogram,
+  type Histogram,
+  type Span,
+} from '../model/histogram.js';
 
 /** The two remote write messages, as Content-Type's proto parameter and protobuf_message name them. */
 export const MESSAGE_V1 = 'prometheus.WriteRequest';
@@ -53,12 +60,19 @@ export interface WireSeries {
   labels: string[];
   samples: WireSample[];
   exemplars: WireExemplar[];
-  /** Native histogram samples (not stored until native histograms land). */
-  histograms: number;
+  /** Native histogram samples. */
+  histograms: WireHistogram[];
   /** v2: the series' metadata, when sent. */
   metadata?: WireMetadata;
   /** v2: created (start) timestamp of the first sample, 0 when unset. */
   startTimestamp: number;
+}
+
+/** A native histogram sample on the wire: an integer (h) or a float (fh) histogram. */
+export interface WireHistogram {
+  t: number;
+  h?: Histogram;
+  fh?: FloatHistogram;
 }
 
 export interface WriteRequest {
@@ -101,7 +115,7 @@ export function decodeWriteV1(buf: Uint8Array): WriteRequest {
     const { field, wire } = r.tag();
     if (field === 1 && wire === 2) {
       const ts = r.sub();
-      const s: WireSeries = { labels: [], samples: [], exemplars: [], histograms: 0, startTimestamp: 0 };
+      const s: WireSeries = { labels: [], samples: [], exemplars: [], histograms: [], startTimestamp: 0 };
       while (!ts.done()) {
         const f = ts.tag();
         if (f.field === 1 && f.wire === 2) readLabel(ts.sub(), s.labels);
@@ -120,8 +134,7 @@ export function decodeWriteV1(buf: Uint8Array): WriteRequest {
           }
           s.exemplars.push(e);
         } else if (f.field === 4 && f.wire === 2) {
-          ts.skip(f.wire);
-          s.histograms++;
+          s.histograms.push(readHistogram(ts.sub()));
         } else ts.skip(f.wire);
       }
       out.series.push(s);
@@ -166,7 +179,7 @@ export function decodeWriteV2(buf: Uint8Array): WriteRequest {
   for (const { start, end } of raw) {
     const ts = new ProtoReader(buf, start, end);
     const labelRefs: number[] = [];
-    const s: WireSeries = { labels: [], samples: [], exemplars: [], histograms: 0, startTimestamp: 0 };
+    const s: WireSeries = { labels: [], samples: [], exemplars: [], histograms: [], startTimestamp: 0 };
     while (!ts.done()) {
       const f = ts.tag();
       if (f.field === 1) ts.packedUvarints(f.wire, labelRefs);
@@ -175,8 +188,7 @@ export function decodeWriteV2(buf: Uint8Array): WriteRequest {
         if (s.samples.length === 0 && st !== 0) s.startTimestamp = st;
         s.samples.push({ t, v });
       } else if (f.field === 3 && f.wire === 2) {
-        ts.skip(f.wire);
-        s.histograms++;
+        s.histograms.push(readHistogram(ts.sub()));
       } else if (f.field === 4 && f.wire === 2) {
         const er = ts.sub();
         const e: WireExemplar = { labels: [], t: 0, v: 0 };
@@ -208,6 +220,159 @@ export function decodeWriteV2(buf: Uint8Array): WriteRequest {
     out.series.push(s);
   }
   return out;
+}
+
+function readSpans(r: ProtoReader, out: Span[]): void {
+  let offset = 0;
+  let length = 0;
+  while (!r.done()) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 0) offset = r.sint();
+    else if (field === 2 && wire === 0) length = r.uvarint();
+    else r.skip(wire);
+  }
+  out.push({ offset, length });
+}
+
+/** prompb's Histogram (1.0 and 2.0 alike): count_float or zero_count_float makes it a float histogram. */
+function readHistogram(r: ProtoReader): WireHistogram {
+  let countInt = 0;
+  let countFloat: number | undefined;
+  let zeroInt = 0;
+  let zeroFloat: number | undefined;
+  let sum = 0;
+  let schema = 0;
+  let zeroThreshold = 0;
+  let hint = 0;
+  let t = 0;
+  const pSpans: Span[] = [];
+  const nSpans: Span[] = [];
+  const pDeltas: number[] = [];
+  const nDeltas: number[] = [];
+  const pCounts: number[] = [];
+  const nCounts: number[] = [];
+  const custom: number[] = [];
+  while (!r.done()) {
+    const { field, wire } = r.tag();
+    switch (field) {
+      case 1:
+        countInt = r.uvarint();
+        break;
+      case 2:
+        countFloat = r.double();
+        break;
+      case 3:
+        sum = r.double();
+        break;
+      case 4:
+        schema = r.sint();
+        break;
+      case 5:
+        zeroThreshold = r.double();
+        break;
+      case 6:
+        zeroInt = r.uvarint();
+        break;
+      case 7:
+        zeroFloat = r.double();
+        break;
+      case 8:
+        readSpans(r.sub(), nSpans);
+        break;
+      case 9:
+        r.packedSints(wire, nDeltas);
+        break;
+      case 10:
+        r.packedDoubles(wire, nCounts);
+        break;
+      case 11:
+        readSpans(r.sub(), pSpans);
+        break;
+      case 12:
+        r.packedSints(wire, pDeltas);
+        break;
+      case 13:
+        r.packedDoubles(wire, pCounts);
+        break;
+      case 14:
+        hint = r.uvarint();
+        break;
+      case 15:
+        t = r.int64();
+        break;
+      case 16:
+        r.packedDoubles(wire, custom);
+        break;
+      default:
+        r.skip(wire);
+    }
+  }
+  const base = {
+    counterResetHint: hint as CounterResetHint,
+    schema,
+    zeroThreshold,
+    sum,
+    positiveSpans: pSpans,
+    negativeSpans: nSpans,
+    ...(isCustomBucketsSchema(schema) ? { customValues: custom } : {}),
+  };
+  if (countFloat !== undefined || zeroFloat !== undefined)
+    return {
+      t,
+      fh: {
+        ...base,
+        count: countFloat ?? 0,
+        zeroCount: zeroFloat ?? 0,
+        positiveBuckets: pCounts,
+        negativeBuckets: nCounts,
+      },
+    };
+  return {
+    t,
+    h: { ...base, count: countInt, zeroCount: zeroInt, positiveBuckets: pDeltas, negativeBuckets: nDeltas },
+  };
+}
+
+function writeSpans(w: ProtoWriter, field: number, spans: readonly Span[]): void {
+  for (const s of spans) {
+    const m = new ProtoWriter();
+    m.sintField(1, s.offset);
+    m.uvarintField(2, s.length);
+    w.messageField(field, m);
+  }
+}
+
+/** prompb's Histogram; the count oneofs are written even when zero (they decide the kind). */
+function writeHistogram(w: ProtoWriter, field: number, x: WireHistogram): void {
+  const m = new ProtoWriter();
+  const h = (x.h ?? x.fh)!;
+  if (x.h !== undefined) {
+    m.tag(1, 0);
+    m.uvarint(h.count);
+  } else {
+    m.tag(2, 1);
+    m.fixed64(h.count);
+  }
+  writeValue(m, 3, h.sum);
+  m.sintField(4, h.schema);
+  if (h.zeroThreshold !== 0) m.doubleField(5, h.zeroThreshold);
+  if (x.h !== undefined) {
+    m.tag(6, 0);
+    m.uvarint(h.zeroCount);
+  } else {
+    m.tag(7, 1);
+    m.fixed64(h.zeroCount);
+  }
+  writeSpans(m, 8, h.negativeSpans);
+  if (x.h !== undefined) m.packedSintField(9, h.negativeBuckets);
+  else m.packedDoubleField(10, h.negativeBuckets);
+  writeSpans(m, 11, h.positiveSpans);
+  if (x.h !== undefined) m.packedSintField(12, h.positiveBuckets);
+  else m.packedDoubleField(13, h.positiveBuckets);
+  m.uvarintField(14, h.counterResetHint);
+  m.int64Field(15, x.t);
+  if (h.customValues !== undefined) m.packedDoubleField(16, h.customValues);
+  w.messageField(field, m);
 }
 
 function writeLabels(w: ProtoWriter, field: number, pairs: readonly string[]): void {
@@ -291,6 +456,7 @@ export function encodeWriteV1(req: WriteRequest): Uint8Array {
       em.int64Field(3, e.t);
       ts.messageField(3, em);
     }
+    for (const x of s.histograms) writeHistogram(ts, 4, x);
     w.messageField(1, ts);
   }
   for (const m of req.metadata) {
@@ -328,6 +494,7 @@ export function encodeWriteV2(req: WriteRequest): Uint8Array {
       if (i === 0) m.int64Field(3, s.startTimestamp);
       ts.messageField(2, m);
     });
+    for (const x of s.histograms) writeHistogram(ts, 3, x);
     for (const e of s.exemplars) {
       const em = new ProtoWriter();
       em.packedUvarintField(1, e.labels.map(ref));
@@ -455,6 +622,8 @@ export function encodeReadRequest(req: ReadRequest): Uint8Array {
 export interface ReadSeries {
   labels: string[];
   samples: WireSample[];
+  /** Native histogram samples (left out when none). */
+  histograms?: WireHistogram[];
 }
 
 /** A SAMPLES ReadResponse: one QueryResult per query. */
@@ -466,6 +635,7 @@ export function encodeReadResponse(results: ReadSeries[][]): Uint8Array {
       const ts = new ProtoWriter();
       writeLabels(ts, 1, s.labels);
       for (const x of s.samples) writeSample(ts, 2, x);
+      for (const x of s.histograms ?? []) writeHistogram(ts, 4, x);
       qr.messageField(1, ts);
     }
     w.messageField(1, qr);
@@ -491,7 +661,12 @@ export function decodeReadResponse(buf: Uint8Array): ReadSeries[][] {
         continue;
       }
       const decoded = decodeWriteV1(wrapSeries(qr));
-      for (const s of decoded.series) series.push({ labels: s.labels, samples: s.samples });
+      for (const s of decoded.series)
+        series.push(
+          s.histograms.length > 0
+            ? { labels: s.labels, samples: s.samples, histograms: s.histograms }
+            : { labels: s.labels, samples: s.samples },
+        );
     }
     out.push(series);
   }

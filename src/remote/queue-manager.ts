@@ -437,7 +437,7 @@ export class QueueManager {
         labels: c.pairs,
         samples: c.t.map((t, i) => ({ t, v: c.v[i] })),
         exemplars: [],
-        histograms: 0,
+        histograms: [],
         startTimestamp: 0,
       }));
       return snappy.compressSync(Buffer.from(encodeWriteV2({ series, metadata: [] })));

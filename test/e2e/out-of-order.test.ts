@@ -20,7 +20,7 @@ function write(s: ServerProcess, samples: Array<[number, number]>) {
             labels: ['__name__', 'late_metric', 'job', 'backfill'],
             samples: samples.map(([t, v]) => ({ t, v })),
             exemplars: [],
-            histograms: 0,
+            histograms: [],
             startTimestamp: 0,
           },
         ],

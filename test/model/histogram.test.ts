@@ -6,6 +6,7 @@ import {
   CUSTOM_BUCKETS_SCHEMA,
   CounterResetHint,
   bucketUpperBound,
+  compactHistogram,
   toFloatHistogram,
   validateHistogram,
   type Histogram,
@@ -201,6 +202,25 @@ describe('histogram validation', () => {
 });
 
 describe('histogram model', () => {
+  it('compacts away empty buckets and rebuilds spans (integer deltas and float counts)', () => {
+    // positive buckets 0:1, 1:0, 2:2, 5:0, 6:3 → 0:1, 2:2, 6:3
+    const int = h({
+      count: 6,
+      positiveSpans: sp([0, 3], [2, 2]),
+      positiveBuckets: [1, -1, 2, -2, 3],
+      negativeSpans: sp([-1, 1]),
+      negativeBuckets: [0],
+    });
+    const c = compactHistogram(int, false);
+    expect(c.positiveSpans).toEqual(sp([0, 1], [1, 1], [3, 1]));
+    expect(c.positiveBuckets).toEqual([1, 1, 1]);
+    expect(c.negativeSpans).toEqual([]);
+    expect(validateHistogram(c, false)).toBeUndefined();
+    const f = compactHistogram(toFloatHistogram(int), true);
+    expect(f.positiveSpans).toEqual(sp([0, 1], [1, 1], [3, 1]));
+    expect(f.positiveBuckets).toEqual([1, 2, 3]);
+  });
+
   it('turns bucket deltas into absolute float counts', () => {
     const f = toFloatHistogram(h({ positiveSpans: sp([0, 4]), positiveBuckets: [1, 1, -1, 0], count: 5 }));
     expect(f.positiveBuckets).toEqual([1, 2, 1, 1]);

@@ -28,7 +28,7 @@ function series(labels: Record<string, string>, samples: Array<[number, number]>
     labels: Object.entries(labels).flat(),
     samples: samples.map(([t, v]) => ({ t, v })),
     exemplars: [],
-    histograms: 0,
+    histograms: [],
     startTimestamp: 0,
   };
 }
@@ -176,6 +176,82 @@ const LABEL_CASES: Array<{ name: string; labels: Record<string, string>; stored:
   { name: 'no __name__', labels: { job: 'nameless' }, stored: false },
   { name: 'empty name', labels: { __name__: '' }, stored: false },
 ];
+
+describe('remote write receiver: native histograms', () => {
+  it('stores histograms of 1.0 and 2.0 requests, counts them in the Written header, refuses invalid ones with 400', async () => {
+    const s = await start([
+      `--storage.tsdb.path=${path.join(tmp(), 'data')}`,
+      '--web.enable-remote-write-receiver',
+    ]);
+    const now = Date.now();
+    const hist = (t: number, count: number) => ({
+      t,
+      h: {
+        counterResetHint: 0 as const,
+        schema: 0,
+        zeroThreshold: 0,
+        zeroCount: 0,
+        count,
+        sum: count / 2,
+        positiveSpans: [{ offset: 0, length: 1 }],
+        negativeSpans: [],
+        positiveBuckets: [count],
+        negativeBuckets: [],
+      },
+    });
+    const one = (name: string, hs: ReturnType<typeof hist>[]) => ({
+      ...series({ __name__: name }, []),
+      histograms: hs,
+    });
+    const v2 = await post(
+      s,
+      snap({ series: [one('hist_v2', [hist(now - 1000, 3), hist(now, 5)])], metadata: [] }, true),
+      {
+        'Content-Type': V2,
+        'Content-Encoding': 'snappy',
+      },
+    );
+    expect(v2.status).toBe(204);
+    expect(v2.headers.get('x-prometheus-remote-write-histograms-written')).toBe('2');
+    const v1 = await post(s, snap({ series: [one('hist_v1', [hist(now, 4)])], metadata: [] }), {
+      'Content-Type': V1,
+      'Content-Encoding': 'snappy',
+    });
+    expect(v1.status).toBe(204);
+    const bad = hist(now, 4);
+    bad.h.count = 1;
+    const refused = await post(s, snap({ series: [one('hist_bad', [bad])], metadata: [] }, true), {
+      'Content-Type': V2,
+      'Content-Encoding': 'snappy',
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('4 observations found in buckets, but the Count field is 1');
+    // read back through remote read
+    const res = await s.fetch('/api/v1/read', {
+      method: 'POST',
+      body: snappy.compressSync(
+        Buffer.from(
+          encodeReadRequest({
+            queries: [
+              {
+                startMs: now - 60_000,
+                endMs: now,
+                matchers: [{ type: '=~', name: '__name__', value: 'hist_.*' }],
+              },
+            ],
+            acceptedResponseTypes: [0],
+          }),
+        ),
+      ),
+      headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' },
+    });
+    const got = decodeReadResponse(snappy.uncompressSync(Buffer.from(await res.arrayBuffer())) as Buffer)[0];
+    expect(got.map((x) => [x.labels[1], x.histograms?.map((h) => h.h?.count)])).toEqual([
+      ['hist_v1', [4]],
+      ['hist_v2', [3, 5]],
+    ]);
+  });
+});
 
 describe('remote write receiver label cases', () => {
   it('stores valid series under their labels and refuses the others: 1.0 skips them, 2.0 answers 400', async () => {

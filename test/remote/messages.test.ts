@@ -21,7 +21,16 @@ package prometheus;
 message Label { string name = 1; string value = 2; }
 message Sample { double value = 1; int64 timestamp = 2; }
 message Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
-message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3; }
+message BucketSpan { sint32 offset = 1; uint32 length = 2; }
+message Histogram {
+  oneof count { uint64 count_int = 1; double count_float = 2; }
+  double sum = 3; sint32 schema = 4; double zero_threshold = 5;
+  oneof zero_count { uint64 zero_count_int = 6; double zero_count_float = 7; }
+  repeated BucketSpan negative_spans = 8; repeated sint64 negative_deltas = 9; repeated double negative_counts = 10;
+  repeated BucketSpan positive_spans = 11; repeated sint64 positive_deltas = 12; repeated double positive_counts = 13;
+  int32 reset_hint = 14; int64 timestamp = 15; repeated double custom_values = 16;
+}
+message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
 message MetricMetadata { int32 type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
 message WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
 message LabelMatcher { int32 type = 1; string name = 2; string value = 3; }
@@ -35,7 +44,7 @@ message ChunkedReadResponse { repeated ChunkedSeries chunked_series = 1; int64 q
 message V2Sample { double value = 1; int64 timestamp = 2; int64 start_timestamp = 3; }
 message V2Exemplar { repeated uint32 labels_refs = 1; double value = 2; int64 timestamp = 3; }
 message V2Metadata { int32 type = 1; uint32 help_ref = 3; uint32 unit_ref = 4; }
-message V2TimeSeries { repeated uint32 labels_refs = 1; repeated V2Sample samples = 2; repeated V2Exemplar exemplars = 4; V2Metadata metadata = 5; }
+message V2TimeSeries { repeated uint32 labels_refs = 1; repeated V2Sample samples = 2; repeated Histogram histograms = 3; repeated V2Exemplar exemplars = 4; V2Metadata metadata = 5; }
 message V2Request { repeated string symbols = 4; repeated V2TimeSeries timeseries = 5; }
 `;
 const root = protobuf.parse(PROTO, { keepCase: true }).root;
@@ -43,6 +52,102 @@ const T = (name: string): protobuf.Type => root.lookupType(`prometheus.${name}`)
 const num = (v: unknown): number => Number(v as number);
 
 describe('remote write/read messages', () => {
+  it('carries native histograms (integer and float, custom buckets) both ways, 1.0 and 2.0', () => {
+    const msg = {
+      timeseries: [
+        {
+          labels: [{ name: '__name__', value: 'h' }],
+          histograms: [
+            {
+              count_int: 7,
+              sum: 2.5,
+              schema: -1,
+              zero_threshold: 0.001,
+              zero_count_int: 1,
+              negative_spans: [{ offset: -2, length: 1 }],
+              negative_deltas: [2],
+              positive_spans: [
+                { offset: 0, length: 2 },
+                { offset: 3, length: 1 },
+              ],
+              positive_deltas: [1, 2, -2],
+              reset_hint: 2,
+              timestamp: 1_700_000_000_000,
+            },
+            {
+              count_float: 3.5,
+              sum: 1,
+              schema: -53,
+              zero_count_float: 0,
+              positive_spans: [{ offset: 0, length: 2 }],
+              positive_counts: [1.5, 2],
+              custom_values: [0.5, 1],
+              reset_hint: 3,
+              timestamp: 1_700_000_015_000,
+            },
+          ],
+        },
+      ],
+    };
+    const ours = decodeWriteV1(T('WriteRequest').encode(T('WriteRequest').fromObject(msg)).finish());
+    const want = [
+      {
+        t: 1_700_000_000_000,
+        h: {
+          counterResetHint: 2,
+          schema: -1,
+          zeroThreshold: 0.001,
+          sum: 2.5,
+          count: 7,
+          zeroCount: 1,
+          positiveSpans: [
+            { offset: 0, length: 2 },
+            { offset: 3, length: 1 },
+          ],
+          negativeSpans: [{ offset: -2, length: 1 }],
+          positiveBuckets: [1, 2, -2],
+          negativeBuckets: [2],
+        },
+      },
+      {
+        t: 1_700_000_015_000,
+        fh: {
+          counterResetHint: 3,
+          schema: -53,
+          zeroThreshold: 0,
+          sum: 1,
+          count: 3.5,
+          zeroCount: 0,
+          positiveSpans: [{ offset: 0, length: 2 }],
+          negativeSpans: [],
+          positiveBuckets: [1.5, 2],
+          negativeBuckets: [],
+          customValues: [0.5, 1],
+        },
+      },
+    ];
+    expect(ours.series[0].histograms).toEqual(want);
+    // ours → protobufjs → ours, in both messages
+    const v1 = T('WriteRequest').toObject(T('WriteRequest').decode(encodeWriteV1(ours)), {
+      longs: Number,
+      oneofs: true,
+    });
+    expect(v1.timeseries[0].histograms[0]).toMatchObject({
+      count: 'count_int',
+      count_int: 7,
+      zero_count: 'zero_count_int',
+    });
+    expect(v1.timeseries[0].histograms[1]).toMatchObject({
+      count: 'count_float',
+      count_float: 3.5,
+      custom_values: [0.5, 1],
+    });
+    expect(decodeWriteV1(encodeWriteV1(ours)).series[0].histograms).toEqual(want);
+    const v2 = T('V2Request').toObject(T('V2Request').decode(encodeWriteV2(ours)), { longs: Number });
+    expect(v2.timeseries[0].histograms).toHaveLength(2);
+    expect(decodeWriteV2(encodeWriteV2(ours)).series[0].histograms).toEqual(want);
+  });
+
   it('decodes a 1.0 WriteRequest protobufjs wrote, and writes one it reads back', () => {
     const msg = {
       timeseries: [

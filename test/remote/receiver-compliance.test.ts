@@ -148,7 +148,7 @@ function buildSeries(opts: RequestOpts, now: number): WireSeries[] {
       labels: pairsOf(s.labels),
       samples: [{ t: now + (s.offsetMs ?? 0), v: s.value }],
       exemplars: attached,
-      histograms: 0,
+      histograms: [],
       ...(meta === undefined ? {} : { metadata: meta }),
       // the suite (Prometheus v0.306 types) sends TimeSeries.created_timestamp; 3.14 reads Sample.start_timestamp
       startTimestamp: s.createdOffsetMs === undefined ? 0 : now + s.createdOffsetMs,
@@ -161,7 +161,7 @@ function buildSeries(opts: RequestOpts, now: number): WireSeries[] {
       labels: pairsOf(e.labels),
       samples: [],
       exemplars: [wireExemplar(e)],
-      histograms: 0,
+      histograms: [],
       startTimestamp: 0,
     });
   });
@@ -172,7 +172,7 @@ function buildSeries(opts: RequestOpts, now: number): WireSeries[] {
       labels: pairsOf(m.labels),
       samples: [],
       exemplars: [],
-      histograms: 0,
+      histograms: [],
       metadata: wireMetadata(m),
       startTimestamp: 0,
     });

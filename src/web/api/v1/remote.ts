@@ -25,12 +25,15 @@ import {
   MESSAGE_V2,
   type ReadSeries,
   type WireChunk,
+  type WireHistogram,
   type WriteRequest,
 } from '../../../remote/messages.js';
 import { StorageError, errOutOfBounds } from '../../../storage/errors.js';
-import type { Appendable, Queryable } from '../../../storage/interfaces.js';
+import type { Appendable, Appender, HistogramSample, Queryable } from '../../../storage/interfaces.js';
 import { crc32c } from '../../../tsdb/chunks/crc32c.js';
 import { XORChunk } from '../../../tsdb/chunks/xor.js';
+import { CounterResetHeader, FloatHistogramChunk, HistogramChunk } from '../../../tsdb/chunks/histogram.js';
+import { CounterResetHint } from '../../../model/histogram.js';
 
 /** Samples further ahead than this are out of bounds (Prometheus's maxAheadTime). */
 const MAX_AHEAD_MS = 10 * 60_000;
@@ -131,7 +134,14 @@ function checkLabels(pairs: readonly string[]): Labels | string {
   return Labels.fromPairs(sorted.flat());
 }
 
-const APPEND_400 = new Set(['out_of_order', 'out_of_bounds', 'duplicate', 'too_old']);
+const APPEND_400 = new Set(['out_of_order', 'out_of_bounds', 'duplicate', 'too_old', 'invalid_sample']);
+
+/** A histogram sample through the appender (a storage without native histograms refuses it). */
+function appendHistogram(app: Appender, ref: number, ls: Labels, x: WireHistogram): number {
+  if (app.appendHistogram === undefined)
+    throw new StorageError('invalid_sample', 'native histograms are not supported by this storage');
+  return app.appendHistogram(ref, ls, x.t, x.h, x.fh);
+}
 
 export function registerRemoteRoutes(
   app: FastifyInstance,
@@ -190,6 +200,10 @@ export function registerRemoteRoutes(
               if (x.t > maxT) throw errOutOfBounds();
               ref = app.append(ref, ls, x.t, x.v);
             }
+            for (const x of s.histograms) {
+              if (x.t > maxT) throw errOutOfBounds();
+              ref = appendHistogram(app, ref, ls, x);
+            }
           }
         } catch (err) {
           app.rollback();
@@ -204,29 +218,42 @@ export function registerRemoteRoutes(
       const app = appendable.appender();
       const problems: string[] = [];
       let samples = 0;
+      let histograms = 0;
       let exemplars = 0;
       let skipped = 0;
       for (const s of decoded.series) {
         const ls = checkLabels(s.labels);
         if (typeof ls === 'string') {
           problems.push(ls);
-          skipped += s.samples.length + s.histograms;
+          skipped += s.samples.length + s.histograms.length;
           continue;
         }
-        if (s.samples.length === 0 && s.histograms === 0) {
+        if (s.samples.length === 0 && s.histograms.length === 0) {
           problems.push(
             `TimeSeries must contain at least one sample or histogram for series ${ls.toString()}`,
           );
           continue;
         }
-        if (s.histograms > 0)
-          problems.push(`native histograms are not supported yet for series ${ls.toString()}`);
         let ref = 0;
         for (const x of s.samples) {
           try {
             if (x.t > maxT) throw errOutOfBounds();
             ref = app.append(ref, ls, x.t, x.v);
             samples++;
+          } catch (err) {
+            if (err instanceof StorageError && APPEND_400.has(err.kind)) {
+              problems.push(`${err.message} for series ${ls.toString()}`);
+              continue;
+            }
+            app.rollback();
+            throw new HttpError(500, (err as Error).message);
+          }
+        }
+        for (const x of s.histograms) {
+          try {
+            if (x.t > maxT) throw errOutOfBounds();
+            ref = appendHistogram(app, ref, ls, x);
+            histograms++;
           } catch (err) {
             if (err instanceof StorageError && APPEND_400.has(err.kind)) {
               problems.push(`${err.message} for series ${ls.toString()}`);
@@ -244,7 +271,7 @@ export function registerRemoteRoutes(
       await app.commit();
       if (skipped > 0) invalid.inc(skipped);
       reply.header('X-Prometheus-Remote-Write-Samples-Written', String(samples));
-      reply.header('X-Prometheus-Remote-Write-Histograms-Written', '0');
+      reply.header('X-Prometheus-Remote-Write-Histograms-Written', String(histograms));
       reply.header('X-Prometheus-Remote-Write-Exemplars-Written', String(exemplars));
       if (problems.length > 0)
         return reply
@@ -299,7 +326,7 @@ export function registerRemoteRoutes(
     const extPairs = Object.entries(ext).sort(([a], [b]) => (a < b ? -1 : 1));
     const select = (
       q: (typeof rr.queries)[number],
-    ): Array<{ labels: string[]; t: Float64Array; v: Float64Array }> => {
+    ): Array<{ labels: string[]; t: Float64Array; v: Float64Array; h: HistogramSample[] }> => {
       // an equality matcher on an external label with its value matches the label's absence here
       const matchers = q.matchers.map((m) => {
         try {
@@ -318,7 +345,12 @@ export function registerRemoteRoutes(
           const pairs = [...s.labels.pairs];
           for (const [k, v] of extPairs) if (!s.labels.has(k)) pairs.push(k, v);
           const merged = Labels.fromPairs(pairs).pairs.slice();
-          out.push({ labels: merged, t: b.t.subarray(0, b.length), v: b.v.subarray(0, b.length) });
+          out.push({
+            labels: merged,
+            t: b.t.subarray(0, b.length),
+            v: b.v.subarray(0, b.length),
+            h: s.histograms?.() ?? [],
+          });
         }
         return out;
       } finally {
@@ -330,10 +362,13 @@ export function registerRemoteRoutes(
       let total = 0;
       const results: ReadSeries[][] = rr.queries.map((q) =>
         select(q).map((s) => {
-          total += s.t.length;
+          total += s.t.length + s.h.length;
           if (r.sampleLimit > 0 && total > r.sampleLimit)
             throw new HttpError(400, `exceeded sample limit (${r.sampleLimit})`);
-          return { labels: s.labels, samples: Array.from(s.t, (t, i) => ({ t, v: s.v[i] })) };
+          const samples = Array.from(s.t, (t, i) => ({ t, v: s.v[i] }));
+          return s.h.length > 0
+            ? { labels: s.labels, samples, histograms: s.h }
+            : { labels: s.labels, samples };
         }),
       );
       return reply
@@ -356,6 +391,10 @@ export function registerRemoteRoutes(
       };
       for (const s of select(q)) {
         const chunks = xorChunks(s.t, s.v);
+        if (s.h.length > 0) {
+          chunks.push(...histogramChunks(s.h));
+          chunks.sort((a, b) => a.minTimeMs - b.minTimeMs);
+        }
         batch.push({ labels: s.labels, chunks });
         size +=
           chunks.reduce((n, c) => n + c.data.length + 24, 0) + s.labels.reduce((n, l) => n + l.length + 4, 0);
@@ -393,5 +432,37 @@ function xorChunks(t: Float64Array, v: Float64Array): WireChunk[] {
     for (let j = i; j < end; j++) c.append(t[j], v[j]);
     out.push({ minTimeMs: t[i], maxTimeMs: t[end - 1], type: 1, data: c.bytes().slice() });
   }
+  return out;
+}
+
+/**
+ * Histogram samples as Prometheus-layout histogram chunks (type 2 integer, 3 float): a new chunk at
+ * 120 samples, a change of kind or bucket layout, or after a stale marker.
+ */
+function histogramChunks(samples: readonly HistogramSample[]): WireChunk[] {
+  const out: WireChunk[] = [];
+  let c: HistogramChunk | FloatHistogramChunk | undefined;
+  const close = (): void => {
+    if (c !== undefined && c.numSamples > 0)
+      out.push({ minTimeMs: c.minTime, maxTimeMs: c.maxTime, type: c.encoding, data: c.bytes().slice() });
+    c = undefined;
+  };
+  for (const x of samples) {
+    const h = (x.h ?? x.fh)!;
+    const isFloat = x.h === undefined;
+    if (
+      c === undefined ||
+      c instanceof FloatHistogramChunk !== isFloat ||
+      c.numSamples >= 120 ||
+      !c.fits(h)
+    ) {
+      close();
+      c = isFloat ? new FloatHistogramChunk() : new HistogramChunk();
+      if (h.counterResetHint === CounterResetHint.Gauge) c.counterResetHeader = CounterResetHeader.Gauge;
+    }
+    if (isFloat) (c as FloatHistogramChunk).append(x.t, x.fh!);
+    else (c as HistogramChunk).append(x.t, x.h!);
+  }
+  close();
   return out;
 }

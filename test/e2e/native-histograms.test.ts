@@ -1,0 +1,157 @@
+// Native histograms between Debian's Prometheus 2.42 and Promethium: 2.42 scrapes a protobuf target's
+// native histogram and remote-writes it (send_native_histograms) to Promethium, which stores it (head,
+// WAL, blocks); Promethium's remote read then answers with the same histogram samples 2.42's own remote
+// read gives (in histogram chunks; ours also in SAMPLES answers). (2.42's remote_read client drops
+// histograms from the SAMPLES answers it asks for, so it cannot be the reader here.)
+import fs from 'node:fs';
+import path from 'node:path';
+import snappy from 'snappy';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeChunkedReadResponse,
+  decodeReadResponse,
+  encodeReadRequest,
+  type WireHistogram,
+} from '../../src/remote/messages.js';
+import { FloatHistogramChunk, HistogramChunk } from '../../src/tsdb/chunks/histogram.js';
+import { compactHistogram } from '../../src/model/histogram.js';
+import { peerFixtures } from '../support/peers.js';
+import { startProtobufTarget } from '../support/protobuf-target.js';
+import { freePort } from '../support/scrape-e2e.js';
+import { startServer, waitFor } from '../support/server-process.js';
+
+const { dirs, running, startPeer } = peerFixtures('promethium-native-histograms-');
+
+async function startPrometheus(
+  dir: string,
+  name: string,
+  config: string,
+  extra: string[] = [],
+): Promise<string> {
+  const port = await freePort();
+  const file = path.join(dir, `${name}.yml`);
+  fs.writeFileSync(file, config);
+  const url = `http://127.0.0.1:${port}`;
+  await startPeer({
+    binary: '/usr/bin/prometheus',
+    debianPackage: 'prometheus',
+    args: [
+      `--config.file=${file}`,
+      `--storage.tsdb.path=${path.join(dir, `${name}-data`)}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...extra,
+    ],
+    url,
+  });
+  return url;
+}
+
+const QUERY = (start: number, end: number, type: number) =>
+  encodeReadRequest({
+    queries: [
+      { startMs: start, endMs: end, matchers: [{ type: '=', name: '__name__', value: 'pb_native_seconds' }] },
+    ],
+    acceptedResponseTypes: [type],
+  });
+
+async function readSamples(base: string, start: number, end: number): Promise<WireHistogram[]> {
+  const res = await fetch(`${base}/api/v1/read`, {
+    method: 'POST',
+    body: snappy.compressSync(Buffer.from(QUERY(start, end, 0))),
+    headers: {
+      'Content-Type': 'application/x-protobuf',
+      'Content-Encoding': 'snappy',
+      'X-Prometheus-Remote-Read-Version': '0.1.0',
+    },
+  });
+  expect(res.status).toBe(200);
+  const series = decodeReadResponse(snappy.uncompressSync(Buffer.from(await res.arrayBuffer())) as Buffer)[0];
+  expect(series).toHaveLength(1);
+  return series[0].histograms ?? [];
+}
+
+async function readChunks(base: string, start: number, end: number): Promise<WireHistogram[]> {
+  const res = await fetch(`${base}/api/v1/read`, {
+    method: 'POST',
+    body: snappy.compressSync(Buffer.from(QUERY(start, end, 1))),
+    headers: {
+      'Content-Type': 'application/x-protobuf',
+      'Content-Encoding': 'snappy',
+      'X-Prometheus-Remote-Read-Version': '0.1.0',
+    },
+  });
+  expect(res.status).toBe(200);
+  const buf = Buffer.from(await res.arrayBuffer());
+  const out: WireHistogram[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    let len = 0;
+    let scale = 1;
+    for (;;) {
+      const b = buf[pos++];
+      len += (b & 0x7f) * scale;
+      scale *= 128;
+      if ((b & 0x80) === 0) break;
+    }
+    const data = buf.subarray(pos + 4, pos + 4 + len);
+    pos += 4 + len;
+    for (const s of decodeChunkedReadResponse(data).series)
+      for (const c of s.chunks) {
+        if (c.type === 2)
+          for (const x of HistogramChunk.fromBytes(c.data).samples()) out.push({ t: x.t, h: x.h });
+        else if (c.type === 3)
+          for (const x of FloatHistogramChunk.fromBytes(c.data).samples()) out.push({ t: x.t, fh: x.h });
+      }
+  }
+  return out;
+}
+
+/**
+ * The histograms without their counter reset hints (each side reports what its chunks say) and
+ * without empty buckets (a chunk's layout may hold buckets a sample does not use).
+ */
+function plain(xs: WireHistogram[]): unknown[] {
+  return xs.map((x) => ({
+    t: x.t,
+    h: { ...compactHistogram((x.h ?? x.fh)!, x.h === undefined), counterResetHint: 0 },
+  }));
+}
+
+describe('native histograms with Prometheus 2.42', () => {
+  it('are received over remote write, stored, and served by remote read as Prometheus serves them', async () => {
+    const target = await startProtobufTarget();
+    try {
+      const dir = dirs.make();
+      const ours = await startServer([
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        '--web.enable-remote-write-receiver',
+      ]);
+      running.push(ours);
+      const source = await startPrometheus(
+        dir,
+        'source',
+        `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pb\n    static_configs: [{targets: ['${target.host}']}]\nremote_write:\n  - url: ${ours.url}/api/v1/write\n    send_native_histograms: true\n    queue_config: {batch_send_deadline: 500ms}\n`,
+        ['--enable-feature=native-histograms'],
+      );
+      // wait until several histograms have reached Promethium
+      await waitFor(async () => {
+        const got = await readSamples(ours.url, Date.now() - 3_600_000, Date.now() + 60_000);
+        return got.length >= 8;
+      }, 60_000);
+      const start = Date.now() - 3_600_000;
+      const end = Date.now() + 60_000;
+      const mine = await readSamples(ours.url, start, end);
+      const first = mine[0].t;
+      const last = mine[mine.length - 1].t;
+      // 2.42 puts native histograms only in STREAMED_XOR_CHUNKS answers (its SAMPLES answers leave them out)
+      const theirs = (await readChunks(source, start, end)).filter((x) => x.t >= first && x.t <= last);
+      expect(mine.length).toBeGreaterThanOrEqual(8);
+      expect(plain(mine)).toEqual(plain(theirs));
+      // the same through histogram chunks
+      expect(plain(await readChunks(ours.url, start, end))).toEqual(plain(mine));
+      expect(mine.every((x) => x.h !== undefined && x.h.schema === 2)).toBe(true);
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
+});
