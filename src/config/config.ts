@@ -228,7 +228,7 @@ function collectWarnings(cfg: Config): void {
     warn(
       own ? nativeJob : cfg.global,
       'scrape_native_histograms',
-      'native histograms are not ingested yet: targets are scraped in the text formats, classic histograms only',
+      'native histograms are scraped (protobuf first) and stored, but PromQL does not evaluate them yet',
     );
   }
 }

@@ -4,7 +4,12 @@ import type { NameValidationScheme } from '../model/labelname.js';
 import { checkDiscoveryNulls, checkStaticTargets, discoveryFields } from './discovery.js';
 import { checkValidationScheme, ESCAPING_SCHEMES } from './global.js';
 import { httpClientFields, validateHTTPClient } from './http.js';
-import { checkScrapeProtocol, checkScrapeProtocols, DEFAULT_SCRAPE_PROTOCOLS } from './protocols.js';
+import {
+  checkScrapeProtocol,
+  checkScrapeProtocols,
+  DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS,
+  DEFAULT_SCRAPE_PROTOCOLS,
+} from './protocols.js';
 import { relabelSchema, validateRelabelList } from './relabel.js';
 import {
   bool,
@@ -103,8 +108,8 @@ export function validateScrapeConfig(o: Obj, global: GlobalConfig): void {
 
   if (c.scrape_protocols === undefined) {
     if (global.scrape_protocols !== undefined) c.scrape_protocols = [...global.scrape_protocols];
-    // Prometheus asks for protobuf first when scraping native histograms; Promethium does not store
-    // native histograms yet, so the default stays text first (a config warning says so).
+    // as Prometheus: protobuf first when scraping native histograms (the only format carrying them)
+    else if (c.scrape_native_histograms) c.scrape_protocols = [...DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS];
     else c.scrape_protocols = [...DEFAULT_SCRAPE_PROTOCOLS];
   }
   const protoErr = checkScrapeProtocols(c.scrape_protocols);

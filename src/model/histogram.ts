@@ -288,3 +288,61 @@ export function compactHistogram<T extends Histogram | FloatHistogram>(h: T, isF
     negativeBuckets: neg.buckets,
   };
 }
+
+/**
+ * The histogram at a lower exponential schema (Prometheus's ReduceResolution): each bucket goes to
+ * the target bucket holding its range, index ((i - 1) >> (schema - target)) + 1, counts added.
+ */
+export function reduceResolution<T extends Histogram | FloatHistogram>(
+  h: T,
+  target: number,
+  isFloat: boolean,
+): T {
+  if (target >= h.schema || isCustomBucketsSchema(h.schema)) return h;
+  const shift = h.schema - target;
+  const side = (spans: readonly Span[], buckets: readonly number[]): { spans: Span[]; buckets: number[] } => {
+    const idx = bucketIndexes(spans);
+    const newIdx: number[] = [];
+    const counts: number[] = [];
+    let cur = 0;
+    for (let i = 0; i < buckets.length; i++) {
+      const abs = isFloat ? buckets[i] : (cur += buckets[i]);
+      const j = Math.floor((idx[i] - 1) / 2 ** shift) + 1;
+      if (newIdx.length > 0 && newIdx[newIdx.length - 1] === j) counts[counts.length - 1] += abs;
+      else {
+        newIdx.push(j);
+        counts.push(abs);
+      }
+    }
+    const outSpans: Span[] = [];
+    let next = 0;
+    for (let i = 0; i < newIdx.length; i++) {
+      const last = outSpans[outSpans.length - 1];
+      if (last !== undefined && newIdx[i] === next) last.length++;
+      else outSpans.push({ offset: last === undefined ? newIdx[i] : newIdx[i] - next, length: 1 });
+      next = newIdx[i] + 1;
+    }
+    return {
+      spans: outSpans,
+      buckets: isFloat ? counts : counts.map((v, i) => (i === 0 ? v : v - counts[i - 1])),
+    };
+  };
+  const pos = side(h.positiveSpans, h.positiveBuckets);
+  const neg = side(h.negativeSpans, h.negativeBuckets);
+  return {
+    ...h,
+    schema: target,
+    positiveSpans: pos.spans,
+    positiveBuckets: pos.buckets,
+    negativeSpans: neg.spans,
+    negativeBuckets: neg.buckets,
+  };
+}
+
+/** Prometheus's pickSchema: the highest schema whose bucket growth is at least `factor`. */
+export function schemaForBucketFactor(factor: number): number {
+  const f = factor <= 1 ? 1.00271 : factor;
+  const floor = Math.floor(-Math.log2(Math.log2(f)));
+  // + 0: no negative zero (log2(log2(2)) is -0)
+  return Math.max(EXPONENTIAL_SCHEMA_MIN, Math.min(EXPONENTIAL_SCHEMA_MAX, floor)) + 0;
+}

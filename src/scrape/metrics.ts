@@ -56,6 +56,10 @@ export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
     'prometheus_target_scrapes_sample_out_of_bounds_total',
     'Total number of samples rejected due to timestamp falling outside of the time bounds.',
   );
+  const bucketLimit = counter(
+    'prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total',
+    'Total number of scrapes that hit the native histogram bucket limit and were rejected.',
+  );
   const interval = new Summary({
     name: 'prometheus_target_interval_length_seconds',
     help: 'Actual intervals between scrapes.',
@@ -153,6 +157,7 @@ export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
   );
   return {
     exceededSampleLimit: () => sampleLimit.inc(),
+    exceededBucketLimit: () => bucketLimit.inc(),
     exceededBodySizeLimit: () => bodySize.inc(),
     exceededLabelLimits: () => labelLimits.inc(),
     outOfOrder: (n) => ooo.inc(n),

@@ -1,6 +1,7 @@
 // A scrape pool: one job's targets and their loops (Prometheus's scrapePool). Target groups from
 // discovery are relabelled into active and dropped targets; a loop runs per active target, with its
 // phase in the interval derived from a hash of the target so it is stable across restarts.
+import { EXPONENTIAL_SCHEMA_MAX, schemaForBucketFactor } from '../model/histogram.js';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { ScrapeConfig } from '../config/types.js';
@@ -268,6 +269,16 @@ export class ScrapePool {
         enableCompression: c.enable_compression,
         bodySizeLimit: c.body_size_limit,
         extraMetrics: c.extra_scrape_metrics || this.deps.extraMetrics === true,
+        nativeHistograms: c.scrape_native_histograms
+          ? {
+              alwaysScrapeClassic: c.always_scrape_classic_histograms,
+              bucketLimit: c.native_histogram_bucket_limit,
+              maxSchema:
+                c.native_histogram_min_bucket_factor > 0
+                  ? schemaForBucketFactor(c.native_histogram_min_bucket_factor)
+                  : EXPONENTIAL_SCHEMA_MAX,
+            }
+          : undefined,
         appendable: this.deps.appendable,
         fetcher: this.fetcher,
         logger: this.deps.logger,

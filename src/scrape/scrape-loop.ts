@@ -2,6 +2,13 @@
 // parse straight into the appender through the scrape cache, label the samples (honor_labels,
 // metric_relabel_configs), enforce the limits, write stale markers for series that went away, and
 // append the synthetic series (up, scrape_duration_seconds, ...).
+import {
+  EXPONENTIAL_SCHEMA_MIN,
+  isCustomBucketsSchema,
+  reduceResolution,
+  type FloatHistogram,
+  type Histogram,
+} from '../model/histogram.js';
 import { Labels, METRIC_NAME } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { Entry, parserFor, type MetricType } from '../model/exposition/index.js';
@@ -60,6 +67,15 @@ export interface ScrapeLoopOptions {
   enableCompression: boolean;
   bodySizeLimit: number;
   extraMetrics: boolean;
+  /**
+   * scrape_native_histograms and its settings: native histograms from protobuf bodies are appended as
+   * such (reduced to `maxSchema`, then until at most `bucketLimit` buckets; 0: no limit).
+   */
+  nativeHistograms?: {
+    alwaysScrapeClassic: boolean;
+    bucketLimit: number;
+    maxSchema: number;
+  };
   appendable: Appendable;
   fetcher: ScrapeFetcher;
   logger: Logger;
@@ -77,6 +93,7 @@ export interface ScrapeLoopOptions {
 /** Counters the scrape pool exports as prometheus_target_* metrics. */
 export interface ScrapeCounters {
   exceededSampleLimit(): void;
+  exceededBucketLimit?(): void;
   exceededBodySizeLimit(): void;
   exceededLabelLimits(): void;
   outOfOrder(n: number): void;
@@ -326,12 +343,20 @@ export class ScrapeLoop {
     let error: string | undefined;
     cache.begin();
     try {
-      const { parser: p } = parserFor(res.contentType, this.o.fallbackProtocol, res.body, {}, res.raw);
+      const nh = this.o.nativeHistograms;
+      const { parser: p } = parserFor(
+        res.contentType,
+        this.o.fallbackProtocol,
+        res.body,
+        { nativeHistograms: nh !== undefined, alwaysScrapeClassicHistograms: nh?.alwaysScrapeClassic },
+        res.raw,
+      );
+      let bucketLimitHit = false;
       for (;;) {
         p.expectSeries(cache.expected());
         const kind = p.next();
         if (kind === Entry.EOF) break;
-        if (kind !== Entry.Series) {
+        if (kind !== Entry.Series && kind !== Entry.Histogram) {
           if (kind === Entry.Type || kind === Entry.Help || kind === Entry.Unit) {
             const fam = p.family();
             let md = metadata.get(fam);
@@ -383,7 +408,16 @@ export class ScrapeLoop {
         }
         rec.trackStale = ts === undefined || this.o.trackTimestampsStaleness;
         try {
-          rec.ref = app.append(rec.ref, rec.labels, ts ?? appendTime, p.value());
+          if (kind === Entry.Histogram) {
+            const hist = limitBuckets(p.histogram!(), nh!);
+            if (hist === undefined) {
+              bucketLimitHit = true;
+              continue;
+            }
+            if (app.appendHistogram === undefined)
+              throw new ScrapeFailure('native histograms are not supported by the storage');
+            rec.ref = app.appendHistogram(rec.ref, rec.labels, ts ?? appendTime, hist.h, hist.fh);
+          } else rec.ref = app.append(rec.ref, rec.labels, ts ?? appendTime, p.value());
           if (!cached && !sampleLimitHit) counts.seriesAdded++;
         } catch (err) {
           if (!(err instanceof StorageError)) throw err;
@@ -396,6 +430,10 @@ export class ScrapeLoop {
       if (sampleLimitHit) {
         this.o.counters?.exceededSampleLimit();
         throw new ScrapeFailure('sample limit exceeded');
+      }
+      if (bucketLimitHit) {
+        this.o.counters?.exceededBucketLimit?.();
+        throw new ScrapeFailure('histogram bucket limit exceeded');
       }
       // series of the previous scrape missing from this one end here
       cache.end((_text, rec) => appendStale(app, rec, appendTime));
@@ -618,4 +656,26 @@ function rebuildCache(old: SeriesCache<CachedSeries>): SeriesCache<CachedSeries>
   old.end((text, rec) => fresh.set(text, rec));
   fresh.end();
   return fresh;
+}
+
+/**
+ * native_histogram_min_bucket_factor and native_histogram_bucket_limit as Prometheus's scrape applies
+ * them: reduce the schema to at most maxSchema, then while there are more buckets than the limit
+ * (undefined: still too many at the lowest schema, or custom buckets over the limit).
+ */
+function limitBuckets(
+  x: { h?: Histogram; fh?: FloatHistogram },
+  o: { bucketLimit: number; maxSchema: number },
+): { h?: Histogram; fh?: FloatHistogram } | undefined {
+  const isFloat = x.h === undefined;
+  let h: Histogram | FloatHistogram = (x.h ?? x.fh)!;
+  if (!isCustomBucketsSchema(h.schema) && h.schema > o.maxSchema)
+    h = reduceResolution(h, o.maxSchema, isFloat);
+  if (o.bucketLimit > 0) {
+    while (h.positiveBuckets.length + h.negativeBuckets.length > o.bucketLimit) {
+      if (isCustomBucketsSchema(h.schema) || h.schema <= EXPONENTIAL_SCHEMA_MIN) return undefined;
+      h = reduceResolution(h, h.schema - 1, isFloat);
+    }
+  }
+  return isFloat ? { fh: h } : { h };
 }

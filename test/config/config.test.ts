@@ -294,16 +294,16 @@ describe('not supported yet', () => {
     );
   });
 
-  it('accepts Alertmanagers, and scrape_native_histograms with one warning, scraping text formats', () => {
+  it('accepts Alertmanagers, and scrape_native_histograms with one warning, asking for protobuf first', () => {
     const cfg = parse(
       'global:\n  scrape_native_histograms: true\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n' +
         'scrape_configs:\n  - job_name: a\n  - job_name: b\n    scrape_native_histograms: true\n',
     );
     expect(cfg.warnings).toEqual([
-      `prometheus.yml:2:3: global.scrape_native_histograms: native histograms are not ingested yet: targets are scraped in the text formats, classic histograms only`,
+      `prometheus.yml:2:3: global.scrape_native_histograms: native histograms are scraped (protobuf first) and stored, but PromQL does not evaluate them yet`,
     ]);
-    // Prometheus would ask for protobuf first; the text formats are what Promethium parses
-    expect(cfg.scrape_configs[1].scrape_protocols).not.toContain('PrometheusProto');
+    // as Prometheus: protobuf first (DefaultProtoFirstScrapeProtocols)
+    expect(cfg.scrape_configs[1].scrape_protocols[0]).toBe('PrometheusProto');
     expect(cfg.scrape_configs[1].scrape_native_histograms).toBe(true);
     expect(parse('scrape_configs:\n  - job_name: a\n').warnings).toEqual([]);
   });

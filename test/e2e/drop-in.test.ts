@@ -90,7 +90,7 @@ describe('drop-in start-up', () => {
     expect(node?.globalUrl).toBe(`http://${os.hostname()}:9100/metrics`);
   });
 
-  it('starts with the example config Prometheus 3 ships, scraping text formats despite scrape_native_histograms', async () => {
+  it('starts with the example config Prometheus 3 ships, with scrape_native_histograms (protobuf first; this server answers in text)', async () => {
     const dir = tmp();
     const config = path.join(dir, 'prometheus.yml');
     // the job scrapes this server: its port is known once it listens, so the file is rewritten then
@@ -106,7 +106,7 @@ describe('drop-in start-up', () => {
     expect(s.logs()).toMatch(
       /global\.scrape_native_histograms|scrape_configs\[0\]\.scrape_native_histograms/,
     );
-    expect(s.logs()).toContain('native histograms are not ingested yet');
+    expect(s.logs()).toContain('PromQL does not evaluate them yet');
     type Targets = { activeTargets: Array<{ health: string; globalUrl: string; scrapeUrl: string }> };
     await waitFor(
       async () => (await json<Targets>(s, '/api/v1/targets')).activeTargets[0]?.health === 'up',

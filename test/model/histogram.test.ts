@@ -7,6 +7,8 @@ import {
   CounterResetHint,
   bucketUpperBound,
   compactHistogram,
+  reduceResolution,
+  schemaForBucketFactor,
   toFloatHistogram,
   validateHistogram,
   type Histogram,
@@ -238,5 +240,32 @@ describe('histogram model', () => {
     expect(bucketUpperBound(1024 << 8, 8)).toBe(Number.MAX_VALUE);
     expect(bucketUpperBound(1, CUSTOM_BUCKETS_SCHEMA, [0.5, 1])).toBe(1);
     expect(bucketUpperBound(2, CUSTOM_BUCKETS_SCHEMA, [0.5, 1])).toBe(Infinity);
+  });
+});
+
+describe('histogram resolution', () => {
+  it('reduces the schema by merging buckets into the target buckets ((i - 1) >> shift) + 1', () => {
+    // schema 1 buckets at -1, 0, 1, 2, 5 (counts 1..5) go to schema 0 buckets ((i - 1) >> 1) + 1: 0, 0, 1, 1, 3
+    const hist = h({
+      schema: 1,
+      count: 15,
+      positiveSpans: sp([-1, 4], [2, 1]),
+      positiveBuckets: [1, 1, 1, 1, 1],
+    });
+    const r = reduceResolution(hist, 0, false);
+    expect(r.schema).toBe(0);
+    expect(r.positiveSpans).toEqual(sp([0, 2], [1, 1]));
+    expect(r.positiveBuckets).toEqual([3, 4, -2]); // absolute 3, 7, 5
+    expect(validateHistogram(r, false)).toBeUndefined();
+    const f = reduceResolution(toFloatHistogram(hist), -1, true);
+    expect(f.schema).toBe(-1);
+    expect(f.positiveBuckets.reduce((a, b) => a + b, 0)).toBe(15);
+  });
+
+  it('picks the schema for a minimum bucket growth factor as Prometheus does', () => {
+    expect(schemaForBucketFactor(1.1)).toBe(2);
+    expect(schemaForBucketFactor(2)).toBe(0);
+    expect(schemaForBucketFactor(1)).toBe(8);
+    expect(schemaForBucketFactor(1e9)).toBe(-4);
   });
 });

@@ -12,6 +12,7 @@ import { PromTextParser, Entry } from '../../src/model/exposition/index.js';
 import * as relabelModule from '../../src/model/relabel/relabel.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { TSDB } from '../../src/tsdb/db.js';
+import { schemaForBucketFactor } from '../../src/model/histogram.js';
 import { Matcher } from '../../src/model/matcher.js';
 import type { ScrapeLoop } from '../../src/scrape/scrape-loop.js';
 import { waitFor } from '../support/server-process.js';
@@ -19,6 +20,7 @@ import { encodeMetricFamilies, PROTO_CONTENT_TYPE } from '../support/metrics-pro
 import {
   Clock,
   CountingCounters,
+  jobConfig,
   silentLogger,
   OPENMETRICS,
   makeLoop,
@@ -878,5 +880,101 @@ describe('ScrapeLoop: the protobuf exposition format', () => {
     await scrape(loop, clock);
     expect(loop.state.health).toBe('down');
     expect(loop.state.lastError).toMatch(/protobuf: unexpected end/);
+  });
+});
+
+describe('ScrapeLoop: native histograms (scrape_native_histograms)', () => {
+  async function tsdbSetup(fields: Record<string, unknown>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-scrape-nh-'));
+    const db = TSDB.open({ dir, retentionMs: 0, maxBytes: 0, logger: silentLogger });
+    cleanups.push(() => {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const target = await startTarget();
+    const clock = new Clock(T0);
+    const cfg = jobConfig(fields);
+    const { loop, fetcher } = makeLoop(target, new MemoryStorage(), fields, {
+      now: clock.now,
+      appendable: db,
+      nativeHistograms: cfg.scrape_native_histograms
+        ? {
+            alwaysScrapeClassic: cfg.always_scrape_classic_histograms,
+            bucketLimit: cfg.native_histogram_bucket_limit,
+            maxSchema:
+              cfg.native_histogram_min_bucket_factor > 0
+                ? schemaForBucketFactor(cfg.native_histogram_min_bucket_factor)
+                : 8,
+          }
+        : undefined,
+    });
+    cleanups.push(
+      () => target.close(),
+      () => fetcher.close(),
+      () => loop.stop(false),
+    );
+    const hists = () => {
+      const q = db.querier(0, Infinity);
+      const out: Record<string, Array<{ t: number; schema: number; buckets: number }>> = {};
+      for (const s of q.select([new Matcher('=~', '__name__', '.+')], { start: 0, end: Infinity })) {
+        const hs = s.histograms?.() ?? [];
+        if (hs.length > 0)
+          out[s.labels.get('__name__')!] = hs.map((x) => ({
+            t: x.t,
+            schema: x.h!.schema,
+            buckets: x.h!.positiveBuckets.length,
+          }));
+      }
+      q.close();
+      return out;
+    };
+    return { target, loop, clock, db, hists };
+  }
+
+  const body = (schema: number, buckets: number) =>
+    encodeMetricFamilies([
+      {
+        name: 'nh_seconds',
+        help: 'Native.',
+        type: 'HISTOGRAM',
+        metric: [
+          {
+            histogram: {
+              sample_count: buckets,
+              sample_sum: 1,
+              schema,
+              zero_threshold: 2 ** -128,
+              positive_span: [{ offset: 0, length: buckets }],
+              positive_delta: [1, ...Array(buckets - 1).fill(0)],
+            },
+          },
+        ],
+      },
+    ]);
+
+  it('asks for protobuf first and stores native histograms; bucket factor and bucket limit reduce the schema', async () => {
+    const { target, loop, clock, hists } = await tsdbSetup({
+      scrape_native_histograms: true,
+      native_histogram_min_bucket_factor: 1.1,
+      native_histogram_bucket_limit: 4,
+    });
+    target.serve(body(3, 8), PROTO_CONTENT_TYPE);
+    const t = await scrape(loop, clock);
+    expect(loop.state.lastError).toBe('');
+    expect(target.requests[0].headers.accept).toMatch(/^application\/vnd\.google\.protobuf/);
+    // schema 3 → 2 (factor 1.1), 8 buckets → 4 at schema 2 (indexes 0..7 → 0..4: 5 buckets) → 3 at schema 1
+    expect(hists()).toEqual({ nh_seconds: [{ t, schema: 1, buckets: 3 }] });
+  });
+
+  it('fails the scrape when the bucket limit cannot be met', async () => {
+    const { target, loop, clock, hists } = await tsdbSetup({
+      scrape_native_histograms: true,
+      native_histogram_bucket_limit: 1,
+    });
+    target.serve(body(-4, 3), PROTO_CONTENT_TYPE);
+    await scrape(loop, clock);
+    expect(loop.state.health).toBe('down');
+    expect(loop.state.lastError).toBe('histogram bucket limit exceeded');
+    expect(hists()).toEqual({});
   });
 });

@@ -42,7 +42,11 @@ export function parserFor(
   contentType: string | undefined,
   fallback: ScrapeProtocol | undefined,
   body: string,
-  opts: { skipCreatedSeries?: boolean } = {},
+  opts: {
+    skipCreatedSeries?: boolean;
+    nativeHistograms?: boolean;
+    alwaysScrapeClassicHistograms?: boolean;
+  } = {},
   raw?: Uint8Array,
 ): ParserChoice {
   const { format, warning } = chooseFormat(contentType, fallback);
@@ -52,6 +56,6 @@ export function parserFor(
     case 'prometheus-text':
       return { parser: new PromTextParser(body), warning };
     case 'protobuf':
-      return { parser: new ProtobufParser(raw ?? new TextEncoder().encode(body)), warning };
+      return { parser: new ProtobufParser(raw ?? new TextEncoder().encode(body), opts), warning };
   }
 }

@@ -8,6 +8,7 @@
 //
 // The body is decoded in one pass into a compact entry list; the pull interface walks it. Series texts
 // (the scrape cache's keys) are the name and the sorted label pairs joined with 0xff, as Prometheus's.
+import { CounterResetHint, type FloatHistogram, type Histogram, type Span } from '../histogram.js';
 import { Labels } from '../labels.js';
 import { ProtoError, ProtoReader } from '../protobuf.js';
 import { formatOpenMetricsFloat } from './writer.js';
@@ -39,12 +40,14 @@ const TYPE_NAMES: Record<number, MetricType> = {
 };
 
 interface SeriesEntry {
-  kind: typeof Entry.Series;
+  kind: typeof Entry.Series | typeof Entry.Histogram;
   /** Label pairs including __name__, sorted by name (duplicates kept next to each other). */
   pairs: string[];
   text: string;
   value: number;
   timestamp: number | undefined;
+  /** Entry.Histogram: the native histogram. */
+  hist?: { h?: Histogram; fh?: FloatHistogram };
 }
 
 interface MetaEntry {
@@ -62,7 +65,42 @@ interface ProtoMetric {
   timestampMs: number;
   value: number;
   summary?: { count: number; sum: number; quantiles: Array<[number, number]> };
-  histogram?: { count: number; countFloat: number; sum: number; buckets: Array<[number, number]> };
+  histogram?: ProtoHistogram;
+}
+
+interface ProtoHistogram {
+  count: number;
+  countFloat: number;
+  sum: number;
+  buckets: Array<[number, number]>;
+  schema: number;
+  zeroThreshold: number;
+  zeroCount: number;
+  zeroCountFloat: number;
+  negativeSpans: Span[];
+  negativeDeltas: number[];
+  negativeCounts: number[];
+  positiveSpans: Span[];
+  positiveDeltas: number[];
+  positiveCounts: number[];
+}
+
+export interface ProtobufParserOptions {
+  /** scrape_native_histograms: native histograms come as Entry.Histogram (else through their classic parts). */
+  nativeHistograms?: boolean;
+  /** always_scrape_classic_histograms: a native histogram's classic parts come too. */
+  alwaysScrapeClassicHistograms?: boolean;
+}
+
+/** Prometheus's isNativeHistogram: spans, a zero threshold or a zero count make it one. */
+function isNative(h: ProtoHistogram): boolean {
+  return (
+    h.positiveSpans.length > 0 ||
+    h.negativeSpans.length > 0 ||
+    h.zeroThreshold > 0 ||
+    h.zeroCount > 0 ||
+    h.zeroCountFloat > 0
+  );
 }
 
 const SEP = '\xff';
@@ -74,7 +112,10 @@ export class ProtobufParser implements ExpositionParser {
   private i = -1;
   private cur: ParsedEntry | undefined;
 
-  constructor(body: Uint8Array) {
+  constructor(
+    body: Uint8Array,
+    private readonly opts: ProtobufParserOptions = {},
+  ) {
     try {
       this.decode(body);
     } catch (err) {
@@ -126,7 +167,12 @@ export class ProtobufParser implements ExpositionParser {
 
   private metric(name: string, type: number, m: ProtoMetric): void {
     const ts = m.timestampMs !== 0 ? m.timestampMs : undefined;
-    const add = (metricName: string, value: number, extra?: [string, string]): void => {
+    const add = (
+      metricName: string,
+      value: number,
+      extra?: [string, string],
+      hist?: SeriesEntry['hist'],
+    ): void => {
       const pairs = ['__name__', metricName, ...m.labels];
       if (extra !== undefined) pairs.push(extra[0], extra[1]);
       const sorted = sortPairs(pairs);
@@ -135,7 +181,11 @@ export class ProtobufParser implements ExpositionParser {
         if (sorted[k] === '__name__') continue;
         text += SEP + sorted[k] + SEP + sorted[k + 1];
       }
-      this.entries.push({ kind: Entry.Series, pairs: sorted, text, value, timestamp: ts });
+      this.entries.push(
+        hist === undefined
+          ? { kind: Entry.Series, pairs: sorted, text, value, timestamp: ts }
+          : { kind: Entry.Histogram, pairs: sorted, text, value, timestamp: ts, hist },
+      );
     };
     switch (type) {
       case ProtoType.Summary: {
@@ -147,7 +197,11 @@ export class ProtobufParser implements ExpositionParser {
       }
       case ProtoType.Histogram:
       case ProtoType.GaugeHistogram: {
-        const h = m.histogram ?? { count: 0, countFloat: 0, sum: 0, buckets: [] };
+        const h = m.histogram ?? emptyHistogram();
+        if (this.opts.nativeHistograms === true && isNative(h)) {
+          add(name, 0, undefined, nativeOf(h, type === ProtoType.GaugeHistogram));
+          if (this.opts.alwaysScrapeClassicHistograms !== true) return;
+        }
         const count = h.countFloat !== 0 ? h.countFloat : h.count;
         add(name + '_count', count);
         add(name + '_sum', h.sum);
@@ -203,6 +257,10 @@ export class ProtobufParser implements ExpositionParser {
 
   exemplar(): Exemplar | undefined {
     return undefined;
+  }
+
+  histogram(): { h?: Histogram; fh?: FloatHistogram } {
+    return this.series().hist ?? {};
   }
 
   private meta(): MetaEntry {
@@ -325,8 +383,39 @@ function decodeSummary(r: ProtoReader): NonNullable<ProtoMetric['summary']> {
   return s;
 }
 
-function decodeHistogram(r: ProtoReader): NonNullable<ProtoMetric['histogram']> {
-  const h = { count: 0, countFloat: 0, sum: 0, buckets: [] as Array<[number, number]> };
+function emptyHistogram(): ProtoHistogram {
+  return {
+    count: 0,
+    countFloat: 0,
+    sum: 0,
+    buckets: [],
+    schema: 0,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    zeroCountFloat: 0,
+    negativeSpans: [],
+    negativeDeltas: [],
+    negativeCounts: [],
+    positiveSpans: [],
+    positiveDeltas: [],
+    positiveCounts: [],
+  };
+}
+
+function readSpan(r: ProtoReader, out: Span[]): void {
+  let offset = 0;
+  let length = 0;
+  while (!r.done()) {
+    const t = r.tag();
+    if (t.field === 1 && t.wire === 0) offset = r.sint();
+    else if (t.field === 2 && t.wire === 0) length = r.uvarint();
+    else r.skip(t.wire);
+  }
+  out.push({ offset, length });
+}
+
+function decodeHistogram(r: ProtoReader): ProtoHistogram {
+  const h = emptyHistogram();
   while (!r.done()) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === 0) h.count = r.uvarint();
@@ -345,7 +434,48 @@ function decodeHistogram(r: ProtoReader): NonNullable<ProtoMetric['histogram']> 
         else b.skip(t.wire);
       }
       h.buckets.push([upper, cumFloat !== 0 ? cumFloat : cum]);
-    } else r.skip(wire);
+    } else if (field === 5 && wire === 0) h.schema = r.sint();
+    else if (field === 6 && wire === 1) h.zeroThreshold = r.double();
+    else if (field === 7 && wire === 0) h.zeroCount = r.uvarint();
+    else if (field === 8 && wire === 1) h.zeroCountFloat = r.double();
+    else if (field === 9 && wire === 2) readSpan(r.sub(), h.negativeSpans);
+    else if (field === 10) r.packedSints(wire, h.negativeDeltas);
+    else if (field === 11) r.packedDoubles(wire, h.negativeCounts);
+    else if (field === 12 && wire === 2) readSpan(r.sub(), h.positiveSpans);
+    else if (field === 13) r.packedSints(wire, h.positiveDeltas);
+    else if (field === 14) r.packedDoubles(wire, h.positiveCounts);
+    else r.skip(wire);
   }
   return h;
+}
+
+/** The native histogram of a protobuf Histogram: float when its counts are floats (as Prometheus). */
+function nativeOf(p: ProtoHistogram, gauge: boolean): { h?: Histogram; fh?: FloatHistogram } {
+  const base = {
+    counterResetHint: gauge ? CounterResetHint.Gauge : CounterResetHint.Unknown,
+    schema: p.schema,
+    zeroThreshold: p.zeroThreshold,
+    sum: p.sum,
+    positiveSpans: p.positiveSpans,
+    negativeSpans: p.negativeSpans,
+  };
+  if (p.countFloat > 0 || p.zeroCountFloat > 0)
+    return {
+      fh: {
+        ...base,
+        count: p.countFloat,
+        zeroCount: p.zeroCountFloat,
+        positiveBuckets: p.positiveCounts,
+        negativeBuckets: p.negativeCounts,
+      },
+    };
+  return {
+    h: {
+      ...base,
+      count: p.count,
+      zeroCount: p.zeroCount,
+      positiveBuckets: p.positiveDeltas,
+      negativeBuckets: p.negativeDeltas,
+    },
+  };
 }

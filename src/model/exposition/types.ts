@@ -2,6 +2,7 @@
 // yields one entry at a time without allocating per sample. For a sample, `seriesText()` is the
 // series exactly as written in the body (name and label set), so the scrape cache can recognise an
 // unchanged series with one map lookup and call `labels()` only for series it has not seen.
+import type { FloatHistogram, Histogram } from '../histogram.js';
 import type { Labels } from '../labels.js';
 
 export type MetricType =
@@ -15,6 +16,8 @@ export const Entry = {
   Help: 3,
   Unit: 4,
   Comment: 5,
+  /** A native histogram sample (the protobuf format with native histograms scraped). */
+  Histogram: 6,
 } as const;
 export type EntryKind = (typeof Entry)[keyof typeof Entry];
 
@@ -49,6 +52,8 @@ export interface ExpositionParser {
   repeatedLabelName(): string | undefined;
   /** The exemplar attached to this sample (OpenMetrics), if any. */
   exemplar(): Exemplar | undefined;
+  /** After Entry.Histogram: the native histogram (integer h or float fh); parsers that never yield it leave it out. */
+  histogram?(): { h?: Histogram; fh?: FloatHistogram };
 
   // After Entry.Type, Entry.Help or Entry.Unit:
   /** The metric family the metadata line names. */

@@ -182,3 +182,97 @@ describe('protobuf exposition parser', () => {
     expect(() => new ProtobufParser(bad)).toThrowError('unknown metric type for metric "g": 9');
   });
 });
+
+describe('protobuf exposition parser: native histograms scraped', () => {
+  const nh = {
+    name: 'nh_seconds',
+    help: 'Native.',
+    type: 'HISTOGRAM',
+    metric: [
+      {
+        label: [label('path', '/')],
+        histogram: {
+          sample_count: 5,
+          sample_sum: 12,
+          schema: 3,
+          zero_threshold: 2 ** -128,
+          zero_count: 1,
+          positive_span: [{ offset: -1, length: 2 }],
+          positive_delta: [2, 0],
+          bucket: [{ upper_bound: 1, cumulative_count: 3 }],
+        },
+        timestamp_ms: 1000,
+      },
+    ],
+  };
+
+  it('yields a native histogram as one Entry.Histogram (and the classic parts with always_scrape_classic_histograms)', () => {
+    const body = encodeMetricFamilies([nh]);
+    const p = new ProtobufParser(body, { nativeHistograms: true });
+    const kinds: number[] = [];
+    for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
+      kinds.push(e);
+      if (e === Entry.Histogram) {
+        expect(p.labels().toString()).toBe('nh_seconds{path="/"}');
+        expect(p.timestamp()).toBe(1000);
+        expect(p.histogram()).toEqual({
+          h: {
+            counterResetHint: 0,
+            schema: 3,
+            zeroThreshold: 2 ** -128,
+            zeroCount: 1,
+            count: 5,
+            sum: 12,
+            positiveSpans: [{ offset: -1, length: 2 }],
+            negativeSpans: [],
+            positiveBuckets: [2, 0],
+            negativeBuckets: [],
+          },
+        });
+      }
+    }
+    expect(kinds).toEqual([Entry.Help, Entry.Type, Entry.Histogram]);
+    const both = new ProtobufParser(body, { nativeHistograms: true, alwaysScrapeClassicHistograms: true });
+    const rows: string[] = [];
+    for (let e = both.next(); e !== Entry.EOF; e = both.next())
+      if (e === Entry.Histogram || e === Entry.Series) rows.push(`${e} ${both.labels().toString()}`);
+    expect(rows).toEqual([
+      `${Entry.Histogram} nh_seconds{path="/"}`,
+      `${Entry.Series} nh_seconds_count{path="/"}`,
+      `${Entry.Series} nh_seconds_sum{path="/"}`,
+      `${Entry.Series} nh_seconds_bucket{le="1.0", path="/"}`,
+      `${Entry.Series} nh_seconds_bucket{le="+Inf", path="/"}`,
+    ]);
+  });
+
+  it('reads float and gauge native histograms', () => {
+    const body = encodeMetricFamilies([
+      {
+        name: 'g',
+        help: '',
+        type: 'GAUGE_HISTOGRAM',
+        metric: [
+          {
+            histogram: {
+              sample_count_float: 2.5,
+              sample_sum: 1,
+              schema: 0,
+              zero_threshold: 0.001,
+              zero_count_float: 0.5,
+              positive_span: [{ offset: 0, length: 1 }],
+              positive_count: [2],
+            },
+          },
+        ],
+      },
+    ]);
+    const p = new ProtobufParser(body, { nativeHistograms: true });
+    while (p.next() !== Entry.Histogram);
+    expect(p.histogram().fh).toMatchObject({
+      counterResetHint: 3,
+      count: 2.5,
+      zeroCount: 0.5,
+      positiveBuckets: [2],
+    });
+  });
+});
