@@ -192,8 +192,6 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
     for (const key of ['sigv4', 'azuread', 'google_iam'])
       if (rw[key] !== undefined && rw[key] !== null)
         add(rw, key, `${key} is not supported yet by Promethium`);
-    if (rw.send_native_histograms === true)
-      add(rw, 'send_native_histograms', 'native histograms are not supported yet by Promethium');
   }
   if (cfg.tracing.endpoint !== '') add(cfg.tracing, 'endpoint', 'tracing is not supported yet by Promethium');
   for (const am of cfg.alerting.alertmanagers as unknown as Obj[]) {

@@ -21,6 +21,7 @@ import {
   MESSAGE_V1,
   MESSAGE_V2,
   type WireMetadata,
+  type WireHistogram,
   type WireSeries,
 } from './messages.js';
 import type { RemoteWriteMetrics } from './metrics.js';
@@ -45,6 +46,8 @@ export interface QueueOptions {
   minBackoffMs: number;
   maxBackoffMs: number;
   retryOn429: boolean;
+  /** send_native_histograms: histogram samples are sent too (else they stay behind). */
+  sendNativeHistograms?: boolean;
   walDir: string;
   /** metadata_config: metric metadata from the scrape targets, sent every interval (1.0 messages only). */
   metadata?: { send: boolean; intervalMs: number; maxPerSend: number; source: () => WireMetadata[] };
@@ -65,6 +68,8 @@ interface QueuedSample {
   ref: number;
   t: number;
   v: number;
+  /** A native histogram sample instead of `v`. */
+  hist?: WireHistogram;
   mark: RecordMark;
 }
 
@@ -267,6 +272,24 @@ export class QueueManager {
       }
     const mark: RecordMark = { end: s.end, pending: 0 };
     this.marks.push(mark);
+    if (s.histograms !== undefined && this.o.sendNativeHistograms === true) {
+      for (const x of s.histograms) {
+        const ls = this.labelsOf(x.ref);
+        this.samplesIn++;
+        if (ls === null) {
+          this.o.metrics?.samplesDropped.inc({ ...this.labels(), reason: 'dropped_series' });
+          continue;
+        }
+        mark.pending++;
+        this.shards[x.ref % n].queue.push({
+          ref: x.ref,
+          t: x.t,
+          v: 0,
+          hist: { t: x.t, h: x.h, fh: x.fh },
+          mark,
+        });
+      }
+    }
     for (let i = 0; i < s.length; i++) {
       const ref = s.refs[i];
       const t = s.ts[i];
@@ -351,15 +374,26 @@ export class QueueManager {
     // the batch's samples grouped by series, in order, as columns
     const groups = new Map<
       number,
-      { labelFields: Uint8Array; pairs: string[]; t: number[]; v: number[]; n: number }
+      { labelFields: Uint8Array; pairs: string[]; t: number[]; v: number[]; n: number; h: WireHistogram[] }
     >();
     for (const s of batch) {
       let g = groups.get(s.ref);
       if (g === undefined) {
         const ls = this.labelsOf(s.ref);
         if (ls === null) continue;
-        g = { labelFields: this.labelFieldsOf(s.ref, ls), pairs: ls.pairs as string[], t: [], v: [], n: 0 };
+        g = {
+          labelFields: this.labelFieldsOf(s.ref, ls),
+          pairs: ls.pairs as string[],
+          t: [],
+          v: [],
+          n: 0,
+          h: [],
+        };
         groups.set(s.ref, g);
+      }
+      if (s.hist !== undefined) {
+        g.h.push(s.hist);
+        continue;
       }
       g.t.push(s.t);
       g.v.push(s.v);
@@ -430,17 +464,28 @@ export class QueueManager {
   private abandon = false;
 
   private encode(
-    columns: Array<{ labelFields: Uint8Array; pairs: string[]; t: number[]; v: number[]; n: number }>,
+    columns: Array<{
+      labelFields: Uint8Array;
+      pairs: string[];
+      t: number[];
+      v: number[];
+      n: number;
+      h: WireHistogram[];
+    }>,
   ): Buffer {
-    if (this.message === MESSAGE_V2) {
+    // the columns fast path carries float samples only; a batch with histograms goes the general way
+    if (this.message === MESSAGE_V2 || columns.some((c) => c.h.length > 0)) {
       const series: WireSeries[] = columns.map((c) => ({
         labels: c.pairs,
         samples: c.t.map((t, i) => ({ t, v: c.v[i] })),
         exemplars: [],
-        histograms: [],
+        histograms: c.h,
         startTimestamp: 0,
       }));
-      return snappy.compressSync(Buffer.from(encodeWriteV2({ series, metadata: [] })));
+      const req = { series, metadata: [] };
+      return snappy.compressSync(
+        Buffer.from(this.message === MESSAGE_V2 ? encodeWriteV2(req) : encodeWriteV1(req)),
+      );
     }
     return snappy.compressSync(Buffer.from(encodeWriteV1Columns(columns)));
   }

@@ -79,6 +79,7 @@ export class RemoteStorage {
         minBackoffMs: q.min_backoff as number,
         maxBackoffMs: q.max_backoff as number,
         retryOn429: q.retry_on_http_429 as boolean,
+        sendNativeHistograms: rw.send_native_histograms === true,
         walDir: path.join(this.o.dataDir, 'wal'),
         metadata:
           this.o.metadata === undefined

@@ -3,6 +3,7 @@
 // starting position are handed on in order. The position (segment, byte offset after a record) is the
 // queue's durable cursor: a queue that resumes from its saved position re-reads what it had not yet
 // delivered. Segments are read incrementally: only whole records, the rest on the next poll.
+import { decodeHistogramSamples, type RefHistogramSample } from '../tsdb/wal/histogram-records.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Labels } from '../model/labels.js';
@@ -22,6 +23,8 @@ export interface WalPosition {
   offset: number;
 }
 
+const EMPTY = new Float64Array(0);
+
 export interface WatchedSamples {
   /** Where the record ends: once these are delivered, the cursor may move here. */
   end: WalPosition;
@@ -29,6 +32,8 @@ export interface WatchedSamples {
   ts: Float64Array;
   vs: Float64Array;
   length: number;
+  /** A record of native histogram samples (then `length` is 0). */
+  histograms?: RefHistogramSample[];
 }
 
 export interface WalWatcherOptions {
@@ -203,6 +208,19 @@ export class WalWatcher {
             ts: this.cols.ts,
             vs: this.cols.vs,
             length: n,
+          });
+          if (!ok) {
+            stopped = true;
+            return false;
+          }
+        } else if (type === RecordType.Histograms) {
+          const ok = onSamples({
+            end: { segment: seg, offset: end },
+            refs: EMPTY,
+            ts: EMPTY,
+            vs: EMPTY,
+            length: 0,
+            histograms: decodeHistogramSamples(rec),
           });
           if (!ok) {
             stopped = true;

@@ -154,4 +154,39 @@ describe('native histograms with Prometheus 2.42', () => {
       await target.close();
     }
   }, 120_000);
+
+  it('are scraped from protobuf and remote-written to Prometheus 2.42, which stores the same histograms', async () => {
+    const target = await startProtobufTarget();
+    try {
+      const dir = dirs.make();
+      const receiver = await startPrometheus(dir, 'receiver', 'scrape_configs: []\n', [
+        '--enable-feature=native-histograms',
+        '--web.enable-remote-write-receiver',
+      ]);
+      const config = path.join(dir, 'promethium.yml');
+      fs.writeFileSync(
+        config,
+        `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pb\n    scrape_native_histograms: true\n    static_configs: [{targets: ['${target.host}']}]\nremote_write:\n  - url: ${receiver}/api/v1/write\n    send_native_histograms: true\n    queue_config: {batch_send_deadline: 500ms}\n`,
+      );
+      const ours = await startServer([
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      ]);
+      running.push(ours);
+      await waitFor(
+        async () => (await readChunks(receiver, Date.now() - 3_600_000, Date.now() + 60_000)).length >= 6,
+        60_000,
+      );
+      const start = Date.now() - 3_600_000;
+      const end = Date.now() + 60_000;
+      const theirs = await readChunks(receiver, start, end);
+      const first = theirs[0].t;
+      const last = theirs[theirs.length - 1].t;
+      const mine = (await readSamples(ours.url, start, end)).filter((x) => x.t >= first && x.t <= last);
+      expect(theirs.length).toBeGreaterThanOrEqual(6);
+      expect(plain(theirs)).toEqual(plain(mine));
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
 });
