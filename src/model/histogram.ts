@@ -4,6 +4,8 @@
 // deltas (each bucket against the previous one in span order, the first absolute), float histograms
 // absolute counts, as in the exposition, the WAL and the chunks.
 
+import { EXPONENTIAL_BOUNDS } from './histogram-bounds.js';
+
 /** A run of `length` consecutive buckets, starting `offset` buckets after the previous run's end. */
 export interface Span {
   offset: number;
@@ -221,6 +223,7 @@ function goFixed(v: number): string {
 export function bucketUpperBound(index: number, schema: number, customValues?: readonly number[]): number {
   if (isCustomBucketsSchema(schema)) {
     const cv = customValues ?? [];
+    if (index < 0) return -Infinity;
     return index < cv.length ? cv[index] : Infinity;
   }
   if (schema < 0) {
@@ -234,11 +237,6 @@ export function bucketUpperBound(index: number, schema: number, customValues?: r
   if (frac === 0.5 && exp === 1025) return Number.MAX_VALUE;
   return frac * 2 ** exp;
 }
-
-/** The fractions 2^(k·2^-s) / 2 for k < 2^s, per positive schema s (Prometheus's exponentialBounds). */
-const EXPONENTIAL_BOUNDS: number[][] = Array.from({ length: EXPONENTIAL_SCHEMA_MAX + 1 }, (_, s) =>
-  Array.from({ length: 1 << s }, (_, k) => 2 ** (k / (1 << s)) / 2),
-);
 
 /** The bucket indexes the spans describe, in order. */
 export function bucketIndexes(spans: readonly Span[]): number[] {
@@ -345,4 +343,63 @@ export function schemaForBucketFactor(factor: number): number {
   const floor = Math.floor(-Math.log2(Math.log2(f)));
   // + 0: no negative zero (log2(log2(2)) is -0)
   return Math.max(EXPONENTIAL_SCHEMA_MIN, Math.min(EXPONENTIAL_SCHEMA_MAX, floor)) + 0;
+}
+
+/** One bucket as Prometheus's bucket iterators describe it (bounds, which ends are inclusive, count). */
+export interface Bucket {
+  lower: number;
+  upper: number;
+  lowerInclusive: boolean;
+  upperInclusive: boolean;
+  count: number;
+}
+
+/**
+ * Every bucket of a float histogram in Prometheus's AllBucketIterator order: negative buckets from
+ * the lowest bound up, the zero bucket (when it holds observations), then the positive buckets; a
+ * bucket reaching into the zero bucket is cut at the zero threshold.
+ */
+export function allBuckets(h: FloatHistogram): Bucket[] {
+  const out: Bucket[] = [];
+  const custom = isCustomBucketsSchema(h.schema);
+  const make = (idx: number, count: number, positive: boolean): Bucket => {
+    const b: Bucket = positive
+      ? {
+          lower: bucketUpperBound(idx - 1, h.schema, h.customValues),
+          upper: bucketUpperBound(idx, h.schema, h.customValues),
+          lowerInclusive: false,
+          upperInclusive: true,
+          count,
+        }
+      : {
+          lower: -bucketUpperBound(idx, h.schema, h.customValues),
+          upper: -bucketUpperBound(idx - 1, h.schema, h.customValues),
+          lowerInclusive: false,
+          upperInclusive: false,
+          count,
+        };
+    if (custom) {
+      b.lowerInclusive = idx === 0;
+      b.upperInclusive = true;
+    } else {
+      b.lowerInclusive = b.lower < 0;
+      b.upperInclusive = b.upper > 0;
+      if (b.upper < 0 && b.upper > -h.zeroThreshold) b.upper = -h.zeroThreshold;
+      else if (b.lower > 0 && b.lower < h.zeroThreshold) b.lower = h.zeroThreshold;
+    }
+    return b;
+  };
+  const negIdx = bucketIndexes(h.negativeSpans);
+  for (let i = negIdx.length - 1; i >= 0; i--) out.push(make(negIdx[i], h.negativeBuckets[i], false));
+  if (!custom && h.zeroCount > 0)
+    out.push({
+      lower: -h.zeroThreshold,
+      upper: h.zeroThreshold,
+      lowerInclusive: true,
+      upperInclusive: true,
+      count: h.zeroCount,
+    });
+  const posIdx = bucketIndexes(h.positiveSpans);
+  for (let i = 0; i < posIdx.length; i++) out.push(make(posIdx[i], h.positiveBuckets[i], true));
+  return out;
 }

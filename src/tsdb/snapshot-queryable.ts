@@ -15,7 +15,8 @@ import {
 import { mergeQueriers } from '../storage/merge.js';
 import { Block } from './block/reader.js';
 import { XORChunk } from './chunks/xor.js';
-import { dropDeleted } from './head.js';
+import { dropDeleted, dropDeletedHistograms } from './head.js';
+import { histogramSamples } from './head-histograms.js';
 import { sortSamples } from './ooo.js';
 import {
   selectSpecs,
@@ -116,8 +117,13 @@ class HeadSnapshotQuerier implements Querier {
     const { mint, maxt } = this;
     const series: Series[] = [];
     for (const s of part.series ?? []) {
-      if (!s.chunks.some((c) => c.maxt >= mint && c.mint <= maxt)) continue;
-      series.push({ labels: s.labels, samples: () => decode(s, mint, maxt) });
+      const inRange = (c: { mint: number; maxt: number }): boolean => c.maxt >= mint && c.mint <= maxt;
+      const hist = s.histograms.some(inRange);
+      if (!s.chunks.some(inRange) && !hist) continue;
+      const x: Series = { labels: s.labels, samples: () => decode(s, mint, maxt) };
+      if (hist)
+        x.histograms = () => dropDeletedHistograms(histogramSamples(s.histograms, mint, maxt), s.deleted);
+      series.push(x);
     }
     return Object.assign(series, { warnings: [] as string[] });
   }

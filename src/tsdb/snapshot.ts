@@ -40,7 +40,10 @@ export interface PackedHeadSeries {
   strings: string[];
   /** Per series: its number of label pairs, then name and value indexes into `strings`. */
   labels: Uint32Array;
-  /** Per chunk, five numbers: series index, mint, maxt, byte offset in `data`, byte length. */
+  /**
+   * Per chunk, six numbers: series index, mint, maxt, byte offset in `data`, byte length, Prometheus's
+   * chunk encoding (1 XOR, 2 histogram, 3 float histogram).
+   */
   chunks: Float64Array;
   data: Uint8Array;
   /** Per deleted interval, three numbers: series index, mint, maxt. */
@@ -102,9 +105,9 @@ export function packHeadSeries(
     const pairs = s.labels.pairs;
     labels.push(pairs.length / 2);
     for (const p of pairs) labels.push(id(p));
-    const add = (cmint: number, cmaxt: number, data: Uint8Array): void => {
+    const add = (cmint: number, cmaxt: number, data: Uint8Array, enc = 1): void => {
       if (cmaxt < mint || cmint > maxt) return;
-      chunks.push(index, cmint, cmaxt, bytes, data.length);
+      chunks.push(index, cmint, cmaxt, bytes, data.length, enc);
       parts.push(data);
       bytes += data.length;
     };
@@ -114,6 +117,8 @@ export function packHeadSeries(
     if (open !== undefined && open.numSamples > 0) add(open.minTime, open.maxTime, open.bytes());
     // out-of-order samples as extra chunks that overlap the others (the worker sorts them in)
     for (const c of oooChunks(s, mint, maxt)) add(c.minTime, c.maxTime, c.bytes().slice());
+    // native histogram chunks (the open one as its bytes now)
+    if (s.hist !== undefined) for (const c of s.hist.chunks()) add(c.mint, c.maxt, c.data.slice(), c.enc);
     for (const iv of tombstones.get(s.ref) ?? []) deleted.push(index, iv.mint, iv.maxt);
   });
   const data = new Uint8Array(bytes);
@@ -135,6 +140,8 @@ export function packHeadSeries(
 export interface UnpackedSeries {
   labels: Labels;
   chunks: Array<{ mint: number; maxt: number; data: Uint8Array }>;
+  /** Native histogram chunks (encoding 2 or 3). */
+  histograms: Array<{ mint: number; maxt: number; enc: number; data: Uint8Array }>;
   deleted: Interval[];
 }
 
@@ -147,15 +154,13 @@ export function unpackHeadSeries(p: PackedHeadSeries, intern: (s: string) => str
     const n = l[i++];
     const pairs = new Array<string>(2 * n);
     for (let k = 0; k < 2 * n; k++) pairs[k] = strings[l[i++]];
-    out.push({ labels: Labels.fromSortedPairs(pairs), chunks: [], deleted: [] });
+    out.push({ labels: Labels.fromSortedPairs(pairs), chunks: [], histograms: [], deleted: [] });
   }
   const c = p.chunks;
-  for (let i = 0; i < c.length; i += 5) {
-    out[c[i]].chunks.push({
-      mint: c[i + 1],
-      maxt: c[i + 2],
-      data: p.data.subarray(c[i + 3], c[i + 3] + c[i + 4]),
-    });
+  for (let i = 0; i < c.length; i += 6) {
+    const chunk = { mint: c[i + 1], maxt: c[i + 2], data: p.data.subarray(c[i + 3], c[i + 3] + c[i + 4]) };
+    if (c[i + 5] === 1) out[c[i]].chunks.push(chunk);
+    else out[c[i]].histograms.push({ ...chunk, enc: c[i + 5] });
   }
   const d = p.deleted;
   for (let i = 0; i < d.length; i += 3) out[d[i]].deleted.push({ mint: d[i + 1], maxt: d[i + 2] });

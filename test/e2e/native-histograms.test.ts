@@ -117,6 +117,14 @@ function plain(xs: WireHistogram[]): unknown[] {
   }));
 }
 
+/** An API answer's data, results without job/instance (Prometheus 2.42 adds them from its scrape, so do we). */
+async function api(base: string, p: string): Promise<unknown> {
+  const res = await fetch(base + p);
+  const body = (await res.json()) as { status: string; data: unknown; error?: string };
+  expect(body.status, body.error).toBe('success');
+  return body.data;
+}
+
 describe('native histograms with Prometheus 2.42', () => {
   it('are received over remote write, stored, and served by remote read as Prometheus serves them', async () => {
     const target = await startProtobufTarget();
@@ -150,6 +158,21 @@ describe('native histograms with Prometheus 2.42', () => {
       // the same through histogram chunks
       expect(plain(await readChunks(ours.url, start, end))).toEqual(plain(mine));
       expect(mine.every((x) => x.h !== undefined && x.h.schema === 2)).toBe(true);
+
+      // PromQL over them answers as Prometheus 2.42 answers: the histogram JSON, histogram_count/sum
+      const at = mine[mine.length - 2].t;
+      for (const q of [
+        'pb_native_seconds',
+        'histogram_count(pb_native_seconds)',
+        'histogram_sum(pb_native_seconds)',
+        'pb_native_seconds[30s]',
+      ]) {
+        const want = await api(source, `/api/v1/query?query=${encodeURIComponent(q)}&time=${at / 1000}`);
+        const got = await api(ours.url, `/api/v1/query?query=${encodeURIComponent(q)}&time=${at / 1000}`);
+        expect(got, q).toEqual(want);
+      }
+      const range = `/api/v1/query_range?query=pb_native_seconds&start=${first / 1000}&end=${at / 1000}&step=1`;
+      expect(await api(ours.url, range)).toEqual(await api(source, range));
     } finally {
       await target.close();
     }

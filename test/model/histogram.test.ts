@@ -269,3 +269,19 @@ describe('histogram resolution', () => {
     expect(schemaForBucketFactor(1e9)).toBe(-4);
   });
 });
+
+describe('exponential bucket bounds', () => {
+  it("are 2^(i·2^-schema) as Prometheus's exponentialBounds table holds them", () => {
+    const frac = (schema: number, k: number) => bucketUpperBound(k, schema) / 2;
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((k) => frac(3, k))).toEqual([
+      0.5, 0.5452538663326288, 0.5946035575013605, 0.6484197773255048, 0.7071067811865475, 0.7711054127039704,
+      0.8408964152537144, 0.9170040432046711,
+    ]);
+    expect([1, 2, 3].map((k) => frac(8, k))).toEqual([
+      0.5013556375251013, 0.5027149505564014, 0.5040779490592088,
+    ]);
+    expect([252, 253, 254, 255].map((k) => frac(8, k))).toEqual([
+      0.9892280131939752, 0.9919100824251095, 0.9945994234836328, 0.9972960560854698,
+    ]);
+  });
+});

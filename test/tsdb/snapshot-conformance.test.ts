@@ -43,7 +43,7 @@ function pack(store: Queryable, spec: SelectSpec): PackedHeadSeries {
       const c = new XORChunk();
       for (let k = i; k < Math.min(i + 120, b.length); k++) c.append(b.t[k], b.v[k]);
       const data = c.bytes().slice();
-      chunks.push(index, c.minTime, c.maxTime, bytes, data.length);
+      chunks.push(index, c.minTime, c.maxTime, bytes, data.length, 1); // 1: XOR
       parts.push(data);
       bytes += data.length;
     }

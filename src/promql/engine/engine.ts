@@ -1,4 +1,5 @@
 // The query engine: instant and range queries over a Queryable, with Prometheus's limits.
+import type { FloatHistogram } from '../../model/histogram.js';
 import type { Expr } from '../parser/ast.js';
 import { typeOf } from '../parser/types.js';
 import type { Queryable } from '../../storage/interfaces.js';
@@ -61,15 +62,25 @@ export class Engine {
         case 'vector':
           value = {
             type: 'vector',
-            samples: ev.finishVector(v.v).map((s) => ({ labels: s.labels, t: timeMs, v: s.v })),
+            samples: ev
+              .finishVector(v.v)
+              .map((s) =>
+                s.h === undefined
+                  ? { labels: s.labels, t: timeMs, v: s.v }
+                  : { labels: s.labels, t: timeMs, v: 0, h: s.h },
+              ),
           };
           break;
         case 'matrix': {
-          const series: SeriesPoints[] = v.v.map((s) => ({
-            labels: s.labels,
-            t: s.t.slice(s.from, s.to),
-            v: s.v.slice(s.from, s.to),
-          }));
+          const series: SeriesPoints[] = v.v.map((s) => {
+            const p: SeriesPoints = {
+              labels: s.labels,
+              t: s.t.slice(s.from, s.to),
+              v: s.v.slice(s.from, s.to),
+            };
+            if (s.h !== undefined) p.h = s.h.slice(s.from, s.to);
+            return p;
+          });
           timer.lap('eval');
           series.sort((a, b) => compareLabels(a.labels, b.labels));
           value = { type: 'matrix', series };
@@ -115,15 +126,16 @@ export class Engine {
     try {
       await ev.prepare(expr);
       timer.lap('prepare');
-      const series = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
+      type Acc = { labels: Labels; t: number[]; v: number[]; h?: Array<FloatHistogram | undefined> };
+      const series = new Map<string, Acc>();
       // most steps return the same label objects as the step before: look them up by identity first
-      const byObject = new Map<Labels, { labels: Labels; t: number[]; v: number[] }>();
+      const byObject = new Map<Labels, Acc>();
       let held = 0;
       for (let t = startMs; t <= endMs; t += stepMs) {
         await ev.checkpoint();
         ev.beginStep(held);
         const v = ev.eval(expr, t);
-        let samples: { labels: Labels; v: number }[];
+        let samples: { labels: Labels; v: number; h?: FloatHistogram }[];
         if (v.kind === 'scalar') samples = [{ labels: Labels.EMPTY, v: v.v }];
         else if (v.kind === 'vector') samples = ev.finishVector(v.v);
         else throw new QueryError('internal', `unexpected ${v.kind} result in range query`);
@@ -138,16 +150,21 @@ export class Engine {
             }
             byObject.set(s.labels, ss);
           }
+          if (s.h !== undefined) {
+            // histogram points: aligned with the float ones (undefined where a point is a float)
+            ss.h ??= new Array<FloatHistogram | undefined>(ss.t.length);
+            ss.h[ss.t.length] = s.h;
+          } else if (ss.h !== undefined) ss.h[ss.t.length] = undefined;
           ss.t.push(t);
           ss.v.push(s.v);
         }
         held += samples.length;
       }
-      const out: SeriesPoints[] = [...series.values()].map((s) => ({
-        labels: s.labels,
-        t: Float64Array.from(s.t),
-        v: Float64Array.from(s.v),
-      }));
+      const out: SeriesPoints[] = [...series.values()].map((s) => {
+        const p: SeriesPoints = { labels: s.labels, t: Float64Array.from(s.t), v: Float64Array.from(s.v) };
+        if (s.h !== undefined) p.h = Array.from({ length: s.t.length }, (_, i) => s.h![i]);
+        return p;
+      });
       timer.lap('eval');
       out.sort((a, b) => compareLabels(a.labels, b.labels));
       timer.lap('sort');

@@ -13,8 +13,9 @@ import type {
 } from '../parser/ast.js';
 import { children } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
-import { isStaleNaN } from '../../model/value.js';
-import type { Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
+import { STALE_NAN, isStaleNaN } from '../../model/value.js';
+import { toFloatHistogram, type FloatHistogram } from '../../model/histogram.js';
+import type { HistogramSample, Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
 import type {
   Annotations,
   FunctionArg,
@@ -67,6 +68,8 @@ interface LoadedSeries {
   v: Float64Array;
   /** False when no sample is a stale marker: range selections need not look for them. */
   stale?: boolean;
+  /** Native histogram samples, aligned with t (undefined where the sample is a float); absent: none. */
+  h?: Array<FloatHistogram | undefined>;
 }
 
 /** A subquery's inner results over the whole query, per series (Prometheus evaluates it once too). */
@@ -329,7 +332,7 @@ export class Evaluator {
       await this.checkpoint();
       this.heldSamples = held + acc.points;
       this.stepSamples = 0;
-      acc.add(this.eval(e.expr, ti), ti);
+      acc.add(floatValue(this.eval(e.expr, ti)), ti);
     }
     this.heldSamples = held;
     this.stepSamples = 0;
@@ -431,8 +434,13 @@ export class Evaluator {
       // selected series are consistent views: decoding them later in the loop is safe
       if (++i % LOAD_CHECK_EVERY === 0) await this.checkpoint();
       const b = s.samples();
-      if (b.length === 0) continue;
-      this.samplesLoaded += b.length;
+      const hs = s.histograms?.() ?? [];
+      if (b.length === 0 && hs.length === 0) continue;
+      this.samplesLoaded += b.length + hs.length;
+      if (hs.length > 0) {
+        out.push(withHistograms(s.labels, b.t.subarray(0, b.length), b.v.subarray(0, b.length), hs));
+        continue;
+      }
       const v = b.v.subarray(0, b.length);
       let stale = false;
       for (let k = 0; k < v.length && !stale; k++) stale = v[k] !== v[k] && isStaleNaN(v[k]);
@@ -470,7 +478,7 @@ export class Evaluator {
             'bad_data',
             'unary expression only allowed on expressions of type scalar or instant vector',
           );
-        const out = v.v.map((s): VectorElement => {
+        const out = floatsOnly(v.v).map((s): VectorElement => {
           const el: VectorElement = { labels: s.labels, t: s.t, v: -s.v };
           if (this.delayedNameRemoval) el.dropName = true;
           else el.labels = dropMetricName(s.labels);
@@ -522,6 +530,11 @@ export class Evaluator {
       if (i < 0 || s.t[i] <= lb) continue;
       let v = s.v[i];
       if (isStaleNaN(v)) continue;
+      const h = s.h?.[i];
+      if (h !== undefined) {
+        out.push({ labels: s.labels, t: sampleTimestamps ? s.t[i] : t, v: 0, h });
+        continue;
+      }
       if (smoothed && s.t[i] < te) {
         // interpolate towards the next sample within the lookback delta, if there is one
         const j = i + 1;
@@ -567,17 +580,23 @@ export class Evaluator {
       let stale = 0;
       if (s.stale !== false) for (let i = from; i < to; i++) if (isStaleNaN(s.v[i])) stale++;
       if (stale === 0) {
-        out.push({ labels: s.labels, t: s.t, v: s.v, from, to, noStale: true });
+        const rs: RangeSeries = { labels: s.labels, t: s.t, v: s.v, from, to, noStale: true };
+        if (s.h !== undefined) rs.h = s.h;
+        out.push(rs);
       } else if (stale < to - from) {
         const tt = new Float64Array(to - from - stale);
         const vv = new Float64Array(to - from - stale);
+        const hh: Array<FloatHistogram | undefined> | undefined = s.h === undefined ? undefined : [];
         let j = 0;
         for (let i = from; i < to; i++) {
           if (isStaleNaN(s.v[i])) continue;
           tt[j] = s.t[i];
+          if (hh !== undefined) hh[j] = s.h![i];
           vv[j++] = s.v[i];
         }
-        out.push({ labels: s.labels, t: tt, v: vv, from: 0, to: j, noStale: true });
+        const rs: RangeSeries = { labels: s.labels, t: tt, v: vv, from: 0, to: j, noStale: true };
+        if (hh !== undefined) rs.h = hh;
+        out.push(rs);
       } else continue;
       n += to - from - stale;
     }
@@ -611,7 +630,7 @@ export class Evaluator {
       const vv: number[] = [];
       for (let i = lo; i < hi; i++) {
         const v = s.v[i];
-        if (isStaleNaN(v)) continue;
+        if (isStaleNaN(v) || s.h?.[i] !== undefined) continue; // floats only here
         const ti = s.t[i];
         // keep only the last sample at or before start
         if (ti <= start && tt.length > 0) {
@@ -650,7 +669,7 @@ export class Evaluator {
       const acc = new SubqueryAccumulator();
       for (let ti = first; ti <= last; ti += step) {
         this.checkLimits();
-        acc.add(this.eval(sq.expr, ti), ti);
+        acc.add(floatValue(this.eval(sq.expr, ti)), ti);
       }
       data = acc.series();
     }
@@ -682,15 +701,15 @@ export class Evaluator {
     }
     const whole = this.seriesMajorAggregate(e, t, cache);
     if (whole !== undefined) return whole;
-    const vec = this.evalVector(e.expr, t);
+    const vec = floatsOnly(this.evalVector(e.expr, t));
     const out = aggregate(e, vec, param, t, this.annotations, cache);
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
   }
 
   private binaryExpr(e: BinaryExpr, t: number): StepValue {
-    const l = this.eval(e.lhs, t);
-    const r = this.eval(e.rhs, t);
+    const l = floatValue(this.eval(e.lhs, t));
+    const r = floatValue(this.eval(e.rhs, t));
     if (l.kind === 'scalar' && r.kind === 'scalar') {
       return { kind: 'scalar', v: scalarScalar(e.op, l.v, r.v) };
     }
@@ -765,7 +784,13 @@ export class Evaluator {
   /** For delayed name removal: drops flagged names at the end and checks for collisions. */
   finishVector(vec: InstantVector): InstantVector {
     if (!this.delayedNameRemoval) return vec;
-    const out = vec.map((s) => (s.dropName ? { labels: dropMetricName(s.labels), t: s.t, v: s.v } : s));
+    const out = vec.map((s) =>
+      s.dropName
+        ? s.h === undefined
+          ? { labels: dropMetricName(s.labels), t: s.t, v: s.v }
+          : { labels: dropMetricName(s.labels), t: s.t, v: s.v, h: s.h }
+        : s,
+    );
     this.delayedNameRemovalCheck(out);
     return out;
   }
@@ -803,16 +828,33 @@ export class Evaluator {
         break;
       }
     }
+    const hist = HISTOGRAM_FUNCTIONS[e.func];
+    if (hist !== undefined) {
+      const vec = this.evalVector(e.args[0], t);
+      const out: VectorElement[] = [];
+      for (const s of vec) {
+        if (s.h === undefined) continue;
+        const el: VectorElement = { labels: s.labels, t: s.t, v: hist(s.h) };
+        if (this.delayedNameRemoval) el.dropName = true;
+        else el.labels = dropMetricName(s.labels);
+        out.push(el);
+      }
+      this.checkDuplicates(out, e);
+      this.countSamples(out.length);
+      return { kind: 'vector', v: out };
+    }
     const whole = this.seriesMajorRate(e, t);
     if (whole !== undefined) return whole;
     const args: FunctionArg[] = [];
     let window: { start: number; end: number } | undefined;
     for (const a of e.args) {
       const ua = unwrapParens(a);
-      const v =
+      // the functions below work on float samples: native histograms are left out of their arguments
+      const v = floatValue(
         ua.type === 'MatrixSelector' && ua.rangeModifier !== undefined
           ? this.matrixSelector(ua, t, true)
-          : this.eval(a, t);
+          : this.eval(a, t),
+      );
       switch (v.kind) {
         case 'vector':
           args.push({ type: 'vector', value: v.v });
@@ -923,9 +965,12 @@ export class Evaluator {
       if (kind === undefined || e.args.length !== 1) return undefined;
       const ms = unwrapParens(e.args[0]);
       if (ms.type !== 'MatrixSelector' || ms.rangeModifier !== undefined) return undefined;
+      // the whole-range paths read float columns only
+      if (this.seriesOf(ms.vectorSelector).some((s) => s.h !== undefined)) return undefined;
       pre = this.precomputeRate(ms, steps, kind.isCounter, kind.isRate);
     } else if (e.type === 'VectorSelector') {
       if (e.rangeModifier !== undefined) return undefined;
+      if (this.seriesOf(e).some((s) => s.h !== undefined)) return undefined;
       pre = this.precomputeSelector(e, steps);
     } else return undefined;
     this.wholeRanges.set(e, pre);
@@ -1271,4 +1316,93 @@ class SubqueryAccumulator {
       dropName: s.dropName,
     }));
   }
+}
+
+// --- native histograms ----------------------------------------------------------------------------
+
+/**
+ * The functions over native histograms implemented so far (float samples are ignored, as in
+ * Prometheus). Everything else works on float samples: histograms are left out of its inputs.
+ */
+const HISTOGRAM_FUNCTIONS: Readonly<Record<string, (h: FloatHistogram) => number>> = {
+  histogram_count: (h) => h.count,
+  histogram_sum: (h) => h.sum,
+  histogram_avg: (h) => h.sum / h.count,
+};
+
+/** A series' float and histogram samples merged by time (integer histograms as float ones). */
+function withHistograms(
+  labels: Labels,
+  ft: Float64Array,
+  fv: Float64Array,
+  hs: readonly HistogramSample[],
+): LoadedSeries {
+  const n = ft.length + hs.length;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  const h: Array<FloatHistogram | undefined> = new Array(n);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  let stale = false;
+  while (i < ft.length || j < hs.length) {
+    if (j >= hs.length || (i < ft.length && ft[i] <= hs[j].t)) {
+      if (j < hs.length && ft[i] === hs[j].t) j++; // a float and a histogram at one time: the float stays
+      t[k] = ft[i];
+      v[k] = fv[i];
+      stale ||= fv[i] !== fv[i] && isStaleNaN(fv[i]);
+      k++;
+      i++;
+      continue;
+    }
+    const x = hs[j++];
+    const fh = x.fh ?? toFloatHistogram(x.h!);
+    t[k] = x.t;
+    if (isStaleNaN(fh.sum)) {
+      v[k] = STALE_NAN;
+      stale = true;
+    } else h[k] = fh;
+    k++;
+  }
+  return { labels, t: t.subarray(0, k), v: v.subarray(0, k), h: h.slice(0, k), stale };
+}
+
+/** A vector without its histogram samples. */
+function floatsOnly(vec: InstantVector): InstantVector {
+  for (const s of vec) if (s.h !== undefined) return vec.filter((x) => x.h === undefined);
+  return vec;
+}
+
+/** A step value with histogram samples left out (vectors and range vectors). */
+function floatValue(v: StepValue): StepValue {
+  if (v.kind === 'vector') {
+    const f = floatsOnly(v.v);
+    return f === v.v ? v : { kind: 'vector', v: f };
+  }
+  if (v.kind !== 'matrix' || !v.v.some((s) => s.h !== undefined)) return v;
+  const out: RangeSeries[] = [];
+  for (const s of v.v) {
+    if (s.h === undefined) {
+      out.push(s);
+      continue;
+    }
+    const tt: number[] = [];
+    const vv: number[] = [];
+    for (let i = s.from; i < s.to; i++) {
+      if (s.h[i] !== undefined) continue;
+      tt.push(s.t[i]);
+      vv.push(s.v[i]);
+    }
+    if (tt.length === 0) continue;
+    const rs: RangeSeries = {
+      ...s,
+      t: Float64Array.from(tt),
+      v: Float64Array.from(vv),
+      from: 0,
+      to: tt.length,
+    };
+    delete rs.h;
+    out.push(rs);
+  }
+  return { ...v, v: out };
 }

@@ -1,4 +1,5 @@
 // The engine's public value types: what an instant or range query returns.
+import type { FloatHistogram } from '../../model/histogram.js';
 import type { Labels } from '../../model/labels.js';
 
 export interface EngineOptions {
@@ -18,12 +19,16 @@ export interface Sample {
   labels: Labels;
   t: number;
   v: number;
+  /** A native histogram instead of `v`. */
+  h?: FloatHistogram;
 }
 
 export interface SeriesPoints {
   labels: Labels;
   t: Float64Array;
   v: Float64Array;
+  /** Native histogram points, aligned with t (undefined where the point is a float); absent: none. */
+  h?: Array<FloatHistogram | undefined>;
 }
 
 export type QueryValue =

@@ -1,5 +1,6 @@
 // The contract between the evaluator and PromQL's functions. The evaluator resolves every argument
 // for one evaluation step and calls the function; functions never touch storage.
+import type { FloatHistogram } from '../../../model/histogram.js';
 import type { Labels } from '../../../model/labels.js';
 
 /** One element of an instant vector at the current step. */
@@ -7,6 +8,8 @@ export interface VectorElement {
   labels: Labels;
   t: number;
   v: number;
+  /** A native histogram sample (then `v` means nothing). */
+  h?: FloatHistogram;
   /** Set when the metric name is to be removed from the result (delayed __name__ removal). */
   dropName?: boolean;
 }
@@ -21,6 +24,8 @@ export interface RangeSeries {
   v: Float64Array;
   from: number;
   to: number;
+  /** Native histogram samples, aligned with t (undefined where the sample is a float). */
+  h?: ReadonlyArray<FloatHistogram | undefined>;
   dropName?: boolean;
   /** True when the window holds no stale marker (a range selector already left them out). */
   noStale?: boolean;

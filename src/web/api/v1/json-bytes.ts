@@ -3,6 +3,7 @@
 // place; label sets and messages go through JSON.stringify and Go's HTML escaping, as json.ts writes
 // them. The bytes are exactly what json.ts's string functions would give, UTF-8 encoded.
 import type { QueryValue } from '../../../promql/engine/index.js';
+import { allBuckets, type FloatHistogram } from '../../../model/histogram.js';
 import { floatJSON, htmlSafeJson, labelsJSON } from './json.js';
 
 const utf8 = new TextEncoder();
@@ -109,10 +110,16 @@ export function writeQueryValue(w: JsonBytes, value: QueryValue): void {
     case 'vector': {
       w.ascii('"resultType":"vector","result":[');
       value.samples.forEach((s, i) => {
-        w.text((i > 0 ? ',{"metric":' : '{"metric":') + htmlSafeJson(labelsJSON(s.labels)) + ',"value":[');
+        const h = s.h;
+        w.text(
+          (i > 0 ? ',{"metric":' : '{"metric":') +
+            htmlSafeJson(labelsJSON(s.labels)) +
+            (h === undefined ? ',"value":[' : ',"histogram":['),
+        );
         w.timestamp(s.t);
         w.ascii(',');
-        w.float(s.v);
+        if (h === undefined) w.float(s.v);
+        else writeHistogram(w, h);
         w.ascii(']}');
       });
       w.ascii(']');
@@ -121,19 +128,68 @@ export function writeQueryValue(w: JsonBytes, value: QueryValue): void {
     case 'matrix': {
       w.ascii('"resultType":"matrix","result":[');
       value.series.forEach((s, i) => {
-        w.text((i > 0 ? ',{"metric":' : '{"metric":') + htmlSafeJson(labelsJSON(s.labels)) + ',"values":[');
+        w.text((i > 0 ? ',{"metric":' : '{"metric":') + htmlSafeJson(labelsJSON(s.labels)));
         const n = s.t.length;
+        const hs = s.h;
+        if (hs === undefined) {
+          w.ascii(',"values":[');
+          for (let k = 0; k < n; k++) {
+            w.ascii(k > 0 ? ',[' : '[');
+            w.timestamp(s.t[k]);
+            w.ascii(',');
+            w.float(s.v[k]);
+            w.ascii(']');
+          }
+          w.ascii(']}');
+          return;
+        }
+        // as Prometheus: "values" for the float points, "histograms" for the others, each only when any
+        let first = true;
         for (let k = 0; k < n; k++) {
-          w.ascii(k > 0 ? ',[' : '[');
+          if (hs[k] !== undefined) continue;
+          w.ascii(first ? ',"values":[[' : ',[');
+          first = false;
           w.timestamp(s.t[k]);
           w.ascii(',');
           w.float(s.v[k]);
           w.ascii(']');
         }
-        w.ascii(']}');
+        if (!first) w.ascii(']');
+        first = true;
+        for (let k = 0; k < n; k++) {
+          const h = hs[k];
+          if (h === undefined) continue;
+          w.ascii(first ? ',"histograms":[[' : ',[');
+          first = false;
+          w.timestamp(s.t[k]);
+          w.ascii(',');
+          writeHistogram(w, h);
+          w.ascii(']');
+        }
+        if (!first) w.ascii(']');
+        w.ascii('}');
       });
       w.ascii(']');
       return;
     }
   }
+}
+
+/**
+ * A native histogram as Prometheus's jsonutil.MarshalHistogram writes it: count, sum and the buckets
+ * holding observations as [boundary rule, lower, upper, count] (rule 0: (a,b], 1: [a,b), 2: (a,b),
+ * 3: [a,b]).
+ */
+function writeHistogram(w: JsonBytes, h: FloatHistogram): void {
+  w.ascii('{"count":' + floatJSON(h.count) + ',"sum":' + floatJSON(h.sum));
+  let found = false;
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    w.ascii(found ? ',[' : ',"buckets":[[');
+    found = true;
+    const rule = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
+    w.ascii(`${rule},${floatJSON(b.lower)},${floatJSON(b.upper)},${floatJSON(b.count)}]`);
+  }
+  if (found) w.ascii(']');
+  w.ascii('}');
 }

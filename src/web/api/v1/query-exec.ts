@@ -104,10 +104,15 @@ export async function executeQuery(
   }
 }
 
-/** Prometheus's EngineQueryFunc: a vector as it is, a scalar as one sample, anything else an error. */
+/**
+ * Prometheus's EngineQueryFunc: a vector as it is, a scalar as one sample, anything else an error.
+ * Native histogram samples are left out: rules do not record or alert on them yet.
+ */
 function asSamples(value: QueryValue): QuerySamples {
-  if (value.type === 'vector')
-    return { pairs: value.samples.map((s) => [...s.labels.pairs]), values: value.samples.map((s) => s.v) };
+  if (value.type === 'vector') {
+    const floats = value.samples.filter((s) => s.h === undefined);
+    return { pairs: floats.map((s) => [...s.labels.pairs]), values: floats.map((s) => s.v) };
+  }
   if (value.type === 'scalar') return { pairs: [[]], values: [value.v] };
   throw new Error('rule result is not a vector or scalar');
 }
