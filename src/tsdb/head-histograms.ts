@@ -13,6 +13,7 @@ import {
   ENC_HISTOGRAM,
   FloatHistogramChunk,
   HistogramChunk,
+  headerForHint,
 } from './chunks/histogram.js';
 
 const MAX_SAMPLES = 120;
@@ -130,15 +131,11 @@ export function histogramSamples(
   return out;
 }
 
+/** A new chunk's header from its first sample's hint ("not a reset" says nothing about the chunk before). */
 function initialHeader(x: Histogram | FloatHistogram): CounterResetHeader {
-  switch (x.counterResetHint) {
-    case CounterResetHint.Gauge:
-      return CounterResetHeader.Gauge;
-    case CounterResetHint.CounterReset:
-      return CounterResetHeader.CounterReset;
-    default:
-      return CounterResetHeader.Unknown;
-  }
+  return x.counterResetHint === CounterResetHint.NotCounterReset
+    ? CounterResetHeader.Unknown
+    : headerForHint(x.counterResetHint);
 }
 
 function resetHeader(

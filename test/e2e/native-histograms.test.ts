@@ -7,15 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import snappy from 'snappy';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeChunkedReadResponse,
-  decodeReadResponse,
-  encodeReadRequest,
-  type WireHistogram,
-} from '../../src/remote/messages.js';
+import { decodeReadResponse, encodeReadRequest, type WireHistogram } from '../../src/remote/messages.js';
 import { FloatHistogramChunk, HistogramChunk } from '../../src/tsdb/chunks/histogram.js';
 import { compactHistogram } from '../../src/model/histogram.js';
 import { peerFixtures } from '../support/peers.js';
+import { readFrames } from '../support/read-frames.js';
 import { startProtobufTarget } from '../support/protobuf-target.js';
 import { freePort } from '../support/scrape-e2e.js';
 import { startServer, waitFor } from '../support/server-process.js';
@@ -81,28 +77,15 @@ async function readChunks(base: string, start: number, end: number): Promise<Wir
     },
   });
   expect(res.status).toBe(200);
-  const buf = Buffer.from(await res.arrayBuffer());
   const out: WireHistogram[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    let len = 0;
-    let scale = 1;
-    for (;;) {
-      const b = buf[pos++];
-      len += (b & 0x7f) * scale;
-      scale *= 128;
-      if ((b & 0x80) === 0) break;
-    }
-    const data = buf.subarray(pos + 4, pos + 4 + len);
-    pos += 4 + len;
-    for (const s of decodeChunkedReadResponse(data).series)
+  for (const f of readFrames(Buffer.from(await res.arrayBuffer())))
+    for (const s of f.series)
       for (const c of s.chunks) {
         if (c.type === 2)
           for (const x of HistogramChunk.fromBytes(c.data).samples()) out.push({ t: x.t, h: x.h });
         else if (c.type === 3)
           for (const x of FloatHistogramChunk.fromBytes(c.data).samples()) out.push({ t: x.t, fh: x.h });
       }
-  }
   return out;
 }
 

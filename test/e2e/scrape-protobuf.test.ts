@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import snappy from 'snappy';
 import { describe, expect, it } from 'vitest';
-import { decodeChunkedReadResponse, encodeReadRequest, type WireChunk } from '../../src/remote/messages.js';
+import { encodeReadRequest, type WireChunk } from '../../src/remote/messages.js';
+import { readFrames } from '../support/read-frames.js';
 import { HistogramChunk } from '../../src/tsdb/chunks/histogram.js';
 import { startProtobufTarget } from '../support/protobuf-target.js';
 import { peerFixtures } from '../support/peers.js';
@@ -32,22 +33,7 @@ function byLabels(v: Vector): Record<string, string> {
 }
 
 function frames(buf: Buffer): WireChunk[][] {
-  const out: WireChunk[][] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    let len = 0;
-    let scale = 1;
-    for (;;) {
-      const b = buf[pos++];
-      len += (b & 0x7f) * scale;
-      scale *= 128;
-      if ((b & 0x80) === 0) break;
-    }
-    const data = buf.subarray(pos + 4, pos + 4 + len);
-    pos += 4 + len;
-    for (const s of decodeChunkedReadResponse(data).series) out.push(s.chunks);
-  }
-  return out;
+  return readFrames(buf).flatMap((f) => f.series.map((s) => s.chunks));
 }
 
 describe('the protobuf exposition format, side by side with Prometheus 2.42', () => {

@@ -55,18 +55,22 @@ function fromBits(hi: number, lo: number): number {
   return f64[0];
 }
 
-/** Prometheus's histogram chunk hint for a sample's counter reset hint. */
+/** The chunk header for each sample counter reset hint (Unknown, CounterReset, NotCounterReset, Gauge). */
+const HEADER_OF_HINT: readonly CounterResetHeader[] = [
+  CounterResetHeader.Unknown,
+  CounterResetHeader.CounterReset,
+  CounterResetHeader.NotCounterReset,
+  CounterResetHeader.Gauge,
+];
+
+/** Prometheus's CounterResetHintToHeader. */
 export function headerForHint(hint: CounterResetHint): CounterResetHeader {
-  switch (hint) {
-    case CounterResetHint.CounterReset:
-      return CounterResetHeader.CounterReset;
-    case CounterResetHint.NotCounterReset:
-      return CounterResetHeader.NotCounterReset;
-    case CounterResetHint.Gauge:
-      return CounterResetHeader.Gauge;
-    default:
-      return CounterResetHeader.Unknown;
-  }
+  return HEADER_OF_HINT[hint] ?? CounterResetHeader.Unknown;
+}
+
+function hintForHeader(h: CounterResetHeader): CounterResetHint {
+  const i = HEADER_OF_HINT.indexOf(h);
+  return i < 0 ? CounterResetHint.Unknown : (i as CounterResetHint);
 }
 
 // ---- layout (histogram_meta.go) ----
@@ -689,19 +693,6 @@ export class FloatHistogramChunk extends HistogramChunkBase {
       });
     }
     return out;
-  }
-}
-
-function hintForHeader(h: CounterResetHeader): CounterResetHint {
-  switch (h) {
-    case CounterResetHeader.CounterReset:
-      return CounterResetHint.CounterReset;
-    case CounterResetHeader.NotCounterReset:
-      return CounterResetHint.NotCounterReset;
-    case CounterResetHeader.Gauge:
-      return CounterResetHint.Gauge;
-    default:
-      return CounterResetHint.Unknown;
   }
 }
 

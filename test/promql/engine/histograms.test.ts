@@ -1,0 +1,93 @@
+// The engine over native histograms (stored in a real TSDB): selectors hand them out, histogram_count,
+// histogram_sum and histogram_avg read them, and the float-only functions, operators and aggregations
+// leave them out rather than treating them as numbers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/log/logger.js';
+import { CounterResetHint, type Histogram } from '../../../src/model/histogram.js';
+import { Labels } from '../../../src/model/labels.js';
+import { Engine, type QueryResult } from '../../../src/promql/engine/index.js';
+import { parseExpr } from '../../../src/promql/parser/index.js';
+import { TSDB } from '../../../src/tsdb/db.js';
+
+const M = 60_000;
+const T = 1_700_000_000_000;
+let dir: string;
+let db: TSDB;
+const engine = new Engine({ lookbackDelta: 5 * M, timeout: 10_000, maxSamples: 1e9 });
+
+function hist(i: number): Histogram {
+  return {
+    counterResetHint: CounterResetHint.Unknown,
+    schema: 0,
+    zeroThreshold: 0.001,
+    zeroCount: 1,
+    count: 5 + 3 * i,
+    sum: 10 + i,
+    positiveSpans: [{ offset: 0, length: 2 }],
+    negativeSpans: [{ offset: 0, length: 1 }],
+    positiveBuckets: [1 + i, i],
+    negativeBuckets: [2],
+  };
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-engine-hist-'));
+  db = TSDB.open({
+    dir,
+    retentionMs: 0,
+    maxBytes: 0,
+    logger: createLogger({ level: 'error', format: 'logfmt', write: () => {} }),
+  });
+  const app = db.appender();
+  for (let i = 0; i <= 10; i++) {
+    app.appendHistogram!(0, Labels.fromRecord({ __name__: 'lat', job: 'a' }), T + i * M, hist(i), undefined);
+    app.append(0, Labels.fromRecord({ __name__: 'lat', job: 'b' }), T + i * M, i);
+  }
+  await app.commit();
+});
+
+afterAll(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function instant(q: string, t = T + 10 * M): Promise<QueryResult> {
+  return engine.instantQuery(db, parseExpr(q), t);
+}
+
+function vector(r: QueryResult): Array<[string, number | string]> {
+  if (r.value.type !== 'vector') throw new Error(r.value.type);
+  return r.value.samples.map((s) => [s.labels.toString(), s.h !== undefined ? `h:${s.h.count}` : s.v]);
+}
+
+describe('PromQL over native histograms', () => {
+  it('selects histograms beside floats (integer histograms as float histograms)', async () => {
+    expect(vector(await instant('lat'))).toEqual([
+      ['lat{job="a"}', 'h:35'],
+      ['lat{job="b"}', 10],
+    ]);
+    const r = await instant('lat{job="a"}[3m]');
+    if (r.value.type !== 'matrix') throw new Error(r.value.type);
+    expect(r.value.series[0].h?.map((h) => h?.count)).toEqual([29, 32, 35]);
+    expect(r.value.series[0].h?.[0]?.positiveBuckets).toEqual([9, 17]); // absolute counts
+  });
+
+  it('histogram_count, histogram_sum and histogram_avg read them and ignore floats', async () => {
+    expect(vector(await instant('histogram_count(lat)'))).toEqual([['{job="a"}', 35]]);
+    expect(vector(await instant('histogram_sum(lat)'))).toEqual([['{job="a"}', 20]]);
+    expect(vector(await instant('histogram_avg(lat)'))).toEqual([['{job="a"}', 20 / 35]]);
+  });
+
+  it('float functions, operators and aggregations leave histograms out', async () => {
+    expect(vector(await instant('sum(lat)'))).toEqual([['{}', 10]]);
+    expect(vector(await instant('lat * 2'))).toEqual([['{job="b"}', 20]]);
+    expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
+    expect(vector(await instant('count_over_time(lat[3m])'))).toEqual([['{job="b"}', 3]]);
+    const range = await engine.rangeQuery(db, parseExpr('histogram_count(lat)'), T, T + 10 * M, M);
+    if (range.value.type !== 'matrix') throw new Error(range.value.type);
+    expect(Array.from(range.value.series[0].v)).toEqual(Array.from({ length: 11 }, (_, i) => 5 + 3 * i));
+  });
+});
