@@ -403,3 +403,135 @@ export function allBuckets(h: FloatHistogram): Bucket[] {
   for (let i = 0; i < posIdx.length; i++) out.push(make(posIdx[i], h.positiveBuckets[i], true));
   return out;
 }
+
+/**
+ * a + b (or a - b), float histograms, with Prometheus's result layout (FloatHistogram.Add/Sub): the
+ * higher schema is reduced to the lower one, and b's buckets are added into a's spans one by one (a
+ * bucket next to a span extends it, the span after first; otherwise a new span; spans never merge; b's
+ * leading buckets inside the zero bucket are skipped). Zero thresholds must match (the wider one is taken
+ * and buckets inside it folded into the zero bucket otherwise); custom buckets need equal bounds.
+ */
+export function addFloatHistograms(a: FloatHistogram, b: FloatHistogram, subtract = false): FloatHistogram {
+  const sign = subtract ? -1 : 1;
+  if (isCustomBucketsSchema(a.schema) !== isCustomBucketsSchema(b.schema))
+    throw new Error(
+      'cannot apply this operation on histograms with a mix of exponential and custom bucket schemas',
+    );
+  let x = a;
+  let y = b;
+  if (!isCustomBucketsSchema(a.schema)) {
+    if (y.schema < x.schema) x = reduceResolution(x, y.schema, true);
+    else if (y.schema > x.schema) y = reduceResolution(y, x.schema, true);
+    if (x.zeroThreshold !== y.zeroThreshold) {
+      const t = Math.max(x.zeroThreshold, y.zeroThreshold);
+      x = widenZeroBucket(x, t);
+      y = widenZeroBucket(y, t);
+    }
+  } else {
+    const ca = a.customValues ?? [];
+    const cb = b.customValues ?? [];
+    if (ca.length !== cb.length || ca.some((v, i) => v !== cb[i]))
+      throw new Error('histograms with different custom bucket bounds are not supported yet');
+  }
+  const side = (
+    spansA: readonly Span[],
+    bucketsA: readonly number[],
+    spansB: readonly Span[],
+    bucketsB: readonly number[],
+  ) => {
+    // absolute spans, so that an insertion is a local change; converted back to offsets at the end
+    const spans: Array<{ start: number; len: number }> = [];
+    let idx = 0;
+    for (const s of spansA) {
+      idx += s.offset;
+      spans.push({ start: idx, len: s.length });
+      idx += s.length;
+    }
+    const buckets = [...bucketsA];
+    const idxB = bucketIndexes(spansB);
+    let below = true;
+    for (let i = 0; i < idxB.length; i++) {
+      const j = idxB[i];
+      if (below && isExponentialSchema(x.schema) && bucketUpperBound(j, x.schema) <= x.zeroThreshold)
+        continue;
+      below = false;
+      const v = sign * bucketsB[i];
+      let pos = 0; // bucket position of span k's first bucket
+      let k = 0;
+      while (k < spans.length && spans[k].start + spans[k].len <= j) pos += spans[k++].len;
+      if (k < spans.length && spans[k].start <= j) {
+        buckets[pos + j - spans[k].start] += v;
+        continue;
+      }
+      // j lies before span k (or after the last one)
+      if (k > 0 && spans[k - 1].start + spans[k - 1].len === j) {
+        spans[k - 1].len++;
+        buckets.splice(pos, 0, v);
+      } else if (k < spans.length && spans[k].start === j + 1) {
+        spans[k].start--;
+        spans[k].len++;
+        buckets.splice(pos, 0, v);
+      } else {
+        spans.splice(k, 0, { start: j, len: 1 });
+        buckets.splice(pos, 0, v);
+      }
+    }
+    const out: Span[] = [];
+    let end = 0;
+    spans.forEach((s, n) => {
+      out.push({ offset: n === 0 ? s.start : s.start - end, length: s.len });
+      end = s.start + s.len;
+    });
+    return { spans: out, buckets };
+  };
+  const pos = side(x.positiveSpans, x.positiveBuckets, y.positiveSpans, y.positiveBuckets);
+  const neg = side(x.negativeSpans, x.negativeBuckets, y.negativeSpans, y.negativeBuckets);
+  return {
+    ...x,
+    count: x.count + sign * y.count,
+    sum: x.sum + sign * y.sum,
+    zeroCount: x.zeroCount + sign * y.zeroCount,
+    positiveSpans: pos.spans,
+    positiveBuckets: pos.buckets,
+    negativeSpans: neg.spans,
+    negativeBuckets: neg.buckets,
+  };
+}
+
+/** The histogram with a zero bucket at least `t` wide: buckets inside it fold into the zero count. */
+function widenZeroBucket(h: FloatHistogram, t: number): FloatHistogram {
+  if (t <= h.zeroThreshold) return h;
+  let zero = h.zeroCount;
+  const side = (spans: readonly Span[], buckets: readonly number[]) => {
+    const idx = bucketIndexes(spans);
+    const keptIdx: number[] = [];
+    const kept: number[] = [];
+    for (let i = 0; i < idx.length; i++) {
+      if (bucketUpperBound(idx[i], h.schema) <= t) zero += buckets[i];
+      else {
+        keptIdx.push(idx[i]);
+        kept.push(buckets[i]);
+      }
+    }
+    const out: Span[] = [];
+    let next = 0;
+    for (const j of keptIdx) {
+      const last = out[out.length - 1];
+      if (last !== undefined && j === next) last.length++;
+      else out.push({ offset: last === undefined ? j : j - next, length: 1 });
+      next = j + 1;
+    }
+    return { spans: out, buckets: kept };
+  };
+  const pos = side(h.positiveSpans, h.positiveBuckets);
+  const neg = side(h.negativeSpans, h.negativeBuckets);
+  return {
+    ...h,
+    zeroThreshold: t,
+    zeroCount: zero,
+    positiveSpans: pos.spans,
+    positiveBuckets: pos.buckets,
+    negativeSpans: neg.spans,
+    negativeBuckets: neg.buckets,
+  };
+}

@@ -1,5 +1,6 @@
 // An in-memory store with the head's append rules, for tests of the scraper, engine and API.
 // No WAL, no chunks, no out-of-bounds window: series and their samples in growable typed arrays.
+import type { FloatHistogram, Histogram } from '../model/histogram.js';
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { floatWords, sameBits } from '../model/value.js';
@@ -14,6 +15,7 @@ import {
   compareLabels,
   type Appendable,
   type Appender,
+  type HistogramSample,
   type Querier,
   type Queryable,
   type SampleBatch,
@@ -38,6 +40,8 @@ class MemSeries {
   v = new Float64Array(8);
   words = new Uint32Array(this.v.buffer);
   length = 0;
+  /** Native histogram samples, time-ordered (apart from the float samples). */
+  hists: HistogramSample[] = [];
 
   constructor(
     readonly ref: SeriesRef,
@@ -192,8 +196,9 @@ export class MemoryStorage implements Appendable, Queryable {
       const n = s.length;
       const lo = s.lowerBound(mint, n);
       const hi = s.lowerBound(maxt + 1, n);
+      const hists = s.hists.filter((x) => x.t >= mint && x.t <= maxt);
       // the head does not return series without samples in range
-      if (lo < hi) out.push(new MemorySeries(s, lo, hi));
+      if (lo < hi || hists.length > 0) out.push(new MemorySeries(s, lo, hi, hists));
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
   }
@@ -216,6 +221,7 @@ export class MemoryStorage implements Appendable, Queryable {
 
 class MemoryAppender implements Appender {
   private buf = new SampleBuffer();
+  private hists: Array<{ s: MemSeries; x: HistogramSample }> = [];
   private closed = false;
 
   constructor(private readonly storage: MemoryStorage) {}
@@ -233,6 +239,22 @@ class MemoryAppender implements Appender {
     return s.ref;
   }
 
+  /** Native histograms: kept apart from floats, in time order (an older or equal time is refused). */
+  appendHistogram(
+    ref: SeriesRef,
+    labels: Labels,
+    t: number,
+    h: Histogram | undefined,
+    fh: FloatHistogram | undefined,
+  ): SeriesRef {
+    if (this.closed) throw errAppenderClosed();
+    const s = this.storage.seriesByRef(ref) ?? this.storage.getOrCreate(labels);
+    const last = s.hists[s.hists.length - 1];
+    if (last !== undefined && t <= last.t) throw errOutOfOrderSample();
+    this.hists.push({ s, x: h !== undefined ? { t, h } : { t, fh } });
+    return s.ref;
+  }
+
   commit(): Promise<void> {
     if (this.closed) return Promise.reject(errAppenderClosed());
     this.commitNow();
@@ -244,6 +266,11 @@ class MemoryAppender implements Appender {
     this.closed = true;
     this.storage.applyCommitted(this.buf);
     this.buf = new SampleBuffer();
+    for (const { s, x } of this.hists) {
+      const last = s.hists[s.hists.length - 1];
+      if (last === undefined || x.t > last.t) s.hists.push(x);
+    }
+    this.hists = [];
   }
 
   rollback(): void {
@@ -259,12 +286,17 @@ class MemorySeries implements Series {
     private readonly s: MemSeries,
     private readonly lo: number,
     private readonly hi: number,
+    private readonly hists: HistogramSample[],
   ) {
     this.labels = s.labels;
   }
 
   samples(): SampleBatch {
     return this.s.copy(this.lo, this.hi);
+  }
+
+  histograms(): HistogramSample[] {
+    return this.hists;
   }
 }
 

@@ -1,6 +1,8 @@
 // Result comparison as Prometheus's promqltest does it: floats with almost.Equal (relative epsilon
 // 1e-6, NaN equals NaN), vectors by label set (positions only with `expect ordered`), matrices point by
 // point at start + i*step, annotations per `expect` line.
+import { isCustomBucketsSchema, type FloatHistogram, type Span } from '../../model/histogram.js';
+import { histogramOfItem, type NotationHistogram } from './histogram-notation.js';
 import type { QueryValue, Sample, SeriesPoints } from '../engine/index.js';
 import { compareLabels } from '../../storage/interfaces.js';
 import { isStaleNaN } from '../../model/value.js';
@@ -197,25 +199,51 @@ export function compareResult(cmd: EvalCommand, val: ResultValue): string | unde
         seen.add(key);
         const et: number[] = [];
         const ev: number[] = [];
+        const ht: number[] = [];
+        const hh: NotationHistogram[] = [];
         for (let i = 0; i < e.values.length; i++) {
           const ts = cmd.startMs + i * cmd.stepMs;
           if (ts > cmd.endMs)
             return `expected ${e.values.length} points for ${e.labels.toString()}, but query time range cannot return this many points`;
           const x = e.values[i];
-          if (x.kind === 'histogram')
-            return `expected histogram points for ${e.labels.toString()} (native histograms are not supported)`;
-          if (x.kind === 'float') {
+          if (x.kind === 'histogram') {
+            ht.push(ts);
+            hh.push(histogramOfItem(x.text, x.index));
+          } else if (x.kind === 'float') {
             et.push(ts);
             ev.push(x.v);
           }
         }
-        if (et.length !== s.t.length)
-          return `expected ${et.length} float points for ${e.labels.toString()}, but got ${s.t.length} ${formatPoints(s.t, s.v)}`;
+        // the series' float and histogram points apart, as Prometheus's Series has Floats and Histograms
+        const ft: number[] = [];
+        const fv: number[] = [];
+        const gt: number[] = [];
+        const gh: FloatHistogram[] = [];
+        for (let i = 0; i < s.t.length; i++) {
+          const h = s.h?.[i];
+          if (h === undefined) {
+            ft.push(s.t[i]);
+            fv.push(s.v[i]);
+          } else {
+            gt.push(s.t[i]);
+            gh.push(h);
+          }
+        }
+        if (et.length !== ft.length)
+          return `expected ${et.length} float points for ${e.labels.toString()}, but got ${ft.length} ${formatPoints(Float64Array.from(ft), Float64Array.from(fv))}`;
         for (let i = 0; i < et.length; i++) {
-          if (et[i] !== s.t[i])
-            return `expected float value at index ${i} for ${e.labels.toString()} to have timestamp ${et[i]}, but it had timestamp ${s.t[i]} (result has ${formatPoints(s.t, s.v)})`;
-          if (!almostEqual(s.v[i], ev[i]))
-            return `expected float value at index ${i} (t=${s.t[i]}) for ${e.labels.toString()} to be ${formatNumber(ev[i])}, but got ${formatNumber(s.v[i])}`;
+          if (et[i] !== ft[i])
+            return `expected float value at index ${i} for ${e.labels.toString()} to have timestamp ${et[i]}, but it had timestamp ${ft[i]} (result has ${formatPoints(Float64Array.from(ft), Float64Array.from(fv))})`;
+          if (!almostEqual(fv[i], ev[i]))
+            return `expected float value at index ${i} (t=${ft[i]}) for ${e.labels.toString()} to be ${formatNumber(ev[i])}, but got ${formatNumber(fv[i])}`;
+        }
+        if (ht.length !== gt.length)
+          return `expected ${ht.length} histogram points for ${e.labels.toString()}, but got ${gt.length}`;
+        for (let i = 0; i < ht.length; i++) {
+          if (ht[i] !== gt[i])
+            return `expected histogram value at index ${i} for ${e.labels.toString()} to have timestamp ${ht[i]}, but it had timestamp ${gt[i]}`;
+          if (!histogramsMatch(hh[i].h, gh[i], hh[i].hintSet))
+            return `expected histogram value at index ${i} (t=${gt[i]}) for ${e.labels.toString()} to be ${JSON.stringify(hh[i].h)}, but got ${JSON.stringify(gh[i])}`;
         }
       }
       for (const [key, e] of exp)
@@ -237,8 +265,17 @@ export function compareResult(cmd: EvalCommand, val: ResultValue): string | unde
         // Go compares exp.vals[0].Value: an omitted expected value reads as 0.
         const x: SeqValue =
           e.values[0] === undefined || e.values[0].kind === 'omitted' ? { kind: 'float', v: 0 } : e.values[0];
-        if (x.kind === 'histogram')
-          return `expected histogram ${x.text} for ${s.labels.toString()} but got float value ${formatNumber(s.v)}`;
+        if (x.kind === 'histogram') {
+          if (s.h === undefined)
+            return `expected histogram ${x.text} for ${s.labels.toString()} but got float value ${formatNumber(s.v)}`;
+          const want = histogramOfItem(x.text, x.index);
+          if (!histogramsMatch(want.h, s.h, want.hintSet))
+            return `expected histogram ${JSON.stringify(want.h)} for ${s.labels.toString()} but got ${JSON.stringify(s.h)}`;
+          seen.add(key);
+          continue;
+        }
+        if (s.h !== undefined)
+          return `expected float value ${formatNumber(x.v)} for ${s.labels.toString()} but got histogram ${JSON.stringify(s.h)}`;
         if (!almostEqual(x.v, s.v))
           return `expected ${formatNumber(x.v)} for ${s.labels.toString() || '{}'} but got ${formatNumber(s.v)}`;
         seen.add(key);
@@ -261,4 +298,51 @@ export function compareResult(cmd: EvalCommand, val: ResultValue): string | unde
       if (cmd.expectedString !== val.v) return `expected string "${cmd.expectedString}" but got "${val.v}"`;
       return undefined;
   }
+}
+
+/** Prometheus's compareNativeHistogram: schema, counts, zero bucket, spans and buckets; the hint when given. */
+export function histogramsMatch(exp: FloatHistogram, cur: FloatHistogram, hintSet: boolean): boolean {
+  if (exp.schema !== cur.schema || !almostEqual(exp.count, cur.count) || !almostEqual(exp.sum, cur.sum))
+    return false;
+  if (isCustomBucketsSchema(exp.schema)) {
+    const a = exp.customValues ?? [];
+    const b = cur.customValues ?? [];
+    if (a.length !== b.length || a.some((v, i) => v !== b[i])) return false;
+  }
+  if (exp.zeroThreshold !== cur.zeroThreshold || !almostEqual(exp.zeroCount, cur.zeroCount)) return false;
+  if (
+    !spansMatch(exp.negativeSpans, cur.negativeSpans) ||
+    !bucketsMatch(exp.negativeBuckets, cur.negativeBuckets)
+  )
+    return false;
+  if (
+    !spansMatch(exp.positiveSpans, cur.positiveSpans) ||
+    !bucketsMatch(exp.positiveBuckets, cur.positiveBuckets)
+  )
+    return false;
+  return !hintSet || exp.counterResetHint === cur.counterResetHint;
+}
+
+function bucketsMatch(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => almostEqual(v, b[i]));
+}
+
+/** Spans equal, zero-length spans folded into the next one (Prometheus's spansMatch). */
+function spansMatch(a: readonly Span[], b: readonly Span[]): boolean {
+  const fold = (spans: readonly Span[]): Span[] => {
+    const out: Span[] = [];
+    let carry = 0;
+    for (const s of spans) {
+      if (s.length === 0) {
+        carry += s.offset;
+        continue;
+      }
+      out.push({ offset: s.offset + carry, length: s.length });
+      carry = 0;
+    }
+    return out;
+  };
+  const x = fold(a);
+  const y = fold(b);
+  return x.length === y.length && x.every((s, i) => s.offset === y[i].offset && s.length === y[i].length);
 }

@@ -7,7 +7,10 @@ import { STALE_NAN } from '../../model/value.js';
 
 /** One position of a series: a float, a missing sample (`_`), or a native histogram (`{{...}}`, kept as text). */
 export type SeqValue =
-  { kind: 'float'; v: number } | { kind: 'omitted' } | { kind: 'histogram'; text: string };
+  | { kind: 'float'; v: number }
+  | { kind: 'omitted' }
+  /** `text` is the whole series item; `index` the position within its expansion. */
+  | { kind: 'histogram'; text: string; index: number };
 
 export interface SeriesDef {
   labels: Labels;
@@ -570,7 +573,7 @@ function parseHistogramItem(item: string): SeqValue[] {
   if (end < 0) throw new ScriptSyntaxError(`invalid histogram "${item}"`);
   const first = item.slice(0, end + 2);
   let rest = item.slice(end + 2);
-  if (rest === '') return [{ kind: 'histogram', text: first }];
+  if (rest === '') return [{ kind: 'histogram', text: first, index: 0 }];
   if (rest[0] === '+' || rest[0] === '-') {
     const e2 = rest.indexOf('}}');
     if (!rest.startsWith('{{', 1) || e2 < 0) throw new ScriptSyntaxError(`invalid histogram "${item}"`);
@@ -579,6 +582,6 @@ function parseHistogramItem(item: string): SeqValue[] {
   const m = /^x(\d+)$/.exec(rest);
   if (m === null) throw new ScriptSyntaxError(`invalid histogram series "${item}"`);
   const out: SeqValue[] = [];
-  for (let k = 0; k <= Number(m[1]); k++) out.push({ kind: 'histogram', text: item });
+  for (let k = 0; k <= Number(m[1]); k++) out.push({ kind: 'histogram', text: item, index: k });
   return out;
 }

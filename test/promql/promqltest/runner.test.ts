@@ -16,6 +16,7 @@ import {
   type TestQueryResult,
 } from '../../../src/promql/promqltest/runner.js';
 import { parseScript, type EvalCommand } from '../../../src/promql/promqltest/script.js';
+import { defaultDeps } from '../../../src/promql/promqltest/defaults.js';
 
 const LOOKBACK = 300_000;
 
@@ -235,23 +236,17 @@ eval range from 0 to 1m step 1m metric
     expect(out[1].error).toMatch(/cannot return this many points/);
   });
 
-  it('fails (never skips) evals that involve native histograms or start timestamps', async () => {
+  it('fails (never skips) evals that involve start timestamps', async () => {
     const out = await run(`
 load 1m
-  h {{schema:0 sum:1 count:1}}x2
   f 1 2 3
   st@st _ -1m
   st 1 2
 
-eval instant at 1m h
-  h {{schema:0 sum:1 count:1}}
-
 eval instant at 1m f
   f 2
 `);
-    expect(out.map((o) => o.passed)).toEqual([false, true]);
-    expect(out[0].error).toMatch(/native histogram/);
-
+    expect(out.map((o) => o.passed)).toEqual([true]);
     const parser: TestParser = {
       parseExpr: (s) => ({ type: 'VectorSelector', matchers: [new Matcher('=', '__name__', s)] }) as AstNode,
       formatExpr: () => {
@@ -261,11 +256,8 @@ eval instant at 1m f
     const withParser = await runScript(
       `
 load 1m
-  h {{schema:0 sum:1 count:1}}x2
   st@st _ -1m
   st 1 2
-
-eval instant at 1m h
 
 eval instant at 1m st
   st 2
@@ -274,9 +266,36 @@ eval instant at 1m st
       { engine: stub, parser: { ...parser, formatExpr: () => 'x' } },
     );
     expect(withParser.map((o) => [o.passed, o.error?.replace(/ which.*/, '')])).toEqual([
-      [false, 'selects h'],
       [false, 'selects st'],
     ]);
+  });
+
+  it('loads native histograms in their notation and compares them as Prometheus does (real engine)', async () => {
+    const out = await runScript(
+      `
+load 1m
+  h {{schema:0 sum:1 count:2 buckets:[1 1]}}+{{schema:0 sum:2 count:3 buckets:[1 1 1] offset:1}}x3
+  g {{schema:-53 sum:1 count:1 custom_values:[1 2] buckets:[1] counter_reset_hint:gauge}}x2
+
+eval instant at 3m h
+  h {{schema:0 sum:7 count:11 buckets:[1 4 3 3]}}
+
+eval instant at 1m histogram_count(h)
+  {} 5
+
+eval range from 0 to 2m step 1m g
+  g {{schema:-53 sum:1 count:1 custom_values:[1 2] buckets:[1] counter_reset_hint:gauge}}x2
+
+eval instant at 3m h
+  h {{schema:0 sum:7 count:11 buckets:[1 4 3 3] counter_reset_hint:gauge}}
+
+eval instant at 3m h
+  h {{schema:0 sum:7 count:11 buckets:[1 4 3 4]}}
+`,
+      'x.test',
+      defaultDeps(),
+    );
+    expect(out.map((o) => o.passed)).toEqual([true, true, true, false, false]);
   });
 
   it('reports script errors and load errors as failures', async () => {
