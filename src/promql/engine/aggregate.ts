@@ -20,7 +20,7 @@ interface Group {
 }
 
 /** A group of one aggregation: its key and labels, the same at every step. */
-interface GroupOf {
+export interface GroupOf {
   key: string;
   labels: Labels;
 }

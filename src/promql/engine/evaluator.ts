@@ -14,7 +14,7 @@ import type {
 import { children } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { STALE_NAN, isStaleNaN } from '../../model/value.js';
-import { toFloatHistogram, type FloatHistogram } from '../../model/histogram.js';
+import { addFloatHistograms, toFloatHistogram, type FloatHistogram } from '../../model/histogram.js';
 import type { HistogramSample, Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
 import type {
   Annotations,
@@ -44,7 +44,7 @@ import {
   vectorUnless,
   vectorVector,
 } from './binary.js';
-import { aggregate, GroupCache } from './aggregate.js';
+import { aggregate, GroupCache, type GroupOf } from './aggregate.js';
 import { dropMetricName, labelsKey } from './labels-util.js';
 import { InfoFunction } from './info.js';
 import { searchIndex } from './functions/util.js';
@@ -701,8 +701,80 @@ export class Evaluator {
     }
     const whole = this.seriesMajorAggregate(e, t, cache);
     if (whole !== undefined) return whole;
-    const vec = floatsOnly(this.evalVector(e.expr, t));
+    const all = this.evalVector(e.expr, t);
+    const vec = floatsOnly(all);
+    if (vec !== all) {
+      // native histograms: count and group see them as any sample; sum adds them up; the others
+      // ignore them with Prometheus's info annotation (the rest of issue 17's aggregations are to come)
+      if (e.op === 'count' || e.op === 'group') {
+        const out = aggregate(
+          e,
+          all.map((s) => (s.h === undefined ? s : { ...s, h: undefined, v: 0 })),
+          param,
+          t,
+          this.annotations,
+          cache,
+        );
+        this.countSamples(out.length);
+        return { kind: 'vector', v: out };
+      }
+      if (e.op === 'sum') return this.sumWithHistograms(e, all, param, t, cache);
+      this.annotations.info(`PromQL info: ignored histogram in ${e.op} aggregation`);
+    }
     const out = aggregate(e, vec, param, t, this.annotations, cache);
+    this.countSamples(out.length);
+    return { kind: 'vector', v: out };
+  }
+
+  /**
+   * sum over a vector holding native histograms: a group of histograms only is their sum (in input
+   * order, Prometheus's layout), a group of floats only the float sum, a group of both nothing (with
+   * Prometheus's warning).
+   */
+  private sumWithHistograms(
+    e: AggregateExpr,
+    all: InstantVector,
+    param: number | string | undefined,
+    t: number,
+    cache: GroupCache,
+  ): StepValue {
+    const kinds = new Map<GroupOf, { h: number; f: number }>();
+    for (const s of all) {
+      const g = cache.of(s.labels, e);
+      const k = kinds.get(g) ?? { h: 0, f: 0 };
+      if (s.h !== undefined) k.h++;
+      else k.f++;
+      kinds.set(g, k);
+    }
+    let mixed = false;
+    const floats: InstantVector = [];
+    const sums = new Map<GroupOf, VectorElement>();
+    for (const s of all) {
+      const g = cache.of(s.labels, e);
+      const k = kinds.get(g)!;
+      if (k.h > 0 && k.f > 0) {
+        mixed = true;
+        continue;
+      }
+      if (s.h === undefined) {
+        floats.push(s);
+        continue;
+      }
+      const cur = sums.get(g);
+      if (cur === undefined) sums.set(g, { labels: g.labels, t, v: 0, h: s.h });
+      else {
+        try {
+          cur.h = addFloatHistograms(cur.h!, s.h);
+        } catch (err) {
+          this.annotations.warn(`PromQL warning: ${(err as Error).message}`);
+          sums.delete(g);
+          kinds.set(g, { h: 0, f: 0 });
+        }
+      }
+    }
+    if (mixed)
+      this.annotations.warn('PromQL warning: encountered a mix of histograms and floats for aggregation');
+    const out = [...aggregate(e, floats, param, t, this.annotations, cache), ...sums.values()];
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
   }

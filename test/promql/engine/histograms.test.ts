@@ -81,8 +81,24 @@ describe('PromQL over native histograms', () => {
     expect(vector(await instant('histogram_avg(lat)'))).toEqual([['{job="a"}', 20 / 35]]);
   });
 
-  it('float functions, operators and aggregations leave histograms out', async () => {
-    expect(vector(await instant('sum(lat)'))).toEqual([['{}', 10]]);
+  it('aggregations: count and group see histograms, sum adds them (a mixed group is dropped), others ignore them', async () => {
+    expect(vector(await instant('count(lat)'))).toEqual([['{}', 2]]);
+    expect(vector(await instant('group(lat)'))).toEqual([['{}', 1]]);
+    const mixed = await instant('sum(lat)');
+    expect(vector(mixed)).toEqual([]);
+    expect(mixed.warnings).toEqual([
+      'PromQL warning: encountered a mix of histograms and floats for aggregation',
+    ]);
+    expect(vector(await instant('sum by (job) (lat)')).sort()).toEqual([
+      ['{job="a"}', 'h:35'],
+      ['{job="b"}', 10],
+    ]);
+    const min = await instant('min(lat)');
+    expect(vector(min)).toEqual([['{}', 10]]);
+    expect(min.infos).toEqual(['PromQL info: ignored histogram in min aggregation']);
+  });
+
+  it('float functions and operators leave histograms out', async () => {
     expect(vector(await instant('lat * 2'))).toEqual([['{job="b"}', 20]]);
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
     expect(vector(await instant('count_over_time(lat[3m])'))).toEqual([['{job="b"}', 3]]);
