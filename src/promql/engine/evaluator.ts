@@ -726,6 +726,29 @@ export class Evaluator {
     return { kind: 'vector', v: out };
   }
 
+  /** count/present/first/last_over_time (and ts_of_first/last) over windows that hold histograms. */
+  private overTimeWithHistograms(
+    e: Call,
+    series: readonly RangeSeries[],
+    t: number,
+    pick: (rs: RangeSeries) => { v: number; h?: FloatHistogram; keepName: boolean },
+  ): StepValue {
+    const out: InstantVector = [];
+    for (const rs of series) {
+      if (rs.to <= rs.from) continue;
+      const r = pick(rs);
+      const dropName = r.keepName ? rs.dropName === true : true;
+      const el: VectorElement = { labels: rs.labels, t, v: r.v };
+      if (r.h !== undefined) el.h = r.h;
+      if (dropName && !this.delayedNameRemoval) el.labels = dropMetricName(rs.labels);
+      else if (dropName) el.dropName = true;
+      out.push(el);
+    }
+    this.checkDuplicates(out, e);
+    this.countSamples(out.length);
+    return { kind: 'vector', v: out };
+  }
+
   /**
    * sum over a vector holding native histograms: a group of histograms only is their sum (in input
    * order, Prometheus's layout), a group of floats only the float sum, a group of both nothing (with
@@ -914,6 +937,29 @@ export class Evaluator {
       this.checkDuplicates(out, e);
       this.countSamples(out.length);
       return { kind: 'vector', v: out };
+    }
+    const overTime = HISTOGRAM_OVER_TIME[e.func];
+    const arg0 = e.args.length === 1 ? unwrapParens(e.args[0]) : undefined;
+    if (
+      overTime !== undefined &&
+      arg0 !== undefined &&
+      !(arg0.type === 'MatrixSelector' && arg0.rangeModifier !== undefined)
+    ) {
+      const m = this.eval(e.args[0], t);
+      if (m.kind === 'matrix' && m.v.some((rs) => rs.h !== undefined))
+        return this.overTimeWithHistograms(e, m.v, t, overTime);
+      // no histogram in the window: the float implementation below, on the value already evaluated
+      if (m.kind === 'matrix')
+        return this.finishCall(
+          e,
+          t,
+          [
+            m.rangeModifier !== undefined
+              ? { type: 'matrix', value: m.v, range: m.range, rangeModifier: m.rangeModifier }
+              : { type: 'matrix', value: m.v, range: m.range },
+          ],
+          { start: m.start, end: m.end },
+        );
     }
     const whole = this.seriesMajorRate(e, t);
     if (whole !== undefined) return whole;
@@ -1400,6 +1446,18 @@ const HISTOGRAM_FUNCTIONS: Readonly<Record<string, (h: FloatHistogram) => number
   histogram_count: (h) => h.count,
   histogram_sum: (h) => h.sum,
   histogram_avg: (h) => h.sum / h.count,
+};
+
+/** The range functions that read histogram samples too: the sample count, presence, first and last. */
+const HISTOGRAM_OVER_TIME: Readonly<
+  Record<string, (rs: RangeSeries) => { v: number; h?: FloatHistogram; keepName: boolean }>
+> = {
+  count_over_time: (rs) => ({ v: rs.to - rs.from, keepName: false }),
+  present_over_time: () => ({ v: 1, keepName: false }),
+  ts_of_first_over_time: (rs) => ({ v: rs.t[rs.from] / 1000, keepName: false }),
+  ts_of_last_over_time: (rs) => ({ v: rs.t[rs.to - 1] / 1000, keepName: false }),
+  first_over_time: (rs) => ({ v: rs.v[rs.from], h: rs.h?.[rs.from], keepName: true }),
+  last_over_time: (rs) => ({ v: rs.v[rs.to - 1], h: rs.h?.[rs.to - 1], keepName: true }),
 };
 
 /** A series' float and histogram samples merged by time (integer histograms as float ones). */

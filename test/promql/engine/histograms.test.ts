@@ -16,7 +16,8 @@ const M = 60_000;
 const T = 1_700_000_000_000;
 let dir: string;
 let db: TSDB;
-const engine = new Engine({ lookbackDelta: 5 * M, timeout: 10_000, maxSamples: 1e9 });
+const FEATURES = new Set(['promql-experimental-functions']);
+const engine = new Engine({ lookbackDelta: 5 * M, timeout: 10_000, maxSamples: 1e9, features: FEATURES });
 
 function hist(i: number): Histogram {
   return {
@@ -55,7 +56,7 @@ afterAll(() => {
 });
 
 async function instant(q: string, t = T + 10 * M): Promise<QueryResult> {
-  return engine.instantQuery(db, parseExpr(q), t);
+  return engine.instantQuery(db, parseExpr(q, { features: FEATURES }), t);
 }
 
 function vector(r: QueryResult): Array<[string, number | string]> {
@@ -101,7 +102,17 @@ describe('PromQL over native histograms', () => {
   it('float functions and operators leave histograms out', async () => {
     expect(vector(await instant('lat * 2'))).toEqual([['{job="b"}', 20]]);
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
-    expect(vector(await instant('count_over_time(lat[3m])'))).toEqual([['{job="b"}', 3]]);
+    expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([['{job="b"}', 27]]);
+    // the range functions that only count, or pick the first or last sample, take histograms
+    expect(vector(await instant('count_over_time(lat[3m])'))).toEqual([
+      ['{job="a"}', 3],
+      ['{job="b"}', 3],
+    ]);
+    expect(vector(await instant('last_over_time(lat[3m])'))).toEqual([
+      ['lat{job="a"}', 'h:35'],
+      ['lat{job="b"}', 10],
+    ]);
+    expect(vector(await instant('first_over_time(lat[3m])'))[0]).toEqual(['lat{job="a"}', 'h:29']);
     const range = await engine.rangeQuery(db, parseExpr('histogram_count(lat)'), T, T + 10 * M, M);
     if (range.value.type !== 'matrix') throw new Error(range.value.type);
     expect(Array.from(range.value.series[0].v)).toEqual(Array.from({ length: 11 }, (_, i) => 5 + 3 * i));
