@@ -14,7 +14,12 @@ import type {
 import { children } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { STALE_NAN, isStaleNaN } from '../../model/value.js';
-import { addFloatHistograms, toFloatHistogram, type FloatHistogram } from '../../model/histogram.js';
+import {
+  addFloatHistograms,
+  compactHistogram,
+  toFloatHistogram,
+  type FloatHistogram,
+} from '../../model/histogram.js';
 import type { HistogramSample, Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
 import type {
   Annotations,
@@ -478,8 +483,10 @@ export class Evaluator {
             'bad_data',
             'unary expression only allowed on expressions of type scalar or instant vector',
           );
-        const out = floatsOnly(v.v).map((s): VectorElement => {
+        const out = v.v.map((s): VectorElement => {
           const el: VectorElement = { labels: s.labels, t: s.t, v: -s.v };
+          // a negated histogram is a negative one (an intermediate result, as in Prometheus)
+          if (s.h !== undefined) el.h = scaleHistogram(s.h, -1);
           if (this.delayedNameRemoval) el.dropName = true;
           else el.labels = dropMetricName(s.labels);
           return el;
@@ -726,6 +733,44 @@ export class Evaluator {
     return { kind: 'vector', v: out };
   }
 
+  /**
+   * A vector holding native histograms against a scalar: histogram * scalar, scalar * histogram and
+   * histogram / scalar scale it (empty buckets compacted away, as Prometheus); any other operator
+   * drops the histogram with Prometheus's "incompatible sample types" info. Floats go the usual way.
+   */
+  private histogramScalar(
+    e: BinaryExpr,
+    vec: InstantVector,
+    scalar: number,
+    swap: boolean,
+    t: number,
+  ): StepValue {
+    const floats = floatsOnly(vec);
+    const out: InstantVector = [
+      ...vectorScalar(e.op, floats, scalar, swap, e.returnBool, this.delayedNameRemoval),
+    ];
+    for (const s of vec) {
+      if (s.h === undefined) continue;
+      let h: FloatHistogram | undefined;
+      if (e.op === '*') h = scaleHistogram(s.h, scalar);
+      else if (e.op === '/' && !swap) h = scaleHistogram(s.h, 1 / scalar, scalar);
+      if (h === undefined) {
+        const [lt, rt] = swap ? ['float', 'histogram'] : ['histogram', 'float'];
+        this.annotations.info(
+          `PromQL info: incompatible sample types encountered for binary operator "${e.op}": ${lt} ${e.op} ${rt}`,
+        );
+        continue;
+      }
+      const el: VectorElement = { labels: s.labels, t: s.t, v: 0, h };
+      if (this.delayedNameRemoval) el.dropName = true;
+      else el.labels = dropMetricName(s.labels);
+      out.push(el);
+    }
+    this.checkDuplicates(out, e);
+    this.countSamples(out.length);
+    return { kind: 'vector', v: out };
+  }
+
   /** count/present/first/last_over_time (and ts_of_first/last) over windows that hold histograms. */
   private overTimeWithHistograms(
     e: Call,
@@ -803,8 +848,14 @@ export class Evaluator {
   }
 
   private binaryExpr(e: BinaryExpr, t: number): StepValue {
-    const l = floatValue(this.eval(e.lhs, t));
-    const r = floatValue(this.eval(e.rhs, t));
+    const l0 = this.eval(e.lhs, t);
+    const r0 = this.eval(e.rhs, t);
+    if (l0.kind === 'vector' && r0.kind === 'scalar' && floatsOnly(l0.v) !== l0.v)
+      return this.histogramScalar(e, l0.v, r0.v, false, t);
+    if (l0.kind === 'scalar' && r0.kind === 'vector' && floatsOnly(r0.v) !== r0.v)
+      return this.histogramScalar(e, r0.v, l0.v, true, t);
+    const l = floatValue(l0);
+    const r = floatValue(r0);
     if (l.kind === 'scalar' && r.kind === 'scalar') {
       return { kind: 'scalar', v: scalarScalar(e.op, l.v, r.v) };
     }
@@ -1495,6 +1546,25 @@ function withHistograms(
     k++;
   }
   return { labels, t: t.subarray(0, k), v: v.subarray(0, k), h: h.slice(0, k), stale };
+}
+
+/**
+ * Every count, the sum and the buckets of h multiplied by f (Prometheus's Mul; `divisor`: its Div by
+ * that number, so that 0 gives Prometheus's infinities and NaNs), empty buckets compacted away.
+ */
+function scaleHistogram(h: FloatHistogram, f: number, divisor?: number): FloatHistogram {
+  const m = divisor === undefined ? (x: number) => x * f : (x: number) => x / divisor;
+  return compactHistogram(
+    {
+      ...h,
+      count: m(h.count),
+      sum: m(h.sum),
+      zeroCount: m(h.zeroCount),
+      positiveBuckets: h.positiveBuckets.map(m),
+      negativeBuckets: h.negativeBuckets.map(m),
+    },
+    true,
+  );
 }
 
 /** A vector without its histogram samples. */

@@ -99,8 +99,24 @@ describe('PromQL over native histograms', () => {
     expect(min.infos).toEqual(['PromQL info: ignored histogram in min aggregation']);
   });
 
+  it('scales histograms by a scalar (h * s, s * h, h / s, -h); other operators drop them with an info', async () => {
+    const h = async (q: string) => {
+      const r = await instant(q);
+      if (r.value.type !== 'vector') throw new Error(r.value.type);
+      return r.value.samples.find((x) => x.h !== undefined)?.h;
+    };
+    expect((await h('lat{job="a"} * 2'))?.count).toBe(70);
+    expect((await h('2 * lat{job="a"}'))?.positiveBuckets).toEqual([22, 42]);
+    expect((await h('lat{job="a"} / 5'))?.sum).toBe(4);
+    expect((await h('-lat{job="a"}'))?.count).toBe(-35);
+    const plus = await instant('lat + 1');
+    expect(vector(plus)).toEqual([['{job="b"}', 11]]);
+    expect(plus.infos).toEqual([
+      'PromQL info: incompatible sample types encountered for binary operator "+": histogram + float',
+    ]);
+  });
+
   it('float functions and operators leave histograms out', async () => {
-    expect(vector(await instant('lat * 2'))).toEqual([['{job="b"}', 20]]);
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
     expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([['{job="b"}', 27]]);
     // the range functions that only count, or pick the first or last sample, take histograms
