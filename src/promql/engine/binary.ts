@@ -1,5 +1,6 @@
 // Binary operators on scalars and instant vectors, as Prometheus's VectorBinop, VectorscalarBinop,
 // VectorAnd/Or/Unless (promql/engine.go).
+import { addFloatHistograms, compactHistogram, type FloatHistogram } from '../../model/histogram.js';
 import type { BinaryOp, VectorMatching } from '../parser/ast.js';
 import type { InstantVector, VectorElement } from './functions/types.js';
 import { executionError } from './errors.js';
@@ -176,6 +177,8 @@ export function vectorVector(
   returnBool: boolean,
   delayedNameRemoval: boolean,
   cache: MatchCache = new MatchCache(m),
+  /** Told Prometheus's info annotations for histogram operands an operator cannot take. */
+  info: (message: string) => void = () => {},
 ): InstantVector {
   if (m.card === 'many-to-many') throw executionError('many-to-many only allowed for set operators');
   // one-to-many is many-to-one with the sides swapped; values are swapped back for the operation
@@ -216,7 +219,13 @@ export function vectorVector(
     const rs = matched ?? { labels: Labels.EMPTY, t: ls.t, v: fillRhs as number };
     const fl = swapped ? rs.v : ls.v;
     const fr = swapped ? ls.v : rs.v;
-    const res = scalarOp(op, fl, fr);
+    let res: { v: number; keep: boolean; h?: FloatHistogram };
+    if (ls.h === undefined && rs.h === undefined) res = scalarOp(op, fl, fr);
+    else {
+      const hr = histogramOp(op, swapped ? rs : ls, swapped ? ls : rs, info);
+      if (hr === undefined) continue;
+      res = hr;
+    }
     const metric = cache.result(ls.labels, matched?.labels, () => {
       let metric = ls.labels;
       if (dropsMetricName(op) && !delayedNameRemoval) metric = dropMetricName(metric);
@@ -252,6 +261,7 @@ export function vectorVector(
     if (returnBool) v = res.keep ? 1 : 0;
     else if (!res.keep) continue;
     const el: VectorElement = { labels: metric, t: ls.t, v };
+    if (res.h !== undefined && !returnBool) el.h = res.h;
     if (delayedNameRemoval && (dropName || ls.dropName)) el.dropName = true;
     out.push(el);
   }
@@ -274,4 +284,75 @@ export function vectorVector(
     }
   }
   return out;
+}
+
+/**
+ * An operator with a native histogram on one side or both (Prometheus's vectorElemBinop): h + h and
+ * h - h add up (compacted), h == h and h != h compare whole histograms, h * f, f * h and h / f scale;
+ * anything else has no result and Prometheus's "incompatible sample types" info (undefined).
+ */
+function histogramOp(
+  op: BinaryOp,
+  l: VectorElement,
+  r: VectorElement,
+  info: (message: string) => void,
+): { v: number; keep: boolean; h?: FloatHistogram } | undefined {
+  const lh = l.h;
+  const rh = r.h;
+  if (lh !== undefined && rh !== undefined) {
+    try {
+      if (op === '+') return { v: 0, keep: true, h: compactHistogram(addFloatHistograms(lh, rh), true) };
+      if (op === '-')
+        return { v: 0, keep: true, h: compactHistogram(addFloatHistograms(lh, rh, true), true) };
+    } catch {
+      return undefined;
+    }
+    if (op === '==' || op === '!=') {
+      const same = histogramsEqual(lh, rh);
+      return { v: 0, keep: op === '==' ? same : !same, h: lh };
+    }
+  } else if (lh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(lh, (x) => x * r.v) };
+  else if (rh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(rh, (x) => x * l.v) };
+  else if (lh !== undefined && op === '/') return { v: 0, keep: true, h: scaled(lh, (x) => x / r.v) };
+  info(
+    `PromQL info: incompatible sample types encountered for binary operator "${op}": ${lh !== undefined ? 'histogram' : 'float'} ${op} ${rh !== undefined ? 'histogram' : 'float'}`,
+  );
+  return undefined;
+}
+
+function scaled(h: FloatHistogram, f: (x: number) => number): FloatHistogram {
+  return compactHistogram(
+    {
+      ...h,
+      count: f(h.count),
+      sum: f(h.sum),
+      zeroCount: f(h.zeroCount),
+      positiveBuckets: h.positiveBuckets.map(f),
+      negativeBuckets: h.negativeBuckets.map(f),
+    },
+    true,
+  );
+}
+
+/** Prometheus's FloatHistogram.Equals: every field, spans and buckets as they are. */
+function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
+  const sameNum = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
+  const sameList = (x: readonly number[], y: readonly number[]) =>
+    x.length === y.length && x.every((v, i) => sameNum(v, y[i]));
+  const sameSpans = (
+    x: readonly { offset: number; length: number }[],
+    y: readonly { offset: number; length: number }[],
+  ) => x.length === y.length && x.every((s, i) => s.offset === y[i].offset && s.length === y[i].length);
+  return (
+    a.schema === b.schema &&
+    sameNum(a.zeroThreshold, b.zeroThreshold) &&
+    sameNum(a.zeroCount, b.zeroCount) &&
+    sameNum(a.count, b.count) &&
+    sameNum(a.sum, b.sum) &&
+    sameSpans(a.positiveSpans, b.positiveSpans) &&
+    sameSpans(a.negativeSpans, b.negativeSpans) &&
+    sameList(a.positiveBuckets, b.positiveBuckets) &&
+    sameList(a.negativeBuckets, b.negativeBuckets) &&
+    sameList(a.customValues ?? [], b.customValues ?? [])
+  );
 }

@@ -874,14 +874,24 @@ export class Evaluator {
       }
       const m = cache.m;
       switch (e.op) {
+        // set operators and vector/vector operators take histogram samples as they are
         case 'and':
-          return { kind: 'vector', v: vectorAnd(l.v, r.v, m) };
+          return { kind: 'vector', v: vectorAnd(l0.v as InstantVector, r0.v as InstantVector, m) };
         case 'or':
-          return { kind: 'vector', v: vectorOr(l.v, r.v, m) };
+          return { kind: 'vector', v: vectorOr(l0.v as InstantVector, r0.v as InstantVector, m) };
         case 'unless':
-          return { kind: 'vector', v: vectorUnless(l.v, r.v, m) };
+          return { kind: 'vector', v: vectorUnless(l0.v as InstantVector, r0.v as InstantVector, m) };
         default:
-          out = vectorVector(e.op, l.v, r.v, m, e.returnBool, this.delayedNameRemoval, cache.c);
+          out = vectorVector(
+            e.op,
+            l0.v as InstantVector,
+            r0.v as InstantVector,
+            m,
+            e.returnBool,
+            this.delayedNameRemoval,
+            cache.c,
+            (msg) => this.annotations.info(msg),
+          );
       }
     } else if (l.kind === 'vector' && r.kind === 'scalar') {
       out = vectorScalar(e.op, l.v, r.v, false, e.returnBool, this.delayedNameRemoval);

@@ -116,6 +116,23 @@ describe('PromQL over native histograms', () => {
     ]);
   });
 
+  it('adds and compares histograms between vectors; set operators keep them', async () => {
+    const r = await instant('lat{job="a"} + ignoring(job) lat{job="a"}');
+    if (r.value.type !== 'vector') throw new Error(r.value.type);
+    expect(r.value.samples[0].h?.count).toBe(70);
+    expect(vector(await instant('lat{job="a"} - lat{job="a"}'))[0]).toEqual(['{job="a"}', 'h:0']);
+    expect(vector(await instant('lat{job="a"} == lat{job="a"}'))).toEqual([['lat{job="a"}', 'h:35']]);
+    expect(vector(await instant('lat{job="a"} != lat{job="a"}'))).toEqual([]);
+    expect(vector(await instant('lat and lat{job="a"}'))).toEqual([['lat{job="a"}', 'h:35']]);
+    // histogram × float scales, histogram + float has no result (with Prometheus's info)
+    expect(vector(await instant('lat{job="a"} * ignoring(job) lat{job="b"}'))).toEqual([['{}', 'h:350']]);
+    const mixed = await instant('lat{job="a"} + ignoring(job) lat{job="b"}');
+    expect(vector(mixed)).toEqual([]);
+    expect(mixed.infos).toEqual([
+      'PromQL info: incompatible sample types encountered for binary operator "+": histogram + float',
+    ]);
+  });
+
   it('float functions and operators leave histograms out', async () => {
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
     expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([['{job="b"}', 27]]);
