@@ -738,13 +738,7 @@ export class Evaluator {
    * histogram / scalar scale it (empty buckets compacted away, as Prometheus); any other operator
    * drops the histogram with Prometheus's "incompatible sample types" info. Floats go the usual way.
    */
-  private histogramScalar(
-    e: BinaryExpr,
-    vec: InstantVector,
-    scalar: number,
-    swap: boolean,
-    t: number,
-  ): StepValue {
+  private histogramScalar(e: BinaryExpr, vec: InstantVector, scalar: number, swap: boolean): StepValue {
     const floats = floatsOnly(vec);
     const out: InstantVector = [
       ...vectorScalar(e.op, floats, scalar, swap, e.returnBool, this.delayedNameRemoval),
@@ -851,9 +845,9 @@ export class Evaluator {
     const l0 = this.eval(e.lhs, t);
     const r0 = this.eval(e.rhs, t);
     if (l0.kind === 'vector' && r0.kind === 'scalar' && floatsOnly(l0.v) !== l0.v)
-      return this.histogramScalar(e, l0.v, r0.v, false, t);
+      return this.histogramScalar(e, l0.v, r0.v, false);
     if (l0.kind === 'scalar' && r0.kind === 'vector' && floatsOnly(r0.v) !== r0.v)
-      return this.histogramScalar(e, r0.v, l0.v, true, t);
+      return this.histogramScalar(e, r0.v, l0.v, true);
     const l = floatValue(l0);
     const r = floatValue(r0);
     if (l.kind === 'scalar' && r.kind === 'scalar') {
