@@ -16,7 +16,10 @@ import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { STALE_NAN, isStaleNaN } from '../../model/value.js';
 import {
   addFloatHistograms,
+  allBuckets,
   compactHistogram,
+  isCustomBucketsSchema,
+  type Bucket,
   toFloatHistogram,
   type FloatHistogram,
 } from '../../model/histogram.js';
@@ -49,7 +52,7 @@ import {
   vectorUnless,
   vectorVector,
 } from './binary.js';
-import { aggregate, GroupCache, type GroupOf } from './aggregate.js';
+import { aggregate, formatFloatPlain, GroupCache, type GroupOf } from './aggregate.js';
 import { dropMetricName, labelsKey } from './labels-util.js';
 import { InfoFunction } from './info.js';
 import { searchIndex } from './functions/util.js';
@@ -978,6 +981,42 @@ export class Evaluator {
         break;
       }
     }
+    if (e.func === 'histogram_quantile' && e.args.length === 2) {
+      const qv = this.eval(e.args[0], t);
+      const vec = this.eval(e.args[1], t);
+      if (qv.kind === 'scalar' && vec.kind === 'vector') {
+        const floats = floatsOnly(vec.v);
+        const classic = this.finishCall(
+          e,
+          t,
+          [
+            { type: 'scalar', value: qv.v },
+            { type: 'vector', value: floats },
+          ],
+          undefined,
+        );
+        if (floats === vec.v || classic.kind !== 'vector') return classic;
+        // native histograms: Prometheus's HistogramQuantile on each
+        const out = [...classic.v];
+        for (const s of vec.v) {
+          if (s.h === undefined) continue;
+          const el: VectorElement = {
+            labels: s.labels,
+            t: s.t,
+            v: histogramQuantile(qv.v, s.h, s.labels.get(METRIC_NAME) ?? '', (m) => this.annotations.info(m)),
+          };
+          if (this.delayedNameRemoval) el.dropName = true;
+          else el.labels = dropMetricName(s.labels);
+          out.push(el);
+        }
+        if (qv.v < 0 || qv.v > 1)
+          this.annotations.warn(
+            `PromQL warning: quantile value should be between 0 and 1, got ${formatFloatPlain(qv.v)}`,
+          );
+        this.checkDuplicates(out, e);
+        return { kind: 'vector', v: out };
+      }
+    }
     const hist = HISTOGRAM_FUNCTIONS[e.func];
     if (hist !== undefined) {
       const vec = this.evalVector(e.args[0], t);
@@ -1609,4 +1648,67 @@ function floatValue(v: StepValue): StepValue {
     out.push(rs);
   }
   return { ...v, v: out };
+}
+
+/** Prometheus's HistogramQuantile for a native histogram (exponential interpolation within a bucket). */
+function histogramQuantile(
+  q: number,
+  h: FloatHistogram,
+  metricName: string,
+  info: (m: string) => void,
+): number {
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  if (h.count === 0 || Number.isNaN(q)) return NaN;
+  const buckets = allBuckets(h);
+  const forward = Number.isNaN(h.sum) || q < 0.5;
+  const order = forward ? buckets : [...buckets].reverse();
+  let rank = forward ? q * h.count : (1 - q) * h.count;
+  let count = 0;
+  let k = 0;
+  let bucket: Bucket | undefined;
+  for (; k < order.length; k++) {
+    const b = order[k];
+    if (b.count === 0) continue;
+    bucket = { ...b };
+    count += b.count;
+    if (count >= rank) break;
+  }
+  if (bucket === undefined) return NaN;
+  const custom = isCustomBucketsSchema(h.schema);
+  if (!custom && bucket.lower < 0 && bucket.upper > 0) {
+    if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) bucket.lower = 0;
+    else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) bucket.upper = 0;
+  } else if (custom) {
+    if (bucket.lower === -Infinity) {
+      if (bucket.upper <= 0) return bucket.upper;
+      bucket.lower = 0;
+    } else if (bucket.upper === Infinity) return bucket.lower;
+  }
+  if (count > h.count) count = h.count;
+  if (count < rank) {
+    if (Number.isNaN(h.sum)) {
+      info(
+        `PromQL info: input to histogram_quantile has NaN observations, result is NaN for metric name ${JSON.stringify(metricName)}`,
+      );
+      return NaN;
+    }
+    return bucket.upper;
+  }
+  if (forward) rank -= count - bucket.count;
+  else rank = count - rank;
+  if (Number.isNaN(h.sum)) {
+    for (k++; k < order.length; k++) count += order[k].count;
+    if (count < h.count)
+      info(
+        `PromQL info: input to histogram_quantile has NaN observations, result is skewed higher for metric name ${JSON.stringify(metricName)}`,
+      );
+  }
+  const fraction = rank / bucket.count;
+  if (custom || (bucket.lower <= 0 && bucket.upper >= 0))
+    return bucket.lower + (bucket.upper - bucket.lower) * fraction;
+  const logLower = Math.log2(Math.abs(bucket.lower));
+  const logUpper = Math.log2(Math.abs(bucket.upper));
+  if (bucket.lower > 0) return 2 ** (logLower + (logUpper - logLower) * fraction);
+  return -(2 ** (logUpper + (logLower - logUpper) * (1 - fraction)));
 }

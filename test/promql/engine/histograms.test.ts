@@ -133,6 +133,15 @@ describe('PromQL over native histograms', () => {
     ]);
   });
 
+  it('histogram_quantile interpolates exponentially within a native bucket, as Prometheus', async () => {
+    // at 10m: negative [-1,-0.5): 2, zero bucket: 1, positive (0.5,1]: 11, (1,2]: 21; count 35
+    const [[, median]] = vector(await instant('histogram_quantile(0.5, lat{job="a"})'));
+    expect(median).toBeCloseTo(2 ** (1 / 6), 12); // from the top: rank 17.5 of 21 in (1,2]
+    const [[labels, low]] = vector(await instant('histogram_quantile(0.1, lat{job="a"})'));
+    expect(labels).toBe('{job="a"}');
+    expect(low).toBeCloseTo(2 ** (-1 + 0.5 / 11), 12); // from the bottom: rank 3.5, 0.5 into (0.5,1]
+  });
+
   it('float functions and operators leave histograms out', async () => {
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
     expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([['{job="b"}', 27]]);
