@@ -1017,6 +1017,41 @@ export class Evaluator {
         return { kind: 'vector', v: out };
       }
     }
+    if (e.func === 'histogram_fraction' && e.args.length === 3) {
+      const lo = this.eval(e.args[0], t);
+      const hi = this.eval(e.args[1], t);
+      const vec = this.eval(e.args[2], t);
+      if (lo.kind === 'scalar' && hi.kind === 'scalar' && vec.kind === 'vector') {
+        const floats = floatsOnly(vec.v);
+        const classic = this.finishCall(
+          e,
+          t,
+          [
+            { type: 'scalar', value: lo.v },
+            { type: 'scalar', value: hi.v },
+            { type: 'vector', value: floats },
+          ],
+          undefined,
+        );
+        if (floats === vec.v || classic.kind !== 'vector') return classic;
+        const out = [...classic.v];
+        for (const s of vec.v) {
+          if (s.h === undefined) continue;
+          const el: VectorElement = {
+            labels: s.labels,
+            t: s.t,
+            v: histogramFraction(lo.v, hi.v, s.h, s.labels.get(METRIC_NAME) ?? '', (m) =>
+              this.annotations.info(m),
+            ),
+          };
+          if (this.delayedNameRemoval) el.dropName = true;
+          else el.labels = dropMetricName(s.labels);
+          out.push(el);
+        }
+        this.checkDuplicates(out, e);
+        return { kind: 'vector', v: out };
+      }
+    }
     const hist = HISTOGRAM_FUNCTIONS[e.func];
     if (hist !== undefined) {
       const vec = this.evalVector(e.args[0], t);
@@ -1711,4 +1746,74 @@ function histogramQuantile(
   const logUpper = Math.log2(Math.abs(bucket.upper));
   if (bucket.lower > 0) return 2 ** (logLower + (logUpper - logLower) * fraction);
   return -(2 ** (logUpper + (logLower - logUpper) * (1 - fraction)));
+}
+
+/** Prometheus's HistogramFraction for a native histogram: the share of observations in [lower, upper]. */
+function histogramFraction(
+  lower: number,
+  upper: number,
+  h: FloatHistogram,
+  metricName: string,
+  info: (m: string) => void,
+): number {
+  if (h.count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
+  if (lower >= upper) return 0;
+  const buckets = allBuckets(h);
+  const custom = isCustomBucketsSchema(h.schema);
+  let count = 0;
+  let rank = 0;
+  let lowerRank = 0;
+  let upperRank = 0;
+  let lowerSet = false;
+  let upperSet = false;
+  // Prometheus's Bucket.FractionBelow
+  const below = (b: Bucket, v: number, linear: boolean): number => {
+    if (linear) return (v - b.lower) / (b.upper - b.lower);
+    const logLower = Math.log2(Math.abs(b.lower));
+    const logUpper = Math.log2(Math.abs(b.upper));
+    const logV = Math.log2(Math.abs(v));
+    return v > 0 ? (logV - logLower) / (logUpper - logLower) : 1 - (logV - logUpper) / (logLower - logUpper);
+  };
+  let k = 0;
+  for (; k < buckets.length; k++) {
+    const b = { ...buckets[k] };
+    count += b.count;
+    let zeroBucket = false;
+    const interpolate = (v: number, linear: boolean): number =>
+      linear && b.lower === -Infinity ? b.count : rank + b.count * below(b, v, linear);
+    if (b.lower <= 0 && b.upper >= 0) {
+      zeroBucket = true;
+      if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) b.lower = 0;
+      else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) b.upper = 0;
+    }
+    if (!lowerSet && b.lower >= lower) {
+      lowerRank = rank;
+      lowerSet = true;
+    }
+    if (!upperSet && b.lower >= upper) {
+      upperRank = rank;
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    if (!lowerSet && b.lower < lower && b.upper > lower) {
+      lowerRank = interpolate(lower, custom || zeroBucket);
+      lowerSet = true;
+    }
+    if (!upperSet && b.lower < upper && b.upper > upper) {
+      upperRank = interpolate(upper, custom || zeroBucket);
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    rank += b.count;
+  }
+  if (Number.isNaN(h.sum)) {
+    for (k++; k < buckets.length; k++) count += buckets[k].count;
+    if (count < h.count)
+      info(
+        `PromQL info: input to histogram_fraction has NaN observations, which are excluded from all fractions for metric name ${JSON.stringify(metricName)}`,
+      );
+  } else count = h.count;
+  if (!lowerSet || lowerRank > count) lowerRank = count;
+  if (!upperSet || upperRank > count) upperRank = count;
+  return (upperRank - lowerRank) / h.count;
 }

@@ -142,6 +142,14 @@ describe('PromQL over native histograms', () => {
     expect(low).toBeCloseTo(2 ** (-1 + 0.5 / 11), 12); // from the bottom: rank 3.5, 0.5 into (0.5,1]
   });
 
+  it('histogram_fraction shares observations between bounds, as Prometheus', async () => {
+    // (1,2] holds 21 of 35: the share in [1, 2] is 21/35; [0, 1] takes half the zero bucket and (0.5,1]
+    expect(vector(await instant('histogram_fraction(1, 2, lat{job="a"})'))).toEqual([['{job="a"}', 21 / 35]]);
+    const [[, f]] = vector(await instant('histogram_fraction(0, 1, lat{job="a"})'));
+    expect(f).toBeCloseTo((0.5 + 11) / 35, 12);
+    expect(vector(await instant('histogram_fraction(-Inf, +Inf, lat{job="a"})'))).toEqual([['{job="a"}', 1]]);
+  });
+
   it('float functions and operators leave histograms out', async () => {
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
     expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([['{job="b"}', 27]]);
