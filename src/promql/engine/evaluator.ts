@@ -15,11 +15,16 @@ import { children } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { STALE_NAN, isStaleNaN } from '../../model/value.js';
 import {
+  CounterResetHint,
   addFloatHistograms,
   allBuckets,
+  bucketIndexes,
+  bucketUpperBound,
   compactHistogram,
   isCustomBucketsSchema,
+  reduceResolution,
   type Bucket,
+  type Span,
   toFloatHistogram,
   type FloatHistogram,
 } from '../../model/histogram.js';
@@ -768,6 +773,73 @@ export class Evaluator {
     return { kind: 'vector', v: out };
   }
 
+  /**
+   * rate, increase or delta over windows holding native histograms (Prometheus's extrapolatedRate
+   * with histogramRate): float-only series go the float way, a window mixing floats and histograms
+   * has no result (with Prometheus's warning), histogram windows give a gauge histogram.
+   */
+  private rateWithHistograms(
+    e: Call,
+    m: Extract<StepValue, { kind: 'matrix' }>,
+    t: number,
+    kind: { isCounter: boolean; isRate: boolean },
+  ): StepValue {
+    const floats: RangeSeries[] = [];
+    const out: InstantVector = [];
+    const name = (rs: RangeSeries): string => rs.labels.get(METRIC_NAME) ?? '';
+    for (const rs of m.v) {
+      if (rs.h === undefined) {
+        floats.push(rs);
+        continue;
+      }
+      const pts: Array<{ t: number; h: FloatHistogram }> = [];
+      let mixed = false;
+      for (let i = rs.from; i < rs.to; i++) {
+        const h = rs.h[i];
+        if (h === undefined) mixed = true;
+        else pts.push({ t: rs.t[i], h });
+      }
+      if (mixed) {
+        this.annotations.warn(
+          `PromQL warning: encountered a mix of histograms and floats for metric name ${JSON.stringify(name(rs))}`,
+        );
+        continue;
+      }
+      if (pts.length < 2) continue;
+      const res = histogramRate(pts, kind.isCounter, name(rs), (w) => this.annotations.warn(w));
+      if (res === undefined) continue;
+      const firstT = pts[0].t;
+      const lastT = pts[pts.length - 1].t;
+      let durationToStart = (firstT - m.start) / 1000;
+      let durationToEnd = (m.end - lastT) / 1000;
+      const sampledInterval = (lastT - firstT) / 1000;
+      const avg = sampledInterval / (pts.length - 1);
+      const threshold = avg * 1.1;
+      if (durationToStart >= threshold) durationToStart = avg / 2;
+      if (kind.isCounter && res.count > 0 && pts[0].h.count >= 0) {
+        const durationToZero = sampledInterval * (pts[0].h.count / res.count);
+        if (durationToZero < durationToStart) durationToStart = durationToZero;
+      }
+      if (durationToEnd >= threshold) durationToEnd = avg / 2;
+      let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+      if (kind.isRate) factor /= m.range / 1000;
+      const h = scaleHistogram(res, factor);
+      h.counterResetHint = CounterResetHint.Gauge;
+      const el: VectorElement = { labels: rs.labels, t, v: 0, h };
+      if (this.delayedNameRemoval) el.dropName = true;
+      else el.labels = dropMetricName(rs.labels);
+      out.push(el);
+    }
+    const fl = this.finishCall(e, t, [{ type: 'matrix', value: floats, range: m.range }], {
+      start: m.start,
+      end: m.end,
+    });
+    if (fl.kind === 'vector') out.push(...fl.v);
+    this.checkDuplicates(out, e);
+    this.countSamples(out.length);
+    return { kind: 'vector', v: out };
+  }
+
   /** count/present/first/last_over_time (and ts_of_first/last) over windows that hold histograms. */
   private overTimeWithHistograms(
     e: Call,
@@ -1067,8 +1139,20 @@ export class Evaluator {
       this.countSamples(out.length);
       return { kind: 'vector', v: out };
     }
-    const overTime = HISTOGRAM_OVER_TIME[e.func];
     const arg0 = e.args.length === 1 ? unwrapParens(e.args[0]) : undefined;
+    const rateKind = HISTOGRAM_RATES[e.func];
+    // only when the selector loaded histograms: float-only rates keep their series-major fast path
+    if (
+      rateKind !== undefined &&
+      arg0 !== undefined &&
+      arg0.type === 'MatrixSelector' &&
+      arg0.rangeModifier === undefined &&
+      this.seriesOf(arg0.vectorSelector).some((s) => s.h !== undefined)
+    ) {
+      const m = this.eval(e.args[0], t);
+      if (m.kind === 'matrix') return this.rateWithHistograms(e, m, t, rateKind);
+    }
+    const overTime = HISTOGRAM_OVER_TIME[e.func];
     if (
       overTime !== undefined &&
       arg0 !== undefined &&
@@ -1576,6 +1660,146 @@ const HISTOGRAM_FUNCTIONS: Readonly<Record<string, (h: FloatHistogram) => number
   histogram_sum: (h) => h.sum,
   histogram_avg: (h) => h.sum / h.count,
 };
+
+/** rate, increase and delta: counter or gauge, per second or over the range. */
+const HISTOGRAM_RATES: Readonly<Record<string, { isCounter: boolean; isRate: boolean }>> = {
+  rate: { isCounter: true, isRate: true },
+  increase: { isCounter: true, isRate: false },
+  delta: { isCounter: false, isRate: false },
+};
+
+/**
+ * Prometheus's histogramRate: last - first at the lowest schema seen, counter resets (the histogram
+ * before each reset added back), a gauge histogram, empty buckets compacted away; undefined when the
+ * histograms cannot be combined (exponential and custom buckets mixed).
+ */
+function histogramRate(
+  points: ReadonlyArray<{ t: number; h: FloatHistogram }>,
+  isCounter: boolean,
+  metricName: string,
+  warn: (m: string) => void,
+): FloatHistogram | undefined {
+  let prev = points[0].h;
+  const last = points[points.length - 1].h;
+  const name = JSON.stringify(metricName);
+  if (
+    isCounter &&
+    (prev.counterResetHint === CounterResetHint.Gauge || last.counterResetHint === CounterResetHint.Gauge)
+  )
+    warn(`PromQL warning: this native histogram metric is not a counter: ${name}`);
+  if (isCounter) {
+    const second = points[1].h;
+    if (detectReset(second, prev)) prev = emptyLike(second);
+  }
+  const custom = isCustomBucketsSchema(prev.schema);
+  const mixedWarning = `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${name}`;
+  if (isCustomBucketsSchema(last.schema) !== custom) {
+    warn(mixedWarning);
+    return undefined;
+  }
+  let minSchema = Math.min(last.schema, prev.schema);
+  for (const p of points.slice(1, -1)) {
+    if (!isCounter) continue;
+    if (p.h.counterResetHint === CounterResetHint.Gauge)
+      warn(`PromQL warning: this native histogram metric is not a counter: ${name}`);
+    minSchema = Math.min(minSchema, p.h.schema);
+    if (isCustomBucketsSchema(p.h.schema) !== custom) {
+      warn(mixedWarning);
+      return undefined;
+    }
+  }
+  let h: FloatHistogram;
+  try {
+    h = addFloatHistograms(reduceResolution(last, minSchema, true), prev, true);
+    if (isCounter) {
+      let before = points[0].h;
+      if (detectReset(points[1].h, before)) before = emptyLike(points[1].h);
+      for (const p of points.slice(1)) {
+        if (detectReset(p.h, before)) h = addFloatHistograms(h, before);
+        before = p.h;
+      }
+    } else if (
+      points[0].h.counterResetHint !== CounterResetHint.Gauge ||
+      last.counterResetHint !== CounterResetHint.Gauge
+    ) {
+      warn(`PromQL warning: this native histogram metric is not a gauge: ${name}`);
+    }
+  } catch {
+    warn(mixedWarning);
+    return undefined;
+  }
+  return { ...compactHistogram(h, true), counterResetHint: CounterResetHint.Gauge };
+}
+
+function emptyLike(h: FloatHistogram): FloatHistogram {
+  const e: FloatHistogram = {
+    counterResetHint: CounterResetHint.Unknown,
+    schema: h.schema,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 0,
+    sum: 0,
+    positiveSpans: [],
+    negativeSpans: [],
+    positiveBuckets: [],
+    negativeBuckets: [],
+  };
+  if (h.customValues !== undefined) e.customValues = h.customValues;
+  return e;
+}
+
+/**
+ * Prometheus's FloatHistogram.DetectReset: the hint when it says so, else any count going down (the
+ * total, the zero bucket, a bucket at the current schema), a schema increase or a zero threshold
+ * decrease.
+ */
+function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean {
+  if (cur.counterResetHint === CounterResetHint.CounterReset) return true;
+  if (cur.counterResetHint === CounterResetHint.NotCounterReset) return false;
+  if (cur.count < prev.count) return true;
+  if (isCustomBucketsSchema(cur.schema) !== isCustomBucketsSchema(prev.schema)) return true;
+  if (!isCustomBucketsSchema(cur.schema)) {
+    if (cur.schema > prev.schema) return true;
+    if (cur.zeroThreshold < prev.zeroThreshold) return true;
+  }
+  const p = isCustomBucketsSchema(prev.schema) ? prev : reduceResolution(prev, cur.schema, true);
+  // the previous zero bucket widened to the current threshold takes the buckets inside it
+  let prevZero = p.zeroCount;
+  const counts = (spans: readonly Span[], buckets: readonly number[], sign: number) => {
+    const m = new Map<number, number>();
+    bucketIndexes(spans).forEach((idx, i) => m.set(sign * (idx + 1e6), buckets[i]));
+    return m;
+  };
+  const inZero = (idx: number): boolean =>
+    !isCustomBucketsSchema(cur.schema) && bucketUpperBound(idx, cur.schema) <= cur.zeroThreshold;
+  for (const [spans, buckets] of [
+    [p.positiveSpans, p.positiveBuckets],
+    [p.negativeSpans, p.negativeBuckets],
+  ] as const) {
+    bucketIndexes(spans).forEach((idx, i) => {
+      if (inZero(idx)) prevZero += buckets[i];
+    });
+  }
+  if (cur.zeroCount < prevZero) return true;
+  const check = (
+    ps: readonly Span[],
+    pb: readonly number[],
+    cs: readonly Span[],
+    cb: readonly number[],
+  ): boolean => {
+    const c = counts(cs, cb, 1);
+    const pi = bucketIndexes(ps);
+    for (let i = 0; i < pi.length; i++) {
+      if (inZero(pi[i]) || pb[i] === 0) continue;
+      if ((c.get(pi[i] + 1e6) ?? 0) < pb[i]) return true;
+    }
+    return false;
+  };
+  return (
+    check(p.positiveSpans, p.positiveBuckets, cur.positiveSpans, cur.positiveBuckets) ||
+    check(p.negativeSpans, p.negativeBuckets, cur.negativeSpans, cur.negativeBuckets)
+  );
+}
 
 /** The range functions that read histogram samples too: the sample count, presence, first and last. */
 const HISTOGRAM_OVER_TIME: Readonly<

@@ -150,6 +150,22 @@ describe('PromQL over native histograms', () => {
     expect(vector(await instant('histogram_fraction(-Inf, +Inf, lat{job="a"})'))).toEqual([['{job="a"}', 1]]);
   });
 
+  it('rate and increase of counter histograms extrapolate as Prometheus, into gauge histograms', async () => {
+    // samples at 6m..10m in (5m, 10m]: count 23 → 35, extrapolated by (240 s + 60 s) / 240 s
+    const r = await instant('rate(lat{job="a"}[5m])');
+    if (r.value.type !== 'vector') throw new Error(r.value.type);
+    const h = r.value.samples[0].h!;
+    expect(r.value.samples[0].labels.toString()).toBe('{job="a"}');
+    expect(h.count).toBeCloseTo((12 * 1.25) / 300, 12);
+    expect(h.sum).toBeCloseTo((4 * 1.25) / 300, 12);
+    expect(h.positiveBuckets.map((b) => b * 240)).toEqual([4, 8]);
+    expect(h.negativeBuckets).toEqual([]); // unchanged bucket compacted away
+    expect(h.counterResetHint).toBe(CounterResetHint.Gauge);
+    expect(vector(await instant('histogram_count(increase(lat{job="a"}[5m]))'))[0][1]).toBeCloseTo(15, 12);
+    // the float series of the same selector is rated the float way
+    expect(vector(await instant('rate(lat{job="b"}[5m])'))[0][1]).toBeCloseTo(1 / 60, 12);
+  });
+
   it('float functions and operators leave histograms out', async () => {
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
     expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([['{job="b"}', 27]]);
