@@ -267,6 +267,7 @@ function aggregateK(e: AggregateExpr, vec: InstantVector, fParam: number, t: num
       order.push(g);
     }
     const el: VectorElement = { labels: s.labels, t, v: s.v };
+    if (s.h !== undefined) el.h = s.h; // limitk and limit_ratio pass native histograms through
     if (s.dropName) el.dropName = true;
     if (op === 'limit_ratio') {
       if (addRatioSample(r, s.labels)) g.push(el);

@@ -734,6 +734,12 @@ export class Evaluator {
         return { kind: 'vector', v: out };
       }
       if (e.op === 'sum') return this.sumWithHistograms(e, all, param, t, cache);
+      if (e.op === 'limitk' || e.op === 'limit_ratio') {
+        // they pick series, whatever their samples
+        const out = aggregate(e, all, param, t, this.annotations, cache);
+        this.countSamples(out.length);
+        return { kind: 'vector', v: out };
+      }
       this.annotations.info(`PromQL info: ignored histogram in ${e.op} aggregation`);
     }
     const out = aggregate(e, vec, param, t, this.annotations, cache);
@@ -1173,6 +1179,61 @@ export class Evaluator {
           ],
           { start: m.start, end: m.end },
         );
+    }
+    const aggOverTime = HISTOGRAM_AGG_OVER_TIME[e.func];
+    if (
+      aggOverTime !== undefined &&
+      arg0 !== undefined &&
+      !(arg0.type === 'MatrixSelector' && arg0.rangeModifier !== undefined)
+    ) {
+      const m = this.eval(e.args[0], t);
+      if (m.kind === 'matrix') {
+        const floats: RangeSeries[] = [];
+        const out: InstantVector = [];
+        for (const rs of m.v) {
+          if (rs.h === undefined) {
+            floats.push(rs);
+            continue;
+          }
+          const hs: FloatHistogram[] = [];
+          let mixed = false;
+          for (let i = rs.from; i < rs.to; i++) {
+            const h = rs.h[i];
+            if (h === undefined) mixed = true;
+            else hs.push(h);
+          }
+          if (mixed) {
+            this.annotations.warn(
+              `PromQL warning: encountered a mix of histograms and floats for metric name ${JSON.stringify(rs.labels.get(METRIC_NAME) ?? '')}`,
+            );
+            continue;
+          }
+          if (hs.length === 0) continue;
+          let h: FloatHistogram;
+          try {
+            h = compactHistogram(aggOverTime(hs), true);
+          } catch {
+            continue;
+          }
+          const el: VectorElement = { labels: rs.labels, t, v: 0, h };
+          if (this.delayedNameRemoval) el.dropName = true;
+          else el.labels = dropMetricName(rs.labels);
+          out.push(el);
+        }
+        const fl = this.finishCall(
+          e,
+          t,
+          [
+            m.rangeModifier !== undefined
+              ? { type: 'matrix', value: floats, range: m.range, rangeModifier: m.rangeModifier }
+              : { type: 'matrix', value: floats, range: m.range },
+          ],
+          { start: m.start, end: m.end },
+        );
+        if (fl.kind === 'vector') out.push(...fl.v);
+        this.checkDuplicates(out, e);
+        return { kind: 'vector', v: out };
+      }
     }
     const whole = this.seriesMajorRate(e, t);
     if (whole !== undefined) return whole;
@@ -1659,6 +1720,25 @@ const HISTOGRAM_FUNCTIONS: Readonly<Record<string, (h: FloatHistogram) => number
   histogram_count: (h) => h.count,
   histogram_sum: (h) => h.sum,
   histogram_avg: (h) => h.sum / h.count,
+};
+
+/**
+ * sum_over_time and avg_over_time of histogram windows (Prometheus's: a sum in order; the mean kept
+ * incrementally, mean + (h - mean) / n).
+ */
+const HISTOGRAM_AGG_OVER_TIME: Readonly<Record<string, (hs: FloatHistogram[]) => FloatHistogram>> = {
+  sum_over_time: (hs) => hs.slice(1).reduce((a, b) => addFloatHistograms(a, b), hs[0]),
+  avg_over_time: (hs) => {
+    let mean = hs[0];
+    for (let i = 1; i < hs.length; i++) {
+      const n = i + 1;
+      mean = addFloatHistograms(
+        mean,
+        addFloatHistograms(scaleHistogram(hs[i], 1 / n, n), scaleHistogram(mean, 1 / n, n), true),
+      );
+    }
+    return mean;
+  },
 };
 
 /** rate, increase and delta: counter or gauge, per second or over the range. */
