@@ -168,7 +168,12 @@ describe('PromQL over native histograms', () => {
 
   it('float functions and operators leave histograms out', async () => {
     expect(vector(await instant('abs(lat)'))).toEqual([['{job="b"}', 10]]);
-    expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([['{job="b"}', 27]]);
+    expect(vector(await instant('stddev_over_time(lat[3m])'))).toEqual([['{job="b"}', Math.sqrt(2 / 3)]]);
+    // sum_over_time adds histograms up (29 + 32 + 35 observations)
+    expect(vector(await instant('sum_over_time(lat[3m])'))).toEqual([
+      ['{job="a"}', 'h:96'],
+      ['{job="b"}', 27],
+    ]);
     // the range functions that only count, or pick the first or last sample, take histograms
     expect(vector(await instant('count_over_time(lat[3m])'))).toEqual([
       ['{job="a"}', 3],
