@@ -733,7 +733,7 @@ export class Evaluator {
         this.countSamples(out.length);
         return { kind: 'vector', v: out };
       }
-      if (e.op === 'sum') return this.sumWithHistograms(e, all, param, t, cache);
+      if (e.op === 'sum' || e.op === 'avg') return this.sumWithHistograms(e, all, param, t, cache);
       if (e.op === 'limitk' || e.op === 'limit_ratio') {
         // they pick series, whatever their samples
         const out = aggregate(e, all, param, t, this.annotations, cache);
@@ -904,10 +904,17 @@ export class Evaluator {
         continue;
       }
       const cur = sums.get(g);
-      if (cur === undefined) sums.set(g, { labels: g.labels, t, v: 0, h: s.h });
+      if (cur === undefined) sums.set(g, { labels: g.labels, t, v: 1, h: s.h });
       else {
         try {
-          cur.h = addFloatHistograms(cur.h!, s.h);
+          if (e.op === 'avg') {
+            // Prometheus's incremental mean: mean + h/n - mean/n (v counts the group)
+            const n = ++cur.v;
+            cur.h = addFloatHistograms(
+              cur.h!,
+              addFloatHistograms(scaleHistogram(s.h, 1 / n, n), scaleHistogram(cur.h!, 1 / n, n), true),
+            );
+          } else cur.h = addFloatHistograms(cur.h!, s.h);
         } catch (err) {
           this.annotations.warn(`PromQL warning: ${(err as Error).message}`);
           sums.delete(g);
@@ -917,7 +924,8 @@ export class Evaluator {
     }
     if (mixed)
       this.annotations.warn('PromQL warning: encountered a mix of histograms and floats for aggregation');
-    const out = [...aggregate(e, floats, param, t, this.annotations, cache), ...sums.values()];
+    const hs = [...sums.values()].map((el) => ({ ...el, v: 0, h: compactHistogram(el.h!, true) }));
+    const out = [...aggregate(e, floats, param, t, this.annotations, cache), ...hs];
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
   }
