@@ -60,7 +60,7 @@ import {
 import { aggregate, formatFloatPlain, GroupCache, type GroupOf } from './aggregate.js';
 import { dropMetricName, labelsKey } from './labels-util.js';
 import { InfoFunction } from './info.js';
-import { searchIndex } from './functions/util.js';
+import { kahanInc, searchIndex } from './functions/util.js';
 
 export type StepValue =
   | { kind: 'vector'; v: InstantVector }
@@ -846,6 +846,77 @@ export class Evaluator {
     return { kind: 'vector', v: out };
   }
 
+  /**
+   * irate and idelta over windows holding native histograms (Prometheus's instantValue): the last two
+   * samples; two histograms give a gauge histogram (irate: unless the last is a reset, the difference
+   * per second), a float and a histogram nothing (with the mixed warning).
+   */
+  private instantRateWithHistograms(
+    e: Call,
+    m: Extract<StepValue, { kind: 'matrix' }>,
+    t: number,
+    isRate: boolean,
+  ): StepValue {
+    const floats: RangeSeries[] = [];
+    const out: InstantVector = [];
+    for (const rs of m.v) {
+      if (rs.h === undefined) {
+        floats.push(rs);
+        continue;
+      }
+      if (rs.to - rs.from < 2) continue;
+      const i = rs.to - 1;
+      const last = rs.h[i];
+      const prev = rs.h[i - 1];
+      const name = JSON.stringify(rs.labels.get(METRIC_NAME) ?? '');
+      if (last === undefined && prev === undefined) {
+        // the window's last two samples are floats: as the float implementation
+        floats.push({ ...rs, h: undefined, from: i - 1, to: i + 1 });
+        continue;
+      }
+      if (last === undefined || prev === undefined) {
+        this.annotations.warn(
+          `PromQL warning: encountered a mix of histograms and floats for metric name ${name}`,
+        );
+        continue;
+      }
+      if (
+        isRate &&
+        (prev.counterResetHint === CounterResetHint.Gauge || last.counterResetHint === CounterResetHint.Gauge)
+      )
+        this.annotations.warn(`PromQL warning: this native histogram metric is not a counter: ${name}`);
+      if (
+        !isRate &&
+        (prev.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge)
+      )
+        this.annotations.warn(`PromQL warning: this native histogram metric is not a gauge: ${name}`);
+      let h: FloatHistogram;
+      try {
+        h = !isRate || !detectReset(last, prev) ? addFloatHistograms(last, prev, true) : last;
+      } catch {
+        continue;
+      }
+      if (isRate) {
+        const interval = rs.t[i] - rs.t[i - 1];
+        if (interval === 0) continue;
+        h = scaleHistogram(h, 1 / (interval / 1000), interval / 1000);
+      } else h = compactHistogram(h, true);
+      h = { ...h, counterResetHint: CounterResetHint.Gauge };
+      const el: VectorElement = { labels: rs.labels, t, v: 0, h };
+      if (this.delayedNameRemoval) el.dropName = true;
+      else el.labels = dropMetricName(rs.labels);
+      out.push(el);
+    }
+    const fl = this.finishCall(e, t, [{ type: 'matrix', value: floats, range: m.range }], {
+      start: m.start,
+      end: m.end,
+    });
+    if (fl.kind === 'vector') out.push(...fl.v);
+    this.checkDuplicates(out, e);
+    this.countSamples(out.length);
+    return { kind: 'vector', v: out };
+  }
+
   /** count/present/first/last_over_time (and ts_of_first/last) over windows that hold histograms. */
   private overTimeWithHistograms(
     e: Call,
@@ -1154,6 +1225,16 @@ export class Evaluator {
       return { kind: 'vector', v: out };
     }
     const arg0 = e.args.length === 1 ? unwrapParens(e.args[0]) : undefined;
+    if (
+      (e.func === 'irate' || e.func === 'idelta') &&
+      arg0 !== undefined &&
+      arg0.type === 'MatrixSelector' &&
+      arg0.rangeModifier === undefined &&
+      this.seriesOf(arg0.vectorSelector).some((s) => s.h !== undefined)
+    ) {
+      const m = this.eval(e.args[0], t);
+      if (m.kind === 'matrix') return this.instantRateWithHistograms(e, m, t, e.func === 'irate');
+    }
     const rateKind = HISTOGRAM_RATES[e.func];
     // only when the selector loaded histograms: float-only rates keep their series-major fast path
     if (
@@ -1728,7 +1809,33 @@ const HISTOGRAM_FUNCTIONS: Readonly<Record<string, (h: FloatHistogram) => number
   histogram_count: (h) => h.count,
   histogram_sum: (h) => h.sum,
   histogram_avg: (h) => h.sum / h.count,
+  histogram_stdvar: (h) => histogramVariance(h),
+  histogram_stddev: (h) => Math.sqrt(histogramVariance(h)),
 };
+
+/**
+ * Prometheus's histogramVariance: each bucket's observations at its geometric mean (the arithmetic
+ * one for custom buckets, 0 in the zero bucket), Kahan-summed squared deviations from sum/count.
+ */
+function histogramVariance(h: FloatHistogram): number {
+  const mean = h.sum / h.count;
+  let variance = 0;
+  let c = 0;
+  const custom = isCustomBucketsSchema(h.schema);
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    let val: number;
+    if (custom) val = (b.upper + b.lower) / 2;
+    else if (b.lower <= 0 && b.upper >= 0) val = 0;
+    else {
+      val = Math.sqrt(b.upper * b.lower);
+      if (b.upper < 0) val = -val;
+    }
+    const delta = val - mean;
+    [variance, c] = kahanInc(b.count * delta * delta, variance, c);
+  }
+  return (variance + c) / h.count;
+}
 
 /**
  * sum_over_time and avg_over_time of histogram windows (Prometheus's: a sum in order; the mean kept
