@@ -4,7 +4,13 @@
 // instead; we start a new one), after a stale marker, on a counter reset (count or zero count going
 // down, a schema increase, a zero threshold decrease, or the sample's own reset hint), when a gauge
 // histogram follows counter histograms or back, and at 120 samples or ~1 KiB.
-import { CounterResetHint, type FloatHistogram, type Histogram } from '../model/histogram.js';
+import {
+  CounterResetHint,
+  detectReset,
+  toFloatHistogram,
+  type FloatHistogram,
+  type Histogram,
+} from '../model/histogram.js';
 import { isStaleNaN } from '../model/value.js';
 import type { HistogramSample } from '../storage/interfaces.js';
 import {
@@ -36,6 +42,7 @@ export class HistogramPart {
   closed: readonly ClosedHistogramChunk[] = [];
   head: OpenChunk | undefined = undefined;
   private last: Histogram | FloatHistogram | undefined;
+  private lastFloat = false;
 
   /** Appends a histogram newer than every sample of the series; true when a chunk was cut. */
   append(t: number, h: Histogram | undefined, fh: FloatHistogram | undefined): boolean {
@@ -45,11 +52,14 @@ export class HistogramPart {
     let header: CounterResetHeader | undefined;
     if (c === undefined) header = initialHeader(x);
     else if (c instanceof FloatHistogramChunk !== isFloat || !c.fits(x as Histogram)) {
-      header = isStaleNaN(x.sum) ? CounterResetHeader.Unknown : resetHeader(this.last, x);
+      header = isStaleNaN(x.sum)
+        ? CounterResetHeader.Unknown
+        : resetHeader(this.last, this.lastFloat, x, isFloat);
     } else if (!isStaleNaN(x.sum) && this.last !== undefined && !isStaleNaN(this.last.sum)) {
       const gauge = x.counterResetHint === CounterResetHint.Gauge;
       if (gauge !== (c.counterResetHeader === CounterResetHeader.Gauge)) header = initialHeader(x);
-      else if (!gauge && isReset(this.last, x)) header = CounterResetHeader.CounterReset;
+      else if (!gauge && isReset(this.last, x, this.lastFloat, isFloat))
+        header = CounterResetHeader.CounterReset;
     }
     if (header === undefined && c !== undefined) {
       const n = c.numSamples;
@@ -68,6 +78,7 @@ export class HistogramPart {
     if (isFloat) (c as FloatHistogramChunk).append(t, fh!);
     else (c as HistogramChunk).append(t, h!);
     this.last = x;
+    this.lastFloat = isFloat;
     return header !== undefined;
   }
 
@@ -140,21 +151,36 @@ function initialHeader(x: Histogram | FloatHistogram): CounterResetHeader {
 
 function resetHeader(
   last: Histogram | FloatHistogram | undefined,
+  lastFloat: boolean,
   x: Histogram | FloatHistogram,
+  isFloat: boolean,
 ): CounterResetHeader {
   if (x.counterResetHint === CounterResetHint.Gauge) return CounterResetHeader.Gauge;
   if (x.counterResetHint === CounterResetHint.CounterReset) return CounterResetHeader.CounterReset;
   if (last === undefined || isStaleNaN(last.sum)) return CounterResetHeader.Unknown;
-  return isReset(last, x) ? CounterResetHeader.CounterReset : CounterResetHeader.Unknown;
+  return isReset(last, x, lastFloat, isFloat) ? CounterResetHeader.CounterReset : CounterResetHeader.Unknown;
 }
 
-/** A counter reset between two histograms of one series (whole-histogram checks, as Prometheus). */
-function isReset(prev: Histogram | FloatHistogram, cur: Histogram | FloatHistogram): boolean {
-  if (cur.counterResetHint === CounterResetHint.CounterReset) return true;
-  return (
-    cur.count < prev.count ||
-    cur.zeroCount < prev.zeroCount ||
-    cur.schema > prev.schema ||
-    cur.zeroThreshold < prev.zeroThreshold
-  );
+/**
+ * A counter reset between two histograms of one series: Prometheus's DetectReset (the total, the
+ * zero bucket or any bucket going down, a schema increase, a zero threshold decrease); the kinds of
+ * the two samples as they were appended.
+ */
+function isReset(
+  prev: Histogram | FloatHistogram,
+  cur: Histogram | FloatHistogram,
+  prevFloat: boolean,
+  curFloat: boolean,
+): boolean {
+  const f = (x: Histogram | FloatHistogram, isFloat: boolean): FloatHistogram =>
+    isFloat ? (x as FloatHistogram) : toFloatHistogram(x as Histogram);
+  // the hint "not a reset" only speaks for the sample's own scrape; the data decides here
+  const c = {
+    ...f(cur, curFloat),
+    counterResetHint:
+      cur.counterResetHint === CounterResetHint.CounterReset
+        ? CounterResetHint.CounterReset
+        : CounterResetHint.Unknown,
+  };
+  return detectReset(c, f(prev, prevFloat));
 }

@@ -10,6 +10,7 @@ import { runScriptFile, summarise, type RunDeps } from '../../src/promql/promqlt
 import { defaultDeps } from '../../src/promql/promqltest/defaults.js';
 import type { Queryable } from '../../src/storage/interfaces.js';
 import { XORChunk } from '../../src/tsdb/chunks/xor.js';
+import { HistogramPart } from '../../src/tsdb/head-histograms.js';
 import { BlockCache, SnapshotQueryable } from '../../src/tsdb/snapshot-queryable.js';
 import { matchersOf, type PackedHeadSeries, type SelectSpec } from '../../src/tsdb/snapshot.js';
 import { conformanceFixtures } from '../support/conformance.js';
@@ -37,16 +38,23 @@ function pack(store: Queryable, spec: SelectSpec): PackedHeadSeries {
   let index = 0;
   for (const s of q.select(matchersOf(spec.matchers), { start: spec.mint, end: spec.maxt })) {
     const b = s.samples();
-    if (b.length === 0) continue;
+    const hs = s.histograms?.() ?? [];
+    if (b.length === 0 && hs.length === 0) continue;
     labels.push(s.labels.pairs.length / 2, ...s.labels.pairs.map(id));
+    const add = (mint: number, maxt: number, data: Uint8Array, enc: number): void => {
+      chunks.push(index, mint, maxt, bytes, data.length, enc);
+      parts.push(data);
+      bytes += data.length;
+    };
     for (let i = 0; i < b.length; i += 120) {
       const c = new XORChunk();
       for (let k = i; k < Math.min(i + 120, b.length); k++) c.append(b.t[k], b.v[k]);
-      const data = c.bytes().slice();
-      chunks.push(index, c.minTime, c.maxTime, bytes, data.length, 1); // 1: XOR
-      parts.push(data);
-      bytes += data.length;
+      add(c.minTime, c.maxTime, c.bytes().slice(), 1); // 1: XOR
     }
+    // native histograms, cut into chunks as the head cuts them (a counter reset starts a chunk)
+    const part = new HistogramPart();
+    for (const x of hs) part.append(x.t, x.h, x.fh);
+    for (const c of part.chunks()) add(c.mint, c.maxt, c.data.slice(), c.enc);
     index++;
   }
   q.close();

@@ -15,18 +15,16 @@ import { children } from '../parser/ast.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { STALE_NAN, isStaleNaN } from '../../model/value.js';
 import {
-  CounterResetHint,
-  addFloatHistograms,
+  reduceResolution,
+  detectReset,
   allBuckets,
-  bucketIndexes,
-  bucketUpperBound,
   compactHistogram,
   isCustomBucketsSchema,
-  reduceResolution,
   type Bucket,
-  type Span,
   toFloatHistogram,
   type FloatHistogram,
+  addFloatHistograms,
+  CounterResetHint,
 } from '../../model/histogram.js';
 import type { HistogramSample, Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
 import type {
@@ -1941,59 +1939,6 @@ function emptyLike(h: FloatHistogram): FloatHistogram {
   };
   if (h.customValues !== undefined) e.customValues = h.customValues;
   return e;
-}
-
-/**
- * Prometheus's FloatHistogram.DetectReset: the hint when it says so, else any count going down (the
- * total, the zero bucket, a bucket at the current schema), a schema increase or a zero threshold
- * decrease.
- */
-function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean {
-  if (cur.counterResetHint === CounterResetHint.CounterReset) return true;
-  if (cur.counterResetHint === CounterResetHint.NotCounterReset) return false;
-  if (cur.count < prev.count) return true;
-  if (isCustomBucketsSchema(cur.schema) !== isCustomBucketsSchema(prev.schema)) return true;
-  if (!isCustomBucketsSchema(cur.schema)) {
-    if (cur.schema > prev.schema) return true;
-    if (cur.zeroThreshold < prev.zeroThreshold) return true;
-  }
-  const p = isCustomBucketsSchema(prev.schema) ? prev : reduceResolution(prev, cur.schema, true);
-  // the previous zero bucket widened to the current threshold takes the buckets inside it
-  let prevZero = p.zeroCount;
-  const counts = (spans: readonly Span[], buckets: readonly number[], sign: number) => {
-    const m = new Map<number, number>();
-    bucketIndexes(spans).forEach((idx, i) => m.set(sign * (idx + 1e6), buckets[i]));
-    return m;
-  };
-  const inZero = (idx: number): boolean =>
-    !isCustomBucketsSchema(cur.schema) && bucketUpperBound(idx, cur.schema) <= cur.zeroThreshold;
-  for (const [spans, buckets] of [
-    [p.positiveSpans, p.positiveBuckets],
-    [p.negativeSpans, p.negativeBuckets],
-  ] as const) {
-    bucketIndexes(spans).forEach((idx, i) => {
-      if (inZero(idx)) prevZero += buckets[i];
-    });
-  }
-  if (cur.zeroCount < prevZero) return true;
-  const check = (
-    ps: readonly Span[],
-    pb: readonly number[],
-    cs: readonly Span[],
-    cb: readonly number[],
-  ): boolean => {
-    const c = counts(cs, cb, 1);
-    const pi = bucketIndexes(ps);
-    for (let i = 0; i < pi.length; i++) {
-      if (inZero(pi[i]) || pb[i] === 0) continue;
-      if ((c.get(pi[i] + 1e6) ?? 0) < pb[i]) return true;
-    }
-    return false;
-  };
-  return (
-    check(p.positiveSpans, p.positiveBuckets, cur.positiveSpans, cur.positiveBuckets) ||
-    check(p.negativeSpans, p.negativeBuckets, cur.negativeSpans, cur.negativeBuckets)
-  );
 }
 
 /** The range functions that read histogram samples too: the sample count, presence, first and last. */
