@@ -588,3 +588,26 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
     check(p.negativeSpans, p.negativeBuckets, cur.negativeSpans, cur.negativeBuckets)
   );
 }
+
+/** Prometheus's FloatHistogram.Equals: every field, spans and buckets as they are. */
+export function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
+  const sameNum = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
+  const sameList = (x: readonly number[], y: readonly number[]) =>
+    x.length === y.length && x.every((v, i) => sameNum(v, y[i]));
+  const sameSpans = (
+    x: readonly { offset: number; length: number }[],
+    y: readonly { offset: number; length: number }[],
+  ) => x.length === y.length && x.every((s, i) => s.offset === y[i].offset && s.length === y[i].length);
+  return (
+    a.schema === b.schema &&
+    sameNum(a.zeroThreshold, b.zeroThreshold) &&
+    sameNum(a.zeroCount, b.zeroCount) &&
+    sameNum(a.count, b.count) &&
+    sameNum(a.sum, b.sum) &&
+    sameSpans(a.positiveSpans, b.positiveSpans) &&
+    sameSpans(a.negativeSpans, b.negativeSpans) &&
+    sameList(a.positiveBuckets, b.positiveBuckets) &&
+    sameList(a.negativeBuckets, b.negativeBuckets) &&
+    sameList(a.customValues ?? [], b.customValues ?? [])
+  );
+}

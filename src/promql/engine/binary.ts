@@ -1,6 +1,11 @@
 // Binary operators on scalars and instant vectors, as Prometheus's VectorBinop, VectorscalarBinop,
 // VectorAnd/Or/Unless (promql/engine.go).
-import { addFloatHistograms, compactHistogram, type FloatHistogram } from '../../model/histogram.js';
+import {
+  addFloatHistograms,
+  compactHistogram,
+  histogramsEqual,
+  type FloatHistogram,
+} from '../../model/histogram.js';
 import type { BinaryOp, VectorMatching } from '../parser/ast.js';
 import type { InstantVector, VectorElement } from './functions/types.js';
 import { executionError } from './errors.js';
@@ -331,28 +336,5 @@ function scaled(h: FloatHistogram, f: (x: number) => number): FloatHistogram {
       negativeBuckets: h.negativeBuckets.map(f),
     },
     true,
-  );
-}
-
-/** Prometheus's FloatHistogram.Equals: every field, spans and buckets as they are. */
-function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
-  const sameNum = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
-  const sameList = (x: readonly number[], y: readonly number[]) =>
-    x.length === y.length && x.every((v, i) => sameNum(v, y[i]));
-  const sameSpans = (
-    x: readonly { offset: number; length: number }[],
-    y: readonly { offset: number; length: number }[],
-  ) => x.length === y.length && x.every((s, i) => s.offset === y[i].offset && s.length === y[i].length);
-  return (
-    a.schema === b.schema &&
-    sameNum(a.zeroThreshold, b.zeroThreshold) &&
-    sameNum(a.zeroCount, b.zeroCount) &&
-    sameNum(a.count, b.count) &&
-    sameNum(a.sum, b.sum) &&
-    sameSpans(a.positiveSpans, b.positiveSpans) &&
-    sameSpans(a.negativeSpans, b.negativeSpans) &&
-    sameList(a.positiveBuckets, b.positiveBuckets) &&
-    sameList(a.negativeBuckets, b.negativeBuckets) &&
-    sameList(a.customValues ?? [], b.customValues ?? [])
   );
 }

@@ -17,6 +17,7 @@ import { STALE_NAN, isStaleNaN } from '../../model/value.js';
 import {
   reduceResolution,
   detectReset,
+  histogramsEqual,
   allBuckets,
   compactHistogram,
   isCustomBucketsSchema,
@@ -1951,7 +1952,42 @@ const HISTOGRAM_OVER_TIME: Readonly<
   ts_of_last_over_time: (rs) => ({ v: rs.t[rs.to - 1] / 1000, keepName: false }),
   first_over_time: (rs) => ({ v: rs.v[rs.from], h: rs.h?.[rs.from], keepName: true }),
   last_over_time: (rs) => ({ v: rs.v[rs.to - 1], h: rs.h?.[rs.to - 1], keepName: true }),
+  // Prometheus's funcResets/funcChanges: a switch between float and histogram counts as one
+  resets: (rs) => ({
+    v: countPairs(
+      rs,
+      (a, b) => b < a,
+      (a, b) => detectReset(b, a),
+    ),
+    keepName: false,
+  }),
+  changes: (rs) => ({
+    v: countPairs(
+      rs,
+      (a, b) => a !== b && !(Number.isNaN(a) && Number.isNaN(b)),
+      (a, b) => !histogramsEqual(b, a),
+    ),
+    keepName: false,
+  }),
 };
+
+/** How many consecutive pairs of a window differ as `floats`/`hists` say (a kind switch always counts). */
+function countPairs(
+  rs: RangeSeries,
+  floats: (prev: number, cur: number) => boolean,
+  hists: (prev: FloatHistogram, cur: FloatHistogram) => boolean,
+): number {
+  let n = 0;
+  for (let i = rs.from + 1; i < rs.to; i++) {
+    const a = rs.h?.[i - 1];
+    const b = rs.h?.[i];
+    if (a === undefined && b === undefined) {
+      if (floats(rs.v[i - 1], rs.v[i])) n++;
+    } else if (a === undefined || b === undefined) n++;
+    else if (hists(a, b)) n++;
+  }
+  return n;
+}
 
 /** A series' float and histogram samples merged by time (integer histograms as float ones). */
 function withHistograms(
