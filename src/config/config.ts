@@ -188,6 +188,19 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
         reason,
       });
   };
+  // OAuth2 client credentials are parsed and validated but no HTTP client fetches tokens yet: refused
+  // rather than sending requests without the credentials
+  const oauth2 = (o: Obj | undefined): void => {
+    if (o !== undefined && o.oauth2 !== undefined && o.oauth2 !== null)
+      add(o, 'oauth2', 'oauth2 is not supported yet by Promethium');
+  };
+  for (const job of cfg.scrape_configs as unknown as Obj[]) {
+    oauth2(job);
+    for (const sd of (job.http_sd_configs as Obj[] | undefined) ?? []) oauth2(sd);
+  }
+  for (const x of [...(cfg.remote_write as unknown as Obj[]), ...(cfg.remote_read as unknown as Obj[])])
+    oauth2(x);
+  for (const am of cfg.alerting.alertmanagers as unknown as Obj[]) oauth2(am);
   for (const rw of cfg.remote_write as unknown as Obj[]) {
     for (const key of ['sigv4', 'azuread', 'google_iam'])
       if (rw[key] !== undefined && rw[key] !== null)

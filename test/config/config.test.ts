@@ -269,6 +269,16 @@ describe('not supported yet', () => {
       3,
     ],
     ['remote_write:\n  - url: http://x/write\n    sigv4: {region: eu}\n', 'remote_write[0].sigv4', 3],
+    [
+      'remote_write:\n  - url: http://x/write\n    oauth2: {client_id: a, client_secret: b, token_url: http://t/}\n',
+      'remote_write[0].oauth2',
+      3,
+    ],
+    [
+      'scrape_configs:\n  - job_name: a\n    oauth2: {client_id: a, client_secret: b, token_url: http://t/}\n',
+      'scrape_configs[0].oauth2',
+      3,
+    ],
     ['tracing:\n  endpoint: localhost:4317\n', 'tracing.endpoint', 2],
     [
       'scrape_configs:\n  - job_name: a\n    convert_classic_histograms_to_nhcb: true\n',

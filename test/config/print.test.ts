@@ -68,7 +68,7 @@ scrape_configs:
         selectors: [{role: pod, label: "foo in (bar,baz)", field: "metadata.status=Running"}]
     http_sd_configs:
       - url: http://example.com/prometheus
-        oauth2: {client_id: a, client_secret: s3cret, token_url: "http://auth/token"}
+        basic_auth: {username: a, password: s3cret}
 `;
 
 /** The tree with every Secret replaced by a marker, so trees are comparable apart from secrets. */
