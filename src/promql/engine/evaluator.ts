@@ -60,6 +60,7 @@ import { aggregate, formatFloatPlain, GroupCache, type GroupOf } from './aggrega
 import { dropMetricName, labelsKey } from './labels-util.js';
 import { InfoFunction } from './info.js';
 import { kahanInc, searchIndex } from './functions/util.js';
+import { formatOpenMetricsFloat } from '../../model/exposition/writer.js';
 
 export type StepValue =
   | { kind: 'vector'; v: InstantVector }
@@ -1169,6 +1170,39 @@ export class Evaluator {
           this.annotations.warn(
             `PromQL warning: quantile value should be between 0 and 1, got ${formatFloatPlain(qv.v)}`,
           );
+        this.checkDuplicates(out, e);
+        return { kind: 'vector', v: out };
+      }
+    }
+    if (e.func === 'histogram_quantiles' && e.args.length >= 3) {
+      const vec = this.eval(e.args[0], t);
+      const label = this.eval(e.args[1], t);
+      const qs = e.args.slice(2).map((a) => this.eval(a, t));
+      if (vec.kind === 'vector' && label.kind === 'string' && qs.every((q) => q.kind === 'scalar')) {
+        const floats = floatsOnly(vec.v);
+        const qargs: FunctionArg[] = qs.map((q) => ({ type: 'scalar', value: (q as { v: number }).v }));
+        const classic = this.finishCall(
+          e,
+          t,
+          [{ type: 'vector', value: floats }, { type: 'string', value: label.v }, ...qargs],
+          undefined,
+        );
+        if (floats === vec.v || classic.kind !== 'vector') return classic;
+        const out = [...classic.v];
+        for (const q of qs) {
+          const qv = (q as { v: number }).v;
+          for (const s of vec.v) {
+            if (s.h === undefined) continue;
+            const el: VectorElement = {
+              labels: Labels.fromPairs([...s.labels.pairs, label.v, formatOpenMetricsFloat(qv)]),
+              t: s.t,
+              v: histogramQuantile(qv, s.h, s.labels.get(METRIC_NAME) ?? '', (m) => this.annotations.info(m)),
+            };
+            if (this.delayedNameRemoval) el.dropName = true;
+            else el.labels = dropMetricName(el.labels);
+            out.push(el);
+          }
+        }
         this.checkDuplicates(out, e);
         return { kind: 'vector', v: out };
       }
