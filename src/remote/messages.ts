@@ -188,7 +188,10 @@ export function decodeWriteV2(buf: Uint8Array): WriteRequest {
         if (s.samples.length === 0 && st !== 0) s.startTimestamp = st;
         s.samples.push({ t, v });
       } else if (f.field === 3 && f.wire === 2) {
-        s.histograms.push(readHistogram(ts.sub()));
+        // Histogram.start_timestamp (3.14's field 17), the first histogram's when no sample has one
+        const st = { v: 0 };
+        s.histograms.push(readHistogram(ts.sub(), st));
+        if (s.histograms.length === 1 && s.startTimestamp === 0) s.startTimestamp = st.v;
       } else if (f.field === 4 && f.wire === 2) {
         const er = ts.sub();
         const e: WireExemplar = { labels: [], t: 0, v: 0 };
@@ -234,8 +237,11 @@ function readSpans(r: ProtoReader, out: Span[]): void {
   out.push({ offset, length });
 }
 
-/** prompb's Histogram (1.0 and 2.0 alike): count_float or zero_count_float makes it a float histogram. */
-function readHistogram(r: ProtoReader): WireHistogram {
+/**
+ * prompb's Histogram (1.0 and 2.0 alike): count_float or zero_count_float makes it a float histogram.
+ * 2.0's start_timestamp goes to `st` when given.
+ */
+function readHistogram(r: ProtoReader, st?: { v: number }): WireHistogram {
   let countInt = 0;
   let countFloat: number | undefined;
   let zeroInt = 0;
@@ -303,6 +309,10 @@ function readHistogram(r: ProtoReader): WireHistogram {
       case 16:
         r.packedDoubles(wire, custom);
         break;
+      case 17:
+        if (st !== undefined) st.v = r.int64();
+        else r.skip(wire);
+        break;
       default:
         r.skip(wire);
     }
@@ -342,8 +352,11 @@ function writeSpans(w: ProtoWriter, field: number, spans: readonly Span[]): void
   }
 }
 
-/** prompb's Histogram; the count oneofs are written even when zero (they decide the kind). */
-function writeHistogram(w: ProtoWriter, field: number, x: WireHistogram): void {
+/**
+ * prompb's Histogram; the count oneofs are written even when zero (they decide the kind). `st`: 2.0's
+ * start_timestamp (0 leaves it out).
+ */
+function writeHistogram(w: ProtoWriter, field: number, x: WireHistogram, st = 0): void {
   const m = new ProtoWriter();
   const h = (x.h ?? x.fh)!;
   if (x.h !== undefined) {
@@ -372,6 +385,7 @@ function writeHistogram(w: ProtoWriter, field: number, x: WireHistogram): void {
   m.uvarintField(14, h.counterResetHint);
   m.int64Field(15, x.t);
   if (h.customValues !== undefined) m.packedDoubleField(16, h.customValues);
+  if (st !== 0) m.int64Field(17, st);
   w.messageField(field, m);
 }
 
@@ -494,7 +508,11 @@ export function encodeWriteV2(req: WriteRequest): Uint8Array {
       if (i === 0) m.int64Field(3, s.startTimestamp);
       ts.messageField(2, m);
     });
-    for (const x of s.histograms) writeHistogram(ts, 3, x);
+    // a series of histograms only carries its start timestamp on the first one (Histogram field 17),
+    // as a series of samples does on its first Sample
+    s.histograms.forEach((x, i) =>
+      writeHistogram(ts, 3, x, i === 0 && s.samples.length === 0 ? s.startTimestamp : 0),
+    );
     for (const e of s.exemplars) {
       const em = new ProtoWriter();
       em.packedUvarintField(1, e.labels.map(ref));

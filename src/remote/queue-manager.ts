@@ -371,25 +371,33 @@ export class QueueManager {
 
   /** Sends a batch until it is delivered or dropped (true), or shutdown gives up on it (false). */
   private async sendBatch(batch: QueuedSample[]): Promise<boolean> {
-    // the batch's samples grouped by series, in order, as columns
-    const groups = new Map<
-      number,
-      { labelFields: Uint8Array; pairs: string[]; t: number[]; v: number[]; n: number; h: WireHistogram[] }
-    >();
+    // the batch's samples grouped by series, in order, as columns. A TimeSeries never holds both
+    // float samples and histograms (the 2.0 spec's MUST; Prometheus sends one TimeSeries per sample):
+    // where a series switches kind within the batch, the rest goes in a new TimeSeries of its own.
+    type Column = {
+      labelFields: Uint8Array;
+      pairs: string[];
+      t: number[];
+      v: number[];
+      n: number;
+      h: WireHistogram[];
+    };
+    const groups = new Map<number, Column>();
+    const columns: Column[] = [];
     for (const s of batch) {
       let g = groups.get(s.ref);
-      if (g === undefined) {
-        const ls = this.labelsOf(s.ref);
-        if (ls === null) continue;
-        g = {
-          labelFields: this.labelFieldsOf(s.ref, ls),
-          pairs: ls.pairs as string[],
-          t: [],
-          v: [],
-          n: 0,
-          h: [],
-        };
+      if (g === undefined || (s.hist !== undefined ? g.n > 0 : g.h.length > 0)) {
+        let labelFields = g?.labelFields;
+        let pairs = g?.pairs;
+        if (labelFields === undefined || pairs === undefined) {
+          const ls = this.labelsOf(s.ref);
+          if (ls === null) continue;
+          labelFields = this.labelFieldsOf(s.ref, ls);
+          pairs = ls.pairs as string[];
+        }
+        g = { labelFields, pairs, t: [], v: [], n: 0, h: [] };
         groups.set(s.ref, g);
+        columns.push(g);
       }
       if (s.hist !== undefined) {
         g.h.push(s.hist);
@@ -399,7 +407,6 @@ export class QueueManager {
       g.v.push(s.v);
       g.n++;
     }
-    const columns = [...groups.values()];
     let backoff = this.o.minBackoffMs;
     let attempt = 0;
     const l = this.labels();
