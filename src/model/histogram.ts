@@ -252,10 +252,16 @@ export function bucketIndexes(spans: readonly Span[]): number[] {
 }
 
 /**
- * The histogram without empty buckets, spans rebuilt (Prometheus's Compact(0)): the same
- * observations, the smallest layout. Integer histograms keep delta-encoded buckets.
+ * The histogram without empty buckets, spans rebuilt (Prometheus's Compact(maxEmptyBuckets)): the
+ * same observations, the smallest layout. Runs of up to `maxEmptyBuckets` empty (or absent) buckets
+ * between two populated ones stay inside one span, as zeros; longer runs split the span. Integer
+ * histograms keep delta-encoded buckets.
  */
-export function compactHistogram<T extends Histogram | FloatHistogram>(h: T, isFloat: boolean): T {
+export function compactHistogram<T extends Histogram | FloatHistogram>(
+  h: T,
+  isFloat: boolean,
+  maxEmptyBuckets = 0,
+): T {
   const side = (spans: readonly Span[], buckets: readonly number[]): { spans: Span[]; buckets: number[] } => {
     const idx = bucketIndexes(spans);
     const abs: number[] = [];
@@ -267,8 +273,11 @@ export function compactHistogram<T extends Histogram | FloatHistogram>(h: T, isF
     for (let i = 0; i < abs.length; i++) {
       if (abs[i] === 0) continue;
       const last = outSpans[outSpans.length - 1];
-      if (last !== undefined && idx[i] === next) last.length++;
-      else outSpans.push({ offset: last === undefined ? idx[i] : idx[i] - next, length: 1 });
+      const gap = idx[i] - next;
+      if (last !== undefined && gap <= maxEmptyBuckets) {
+        for (let k = 0; k < gap; k++) outAbs.push(0);
+        last.length += gap + 1;
+      } else outSpans.push({ offset: last === undefined ? idx[i] : gap, length: 1 });
       next = idx[i] + 1;
       outAbs.push(abs[i]);
     }

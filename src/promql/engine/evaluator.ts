@@ -57,9 +57,10 @@ import {
   vectorVector,
 } from './binary.js';
 import { aggregate, formatFloatPlain, GroupCache, type GroupOf } from './aggregate.js';
-import { dropMetricName, labelsKey } from './labels-util.js';
+import { dropMetricName, labelsKey, withoutLabels } from './labels-util.js';
 import { InfoFunction } from './info.js';
 import { kahanInc, searchIndex } from './functions/util.js';
+import { parseBound } from './functions/histogram.js';
 import { formatOpenMetricsFloat } from '../../model/exposition/writer.js';
 
 export type StepValue =
@@ -345,7 +346,7 @@ export class Evaluator {
       await this.checkpoint();
       this.heldSamples = held + acc.points;
       this.stepSamples = 0;
-      acc.add(floatValue(this.eval(e.expr, ti)), ti);
+      acc.add(this.eval(e.expr, ti), ti);
     }
     this.heldSamples = held;
     this.stepSamples = 0;
@@ -684,7 +685,7 @@ export class Evaluator {
       const acc = new SubqueryAccumulator();
       for (let ti = first; ti <= last; ti += step) {
         this.checkLimits();
-        acc.add(floatValue(this.eval(sq.expr, ti)), ti);
+        acc.add(this.eval(sq.expr, ti), ti);
       }
       data = acc.series();
     }
@@ -696,6 +697,7 @@ export class Evaluator {
       if (from >= to) continue;
       const rs: RangeSeries = { labels: s.labels, t: s.t, v: s.v, from, to };
       if (s.dropName) rs.dropName = true;
+      if (s.h !== undefined) rs.h = s.h;
       out.push(rs);
       n += to - from;
     }
@@ -1060,6 +1062,36 @@ export class Evaluator {
   }
 
   /**
+   * histogram_quantile(s) and histogram_fraction's input without the series that are both: a native
+   * histogram whose labels equal a classic histogram's (its bucket series without `le`) is dropped
+   * with those buckets, and a warning (Prometheus's resetHistograms).
+   */
+  private dropMixedHistograms(vec: InstantVector): InstantVector {
+    if (!vec.some((s) => s.h !== undefined) || vec.every((s) => s.h !== undefined)) return vec;
+    const classic = new Set<string>();
+    for (const s of vec) {
+      if (s.h !== undefined || parseBound(s.labels.get('le') ?? '') === undefined) continue;
+      classic.add(labelsKey(withoutLabels(s.labels, ['le'])));
+    }
+    const mixed = new Set<string>();
+    for (const s of vec) {
+      if (s.h === undefined) continue;
+      const key = labelsKey(s.labels);
+      if (!classic.has(key)) continue;
+      mixed.add(key);
+      this.annotations.warn(
+        `PromQL warning: vector contains a mix of classic and native histograms for metric name ${JSON.stringify(s.labels.get(METRIC_NAME) ?? '')}`,
+      );
+    }
+    if (mixed.size === 0) return vec;
+    return vec.filter((s) => {
+      if (s.h !== undefined) return !mixed.has(labelsKey(s.labels));
+      if (parseBound(s.labels.get('le') ?? '') === undefined) return true;
+      return !mixed.has(labelsKey(withoutLabels(s.labels, ['le'])));
+    });
+  }
+
+  /**
    * Prometheus's "vector cannot contain metrics with the same labelset" check on a step's output.
    * An output with the same label objects in the same order as the last one `node` passed is
    * skipped: the common case of a range query, where each step yields the same series.
@@ -1142,6 +1174,7 @@ export class Evaluator {
       const qv = this.eval(e.args[0], t);
       const vec = this.eval(e.args[1], t);
       if (qv.kind === 'scalar' && vec.kind === 'vector') {
+        vec.v = this.dropMixedHistograms(vec.v);
         const floats = floatsOnly(vec.v);
         const classic = this.finishCall(
           e,
@@ -1179,6 +1212,7 @@ export class Evaluator {
       const label = this.eval(e.args[1], t);
       const qs = e.args.slice(2).map((a) => this.eval(a, t));
       if (vec.kind === 'vector' && label.kind === 'string' && qs.every((q) => q.kind === 'scalar')) {
+        vec.v = this.dropMixedHistograms(vec.v);
         const floats = floatsOnly(vec.v);
         const qargs: FunctionArg[] = qs.map((q) => ({ type: 'scalar', value: (q as { v: number }).v }));
         const classic = this.finishCall(
@@ -1212,6 +1246,7 @@ export class Evaluator {
       const hi = this.eval(e.args[1], t);
       const vec = this.eval(e.args[2], t);
       if (lo.kind === 'scalar' && hi.kind === 'scalar' && vec.kind === 'vector') {
+        vec.v = this.dropMixedHistograms(vec.v);
         const floats = floatsOnly(vec.v);
         const classic = this.finishCall(
           e,
@@ -1798,37 +1833,50 @@ class SubqueryAccumulator {
   points = 0;
   private readonly bySeries = new Map<
     string,
-    { labels: Labels; t: number[]; v: number[]; dropName: boolean }
+    {
+      labels: Labels;
+      t: number[];
+      v: number[];
+      h: Array<FloatHistogram | undefined> | undefined;
+      dropName: boolean;
+    }
   >();
 
   add(val: StepValue, ti: number): void {
     if (val.kind === 'scalar') {
-      this.push(Labels.EMPTY, false, ti, val.v);
+      this.push(Labels.EMPTY, false, ti, val.v, undefined);
       return;
     }
     if (val.kind !== 'vector') return;
-    for (const el of val.v) this.push(el.labels, el.dropName === true, ti, el.v);
+    for (const el of val.v) this.push(el.labels, el.dropName === true, ti, el.v, el.h);
   }
 
-  private push(labels: Labels, dropName: boolean, t: number, v: number): void {
+  private push(labels: Labels, dropName: boolean, t: number, v: number, h: FloatHistogram | undefined): void {
     const key = labelsKey(labels);
     let s = this.bySeries.get(key);
     if (s === undefined) {
-      s = { labels, t: [], v: [], dropName };
+      s = { labels, t: [], v: [], h: undefined, dropName };
       this.bySeries.set(key, s);
     }
+    // histograms go in a column aligned with t, made when the first one comes
+    if (h !== undefined && s.h === undefined) s.h = new Array<FloatHistogram | undefined>(s.t.length);
     s.t.push(t);
-    s.v.push(v);
+    s.v.push(h !== undefined ? 0 : v);
+    if (s.h !== undefined) s.h.push(h);
     this.points++;
   }
 
   series(): SubquerySeries[] {
-    return [...this.bySeries.values()].map((s) => ({
-      labels: s.labels,
-      t: Float64Array.from(s.t),
-      v: Float64Array.from(s.v),
-      dropName: s.dropName,
-    }));
+    return [...this.bySeries.values()].map((s) => {
+      const out: SubquerySeries = {
+        labels: s.labels,
+        t: Float64Array.from(s.t),
+        v: Float64Array.from(s.v),
+        dropName: s.dropName,
+      };
+      if (s.h !== undefined) out.h = s.h;
+      return out;
+    });
   }
 }
 

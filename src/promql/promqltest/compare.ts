@@ -1,7 +1,12 @@
 // Result comparison as Prometheus's promqltest does it: floats with almost.Equal (relative epsilon
 // 1e-6, NaN equals NaN), vectors by label set (positions only with `expect ordered`), matrices point by
 // point at start + i*step, annotations per `expect` line.
-import { isCustomBucketsSchema, type FloatHistogram, type Span } from '../../model/histogram.js';
+import {
+  compactHistogram,
+  isCustomBucketsSchema,
+  type FloatHistogram,
+  type Span,
+} from '../../model/histogram.js';
 import { histogramOfItem, type NotationHistogram } from './histogram-notation.js';
 import type { QueryValue, Sample, SeriesPoints } from '../engine/index.js';
 import { compareLabels } from '../../storage/interfaces.js';
@@ -300,8 +305,13 @@ export function compareResult(cmd: EvalCommand, val: ResultValue): string | unde
   }
 }
 
-/** Prometheus's compareNativeHistogram: schema, counts, zero bucket, spans and buckets; the hint when given. */
-export function histogramsMatch(exp: FloatHistogram, cur: FloatHistogram, hintSet: boolean): boolean {
+/**
+ * Prometheus's compareNativeHistogram over both sides compacted (Compact(0), as its eval does):
+ * schema, counts, zero bucket, spans and buckets; the hint when given.
+ */
+export function histogramsMatch(expected: FloatHistogram, got: FloatHistogram, hintSet: boolean): boolean {
+  const exp = compactHistogram(expected, true);
+  const cur = compactHistogram(got, true);
   if (exp.schema !== cur.schema || !almostEqual(exp.count, cur.count) || !almostEqual(exp.sum, cur.sum))
     return false;
   if (isCustomBucketsSchema(exp.schema)) {

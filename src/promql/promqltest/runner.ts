@@ -1,8 +1,10 @@
 // Runs promqltest scripts as Prometheus's promqltest does: a fresh store per `clear`, every instant eval
 // also checked with `@` pinned to other evaluation times and in range mode (the middle of a 3-step
-// range). Native histograms and start timestamps are not supported: an eval involving them fails with
-// that reason (never skipped), so the pass count stays honest.
-import type { FloatHistogram } from '../../model/histogram.js';
+// range). Start timestamps are not supported: an eval involving them fails with that reason (never
+// skipped), so the pass count stays honest.
+import { validateHistogram, type FloatHistogram } from '../../model/histogram.js';
+import { ClassicHistogramBuilder, classicHistogramSuffix, nhcbLabels } from '../../model/nhcb.js';
+import { FLOAT_OK, floatStatus, parseGoFloat } from '../../model/exposition/parser-common.js';
 import { histogramOfItem } from './histogram-notation.js';
 import { readFileSync } from 'node:fs';
 import { Labels } from '../../model/labels.js';
@@ -173,28 +175,54 @@ function load(storage: MemoryStorage, cmd: LoadCommand, unsupported: Unsupported
     }
   }
   for (const l of cmd.stSeries) unsupported.push({ labels: l, reason: 'start timestamps' });
-  if (cmd.withNHCB) {
-    for (const s of cmd.series) {
-      const nhcb = nhcbSeries(s.labels);
-      if (nhcb !== undefined)
-        unsupported.push({ labels: nhcb, reason: 'native histograms with custom buckets (load_with_nhcb)' });
-    }
-  }
+  if (cmd.withNHCB) firstErr ??= loadNHCB(storage, cmd);
   return firstErr;
 }
 
-/** The native-histogram series load_with_nhcb derives from a classic histogram series (convertnhcb). */
-function nhcbSeries(l: Labels): Labels | undefined {
-  const name = l.metricName();
-  const m = /^(.*)_(bucket|count|sum)$/.exec(name);
-  if (m === null) return undefined;
-  if (m[2] === 'bucket' && !l.has('le')) return undefined;
-  const pairs: string[] = [];
-  l.forEach((n, v) => {
-    if (n === '__name__') pairs.push(n, m[1]);
-    else if (n !== 'le') pairs.push(n, v);
-  });
-  return Labels.fromPairs(pairs);
+/**
+ * load_with_nhcb: each classic histogram's `_bucket`, `_count` and `_sum` float samples are also
+ * loaded, per timestamp, as one native histogram with custom buckets under the base name
+ * (Prometheus's appendCustomHistogram, through the same conversion as scraping's).
+ */
+function loadNHCB(storage: MemoryStorage, cmd: LoadCommand): string | undefined {
+  const byBase = new Map<string, { labels: Labels; byT: Map<number, ClassicHistogramBuilder> }>();
+  for (const s of cmd.series) {
+    const c = classicHistogramSuffix(s.labels.metricName());
+    if (c === undefined) continue;
+    let le = 0;
+    if (c.suffix === 'bucket') {
+      const text = s.labels.get('le');
+      if (text === undefined) return `line ${s.line}: expected bucket label in metric ${s.labels.toString()}`;
+      le = parseGoFloat(text, 0, text.length);
+      if (floatStatus.err !== FLOAT_OK || Number.isNaN(le)) continue;
+    }
+    const labels = nhcbLabels(s.labels, c.base);
+    const key = labels.toString();
+    let entry = byBase.get(key);
+    if (entry === undefined) byBase.set(key, (entry = { labels, byT: new Map() }));
+    s.values.forEach((v, i) => {
+      if (v.kind !== 'float') return;
+      const t = i * cmd.stepMs;
+      let b = entry.byT.get(t);
+      if (b === undefined) entry.byT.set(t, (b = new ClassicHistogramBuilder()));
+      if (c.suffix === 'bucket') b.setBucketCount(le, v.v);
+      else if (c.suffix === 'count') b.setCount(v.v);
+      else b.setSum(v.v);
+    });
+  }
+  for (const { labels, byT } of byBase.values()) {
+    const app = storage.appender();
+    let ref = 0;
+    for (const t of [...byT.keys()].sort((a, b) => a - b)) {
+      const r = byT.get(t)!.convert();
+      if ('error' in r) return r.error;
+      const invalid = validateHistogram(r.h, true);
+      if (invalid !== undefined) return invalid;
+      ref = app.appendHistogram!(ref, labels, t, undefined, r.h);
+    }
+    void app.commit();
+  }
+  return undefined;
 }
 
 function collectSelectors(node: unknown, out: Matcher[][]): void {

@@ -11,6 +11,7 @@ import { Labels } from '../../../src/model/labels.js';
 import { Engine, type QueryResult } from '../../../src/promql/engine/index.js';
 import { parseExpr } from '../../../src/promql/parser/index.js';
 import { TSDB } from '../../../src/tsdb/db.js';
+import { MemoryStorage } from '../../../src/storage/memory.js';
 
 const M = 60_000;
 const T = 1_700_000_000_000;
@@ -187,5 +188,31 @@ describe('PromQL over native histograms', () => {
     const range = await engine.rangeQuery(db, parseExpr('histogram_count(lat)'), T, T + 10 * M, M);
     if (range.value.type !== 'matrix') throw new Error(range.value.type);
     expect(Array.from(range.value.series[0].v)).toEqual(Array.from({ length: 11 }, (_, i) => 5 + 3 * i));
+  });
+
+  it('subqueries carry histograms: sum_over_time and avg_over_time of a subquery add them', async () => {
+    // inner steps are whole minutes of the epoch, 20 s before T + 8m, 9m, 10m: they see the samples
+    // of 7m, 8m, 9m (counts 26, 29, 32)
+    expect(vector(await instant('sum_over_time(lat{job="a"}[3m:1m])'))).toEqual([['{job="a"}', 'h:87']]);
+    expect(vector(await instant('avg_over_time(lat{job="a"}[3m:1m])'))).toEqual([['{job="a"}', 'h:29']]);
+    expect(vector(await instant('max_over_time(lat[3m:1m])'))).toEqual([['{job="b"}', 9]]);
+  });
+
+  it('histogram_quantile and histogram_fraction drop a native histogram that is also a classic one, with a warning', async () => {
+    const mem = new MemoryStorage();
+    const series = Labels.fromRecord({ __name__: 'mixed', job: 'x' });
+    const app = mem.appender();
+    app.appendHistogram!(0, series, T, hist(0), undefined);
+    await app.commit();
+    mem.add(Labels.fromRecord({ __name__: 'mixed', job: 'x', le: '1' }), [[T, 1]]);
+    mem.add(Labels.fromRecord({ __name__: 'mixed', job: 'x', le: '+Inf' }), [[T, 2]]);
+    mem.add(Labels.fromRecord({ __name__: 'mixed', job: 'y', le: '+Inf' }), [[T, 2]]);
+    for (const q of ['histogram_quantile(0.5, mixed)', 'histogram_fraction(0, 1, mixed)']) {
+      const r = await engine.instantQuery(mem, parseExpr(q), T);
+      expect(vector(r).map(([l]) => l)).toEqual(['{job="y"}']);
+      expect(r.warnings).toEqual([
+        'PromQL warning: vector contains a mix of classic and native histograms for metric name "mixed"',
+      ]);
+    }
   });
 });

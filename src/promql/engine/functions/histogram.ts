@@ -138,7 +138,12 @@ export function bucketFraction(lower: number, upper: number, input: Bucket[]): n
     // The lowest bucket starts at 0 when its upper bound is positive, else at -Inf.
     const lowerBound = i > 0 ? buckets[i - 1].upperBound : b.upperBound > 0 ? 0 : -Infinity;
     const upperBound = b.upperBound;
-    const infinite = lowerBound === -Infinity || upperBound === Infinity;
+    // No interpolation within a bucket of infinite width: a +Inf upper bound gives the rank below
+    // the bucket (the formula's second term is 0), a -Inf lower bound the rank at its top.
+    const interpolate = (x: number): number =>
+      lowerBound === -Infinity
+        ? b.count
+        : rank + ((b.count - rank) * (x - lowerBound)) / (upperBound - lowerBound);
     if (!lowerSet && lowerBound >= lower) {
       lowerRank = rank;
       lowerSet = true;
@@ -149,16 +154,11 @@ export function bucketFraction(lower: number, upper: number, input: Bucket[]): n
     }
     if (lowerSet && upperSet) break;
     if (!lowerSet && lowerBound < lower && upperBound > lower) {
-      // No interpolation within a bucket of infinite width: it contributes nothing.
-      lowerRank = infinite
-        ? b.count
-        : rank + ((b.count - rank) * (lower - lowerBound)) / (upperBound - lowerBound);
+      lowerRank = interpolate(lower);
       lowerSet = true;
     }
     if (!upperSet && lowerBound < upper && upperBound > upper) {
-      upperRank = infinite
-        ? rank
-        : rank + ((b.count - rank) * (upper - lowerBound)) / (upperBound - lowerBound);
+      upperRank = interpolate(upper);
       upperSet = true;
     }
     if (lowerSet && upperSet) break;

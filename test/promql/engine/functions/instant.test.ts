@@ -101,6 +101,10 @@ describe('histogram_quantile (classic)', () => {
       15,
     );
     expect(call('histogram_fraction', [scalar(-Infinity), scalar(Infinity), vec(pos)]).res['p']).toBe(1);
+    // the +Inf bucket is not interpolated into: bounds inside it see the rank below it
+    expect(call('histogram_fraction', [scalar(4), scalar(5), vec(pos)]).res['p']).toBe(0);
+    expect(call('histogram_fraction', [scalar(2), scalar(5), vec(pos)]).res['p']).toBeCloseTo(0.03, 15);
+    expect(call('histogram_fraction', [scalar(0), scalar(1), vec(neg)]).res['n']).toBe(0);
   });
 });
 
