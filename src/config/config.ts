@@ -211,37 +211,6 @@ function collectUnsupported(cfg: Config, unsupported: Unsupported[]): void {
     if (am.sigv4 !== undefined && am.sigv4 !== null)
       add(am, 'sigv4', 'SigV4 for Alertmanagers is not supported yet by Promethium');
   }
-  // Native histograms are not ingested; a job that would build them from classic histograms is refused
-  // rather than silently left without them. The error points at whichever of job or global turned it on.
-  for (const job of cfg.scrape_configs) {
-    if (!job.convert_classic_histograms_to_nhcb) continue;
-    const own = metaOf(job)?.keys.has('convert_classic_histograms_to_nhcb') ?? false;
-    add(
-      own ? job : cfg.global,
-      'convert_classic_histograms_to_nhcb',
-      'convert_classic_histograms_to_nhcb is not supported yet by Promethium (no native histograms)',
-    );
-    break;
-  }
-}
-
-/**
- * Settings Promethium accepts, as they appear in the configs Prometheus and Debian ship, but does not
- * act on yet: one warning each, where it was written.
- */
-function collectWarnings(cfg: Config): void {
-  const warn = (obj: object, key: string, what: string): void => {
-    cfg.warnings.push(fieldError(obj, key, what).message);
-  };
-  const nativeJob = cfg.scrape_configs.find((j) => j.scrape_native_histograms);
-  if (nativeJob !== undefined) {
-    const own = metaOf(nativeJob)?.keys.has('scrape_native_histograms') ?? false;
-    warn(
-      own ? nativeJob : cfg.global,
-      'scrape_native_histograms',
-      'native histograms are scraped (protobuf first) and stored, but PromQL does not evaluate them yet',
-    );
-  }
 }
 
 /** Parses and validates prometheus.yml text; relative paths resolve against `baseDir`. */
@@ -317,8 +286,8 @@ export function parseConfig(text: string, filename: string, baseDir: string): Co
   collectUnsupported(cfg, unsupported);
   const first = unsupported[0];
   if (first !== undefined) throw first.src.error(first.field, first.pos, first.reason);
+  // settings accepted but not acted on would warn here; every accepted setting acts at present
   cfg.warnings = [];
-  collectWarnings(cfg);
   return cfg;
 }
 

@@ -279,6 +279,13 @@ export class ScrapePool {
                   : EXPONENTIAL_SCHEMA_MAX,
             }
           : undefined,
+        classicToNhcb: c.convert_classic_histograms_to_nhcb
+          ? {
+              keepClassic: c.always_scrape_classic_histograms,
+              bucketLimit: c.native_histogram_bucket_limit,
+              maxSchema: EXPONENTIAL_SCHEMA_MAX,
+            }
+          : undefined,
         appendable: this.deps.appendable,
         fetcher: this.fetcher,
         logger: this.deps.logger,

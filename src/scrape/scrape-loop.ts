@@ -76,6 +76,15 @@ export interface ScrapeLoopOptions {
     bucketLimit: number;
     maxSchema: number;
   };
+  /**
+   * convert_classic_histograms_to_nhcb: classic histograms are appended as native histograms with
+   * custom buckets (their classic series too when `keepClassic`), within the same bucket limit.
+   */
+  classicToNhcb?: {
+    keepClassic: boolean;
+    bucketLimit: number;
+    maxSchema: number;
+  };
   appendable: Appendable;
   fetcher: ScrapeFetcher;
   logger: Logger;
@@ -348,9 +357,14 @@ export class ScrapeLoop {
         res.contentType,
         this.o.fallbackProtocol,
         res.body,
-        { nativeHistograms: nh !== undefined, alwaysScrapeClassicHistograms: nh?.alwaysScrapeClassic },
+        {
+          nativeHistograms: nh !== undefined,
+          alwaysScrapeClassicHistograms: nh?.alwaysScrapeClassic,
+          classicHistogramsToNhcb: this.o.classicToNhcb,
+        },
         res.raw,
       );
+      const histogramLimits = nh ?? this.o.classicToNhcb;
       let bucketLimitHit = false;
       for (;;) {
         p.expectSeries(cache.expected());
@@ -409,7 +423,7 @@ export class ScrapeLoop {
         rec.trackStale = ts === undefined || this.o.trackTimestampsStaleness;
         try {
           if (kind === Entry.Histogram) {
-            const hist = limitBuckets(p.histogram!(), nh!);
+            const hist = limitBuckets(p.histogram!(), histogramLimits!);
             if (hist === undefined) {
               bucketLimitHit = true;
               continue;

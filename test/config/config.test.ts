@@ -280,11 +280,6 @@ describe('not supported yet', () => {
       3,
     ],
     ['tracing:\n  endpoint: localhost:4317\n', 'tracing.endpoint', 2],
-    [
-      'scrape_configs:\n  - job_name: a\n    convert_classic_histograms_to_nhcb: true\n',
-      'scrape_configs[0].convert_classic_histograms_to_nhcb',
-      3,
-    ],
   ])('%j', (text, field, line) => {
     const err = errorOf(text);
     expect(err.reason).toContain('not supported yet');
@@ -304,14 +299,12 @@ describe('not supported yet', () => {
     );
   });
 
-  it('accepts Alertmanagers, and scrape_native_histograms with one warning, asking for protobuf first', () => {
+  it('accepts Alertmanagers, and scrape_native_histograms without a warning, asking for protobuf first', () => {
     const cfg = parse(
       'global:\n  scrape_native_histograms: true\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n' +
         'scrape_configs:\n  - job_name: a\n  - job_name: b\n    scrape_native_histograms: true\n',
     );
-    expect(cfg.warnings).toEqual([
-      `prometheus.yml:2:3: global.scrape_native_histograms: native histograms are scraped (protobuf first) and stored, but PromQL does not evaluate them yet`,
-    ]);
+    expect(cfg.warnings).toEqual([]);
     // as Prometheus: protobuf first (DefaultProtoFirstScrapeProtocols)
     expect(cfg.scrape_configs[1].scrape_protocols[0]).toBe('PrometheusProto');
     expect(cfg.scrape_configs[1].scrape_native_histograms).toBe(true);

@@ -17,16 +17,6 @@ const OUT_OF_SCOPE: Array<{ file: string; reason: string; mentions: string }> = 
     mentions: 'consul_sd_configs',
   },
   {
-    file: 'global_convert_classic_hist_to_nhcb.good.yml',
-    reason: 'native histograms (NHCB)',
-    mentions: 'convert_classic_histograms_to_nhcb',
-  },
-  {
-    file: 'local_convert_classic_hist_to_nhcb.good.yml',
-    reason: 'native histograms (NHCB)',
-    mentions: 'convert_classic_histograms_to_nhcb',
-  },
-  {
     file: 'roundtrip.good.yml',
     reason: 'azure, consul and other unimplemented SDs, alertmanagers',
     mentions: 'azure_sd_configs',

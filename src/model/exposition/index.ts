@@ -4,10 +4,12 @@ import { OpenMetricsParser } from './parser-openmetrics.js';
 import { PromTextParser } from './parser-text.js';
 import { ProtobufParser } from './parser-protobuf.js';
 import type { ExpositionParser } from './types.js';
+import { NhcbParser } from './parser-nhcb.js';
 
 export * from './types.js';
 export { PromTextParser } from './parser-text.js';
 export { ProtobufParser } from './parser-protobuf.js';
+export { NhcbParser } from './parser-nhcb.js';
 export { OpenMetricsParser, type OpenMetricsParserOptions } from './parser-openmetrics.js';
 export {
   writeText,
@@ -46,16 +48,25 @@ export function parserFor(
     skipCreatedSeries?: boolean;
     nativeHistograms?: boolean;
     alwaysScrapeClassicHistograms?: boolean;
+    /** convert_classic_histograms_to_nhcb (keepClassic: always_scrape_classic_histograms). */
+    classicHistogramsToNhcb?: { keepClassic: boolean };
   } = {},
   raw?: Uint8Array,
 ): ParserChoice {
   const { format, warning } = chooseFormat(contentType, fallback);
+  let parser: ExpositionParser;
   switch (format) {
     case 'openmetrics':
-      return { parser: new OpenMetricsParser(body, opts), warning };
+      parser = new OpenMetricsParser(body, opts);
+      break;
     case 'prometheus-text':
-      return { parser: new PromTextParser(body), warning };
+      parser = new PromTextParser(body);
+      break;
     case 'protobuf':
-      return { parser: new ProtobufParser(raw ?? new TextEncoder().encode(body), opts), warning };
+      parser = new ProtobufParser(raw ?? new TextEncoder().encode(body), opts);
+      break;
   }
+  const nhcb = opts.classicHistogramsToNhcb;
+  if (nhcb !== undefined) parser = new NhcbParser(parser, nhcb.keepClassic);
+  return { parser, warning };
 }
