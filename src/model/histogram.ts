@@ -420,8 +420,15 @@ export function allBuckets(h: FloatHistogram): Bucket[] {
  * leading buckets inside the zero bucket are skipped). Zero thresholds must match (the wider one is taken
  * and buckets inside it folded into the zero bucket otherwise); custom buckets need equal bounds.
  */
-export function addFloatHistograms(a: FloatHistogram, b: FloatHistogram, subtract = false): FloatHistogram {
+export function addFloatHistograms(
+  a: FloatHistogram,
+  b: FloatHistogram,
+  subtract = false,
+  out?: { counterResetCollision: boolean },
+): FloatHistogram {
   const sign = subtract ? -1 : 1;
+  const hint = combinedHint(a.counterResetHint, b.counterResetHint);
+  if (out !== undefined && hint === undefined) out.counterResetCollision = true;
   if (isCustomBucketsSchema(a.schema) !== isCustomBucketsSchema(b.schema))
     throw new Error(
       'cannot apply this operation on histograms with a mix of exponential and custom bucket schemas',
@@ -497,6 +504,7 @@ export function addFloatHistograms(a: FloatHistogram, b: FloatHistogram, subtrac
   const neg = side(x.negativeSpans, x.negativeBuckets, y.negativeSpans, y.negativeBuckets);
   return {
     ...x,
+    counterResetHint: hint ?? CounterResetHint.Unknown,
     count: x.count + sign * y.count,
     sum: x.sum + sign * y.sum,
     zeroCount: x.zeroCount + sign * y.zeroCount,
@@ -505,6 +513,25 @@ export function addFloatHistograms(a: FloatHistogram, b: FloatHistogram, subtrac
     negativeSpans: neg.spans,
     negativeBuckets: neg.buckets,
   };
+}
+
+/**
+ * The hint of a sum or difference (Prometheus's adjustCounterReset): equal hints stay, a gauge makes
+ * a gauge, an unknown makes an unknown; undefined for the collision of "reset" with "not a reset"
+ * (the result is then unknown, with a warning where the caller gives one).
+ */
+function combinedHint(a: CounterResetHint, b: CounterResetHint): CounterResetHint | undefined {
+  if (a === b) return a;
+  if (a === CounterResetHint.Gauge || b === CounterResetHint.Gauge) return CounterResetHint.Gauge;
+  if (a === CounterResetHint.Unknown || b === CounterResetHint.Unknown) return CounterResetHint.Unknown;
+  return undefined;
+}
+
+/** Whether any count of h is infinite (a sum that overflowed float64: Prometheus's HasOverflow). */
+export function histogramOverflows(h: FloatHistogram): boolean {
+  for (const v of [h.count, h.zeroCount, h.sum, ...h.positiveBuckets, ...h.negativeBuckets])
+    if (v === Infinity || v === -Infinity) return true;
+  return false;
 }
 
 /** The histogram with a zero bucket at least `t` wide: buckets inside it fold into the zero count. */
@@ -619,4 +646,28 @@ export function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
     sameList(a.negativeBuckets, b.negativeBuckets) &&
     sameList(a.customValues ?? [], b.customValues ?? [])
   );
+}
+
+/**
+ * A counter reset between two histograms of one series: Prometheus's DetectReset (the total, the
+ * zero bucket or any bucket going down, a schema increase, a zero threshold decrease); the kinds of
+ * the two samples as they were appended.
+ */
+export function isCounterResetBetween(
+  prev: Histogram | FloatHistogram,
+  cur: Histogram | FloatHistogram,
+  prevFloat: boolean,
+  curFloat: boolean,
+): boolean {
+  const f = (x: Histogram | FloatHistogram, isFloat: boolean): FloatHistogram =>
+    isFloat ? (x as FloatHistogram) : toFloatHistogram(x as Histogram);
+  // the hint "not a reset" only speaks for the sample's own scrape; the data decides here
+  const c = {
+    ...f(cur, curFloat),
+    counterResetHint:
+      cur.counterResetHint === CounterResetHint.CounterReset
+        ? CounterResetHint.CounterReset
+        : CounterResetHint.Unknown,
+  };
+  return detectReset(c, f(prev, prevFloat));
 }

@@ -1,9 +1,14 @@
 // An in-memory store with the head's append rules, for tests of the scraper, engine and API.
 // No WAL, no chunks, no out-of-bounds window: series and their samples in growable typed arrays.
-import type { FloatHistogram, Histogram } from '../model/histogram.js';
+import {
+  CounterResetHint,
+  isCounterResetBetween,
+  type FloatHistogram,
+  type Histogram,
+} from '../model/histogram.js';
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
-import { floatWords, sameBits } from '../model/value.js';
+import { floatWords, isStaleNaN, sameBits } from '../model/value.js';
 import {
   labelNamesForMatchers,
   labelValuesForMatchers,
@@ -34,6 +39,12 @@ function putValue(words: Uint32Array, i: number, v: number): void {
   words[2 * i + 1] = scratch[0];
 }
 
+function sameBounds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 /** One series: timestamps and values (values kept as raw words so NaN payloads survive). */
 class MemSeries {
   t = new Float64Array(8);
@@ -42,6 +53,54 @@ class MemSeries {
   length = 0;
   /** Native histogram samples, time-ordered (apart from the float samples). */
   hists: HistogramSample[] = [];
+  /** The head chunk its histograms would be in: samples so far, gauge or not (for read-back hints). */
+  private histChunkSamples = 0;
+  private histChunkGauge = false;
+
+  /**
+   * Stores a histogram with the counter-reset hint Prometheus's head gives it back: the head cuts a
+   * chunk on the first sample, a kind or gauge change, a counter reset (or a reset hint), a schema,
+   * zero threshold or custom bounds change, after a stale marker and every 120 samples (buckets
+   * appearing only recode it); a chunk's first sample reads back "unknown" (the chunk before may be
+   * gone), the others "not a reset", and every sample of a gauge chunk "gauge".
+   */
+  pushHistogram(x: HistogramSample): void {
+    const cur = (x.h ?? x.fh)!;
+    const curFloat = x.h === undefined;
+    const last = this.hists[this.hists.length - 1];
+    const prev = last === undefined ? undefined : (last.h ?? last.fh)!;
+    const prevFloat = last?.h === undefined;
+    const gauge = cur.counterResetHint === CounterResetHint.Gauge;
+    let cut =
+      prev === undefined ||
+      prevFloat !== curFloat ||
+      gauge !== this.histChunkGauge ||
+      this.histChunkSamples >= 120;
+    if (!cut && !gauge && !isStaleNaN(cur.sum)) {
+      cut =
+        isStaleNaN(prev!.sum) ||
+        cur.counterResetHint === CounterResetHint.CounterReset ||
+        cur.schema !== prev!.schema ||
+        cur.zeroThreshold !== prev!.zeroThreshold ||
+        !sameBounds(cur.customValues, prev!.customValues) ||
+        isCounterResetBetween(prev!, cur, prevFloat, curFloat);
+    }
+    if (cut) {
+      this.histChunkSamples = 0;
+      this.histChunkGauge = gauge;
+    }
+    const hint = gauge
+      ? CounterResetHint.Gauge
+      : this.histChunkSamples === 0
+        ? CounterResetHint.Unknown
+        : CounterResetHint.NotCounterReset;
+    this.histChunkSamples++;
+    this.hists.push(
+      x.h !== undefined
+        ? { t: x.t, h: { ...x.h, counterResetHint: hint } }
+        : { t: x.t, fh: { ...x.fh!, counterResetHint: hint } },
+    );
+  }
 
   constructor(
     readonly ref: SeriesRef,
@@ -268,7 +327,7 @@ class MemoryAppender implements Appender {
     this.buf = new SampleBuffer();
     for (const { s, x } of this.hists) {
       const last = s.hists[s.hists.length - 1];
-      if (last === undefined || x.t > last.t) s.hists.push(x);
+      if (last === undefined || x.t > last.t) s.pushHistogram(x);
     }
     this.hists = [];
   }

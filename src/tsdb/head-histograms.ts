@@ -1,15 +1,18 @@
 // The native histogram samples of one head series: completed histogram chunks (Prometheus's byte
 // layout, chunks/histogram.ts) and the open one. A chunk is cut, as Prometheus's head cuts them, when
-// the kind changes (integer / float histogram), the bucket layout changes (Prometheus recodes the chunk
-// instead; we start a new one), after a stale marker, on a counter reset (count or zero count going
-// down, a schema increase, a zero threshold decrease, or the sample's own reset hint), when a gauge
-// histogram follows counter histograms or back, and at 120 samples or ~1 KiB.
+// the kind changes (integer / float histogram), the schema, zero threshold or custom bounds change,
+// after a stale marker, on a counter reset (count or zero count going down, a bucket emptied, or the
+// sample's own reset hint), when a gauge histogram follows counter histograms or back, and at 120
+// samples or ~1 KiB. When buckets appear, the open chunk is recoded to the wider layout, as
+// Prometheus does, rather than cut.
 import {
+  bucketIndexes,
   CounterResetHint,
-  detectReset,
-  toFloatHistogram,
+  countSpans,
+  isCounterResetBetween,
   type FloatHistogram,
   type Histogram,
+  type Span,
 } from '../model/histogram.js';
 import { isStaleNaN } from '../model/value.js';
 import type { HistogramSample } from '../storage/interfaces.js';
@@ -46,19 +49,27 @@ export class HistogramPart {
 
   /** Appends a histogram newer than every sample of the series; true when a chunk was cut. */
   append(t: number, h: Histogram | undefined, fh: FloatHistogram | undefined): boolean {
-    const x = (h ?? fh)!;
+    let x = (h ?? fh)!;
     const isFloat = h === undefined;
     let c = this.head;
     let header: CounterResetHeader | undefined;
     if (c === undefined) header = initialHeader(x);
     else if (c instanceof FloatHistogramChunk !== isFloat || !c.fits(x as Histogram)) {
-      header = isStaleNaN(x.sum)
-        ? CounterResetHeader.Unknown
-        : resetHeader(this.last, this.lastFloat, x, isFloat);
+      // new buckets (or buckets gone empty): Prometheus recodes the chunk to the wider layout
+      const widened = c instanceof FloatHistogramChunk === isFloat ? this.widen(c, x, isFloat) : undefined;
+      if (widened !== undefined) {
+        c = this.head = widened.chunk;
+        x = widened.x;
+        if (isFloat) fh = x as FloatHistogram;
+        else h = x as Histogram;
+      } else
+        header = isStaleNaN(x.sum)
+          ? CounterResetHeader.Unknown
+          : resetHeader(this.last, this.lastFloat, x, isFloat);
     } else if (!isStaleNaN(x.sum) && this.last !== undefined && !isStaleNaN(this.last.sum)) {
       const gauge = x.counterResetHint === CounterResetHint.Gauge;
       if (gauge !== (c.counterResetHeader === CounterResetHeader.Gauge)) header = initialHeader(x);
-      else if (!gauge && isReset(this.last, x, this.lastFloat, isFloat))
+      else if (!gauge && isCounterResetBetween(this.last, x, this.lastFloat, isFloat))
         header = CounterResetHeader.CounterReset;
     }
     if (header === undefined && c !== undefined) {
@@ -80,6 +91,44 @@ export class HistogramPart {
     this.last = x;
     this.lastFloat = isFloat;
     return header !== undefined;
+  }
+
+  /**
+   * The open chunk recoded to the union of its layout and x's, with x in that layout (Prometheus's
+   * appendable with forward and backward inserts, then recode); undefined when x needs a new chunk
+   * instead: a stale marker on either side, another schema, zero threshold or custom bounds, a gauge
+   * change, a counter reset, or a full chunk.
+   */
+  private widen(
+    c: OpenChunk,
+    x: Histogram | FloatHistogram,
+    isFloat: boolean,
+  ): { chunk: OpenChunk; x: Histogram | FloatHistogram } | undefined {
+    const l = c.bucketLayout;
+    const last = this.last;
+    if (l === undefined || last === undefined || isStaleNaN(last.sum) || isStaleNaN(x.sum)) return undefined;
+    const n = c.numSamples;
+    if (n >= MAX_SAMPLES || (n >= MIN_SAMPLES && c.bytes().length >= TARGET_BYTES)) return undefined;
+    if (l.schema !== x.schema || l.zeroThreshold !== x.zeroThreshold) return undefined;
+    const a = l.customValues ?? [];
+    const b = x.customValues ?? [];
+    if (a.length !== b.length || a.some((v, i) => v !== b[i])) return undefined;
+    const gauge = c.counterResetHeader === CounterResetHeader.Gauge;
+    if (gauge !== (x.counterResetHint === CounterResetHint.Gauge)) return undefined;
+    if (!gauge && isCounterResetBetween(last, x, this.lastFloat, isFloat)) return undefined;
+    const pos = unionIndexes(l.positiveSpans, x.positiveSpans);
+    const neg = unionIndexes(l.negativeSpans, x.negativeSpans);
+    let chunk = c;
+    if (pos.length !== countSpans(l.positiveSpans) || neg.length !== countSpans(l.negativeSpans)) {
+      chunk = isFloat ? new FloatHistogramChunk() : new HistogramChunk();
+      chunk.counterResetHeader = c.counterResetHeader;
+      for (const s of c.samples()) {
+        const y = isStaleNaN(s.h.sum) ? s.h : inLayout(s.h, pos, neg, isFloat);
+        if (isFloat) (chunk as FloatHistogramChunk).append(s.t, y as FloatHistogram);
+        else (chunk as HistogramChunk).append(s.t, y as Histogram);
+      }
+    }
+    return { chunk, x: inLayout(x, pos, neg, isFloat) };
   }
 
   /** Moves the open chunk to the completed ones. */
@@ -158,29 +207,48 @@ function resetHeader(
   if (x.counterResetHint === CounterResetHint.Gauge) return CounterResetHeader.Gauge;
   if (x.counterResetHint === CounterResetHint.CounterReset) return CounterResetHeader.CounterReset;
   if (last === undefined || isStaleNaN(last.sum)) return CounterResetHeader.Unknown;
-  return isReset(last, x, lastFloat, isFloat) ? CounterResetHeader.CounterReset : CounterResetHeader.Unknown;
+  return isCounterResetBetween(last, x, lastFloat, isFloat)
+    ? CounterResetHeader.CounterReset
+    : CounterResetHeader.Unknown;
 }
 
-/**
- * A counter reset between two histograms of one series: Prometheus's DetectReset (the total, the
- * zero bucket or any bucket going down, a schema increase, a zero threshold decrease); the kinds of
- * the two samples as they were appended.
- */
-function isReset(
-  prev: Histogram | FloatHistogram,
-  cur: Histogram | FloatHistogram,
-  prevFloat: boolean,
-  curFloat: boolean,
-): boolean {
-  const f = (x: Histogram | FloatHistogram, isFloat: boolean): FloatHistogram =>
-    isFloat ? (x as FloatHistogram) : toFloatHistogram(x as Histogram);
-  // the hint "not a reset" only speaks for the sample's own scrape; the data decides here
-  const c = {
-    ...f(cur, curFloat),
-    counterResetHint:
-      cur.counterResetHint === CounterResetHint.CounterReset
-        ? CounterResetHint.CounterReset
-        : CounterResetHint.Unknown,
+/** The bucket indexes of both span lists, ascending. */
+function unionIndexes(a: readonly Span[], b: readonly Span[]): number[] {
+  return [...new Set([...bucketIndexes(a), ...bucketIndexes(b)])].sort((x, y) => x - y);
+}
+
+/** Spans for ascending bucket indexes: consecutive indexes in one span. */
+function spansFor(idx: readonly number[]): Span[] {
+  const out: Span[] = [];
+  let next = 0;
+  for (const j of idx) {
+    const lastSpan = out[out.length - 1];
+    if (lastSpan !== undefined && j === next) lastSpan.length++;
+    else out.push({ offset: lastSpan === undefined ? j : j - next, length: 1 });
+    next = j + 1;
+  }
+  return out;
+}
+
+/** h with its buckets at the given indexes (a superset of its own), the new ones empty. */
+function inLayout<T extends Histogram | FloatHistogram>(
+  h: T,
+  pos: number[],
+  neg: number[],
+  isFloat: boolean,
+): T {
+  const side = (spans: readonly Span[], buckets: readonly number[], idx: readonly number[]): number[] => {
+    const byIdx = new Map<number, number>();
+    let cur = 0;
+    bucketIndexes(spans).forEach((j, i) => byIdx.set(j, isFloat ? buckets[i] : (cur += buckets[i])));
+    const abs = idx.map((j) => byIdx.get(j) ?? 0);
+    return isFloat ? abs : abs.map((v, i) => (i === 0 ? v : v - abs[i - 1]));
   };
-  return detectReset(c, f(prev, prevFloat));
+  return {
+    ...h,
+    positiveSpans: spansFor(pos),
+    positiveBuckets: side(h.positiveSpans, h.positiveBuckets, pos),
+    negativeSpans: spansFor(neg),
+    negativeBuckets: side(h.negativeSpans, h.negativeBuckets, neg),
+  };
 }

@@ -7,12 +7,18 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
-import { CounterResetHint, type FloatHistogram, type Histogram } from '../../src/model/histogram.js';
+import {
+  compactHistogram,
+  CounterResetHint,
+  type FloatHistogram,
+  type Histogram,
+} from '../../src/model/histogram.js';
 import { Labels } from '../../src/model/labels.js';
 import { Matcher } from '../../src/model/matcher.js';
 import { StorageError } from '../../src/storage/errors.js';
 import type { HistogramSample, Queryable } from '../../src/storage/interfaces.js';
 import { TSDB, type TSDBOptions } from '../../src/tsdb/db.js';
+import { HistogramPart, histogramSamples } from '../../src/tsdb/head-histograms.js';
 
 const H = 3600 * 1000;
 const M = 60_000;
@@ -137,12 +143,16 @@ function expected(from: number, n: number, switchAt = Infinity): Read {
 }
 
 /** Counter reset hints are what the chunks say (unknown, not-a-reset, reset, gauge): compare without them. */
+/**
+ * The samples without their hints, compacted: a chunk recoded when buckets appeared (as Prometheus
+ * recodes) hands its earlier samples back with those buckets, empty.
+ */
 function withoutHints(r: Read): Read {
   const strip = (xs: HistogramSample[]) =>
     xs.map((x) => ({
       t: x.t,
-      ...(x.h !== undefined ? { h: { ...x.h, counterResetHint: 0 } } : {}),
-      ...(x.fh !== undefined ? { fh: { ...x.fh, counterResetHint: 0 } } : {}),
+      ...(x.h !== undefined ? { h: { ...compactHistogram(x.h, false), counterResetHint: 0 } } : {}),
+      ...(x.fh !== undefined ? { fh: { ...compactHistogram(x.fh, true), counterResetHint: 0 } } : {}),
     }));
   return {
     floats: r.floats,
@@ -222,5 +232,84 @@ describe('native histograms in the TSDB', () => {
     expect(read(db).hists.int.map((x) => (x.t - 10 * H) / M)).toEqual([
       0, 1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
     ]);
+  });
+
+  it('recodes the open chunk when buckets appear, as Prometheus, instead of cutting one', () => {
+    const part = new HistogramPart();
+    const mk = (
+      spans: Array<{ offset: number; length: number }>,
+      deltas: number[],
+      count: number,
+    ): Histogram => ({
+      counterResetHint: CounterResetHint.Unknown,
+      schema: 0,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      count,
+      sum: count,
+      positiveSpans: spans,
+      positiveBuckets: deltas,
+      negativeSpans: [],
+      negativeBuckets: [],
+    });
+    part.append(1000, mk([{ offset: 0, length: 1 }], [1], 1), undefined);
+    // buckets 1 (empty) and 3 appear
+    part.append(
+      2000,
+      mk(
+        [
+          { offset: 0, length: 2 },
+          { offset: 1, length: 1 },
+        ],
+        [2, -2, 2],
+        4,
+      ),
+      undefined,
+    );
+    // bucket 1 left out: it held nothing, so not a reset; the sample takes the chunk's layout
+    part.append(
+      3000,
+      mk(
+        [
+          { offset: 0, length: 1 },
+          { offset: 2, length: 1 },
+        ],
+        [2, 1],
+        5,
+      ),
+      undefined,
+    );
+    const chunks = part.chunks();
+    expect(chunks).toHaveLength(1);
+    const samples = histogramSamples(chunks, 0, 10_000);
+    expect(samples.map((x) => x.h!.counterResetHint)).toEqual([
+      CounterResetHint.Unknown,
+      CounterResetHint.NotCounterReset,
+      CounterResetHint.NotCounterReset,
+    ]);
+    // every sample in the union layout (buckets 0, 1, 3), absent buckets empty
+    const layout = [
+      { offset: 0, length: 2 },
+      { offset: 1, length: 1 },
+    ];
+    expect(samples.map((x) => [x.h!.positiveSpans, x.h!.positiveBuckets])).toEqual([
+      [layout, [1, -1, 0]],
+      [layout, [2, -2, 2]],
+      [layout, [2, -2, 3]],
+    ]);
+    // a bucket going down is a reset: a new chunk
+    part.append(
+      4000,
+      mk(
+        [
+          { offset: 0, length: 1 },
+          { offset: 2, length: 1 },
+        ],
+        [1, 0],
+        2,
+      ),
+      undefined,
+    );
+    expect(part.chunks()).toHaveLength(2);
   });
 });

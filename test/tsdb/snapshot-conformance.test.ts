@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runScriptFile, summarise, type RunDeps } from '../../src/promql/promqltest/runner.js';
 import { defaultDeps } from '../../src/promql/promqltest/defaults.js';
-import type { Queryable } from '../../src/storage/interfaces.js';
+import type { HistogramSample, Queryable } from '../../src/storage/interfaces.js';
 import { XORChunk } from '../../src/tsdb/chunks/xor.js';
 import { HistogramPart } from '../../src/tsdb/head-histograms.js';
 import { BlockCache, SnapshotQueryable } from '../../src/tsdb/snapshot-queryable.js';
@@ -34,6 +34,17 @@ function pack(store: Queryable, spec: SelectSpec): PackedHeadSeries {
   const chunks: number[] = [];
   const parts: Uint8Array[] = [];
   let bytes = 0;
+  // histogram chunks are cut from each series' whole history, as the head holds them (a chunk's
+  // first sample reads back "unknown", so where the chunks start matters), then those overlapping
+  // the select's range go in
+  const whole = new Map<string, HistogramSample[]>();
+  const all = store.querier(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  for (const s of all.select(matchersOf(spec.matchers), {
+    start: Number.MIN_SAFE_INTEGER,
+    end: Number.MAX_SAFE_INTEGER,
+  }))
+    whole.set(s.labels.toString(), s.histograms?.() ?? []);
+  all.close();
   const q = store.querier(spec.mint, spec.maxt);
   let index = 0;
   for (const s of q.select(matchersOf(spec.matchers), { start: spec.mint, end: spec.maxt })) {
@@ -53,8 +64,9 @@ function pack(store: Queryable, spec: SelectSpec): PackedHeadSeries {
     }
     // native histograms, cut into chunks as the head cuts them (a counter reset starts a chunk)
     const part = new HistogramPart();
-    for (const x of hs) part.append(x.t, x.h, x.fh);
-    for (const c of part.chunks()) add(c.mint, c.maxt, c.data.slice(), c.enc);
+    for (const x of whole.get(s.labels.toString()) ?? hs) part.append(x.t, x.h, x.fh);
+    for (const c of part.chunks())
+      if (c.maxt >= spec.mint && c.mint <= spec.maxt) add(c.mint, c.maxt, c.data.slice(), c.enc);
     index++;
   }
   q.close();

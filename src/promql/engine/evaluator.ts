@@ -25,6 +25,7 @@ import {
   toFloatHistogram,
   type FloatHistogram,
   addFloatHistograms,
+  histogramOverflows,
   CounterResetHint,
 } from '../../model/histogram.js';
 import type { HistogramSample, Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
@@ -203,6 +204,8 @@ export class Evaluator {
   private readonly queriers: Querier[] = [];
   private readonly evalRanges = new Map<Expr, { lo: number; hi: number }>();
   private readonly loaded = new Map<VectorSelector, LoadedSeries[]>();
+  /** Selectors whose histograms only feed histogram_count/sum/avg (see statsOnlySelectors). */
+  private statsOnly = new Set<VectorSelector>();
   /** Outer evaluation times [lo, hi] of each subquery, and its inner results once computed. */
   private readonly subqueryRanges = new Map<SubqueryExpr, { lo: number; hi: number }>();
   private readonly subqueryData = new Map<SubqueryExpr, SubquerySeries[]>();
@@ -316,6 +319,7 @@ export class Evaluator {
    */
   async prepare(root: Expr): Promise<void> {
     this.walk(root, this.p.start, this.p.end);
+    this.statsOnly = statsOnlySelectors(root);
     const queryable = this.p.queryable;
     if (queryable.prepare !== undefined) {
       // the same ranges load() and info() select below
@@ -452,7 +456,9 @@ export class Evaluator {
       if (b.length === 0 && hs.length === 0) continue;
       this.samplesLoaded += b.length + hs.length;
       if (hs.length > 0) {
-        out.push(withHistograms(s.labels, b.t.subarray(0, b.length), b.v.subarray(0, b.length), hs));
+        const loaded = withHistograms(s.labels, b.t.subarray(0, b.length), b.v.subarray(0, b.length), hs);
+        if (this.statsOnly.has(vs)) histogramStatsOnly(loaded.h!);
+        out.push(loaded);
         continue;
       }
       const v = b.v.subarray(0, b.length);
@@ -964,7 +970,7 @@ export class Evaluator {
     }
     let mixed = false;
     const floats: InstantVector = [];
-    const sums = new Map<GroupOf, VectorElement>();
+    const groups = new Map<GroupOf, FloatHistogram[]>();
     for (const s of all) {
       const g = cache.of(s.labels, e);
       const k = kinds.get(g)!;
@@ -976,28 +982,22 @@ export class Evaluator {
         floats.push(s);
         continue;
       }
-      const cur = sums.get(g);
-      if (cur === undefined) sums.set(g, { labels: g.labels, t, v: 1, h: s.h });
-      else {
-        try {
-          if (e.op === 'avg') {
-            // Prometheus's incremental mean: mean + h/n - mean/n (v counts the group)
-            const n = ++cur.v;
-            cur.h = addFloatHistograms(
-              cur.h!,
-              addFloatHistograms(scaleHistogram(s.h, 1 / n, n), scaleHistogram(cur.h!, 1 / n, n), true),
-            );
-          } else cur.h = addFloatHistograms(cur.h!, s.h);
-        } catch (err) {
-          this.annotations.warn(`PromQL warning: ${(err as Error).message}`);
-          sums.delete(g);
-          kinds.set(g, { h: 0, f: 0 });
-        }
+      const hs = groups.get(g);
+      if (hs === undefined) groups.set(g, [s.h]);
+      else hs.push(s.h);
+    }
+    const sums = new Map<GroupOf, VectorElement>();
+    for (const [g, hs] of groups) {
+      try {
+        const h = sumHistograms(hs, e.op === 'avg', (m) => this.annotations.warn(m));
+        sums.set(g, { labels: g.labels, t, v: 0, h });
+      } catch (err) {
+        this.annotations.warn(`PromQL warning: ${(err as Error).message}`);
       }
     }
     if (mixed)
       this.annotations.warn('PromQL warning: encountered a mix of histograms and floats for aggregation');
-    const hs = [...sums.values()].map((el) => ({ ...el, v: 0, h: compactHistogram(el.h!, true) }));
+    const hs = [...sums.values()];
     const out = [...aggregate(e, floats, param, t, this.annotations, cache), ...hs];
     this.countSamples(out.length);
     return { kind: 'vector', v: out };
@@ -1304,6 +1304,24 @@ export class Evaluator {
       if (m.kind === 'matrix') return this.instantRateWithHistograms(e, m, t, e.func === 'irate');
     }
     const rateKind = HISTOGRAM_RATES[e.func];
+    if (
+      (rateKind !== undefined || e.func === 'irate' || e.func === 'idelta') &&
+      arg0 !== undefined &&
+      arg0.type === 'SubqueryExpr'
+    ) {
+      // a subquery's points may be histograms: they are only known once it is evaluated
+      const m = this.eval(e.args[0], t);
+      if (m.kind === 'matrix' && m.v.some((rs) => rs.h !== undefined)) {
+        return rateKind !== undefined
+          ? this.rateWithHistograms(e, m, t, rateKind)
+          : this.instantRateWithHistograms(e, m, t, e.func === 'irate');
+      }
+      if (m.kind === 'matrix')
+        return this.finishCall(e, t, [{ type: 'matrix', value: m.v, range: m.range }], {
+          start: m.start,
+          end: m.end,
+        });
+    }
     // only when the selector loaded histograms: float-only rates keep their series-major fast path
     if (
       rateKind !== undefined &&
@@ -1368,7 +1386,7 @@ export class Evaluator {
           if (hs.length === 0) continue;
           let h: FloatHistogram;
           try {
-            h = compactHistogram(aggOverTime(hs), true);
+            h = aggOverTime(hs, (m) => this.annotations.warn(m));
           } catch {
             continue;
           }
@@ -1860,6 +1878,14 @@ class SubqueryAccumulator {
     }
     // histograms go in a column aligned with t, made when the first one comes
     if (h !== undefined && s.h === undefined) s.h = new Array<FloatHistogram | undefined>(s.t.length);
+    // a subquery's points are not consecutive samples: their reset hints say nothing (Prometheus
+    // makes them unknown, so that counter resets are detected again between the points)
+    if (
+      h !== undefined &&
+      (h.counterResetHint === CounterResetHint.NotCounterReset ||
+        h.counterResetHint === CounterResetHint.CounterReset)
+    )
+      h = { ...h, counterResetHint: CounterResetHint.Unknown };
     s.t.push(t);
     s.v.push(h !== undefined ? 0 : v);
     if (s.h !== undefined) s.h.push(h);
@@ -1919,22 +1945,51 @@ function histogramVariance(h: FloatHistogram): number {
 }
 
 /**
- * sum_over_time and avg_over_time of histogram windows (Prometheus's: a sum in order; the mean kept
- * incrementally, mean + (h - mean) / n).
+ * Prometheus's sum, or mean, of histograms (sum and avg, sum_over_time and avg_over_time): added in
+ * order, the hints combined; a mean divides the sum at the end, or, once the sum would overflow,
+ * goes on as an incremental mean (mean × (n-1)/n + h/n). Inputs holding both "reset" and "not a
+ * reset" hints get Prometheus's collision warning. The result is compacted. Throws when the
+ * histograms cannot be added (exponential and custom buckets).
  */
-const HISTOGRAM_AGG_OVER_TIME: Readonly<Record<string, (hs: FloatHistogram[]) => FloatHistogram>> = {
-  sum_over_time: (hs) => hs.slice(1).reduce((a, b) => addFloatHistograms(a, b), hs[0]),
-  avg_over_time: (hs) => {
-    let mean = hs[0];
-    for (let i = 1; i < hs.length; i++) {
-      const n = i + 1;
-      mean = addFloatHistograms(
-        mean,
-        addFloatHistograms(scaleHistogram(hs[i], 1 / n, n), scaleHistogram(mean, 1 / n, n), true),
-      );
+function sumHistograms(
+  hs: readonly FloatHistogram[],
+  mean: boolean,
+  warn: (m: string) => void,
+): FloatHistogram {
+  let reset = false;
+  let notReset = false;
+  for (const h of hs) {
+    if (h.counterResetHint === CounterResetHint.CounterReset) reset = true;
+    else if (h.counterResetHint === CounterResetHint.NotCounterReset) notReset = true;
+  }
+  if (reset && notReset) warn('PromQL warning: conflicting counter resets during histogram aggregation');
+  let sum = hs[0];
+  let incremental: FloatHistogram | undefined;
+  for (let i = 1; i < hs.length; i++) {
+    const n = i + 1;
+    if (incremental === undefined) {
+      const next = addFloatHistograms(sum, hs[i]);
+      if (!mean || !histogramOverflows(next)) {
+        sum = next;
+        continue;
+      }
+      incremental = scaleHistogram(sum, 1 / (n - 1), n - 1);
     }
-    return mean;
-  },
+    incremental = addFloatHistograms(
+      scaleHistogram(incremental, (n - 1) / n),
+      scaleHistogram(hs[i], 1 / n, n),
+    );
+  }
+  const out = incremental ?? (mean && hs.length > 1 ? scaleHistogram(sum, 1 / hs.length, hs.length) : sum);
+  return compactHistogram(out, true);
+}
+
+/** sum_over_time and avg_over_time of histogram windows. */
+const HISTOGRAM_AGG_OVER_TIME: Readonly<
+  Record<string, (hs: FloatHistogram[], warn: (m: string) => void) => FloatHistogram>
+> = {
+  sum_over_time: (hs, warn) => sumHistograms(hs, false, warn),
+  avg_over_time: (hs, warn) => sumHistograms(hs, true, warn),
 };
 
 /** rate, increase and delta: counter or gauge, per second or over the range. */
@@ -2069,6 +2124,66 @@ function countPairs(
     else if (hists(a, b)) n++;
   }
   return n;
+}
+
+/**
+ * The selectors whose histograms Prometheus reads through its HistogramStatsIterator: below
+ * histogram_count, histogram_sum or histogram_avg, with no subquery, histogram_quantile(s),
+ * histogram_fraction or trim operator between (Prometheus's detectHistogramStatsDecoding).
+ */
+function statsOnlySelectors(root: Expr): Set<VectorSelector> {
+  const out = new Set<VectorSelector>();
+  const visit = (e: Expr, statsOnly: boolean): void => {
+    if (e.type === 'VectorSelector') {
+      if (statsOnly) out.add(e);
+      return;
+    }
+    let below = statsOnly;
+    if (e.type === 'SubqueryExpr') below = false;
+    else if (e.type === 'Call') {
+      if (e.func === 'histogram_count' || e.func === 'histogram_sum' || e.func === 'histogram_avg')
+        below = true;
+      else if (
+        e.func === 'histogram_quantile' ||
+        e.func === 'histogram_quantiles' ||
+        e.func === 'histogram_fraction'
+      )
+        below = false;
+    } else if (e.type === 'BinaryExpr' && ((e.op as string) === '</' || (e.op as string) === '>/'))
+      below = false;
+    for (const c of children(e)) visit(c, below);
+  };
+  visit(root, false);
+  return out;
+}
+
+/**
+ * Histograms as Prometheus's HistogramStatsIterator hands them out: count, sum and schema only, and
+ * an "unknown" hint replaced by what the sample before says (reset detected or not), so that an
+ * aggregation can see resets a chunk boundary hid.
+ */
+function histogramStatsOnly(hs: Array<FloatHistogram | undefined>): void {
+  let last: FloatHistogram | undefined;
+  for (let i = 0; i < hs.length; i++) {
+    const cur = hs[i];
+    if (cur === undefined) continue;
+    let hint = cur.counterResetHint;
+    if (hint === CounterResetHint.Unknown && last !== undefined)
+      hint = detectReset(cur, last) ? CounterResetHint.CounterReset : CounterResetHint.NotCounterReset;
+    hs[i] = {
+      counterResetHint: hint,
+      schema: cur.schema,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      count: cur.count,
+      sum: cur.sum,
+      positiveSpans: [],
+      positiveBuckets: [],
+      negativeSpans: [],
+      negativeBuckets: [],
+    };
+    last = cur;
+  }
 }
 
 /** A series' float and histogram samples merged by time (integer histograms as float ones). */

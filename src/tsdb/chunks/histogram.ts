@@ -9,10 +9,10 @@
 //           bucket (varbit_int), sum XOR-encoded.
 //   float chunk, sample 0: t varbit_int, count, zero_count, sum and every bucket as 64 bits; later
 //           samples: t delta-of-delta, then each of those XOR-encoded with its own window.
-// One chunk has one bucket layout (schema, zero threshold, spans, custom bounds). Prometheus recodes a
-// chunk when new buckets appear; we leave that to the caller, which cuts a new chunk instead (the bytes
-// then differ from Prometheus's for such a series, the format does not). A stale marker is a histogram
-// whose sum is the stale NaN: it carries no buckets.
+// One chunk has one bucket layout (schema, zero threshold, spans, custom bounds). When buckets appear,
+// Prometheus recodes the chunk to the wider layout; that is the caller's (head-histograms.ts), which
+// rebuilds the chunk from its samples. A stale marker is a histogram whose sum is the stale NaN: it
+// carries no buckets.
 import {
   CounterResetHint,
   countSpans,
@@ -136,7 +136,7 @@ function readCustomBound(r: BitReader): number {
   return (b - 1) / 1000;
 }
 
-interface Layout {
+export interface Layout {
   schema: number;
   zeroThreshold: number;
   positiveSpans: Span[];
@@ -352,6 +352,11 @@ abstract class HistogramChunkBase {
 
   /** The last sample appended was a stale marker: only stale markers may follow in this chunk. */
   private lastStale = false;
+
+  /** The bucket layout of an appendable chunk's samples (undefined while empty). */
+  get bucketLayout(): Readonly<Layout> | undefined {
+    return this.layout;
+  }
 
   /**
    * Whether `h` can be appended: its layout is the chunk's, and it does not follow a stale marker

@@ -215,4 +215,52 @@ describe('PromQL over native histograms', () => {
       ]);
     }
   });
+
+  it('hints read back as from Prometheus head chunks; sums combine them; a reset only the stats path sees warns', async () => {
+    const mem = new MemoryStorage();
+    const app = mem.appender();
+    const put = (job: string, counts: number[]): void => {
+      counts.forEach((c, i) =>
+        app.appendHistogram!(0, Labels.fromRecord({ __name__: 'hc', job }), T + i * M, undefined, {
+          ...hist(0),
+          count: c,
+          zeroCount: c,
+          positiveSpans: [],
+          positiveBuckets: [],
+          negativeSpans: [],
+          negativeBuckets: [],
+        }),
+      );
+    };
+    put('a', [1, 2, 3]);
+    put('b', [5, 6, 1]); // reset at the last sample: a new chunk, whose first sample reads "unknown"
+    await app.commit();
+    const hints = async (q: string, t: number): Promise<number[]> => {
+      const r = await engine.instantQuery(mem, parseExpr(q), t);
+      if (r.value.type !== 'vector') throw new Error(r.value.type);
+      return r.value.samples.map((x) => x.h!.counterResetHint);
+    };
+    expect(await hints('hc', T)).toEqual([CounterResetHint.Unknown, CounterResetHint.Unknown]);
+    expect(await hints('hc', T + 2 * M)).toEqual([
+      CounterResetHint.NotCounterReset,
+      CounterResetHint.Unknown,
+    ]);
+    // not a reset + not a reset stays; not a reset + unknown is unknown
+    expect(await hints('sum(hc)', T + M)).toEqual([CounterResetHint.NotCounterReset]);
+    expect(await hints('sum(hc)', T + 2 * M)).toEqual([CounterResetHint.Unknown]);
+    const plain = await engine.instantQuery(mem, parseExpr('sum(hc)'), T + 2 * M);
+    expect(plain.warnings).toEqual([]);
+    // under histogram_count the reset is detected against the sample before: "reset" meets "not a reset"
+    const stats = await engine.instantQuery(mem, parseExpr('histogram_count(sum(hc))'), T + 2 * M);
+    expect(vector(stats)).toEqual([['{}', 4]]);
+    expect(stats.warnings).toEqual([
+      'PromQL warning: conflicting counter resets during histogram aggregation',
+    ]);
+  });
+
+  it('rate and increase over a subquery of histograms', async () => {
+    const r = await instant('histogram_count(increase(lat{job="a"}[5m:1m]))');
+    // inner points at 5m..9m (counts 20 .. 32), extrapolated over the 5 minute range
+    expect(vector(r)[0][1]).toBeCloseTo(12 * (300 / 240), 9);
+  });
 });
