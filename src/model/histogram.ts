@@ -671,3 +671,30 @@ export function isCounterResetBetween(
   };
   return detectReset(c, f(prev, prevFloat));
 }
+
+/**
+ * Prometheus's FloatHistogram.String(), which count_values uses as a label value:
+ * `{count:20, sum:10, [-2,-1):2, [-0.001,0.001]:2, (0.5,1]:1}`, the populated buckets from the most
+ * negative up, bounds unclamped, numbers as Go's %g.
+ */
+export function histogramString(h: FloatHistogram, g: (v: number) => string): string {
+  let out = `{count:${g(h.count)}, sum:${g(h.sum)}`;
+  const custom = isCustomBucketsSchema(h.schema);
+  const negIdx = bucketIndexes(h.negativeSpans);
+  for (let i = negIdx.length - 1; i >= 0; i--) {
+    if (h.negativeBuckets[i] === 0) continue;
+    const lower = -bucketUpperBound(negIdx[i], h.schema, h.customValues);
+    const upper = -bucketUpperBound(negIdx[i] - 1, h.schema, h.customValues);
+    out += `, [${g(lower)},${g(upper)}):${g(h.negativeBuckets[i])}`;
+  }
+  if (h.zeroCount !== 0) out += `, [${g(-h.zeroThreshold)},${g(h.zeroThreshold)}]:${g(h.zeroCount)}`;
+  const posIdx = bucketIndexes(h.positiveSpans);
+  for (let i = 0; i < posIdx.length; i++) {
+    if (h.positiveBuckets[i] === 0) continue;
+    const lower = bucketUpperBound(posIdx[i] - 1, h.schema, h.customValues);
+    const upper = bucketUpperBound(posIdx[i], h.schema, h.customValues);
+    const open = custom && posIdx[i] === 0 ? '[' : '(';
+    out += `, ${open}${g(lower)},${g(upper)}]:${g(h.positiveBuckets[i])}`;
+  }
+  return out + '}';
+}

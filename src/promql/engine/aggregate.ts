@@ -4,6 +4,9 @@ import type { AggregateExpr } from '../parser/ast.js';
 import type { Annotations, InstantVector, VectorElement } from './functions/types.js';
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { QueryError } from './errors.js';
+import { goQuote } from '../../model/goquote.js';
+import { histogramString } from '../../model/histogram.js';
+import { formatGoFloat } from '../../model/exposition/writer.js';
 import { kahanInc } from './functions/util.js';
 import { keepLabels, setLabel, signature, withoutLabels } from './labels-util.js';
 
@@ -124,7 +127,14 @@ export function aggregate(
   const op = e.op;
   if (op === 'count_values') return countValues(e, vec, String(param), t);
   if (op === 'topk' || op === 'bottomk' || op === 'limitk' || op === 'limit_ratio') {
-    return aggregateK(e, vec, Number(param), t);
+    const p = Number(param);
+    if (op === 'limit_ratio' && (p < -1 || p > 1)) {
+      const to = Math.max(-1, Math.min(1, p));
+      annotations.warn(
+        `PromQL warning: ratio value should be between -1 and 1, got ${formatGoFloat(p)}, capping to ${formatGoFloat(to)}`,
+      );
+    }
+    return aggregateK(e, vec, p, t);
   }
   if (op === 'quantile') {
     const q = Number(param);
@@ -287,16 +297,28 @@ function aggregateK(e: AggregateExpr, vec: InstantVector, fParam: number, t: num
 }
 
 function countValues(e: AggregateExpr, vec: InstantVector, valueLabel: string, t: number): InstantVector {
-  if (valueLabel.length === 0) throw new QueryError('execution', `invalid label name "${valueLabel}"`);
+  // a label name is any valid UTF-8; invalid bytes of the query's string literal (kept as
+  // U+DC80..U+DCFF) or lone surrogates make it invalid
+  if (valueLabel.length === 0 || !isWellFormedUtf8(valueLabel))
+    throw new QueryError('execution', `invalid label name ${goQuote(valueLabel)}`);
   // with `by`, the value label is a grouping label too (Prometheus appends it to the grouping)
   const ge: AggregateExpr = e.without ? e : { ...e, grouping: [...e.grouping, valueLabel] };
   const groups = new Map<string, { labels: Labels; count: number }>();
   for (const s of vec) {
-    const metric = setLabel(s.labels, valueLabel, formatFloatPlain(s.v));
+    const metric = setLabel(
+      s.labels,
+      valueLabel,
+      s.h !== undefined ? histogramString(s.h, formatGoFloat) : formatFloatPlain(s.v),
+    );
     const key = groupingKey(metric, ge);
     const g = groups.get(key);
     if (g === undefined) groups.set(key, { labels: groupLabels(metric, ge), count: 1 });
     else g.count++;
   }
   return [...groups.values()].map((g) => ({ labels: g.labels, t, v: g.count }));
+}
+
+/** No lone surrogate (an invalid byte of a literal is kept as one, U+DC80..U+DCFF). */
+function isWellFormedUtf8(s: string): boolean {
+  return s.isWellFormed();
 }

@@ -742,8 +742,8 @@ export class Evaluator {
         return { kind: 'vector', v: out };
       }
       if (e.op === 'sum' || e.op === 'avg') return this.sumWithHistograms(e, all, param, t, cache);
-      if (e.op === 'limitk' || e.op === 'limit_ratio') {
-        // they pick series, whatever their samples
+      if (e.op === 'limitk' || e.op === 'limit_ratio' || e.op === 'count_values') {
+        // they pick series, whatever their samples; count_values counts histograms by their text
         const out = aggregate(e, all, param, t, this.annotations, cache);
         this.countSamples(out.length);
         return { kind: 'vector', v: out };
@@ -1417,11 +1417,12 @@ export class Evaluator {
     for (const a of e.args) {
       const ua = unwrapParens(a);
       // the functions below work on float samples: native histograms are left out of their arguments
-      const v = floatValue(
+      const raw =
         ua.type === 'MatrixSelector' && ua.rangeModifier !== undefined
           ? this.matrixSelector(ua, t, true)
-          : this.eval(a, t),
-      );
+          : this.eval(a, t);
+      if (raw.kind === 'matrix' && MIXED_RANGE_INFO.has(e.func)) this.infoMixedRanges(raw.v);
+      const v = floatValue(raw);
       switch (v.kind) {
         case 'vector':
           args.push({ type: 'vector', value: v.v });
@@ -1443,6 +1444,23 @@ export class Evaluator {
       }
     }
     return this.finishCall(e, t, args, window);
+  }
+
+  /** Prometheus's info for a float function's window holding both floats and histograms (the latter ignored). */
+  private infoMixedRanges(series: readonly RangeSeries[]): void {
+    for (const rs of series) {
+      if (rs.h === undefined) continue;
+      let floats = false;
+      let hists = false;
+      for (let i = rs.from; i < rs.to && !(floats && hists); i++) {
+        if (rs.h[i] !== undefined) hists = true;
+        else if (!isStaleNaN(rs.v[i])) floats = true;
+      }
+      if (floats && hists)
+        this.annotations.info(
+          `PromQL info: ignored histograms in a range containing both floats and histograms for metric name ${JSON.stringify(rs.labels.get(METRIC_NAME) ?? '')}`,
+        );
+    }
   }
 
   private finishCall(
@@ -2249,6 +2267,21 @@ function floatsOnly(vec: InstantVector): InstantVector {
 }
 
 /** A step value with histogram samples left out (vectors and range vectors). */
+/** Float range functions that tell, with an info, when they ignore histograms mixed with floats. */
+const MIXED_RANGE_INFO = new Set([
+  'deriv',
+  'predict_linear',
+  'double_exponential_smoothing',
+  'mad_over_time',
+  'min_over_time',
+  'max_over_time',
+  'ts_of_min_over_time',
+  'ts_of_max_over_time',
+  'quantile_over_time',
+  'stddev_over_time',
+  'stdvar_over_time',
+]);
+
 function floatValue(v: StepValue): StepValue {
   if (v.kind === 'vector') {
     const f = floatsOnly(v.v);

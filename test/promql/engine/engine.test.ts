@@ -245,6 +245,17 @@ describe('aggregations', () => {
     expect(Object.keys(vec(await instant(data, 'limitk(2, http)', 2 * M)))).toHaveLength(2);
     expect(Object.keys(vec(await instant(data, 'limit_ratio(1, http)', 2 * M)))).toHaveLength(3);
     expect(Object.keys(vec(await instant(data, 'limit_ratio(0, http)', 2 * M)))).toHaveLength(0);
+    const capped = await instant(data, 'limit_ratio(1.1, http)', 2 * M);
+    expect(Object.keys(vec(capped))).toHaveLength(3);
+    expect(capped.warnings).toEqual([
+      'PromQL warning: ratio value should be between -1 and 1, got 1.1, capping to 1',
+    ]);
+  });
+
+  it('count_values refuses a label name that is not valid UTF-8', async () => {
+    await expect(instant(data, 'count_values("a\\xc5z", http)', 2 * M)).rejects.toThrow(
+      'invalid label name "a\\xc5z"',
+    );
   });
 
   it('avg avoids overflow with the incremental mean', async () => {

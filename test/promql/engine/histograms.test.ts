@@ -263,4 +263,24 @@ describe('PromQL over native histograms', () => {
     // inner points at 5m..9m (counts 20 .. 32), extrapolated over the 5 minute range
     expect(vector(r)[0][1]).toBeCloseTo(12 * (300 / 240), 9);
   });
+
+  it('count_values counts histograms by their text; float range functions tell when they ignore histograms', async () => {
+    const r = await instant('count_values("v", lat{job="a"})');
+    // at 10m: count 35, sum 20, negative [-1,-0.5): 2, zero bucket 1, positive (0.5,1]: 11, (1,2]: 21
+    expect(vector(r)).toEqual([
+      ['{v="{count:35, sum:20, [-1,-0.5):2, [-0.001,0.001]:1, (0.5,1]:11, (1,2]:21}"}', 1],
+    ]);
+    const mem = new MemoryStorage();
+    const app = mem.appender();
+    const mixed = Labels.fromRecord({ __name__: 'mixed_range' });
+    app.append(0, mixed, T, 1);
+    app.appendHistogram!(0, mixed, T + M, hist(0), undefined);
+    app.append(0, mixed, T + 2 * M, 3);
+    await app.commit();
+    const d = await engine.instantQuery(mem, parseExpr('max_over_time(mixed_range[5m])'), T + 2 * M);
+    expect(vector(d)).toEqual([['{}', 3]]);
+    expect(d.infos).toEqual([
+      'PromQL info: ignored histograms in a range containing both floats and histograms for metric name "mixed_range"',
+    ]);
+  });
 });
