@@ -424,7 +424,7 @@ export function addFloatHistograms(
   a: FloatHistogram,
   b: FloatHistogram,
   subtract = false,
-  out?: { counterResetCollision: boolean },
+  out?: { counterResetCollision?: boolean; nhcbBoundsReconciled?: boolean },
 ): FloatHistogram {
   const sign = subtract ? -1 : 1;
   const hint = combinedHint(a.counterResetHint, b.counterResetHint);
@@ -446,8 +446,13 @@ export function addFloatHistograms(
   } else {
     const ca = a.customValues ?? [];
     const cb = b.customValues ?? [];
-    if (ca.length !== cb.length || ca.some((v, i) => v !== cb[i]))
-      throw new Error('histograms with different custom bucket bounds are not supported yet');
+    if (ca.length !== cb.length || ca.some((v, i) => v !== cb[i])) {
+      if (out !== undefined) out.nhcbBoundsReconciled = true;
+      return {
+        ...addCustomMismatched(a, b, sign, ca, cb),
+        counterResetHint: hint ?? CounterResetHint.Unknown,
+      };
+    }
   }
   const side = (
     spansA: readonly Span[],
@@ -513,6 +518,71 @@ export function addFloatHistograms(
     negativeSpans: neg.spans,
     negativeBuckets: neg.buckets,
   };
+}
+
+/**
+ * a ± b for custom-bucket histograms with different bounds (Prometheus's intersectCustomBucketBounds
+ * and addCustomBucketsWithMismatches): the bounds both have are kept, and each bucket's count goes to
+ * the first kept bound at or above its own (the +Inf bucket past the last); empty buckets left out.
+ */
+function addCustomMismatched(
+  a: FloatHistogram,
+  b: FloatHistogram,
+  sign: number,
+  ca: readonly number[],
+  cb: readonly number[],
+): FloatHistogram {
+  const bounds = intersectBounds(ca, cb);
+  const ta = reconciledCounts(a, ca, bounds);
+  const tb = reconciledCounts(b, cb, bounds);
+  const target = ta.map((v, i) => v + sign * tb[i]);
+  const spans: Span[] = [];
+  const buckets: number[] = [];
+  let last = -1;
+  target.forEach((v, i) => {
+    if (v === 0) return;
+    buckets.push(v);
+    if (spans.length > 0 && i === last + 1) spans[spans.length - 1].length++;
+    else spans.push({ offset: spans.length === 0 ? i : i - last - 1, length: 1 });
+    last = i;
+  });
+  return {
+    ...a,
+    count: a.count + sign * b.count,
+    sum: a.sum + sign * b.sum,
+    positiveSpans: spans,
+    positiveBuckets: buckets,
+    customValues: bounds,
+  };
+}
+
+/** The bounds two custom-bucket layouts share. */
+function intersectBounds(ca: readonly number[], cb: readonly number[]): number[] {
+  const bounds: number[] = [];
+  for (let i = 0, j = 0; i < ca.length && j < cb.length;) {
+    if (ca[i] === cb[j]) {
+      bounds.push(ca[i]);
+      i++;
+      j++;
+    } else if (ca[i] < cb[j]) i++;
+    else j++;
+  }
+  return bounds;
+}
+
+/** A custom-bucket histogram's counts rolled up onto fewer bounds: each bucket to the first at or above its own. */
+function reconciledCounts(h: FloatHistogram, own: readonly number[], bounds: readonly number[]): number[] {
+  const target = new Array<number>(bounds.length + 1).fill(0);
+  let k = 0;
+  bucketIndexes(h.positiveSpans).forEach((idx, i) => {
+    let to = bounds.length; // the +Inf bucket
+    if (idx < own.length) {
+      while (k < bounds.length && bounds[k] < own[idx]) k++;
+      if (k < bounds.length) to = k;
+    }
+    target[to] += h.positiveBuckets[i];
+  });
+  return target;
 }
 
 /**
@@ -582,6 +652,17 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
   if (cur.counterResetHint === CounterResetHint.NotCounterReset) return false;
   if (cur.count < prev.count) return true;
   if (isCustomBucketsSchema(cur.schema) !== isCustomBucketsSchema(prev.schema)) return true;
+  if (isCustomBucketsSchema(cur.schema)) {
+    const cc = cur.customValues ?? [];
+    const pc = prev.customValues ?? [];
+    if (cc.length !== pc.length || cc.some((v, i) => v !== pc[i])) {
+      // other bounds: a bucket of the shared bounds going down is a reset
+      const bounds = intersectBounds(cc, pc);
+      const now = reconciledCounts(cur, cc, bounds);
+      const before = reconciledCounts(prev, pc, bounds);
+      return now.some((v, i) => v < before[i]);
+    }
+  }
   if (!isCustomBucketsSchema(cur.schema)) {
     if (cur.schema > prev.schema) return true;
     if (cur.zeroThreshold < prev.zeroThreshold) return true;

@@ -5,12 +5,15 @@ import { describe, expect, it } from 'vitest';
 import {
   CUSTOM_BUCKETS_SCHEMA,
   CounterResetHint,
+  addFloatHistograms,
   bucketUpperBound,
+  detectReset,
   compactHistogram,
   reduceResolution,
   schemaForBucketFactor,
   toFloatHistogram,
   validateHistogram,
+  type FloatHistogram,
   type Histogram,
 } from '../../src/model/histogram.js';
 
@@ -283,5 +286,48 @@ describe('exponential bucket bounds', () => {
     expect([252, 253, 254, 255].map((k) => frac(8, k))).toEqual([
       0.9892280131939752, 0.9919100824251095, 0.9945994234836328, 0.9972960560854698,
     ]);
+  });
+});
+
+describe('custom buckets with other bounds', () => {
+  const nhcb = (bounds: number[], buckets: number[], hint = CounterResetHint.Unknown): FloatHistogram => ({
+    counterResetHint: hint,
+    schema: CUSTOM_BUCKETS_SCHEMA,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: buckets.reduce((a, b) => a + b, 0),
+    sum: 0,
+    positiveSpans: [{ offset: 0, length: buckets.length }],
+    positiveBuckets: buckets,
+    negativeSpans: [],
+    negativeBuckets: [],
+    customValues: bounds,
+  });
+
+  it('adds onto the bounds both share, each bucket rolled up to the next shared bound (Prometheus)', () => {
+    const out: { nhcbBoundsReconciled?: boolean; counterResetCollision?: boolean } = {};
+    // (-Inf,1]:1 (1,2]:2 (2,5]:3 (5,+Inf]:4  +  (-Inf,2]:10 (2,5]:20 (5,+Inf]:30 → bounds [2, 5]
+    const r = addFloatHistograms(nhcb([1, 2, 5], [1, 2, 3, 4]), nhcb([2, 5], [10, 20, 30]), false, out);
+    expect(r.customValues).toEqual([2, 5]);
+    expect(r.positiveBuckets).toEqual([13, 23, 34]);
+    expect(r.count).toBe(70);
+    expect(out.nhcbBoundsReconciled).toBe(true);
+    // hints: "reset" meeting "not a reset" is a collision, with an unknown result
+    const c = addFloatHistograms(
+      nhcb([1], [1, 1], CounterResetHint.CounterReset),
+      nhcb([1], [1, 1], CounterResetHint.NotCounterReset),
+      false,
+      out,
+    );
+    expect(c.counterResetHint).toBe(CounterResetHint.Unknown);
+    expect(out.counterResetCollision).toBe(true);
+    expect(
+      addFloatHistograms(nhcb([1], [1, 1], CounterResetHint.Gauge), nhcb([1], [1, 1])).counterResetHint,
+    ).toBe(CounterResetHint.Gauge);
+  });
+
+  it('detects a reset on the shared bounds', () => {
+    expect(detectReset(nhcb([2, 5], [3, 3, 4]), nhcb([1, 2, 5], [1, 2, 3, 4]))).toBe(false);
+    expect(detectReset(nhcb([2, 5], [2, 4, 4]), nhcb([1, 2, 5], [1, 2, 3, 4]))).toBe(true);
   });
 });

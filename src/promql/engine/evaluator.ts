@@ -820,7 +820,7 @@ export class Evaluator {
         continue;
       }
       if (pts.length < 2) continue;
-      const res = histogramRate(pts, kind.isCounter, name(rs), (w) => this.annotations.warn(w));
+      const res = histogramRate(pts, kind.isCounter, name(rs), this.annotations);
       if (res === undefined) continue;
       const firstT = pts[0].t;
       const lastT = pts[pts.length - 1].t;
@@ -900,7 +900,10 @@ export class Evaluator {
         this.annotations.warn(`PromQL warning: this native histogram metric is not a gauge: ${name}`);
       let h: FloatHistogram;
       try {
-        h = !isRate || !detectReset(last, prev) ? addFloatHistograms(last, prev, true) : last;
+        const sub: { nhcbBoundsReconciled?: boolean } = {};
+        h = !isRate || !detectReset(last, prev) ? addFloatHistograms(last, prev, true, sub) : last;
+        if (sub.nhcbBoundsReconciled === true)
+          this.annotations.info('PromQL info: mismatched custom buckets were reconciled during subtraction');
       } catch {
         continue;
       }
@@ -989,7 +992,7 @@ export class Evaluator {
     const sums = new Map<GroupOf, VectorElement>();
     for (const [g, hs] of groups) {
       try {
-        const h = sumHistograms(hs, e.op === 'avg', (m) => this.annotations.warn(m));
+        const h = sumHistograms(hs, e.op === 'avg', this.annotations);
         sums.set(g, { labels: g.labels, t, v: 0, h });
       } catch (err) {
         this.annotations.warn(`PromQL warning: ${(err as Error).message}`);
@@ -1386,7 +1389,7 @@ export class Evaluator {
           if (hs.length === 0) continue;
           let h: FloatHistogram;
           try {
-            h = aggOverTime(hs, (m) => this.annotations.warn(m));
+            h = aggOverTime(hs, this.annotations);
           } catch {
             continue;
           }
@@ -1969,24 +1972,22 @@ function histogramVariance(h: FloatHistogram): number {
  * reset" hints get Prometheus's collision warning. The result is compacted. Throws when the
  * histograms cannot be added (exponential and custom buckets).
  */
-function sumHistograms(
-  hs: readonly FloatHistogram[],
-  mean: boolean,
-  warn: (m: string) => void,
-): FloatHistogram {
+function sumHistograms(hs: readonly FloatHistogram[], mean: boolean, notes: Annotations): FloatHistogram {
   let reset = false;
   let notReset = false;
   for (const h of hs) {
     if (h.counterResetHint === CounterResetHint.CounterReset) reset = true;
     else if (h.counterResetHint === CounterResetHint.NotCounterReset) notReset = true;
   }
-  if (reset && notReset) warn('PromQL warning: conflicting counter resets during histogram aggregation');
+  if (reset && notReset)
+    notes.warn('PromQL warning: conflicting counter resets during histogram aggregation');
+  const out: { nhcbBoundsReconciled?: boolean } = {};
   let sum = hs[0];
   let incremental: FloatHistogram | undefined;
   for (let i = 1; i < hs.length; i++) {
     const n = i + 1;
     if (incremental === undefined) {
-      const next = addFloatHistograms(sum, hs[i]);
+      const next = addFloatHistograms(sum, hs[i], false, out);
       if (!mean || !histogramOverflows(next)) {
         sum = next;
         continue;
@@ -1996,18 +1997,22 @@ function sumHistograms(
     incremental = addFloatHistograms(
       scaleHistogram(incremental, (n - 1) / n),
       scaleHistogram(hs[i], 1 / n, n),
+      false,
+      out,
     );
   }
-  const out = incremental ?? (mean && hs.length > 1 ? scaleHistogram(sum, 1 / hs.length, hs.length) : sum);
-  return compactHistogram(out, true);
+  if (out.nhcbBoundsReconciled === true)
+    notes.info('PromQL info: mismatched custom buckets were reconciled during aggregation');
+  const res = incremental ?? (mean && hs.length > 1 ? scaleHistogram(sum, 1 / hs.length, hs.length) : sum);
+  return compactHistogram(res, true);
 }
 
 /** sum_over_time and avg_over_time of histogram windows. */
 const HISTOGRAM_AGG_OVER_TIME: Readonly<
-  Record<string, (hs: FloatHistogram[], warn: (m: string) => void) => FloatHistogram>
+  Record<string, (hs: FloatHistogram[], notes: Annotations) => FloatHistogram>
 > = {
-  sum_over_time: (hs, warn) => sumHistograms(hs, false, warn),
-  avg_over_time: (hs, warn) => sumHistograms(hs, true, warn),
+  sum_over_time: (hs, notes) => sumHistograms(hs, false, notes),
+  avg_over_time: (hs, notes) => sumHistograms(hs, true, notes),
 };
 
 /** rate, increase and delta: counter or gauge, per second or over the range. */
@@ -2026,8 +2031,9 @@ function histogramRate(
   points: ReadonlyArray<{ t: number; h: FloatHistogram }>,
   isCounter: boolean,
   metricName: string,
-  warn: (m: string) => void,
+  notes: Annotations,
 ): FloatHistogram | undefined {
+  const warn = (m: string): void => notes.warn(m);
   let prev = points[0].h;
   const last = points[points.length - 1].h;
   const name = JSON.stringify(metricName);
@@ -2059,14 +2065,20 @@ function histogramRate(
   }
   let h: FloatHistogram;
   try {
-    h = addFloatHistograms(reduceResolution(last, minSchema, true), prev, true);
+    const sub: { nhcbBoundsReconciled?: boolean } = {};
+    h = addFloatHistograms(reduceResolution(last, minSchema, true), prev, true, sub);
+    if (sub.nhcbBoundsReconciled === true)
+      notes.info('PromQL info: mismatched custom buckets were reconciled during subtraction');
     if (isCounter) {
       let before = points[0].h;
       if (detectReset(points[1].h, before)) before = emptyLike(points[1].h);
+      const add: { nhcbBoundsReconciled?: boolean } = {};
       for (const p of points.slice(1)) {
-        if (detectReset(p.h, before)) h = addFloatHistograms(h, before);
+        if (detectReset(p.h, before)) h = addFloatHistograms(h, before, false, add);
         before = p.h;
       }
+      if (add.nhcbBoundsReconciled === true)
+        notes.info('PromQL info: mismatched custom buckets were reconciled during addition');
     } else if (
       points[0].h.counterResetHint !== CounterResetHint.Gauge ||
       last.counterResetHint !== CounterResetHint.Gauge
