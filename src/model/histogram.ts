@@ -597,13 +597,6 @@ function combinedHint(a: CounterResetHint, b: CounterResetHint): CounterResetHin
   return undefined;
 }
 
-/** Whether any count of h is infinite (a sum that overflowed float64: Prometheus's HasOverflow). */
-export function histogramOverflows(h: FloatHistogram): boolean {
-  for (const v of [h.count, h.zeroCount, h.sum, ...h.positiveBuckets, ...h.negativeBuckets])
-    if (v === Infinity || v === -Infinity) return true;
-  return false;
-}
-
 /** The histogram with a zero bucket at least `t` wide: buckets inside it fold into the zero count. */
 function widenZeroBucket(h: FloatHistogram, t: number): FloatHistogram {
   if (t <= h.zeroThreshold) return h;
@@ -778,4 +771,161 @@ export function histogramString(h: FloatHistogram, g: (v: number) => string): st
     out += `, ${open}${g(lower)},${g(upper)}]:${g(h.positiveBuckets[i])}`;
   }
   return out + '}';
+}
+
+/** Kahan-Neumaier step (Prometheus's kahansum.Inc): the compensation is dropped once the sum is infinite. */
+function kahanStep(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) c = 0;
+  else if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
+  else c += inc - t + sum;
+  return [t, c];
+}
+
+/**
+ * The sum, or mean, of histograms as Prometheus's sum/avg and sum_over_time/avg_over_time compute it
+ * (KahanAdd into a running sum; a mean divides it at the end, or, once the sum would overflow, goes on
+ * as an incremental mean with its compensation scaled along), compacted. Every count is summed per
+ * bucket index with its own compensation, after bringing the inputs to the lowest schema, the widest
+ * zero bucket and (custom buckets) the bounds they all share, so that the result's buckets are
+ * Prometheus's. Hints combine as adjustCounterReset does. Throws when exponential and custom buckets
+ * are mixed.
+ */
+export function kahanSumHistograms(
+  hs: readonly FloatHistogram[],
+  mean: boolean,
+): { h: FloatHistogram; nhcbBoundsReconciled: boolean } {
+  const custom = isCustomBucketsSchema(hs[0].schema);
+  if (hs.some((h) => isCustomBucketsSchema(h.schema) !== custom))
+    throw new Error(
+      'cannot apply this operation on histograms with a mix of exponential and custom bucket schemas',
+    );
+  let hint: CounterResetHint = hs[0].counterResetHint;
+  for (let i = 1; i < hs.length; i++)
+    hint = combinedHint(hint, hs[i].counterResetHint) ?? CounterResetHint.Unknown;
+  let inputs: FloatHistogram[];
+  let bounds: number[] | undefined;
+  let reconciled = false;
+  if (custom) {
+    bounds = hs[0].customValues ?? [];
+    for (const h of hs.slice(1)) {
+      const own = h.customValues ?? [];
+      if (own.length !== bounds.length || own.some((v, i) => v !== bounds![i])) {
+        reconciled = true;
+        bounds = intersectBounds(bounds, own);
+      }
+    }
+    const b = bounds;
+    inputs = hs.map((h) => {
+      const own = h.customValues ?? [];
+      if (own.length === b.length && own.every((v, i) => v === b[i])) return h;
+      const counts = reconciledCounts(h, own, b);
+      return {
+        ...h,
+        positiveSpans: [{ offset: 0, length: counts.length }],
+        positiveBuckets: counts,
+        customValues: b,
+      };
+    });
+  } else {
+    const schema = Math.min(...hs.map((h) => h.schema));
+    const zt = Math.max(...hs.map((h) => h.zeroThreshold));
+    inputs = hs.map((h) => widenZeroBucket(reduceResolution(h, schema, true), zt));
+  }
+  // running sums (or means) and their compensations
+  const acc = { count: [0, 0], sum: [0, 0], zero: [0, 0] } as Record<
+    'count' | 'sum' | 'zero',
+    [number, number]
+  >;
+  const pos = new Map<number, [number, number]>();
+  const neg = new Map<number, [number, number]>();
+  // h's counts divided by d (Prometheus's h.Copy().Div(n); 1 for a plain sum) added in
+  const addInto = (
+    m: Map<number, [number, number]>,
+    spans: readonly Span[],
+    buckets: readonly number[],
+    d: number,
+  ) => {
+    bucketIndexes(spans).forEach((idx, i) => {
+      const cur = m.get(idx) ?? [0, 0];
+      m.set(idx, kahanStep(buckets[i] / d, cur[0], cur[1]));
+    });
+  };
+  const add = (h: FloatHistogram, d: number): void => {
+    acc.count = kahanStep(h.count / d, acc.count[0], acc.count[1]);
+    acc.sum = kahanStep(h.sum / d, acc.sum[0], acc.sum[1]);
+    acc.zero = kahanStep(h.zeroCount / d, acc.zero[0], acc.zero[1]);
+    addInto(pos, h.positiveSpans, h.positiveBuckets, d);
+    addInto(neg, h.negativeSpans, h.negativeBuckets, d);
+  };
+  // the sums and their compensations scaled: f is Prometheus's Mul(q) or Div(n)
+  const scale = (f: (x: number) => number): void => {
+    for (const k of ['count', 'sum', 'zero'] as const) acc[k] = [f(acc[k][0]), f(acc[k][1])];
+    for (const m of [pos, neg]) for (const [k, v] of m) m.set(k, [f(v[0]), f(v[1])]);
+  };
+  // whether adding h to the running sums would overflow one of them (Prometheus's HasOverflow after
+  // KahanAdd on a copy)
+  const wouldOverflow = (h: FloatHistogram): boolean => {
+    const inf = (a: number, b: number): boolean => Math.abs(a + b) === Infinity;
+    if (inf(acc.count[0], h.count) || inf(acc.sum[0], h.sum) || inf(acc.zero[0], h.zeroCount)) return true;
+    const side = (m: Map<number, [number, number]>, spans: readonly Span[], buckets: readonly number[]) =>
+      bucketIndexes(spans).some((idx, i) => inf(m.get(idx)?.[0] ?? 0, buckets[i]));
+    return side(pos, h.positiveSpans, h.positiveBuckets) || side(neg, h.negativeSpans, h.negativeBuckets);
+  };
+  add(inputs[0], 1);
+  let incremental = false;
+  for (let i = 1; i < inputs.length; i++) {
+    const n = i + 1;
+    if (!incremental) {
+      if (!mean) {
+        add(inputs[i], 1);
+        continue;
+      }
+      if (!wouldOverflow(inputs[i])) {
+        add(inputs[i], 1);
+        continue;
+      }
+      incremental = true;
+      scale((x) => x / (n - 1));
+    }
+    const q = (n - 1) / n;
+    scale((x) => x * q);
+    add(inputs[i], n);
+  }
+  const divisor = mean && !incremental ? inputs.length : 1;
+  const value = (v: [number, number]): number =>
+    divisor === 1 ? v[0] + v[1] : v[0] / divisor + v[1] / divisor;
+  const side = (m: Map<number, [number, number]>): { spans: Span[]; buckets: number[] } => {
+    const idx = [...m.keys()].sort((a, b) => a - b);
+    const spans: Span[] = [];
+    const buckets: number[] = [];
+    let next = 0;
+    for (const j of idx) {
+      const v = value(m.get(j)!);
+      if (v === 0) continue;
+      const last = spans[spans.length - 1];
+      if (last !== undefined && j === next) last.length++;
+      else spans.push({ offset: last === undefined ? j : j - next, length: 1 });
+      next = j + 1;
+      buckets.push(v);
+    }
+    return { spans, buckets };
+  };
+  const p = side(pos);
+  const ng = side(neg);
+  const first = inputs[0];
+  const h: FloatHistogram = {
+    counterResetHint: hint,
+    schema: first.schema,
+    zeroThreshold: first.zeroThreshold,
+    zeroCount: value(acc.zero),
+    count: value(acc.count),
+    sum: value(acc.sum),
+    positiveSpans: p.spans,
+    positiveBuckets: p.buckets,
+    negativeSpans: ng.spans,
+    negativeBuckets: ng.buckets,
+  };
+  if (bounds !== undefined) h.customValues = bounds;
+  return { h, nhcbBoundsReconciled: reconciled };
 }

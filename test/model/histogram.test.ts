@@ -6,6 +6,7 @@ import {
   CUSTOM_BUCKETS_SCHEMA,
   CounterResetHint,
   addFloatHistograms,
+  kahanSumHistograms,
   bucketUpperBound,
   detectReset,
   compactHistogram,
@@ -329,5 +330,38 @@ describe('custom buckets with other bounds', () => {
   it('detects a reset on the shared bounds', () => {
     expect(detectReset(nhcb([2, 5], [3, 3, 4]), nhcb([1, 2, 5], [1, 2, 3, 4]))).toBe(false);
     expect(detectReset(nhcb([2, 5], [2, 4, 4]), nhcb([1, 2, 5], [1, 2, 3, 4]))).toBe(true);
+  });
+});
+
+describe('kahanSumHistograms', () => {
+  const h = (count: number, sum: number, buckets: number[], schema = 0): FloatHistogram => ({
+    counterResetHint: CounterResetHint.NotCounterReset,
+    schema,
+    zeroThreshold: 0.001,
+    zeroCount: 0,
+    count,
+    sum,
+    positiveSpans: [{ offset: 0, length: buckets.length }],
+    positiveBuckets: buckets,
+    negativeSpans: [],
+    negativeBuckets: [],
+  });
+
+  it('keeps what a plain sum loses (Kahan-Neumaier per count and bucket)', () => {
+    const r = kahanSumHistograms([h(1, 1e100, [1]), h(1, 1, [1]), h(1, -1e100, [1])], false);
+    expect(r.h.sum).toBe(1);
+    expect(r.h.positiveBuckets).toEqual([3]);
+    expect(r.h.counterResetHint).toBe(CounterResetHint.NotCounterReset);
+  });
+
+  it('brings the inputs to the lowest schema; a mean that would overflow goes on incrementally', () => {
+    const r = kahanSumHistograms([h(2, 0, [1, 1], 1), h(1, 0, [1], 0)], false);
+    expect(r.h.schema).toBe(0);
+    // schema 1's bucket 0, (2^-0.5, 1], falls in schema 0's bucket 0; its bucket 1, (1, 2^0.5], in bucket 1
+    expect(r.h.positiveBuckets).toEqual([2, 1]);
+    const big = Number.MAX_VALUE;
+    const m = kahanSumHistograms([h(big, 0, [big]), h(big, 0, [big])], true);
+    expect(m.h.count).toBe(big);
+    expect(m.h.positiveBuckets).toEqual([big]);
   });
 });

@@ -25,7 +25,7 @@ import {
   toFloatHistogram,
   type FloatHistogram,
   addFloatHistograms,
-  histogramOverflows,
+  kahanSumHistograms,
   CounterResetHint,
 } from '../../model/histogram.js';
 import type { HistogramSample, Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
@@ -1981,30 +1981,10 @@ function sumHistograms(hs: readonly FloatHistogram[], mean: boolean, notes: Anno
   }
   if (reset && notReset)
     notes.warn('PromQL warning: conflicting counter resets during histogram aggregation');
-  const out: { nhcbBoundsReconciled?: boolean } = {};
-  let sum = hs[0];
-  let incremental: FloatHistogram | undefined;
-  for (let i = 1; i < hs.length; i++) {
-    const n = i + 1;
-    if (incremental === undefined) {
-      const next = addFloatHistograms(sum, hs[i], false, out);
-      if (!mean || !histogramOverflows(next)) {
-        sum = next;
-        continue;
-      }
-      incremental = scaleHistogram(sum, 1 / (n - 1), n - 1);
-    }
-    incremental = addFloatHistograms(
-      scaleHistogram(incremental, (n - 1) / n),
-      scaleHistogram(hs[i], 1 / n, n),
-      false,
-      out,
-    );
-  }
-  if (out.nhcbBoundsReconciled === true)
+  const r = kahanSumHistograms(hs, mean);
+  if (r.nhcbBoundsReconciled)
     notes.info('PromQL info: mismatched custom buckets were reconciled during aggregation');
-  const res = incremental ?? (mean && hs.length > 1 ? scaleHistogram(sum, 1 / hs.length, hs.length) : sum);
-  return compactHistogram(res, true);
+  return r.h;
 }
 
 /** sum_over_time and avg_over_time of histogram windows. */
