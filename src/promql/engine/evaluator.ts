@@ -2323,7 +2323,8 @@ function histogramQuantile(
   let rank = forward ? q * h.count : (1 - q) * h.count;
   let count = 0;
   let k = 0;
-  let bucket: Bucket | undefined;
+  // Go's zero Bucket when the histogram has none (only NaN observations): the rank is not reached
+  let bucket: Bucket = { lower: 0, upper: 0, lowerInclusive: false, upperInclusive: false, count: 0 };
   for (; k < order.length; k++) {
     const b = order[k];
     if (b.count === 0) continue;
@@ -2331,7 +2332,6 @@ function histogramQuantile(
     count += b.count;
     if (count >= rank) break;
   }
-  if (bucket === undefined) return NaN;
   const custom = isCustomBucketsSchema(h.schema);
   if (!custom && bucket.lower < 0 && bucket.upper > 0) {
     if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) bucket.lower = 0;

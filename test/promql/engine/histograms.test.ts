@@ -283,4 +283,25 @@ describe('PromQL over native histograms', () => {
       'PromQL info: ignored histograms in a range containing both floats and histograms for metric name "mixed_range"',
     ]);
   });
+
+  it('histogram_quantile of a histogram holding only NaN observations is NaN, with the info', async () => {
+    const mem = new MemoryStorage();
+    const app = mem.appender();
+    app.appendHistogram!(0, Labels.fromRecord({ __name__: 'nan_only' }), T, undefined, {
+      ...hist(0),
+      count: 3,
+      sum: NaN,
+      zeroCount: 0,
+      positiveSpans: [],
+      positiveBuckets: [],
+      negativeSpans: [],
+      negativeBuckets: [],
+    });
+    await app.commit();
+    const r = await engine.instantQuery(mem, parseExpr('histogram_quantile(0.8, nan_only)'), T);
+    expect(vector(r)).toEqual([['{}', NaN]]);
+    expect(r.infos).toEqual([
+      'PromQL info: input to histogram_quantile has NaN observations, result is NaN for metric name "nan_only"',
+    ]);
+  });
 });
