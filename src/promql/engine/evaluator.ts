@@ -548,6 +548,13 @@ export class Evaluator {
       const s = list[k];
       const next = fresh ? upperBound(s.t, te) : advanceTo(s.t, cur.next[k], te);
       cur.next[k] = next;
+      if (smoothed && s.h !== undefined) {
+        const el = this.smoothedHistogram(s, te, t);
+        if (el !== 'floats') {
+          if (el !== undefined) out.push(el);
+          continue;
+        }
+      }
       const i = next - 1;
       if (i < 0 || s.t[i] <= lb) continue;
       let v = s.v[i];
@@ -568,6 +575,53 @@ export class Evaluator {
     }
     this.countSamples(out.length);
     return out;
+  }
+
+  /**
+   * A `smoothed` instant selector over a series holding histograms (Prometheus's smoothSeries): in
+   * the window of one lookback delta either side, a sample at te is taken as it is, one on each side
+   * interpolated (as counters unless both are gauges), one only before carried forward with an
+   * unknown hint. Floats and histograms in one window: a warning, no sample. 'floats' when the
+   * window has only floats (the float path applies).
+   */
+  private smoothedHistogram(s: LoadedSeries, te: number, t: number): VectorElement | undefined | 'floats' {
+    const lb = this.p.lookbackDelta;
+    const lo = upperBound(s.t, te - lb);
+    const hi = upperBound(s.t, te + lb, lo);
+    const hs: Array<{ t: number; h: FloatHistogram }> = [];
+    let floats = false;
+    for (let i = lo; i < hi; i++) {
+      const h = s.h![i];
+      if (h !== undefined) hs.push({ t: s.t[i], h });
+      else if (!isStaleNaN(s.v[i])) floats = true;
+    }
+    if (hs.length === 0) return 'floats';
+    const name = JSON.stringify(s.labels.get(METRIC_NAME) ?? '');
+    if (floats) {
+      this.annotations.warn(
+        `PromQL warning: encountered a mix of histograms and floats for metric name ${name}`,
+      );
+      return undefined;
+    }
+    const i = searchIndex(hs.length, (j) => hs[j].t >= te);
+    let h: FloatHistogram;
+    if (i < hs.length && hs[i].t === te) h = hs[i].h;
+    else if (i > 0 && i < hs.length) {
+      const prev = hs[i - 1];
+      const next = hs[i];
+      if (isCustomBucketsSchema(prev.h.schema) !== isCustomBucketsSchema(next.h.schema)) {
+        this.annotations.warn(
+          `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${name}`,
+        );
+        return undefined;
+      }
+      const isCounter =
+        prev.h.counterResetHint !== CounterResetHint.Gauge ||
+        next.h.counterResetHint !== CounterResetHint.Gauge;
+      h = interpolateHistograms(prev.h, prev.t, next.h, next.t, te, isCounter, this.annotations);
+    } else if (i > 0) h = { ...hs[i - 1].h, counterResetHint: CounterResetHint.Unknown };
+    else return undefined;
+    return { labels: s.labels, t, v: 0, h };
   }
 
   private matrixSelector(ms: MatrixSelector, t: number, raw = false): StepValue {
@@ -792,6 +846,66 @@ export class Evaluator {
    * with histogramRate): float-only series go the float way, a window mixing floats and histograms
    * has no result (with Prometheus's warning), histogram windows give a gauge histogram.
    */
+  /**
+   * rate, increase and delta of an `anchored` or `smoothed` range over series holding histograms
+   * (Prometheus's extendedHistogramRate): per series, a window of only histograms gets the
+   * histogram rate, one of only floats the float one, a mix a warning and no result.
+   */
+  private extendedRateWithHistograms(
+    e: Call,
+    ms: MatrixSelector,
+    t: number,
+    kind: { isCounter: boolean; isRate: boolean },
+  ): StepValue {
+    const vs = ms.vectorSelector;
+    const range = this.rangeOf(ms, t);
+    const end = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
+    const start = end - range;
+    const smoothed = ms.rangeModifier === 'smoothed';
+    const lb = this.p.lookbackDelta;
+    const out: InstantVector = [];
+    const skip = new Set<Labels>();
+    for (const s of this.seriesOf(vs)) {
+      const lo = upperBound(s.t, start - lb);
+      const hi = upperBound(s.t, smoothed ? end + lb : end, lo);
+      const pts: Array<{ t: number; h: FloatHistogram }> = [];
+      let floats = 0;
+      for (let i = lo; i < hi; i++) {
+        const h = s.h?.[i];
+        if (h !== undefined) pts.push({ t: s.t[i], h });
+        else if (!isStaleNaN(s.v[i])) floats++;
+      }
+      if (pts.length === 0) continue;
+      skip.add(s.labels);
+      const name = s.labels.get(METRIC_NAME) ?? '';
+      if (floats > 0) {
+        this.annotations.warn(
+          `PromQL warning: encountered a mix of histograms and floats for metric name ${JSON.stringify(name)}`,
+        );
+        continue;
+      }
+      const h = extendedHistogramRate(pts, start, end, range, smoothed, kind, name, this.annotations);
+      if (h === undefined) continue;
+      const el: VectorElement = { labels: s.labels, t, v: 0, h };
+      if (this.delayedNameRemoval) el.dropName = true;
+      else el.labels = dropMetricName(s.labels);
+      out.push(el);
+    }
+    const m = this.matrixSelector(ms, t, true);
+    if (m.kind === 'matrix') {
+      const floats = m.v.filter((rs) => !skip.has(rs.labels));
+      const fl = this.finishCall(
+        e,
+        t,
+        [{ type: 'matrix', value: floats, range: m.range, rangeModifier: ms.rangeModifier }],
+        { start: m.start, end: m.end },
+      );
+      if (fl.kind === 'vector') out.push(...fl.v);
+    }
+    this.checkDuplicates(out, e);
+    return { kind: 'vector', v: out };
+  }
+
   private rateWithHistograms(
     e: Call,
     m: Extract<StepValue, { kind: 'matrix' }>,
@@ -929,6 +1043,42 @@ export class Evaluator {
   }
 
   /** count/present/first/last_over_time (and ts_of_first/last) over windows that hold histograms. */
+  /**
+   * An `anchored` range's windows with floats and histograms together (Prometheus's
+   * pickFirstSampleIndices): the latest sample at or before the range start, of either kind, and
+   * every sample after it; no window when nothing follows the start. Stale markers are left out.
+   */
+  private anchoredWindows(ms: MatrixSelector, t: number): RangeSeries[] {
+    const vs = ms.vectorSelector;
+    const end = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
+    const start = end - this.rangeOf(ms, t);
+    const out: RangeSeries[] = [];
+    let n = 0;
+    for (const s of this.seriesOf(vs)) {
+      const lo = upperBound(s.t, start - this.p.lookbackDelta);
+      const hi = upperBound(s.t, end, lo);
+      const idx: number[] = [];
+      for (let i = lo; i < hi; i++) {
+        if (s.h?.[i] === undefined && isStaleNaN(s.v[i])) continue;
+        if (s.t[i] <= start && idx.length > 0) idx[0] = i;
+        else idx.push(i);
+      }
+      if (idx.length === 0 || s.t[idx[idx.length - 1]] <= start) continue;
+      const rs: RangeSeries = {
+        labels: s.labels,
+        t: Float64Array.from(idx, (i) => s.t[i]),
+        v: Float64Array.from(idx, (i) => s.v[i]),
+        from: 0,
+        to: idx.length,
+      };
+      if (s.h !== undefined) rs.h = idx.map((i) => s.h![i]);
+      out.push(rs);
+      n += idx.length;
+    }
+    this.countSamples(n);
+    return out;
+  }
+
   private overTimeWithHistograms(
     e: Call,
     series: readonly RangeSeries[],
@@ -1308,6 +1458,14 @@ export class Evaluator {
     }
     const rateKind = HISTOGRAM_RATES[e.func];
     if (
+      rateKind !== undefined &&
+      arg0 !== undefined &&
+      arg0.type === 'MatrixSelector' &&
+      arg0.rangeModifier !== undefined &&
+      this.seriesOf(arg0.vectorSelector).some((s) => s.h !== undefined)
+    )
+      return this.extendedRateWithHistograms(e, arg0, t, rateKind);
+    if (
       (rateKind !== undefined || e.func === 'irate' || e.func === 'idelta') &&
       arg0 !== undefined &&
       arg0.type === 'SubqueryExpr'
@@ -1337,6 +1495,14 @@ export class Evaluator {
       if (m.kind === 'matrix') return this.rateWithHistograms(e, m, t, rateKind);
     }
     const overTime = HISTOGRAM_OVER_TIME[e.func];
+    if (
+      (e.func === 'resets' || e.func === 'changes') &&
+      arg0 !== undefined &&
+      arg0.type === 'MatrixSelector' &&
+      arg0.rangeModifier === 'anchored' &&
+      this.seriesOf(arg0.vectorSelector).some((s) => s.h !== undefined)
+    )
+      return this.overTimeWithHistograms(e, this.anchoredWindows(arg0, t), t, overTime!);
     if (
       overTime !== undefined &&
       arg0 !== undefined &&
@@ -2070,6 +2236,137 @@ function histogramRate(
     return undefined;
   }
   return { ...compactHistogram(h, true), counterResetHint: CounterResetHint.Gauge };
+}
+
+/**
+ * Prometheus's interpolateHistograms: h1 + (h2 - h1) × fraction at t, or, for a counter reset
+ * between them, h2 × fraction (the counter restarted from zero). Throws for exponential and
+ * custom buckets mixed.
+ */
+function interpolateHistograms(
+  h1: FloatHistogram,
+  t1: number,
+  h2: FloatHistogram,
+  t2: number,
+  t: number,
+  isCounter: boolean,
+  notes: Annotations,
+): FloatHistogram {
+  if (t === t1) return h1;
+  if (t === t2) return h2;
+  const fraction = (t - t1) / (t2 - t1);
+  if (isCounter && detectReset(h2, h1)) return scaleHistogram(h2, fraction);
+  const out: { nhcbBoundsReconciled?: boolean } = {};
+  const diff = addFloatHistograms(h2, h1, true, out);
+  if (out.nhcbBoundsReconciled === true)
+    notes.info('PromQL info: mismatched custom buckets were reconciled during subtraction');
+  const add: { nhcbBoundsReconciled?: boolean } = {};
+  const r = addFloatHistograms(scaleHistogram(diff, fraction), h1, false, add);
+  if (add.nhcbBoundsReconciled === true)
+    notes.info('PromQL info: mismatched custom buckets were reconciled during addition');
+  return r;
+}
+
+/**
+ * Prometheus's extendedHistogramRate: the histograms at the window's edges (the last at or before
+ * start and, smoothed, interpolated to start and end), right - left, plus for counters the
+ * histogram before each reset inside; per second for rate. Undefined when nothing follows start.
+ */
+function extendedHistogramRate(
+  h: ReadonlyArray<{ t: number; h: FloatHistogram }>,
+  rangeStart: number,
+  rangeEnd: number,
+  range: number,
+  smoothed: boolean,
+  kind: { isCounter: boolean; isRate: boolean },
+  metricName: string,
+  notes: Annotations,
+): FloatHistogram | undefined {
+  const name = JSON.stringify(metricName);
+  let last = h.length - 1;
+  // the last sample at or before start (or the first); smoothed: the first at or after end
+  const first = Math.max(0, searchIndex(last, (i) => h[i].t > rangeStart) - 1);
+  if (smoothed) last = searchIndex(last, (i) => h[i].t >= rangeEnd);
+  if (h[last].t <= rangeStart) return undefined;
+  if (smoothed && h[first].t > rangeEnd) return undefined;
+  const custom = isCustomBucketsSchema(h[first].h.schema);
+  for (let i = first; i <= last; i++) {
+    if (isCustomBucketsSchema(h[i].h.schema) !== custom) {
+      notes.warn(
+        `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${name}`,
+      );
+      return undefined;
+    }
+    if (kind.isCounter && h[i].h.counterResetHint === CounterResetHint.Gauge)
+      notes.warn(`PromQL warning: this native histogram metric is not a counter: ${name}`);
+  }
+  try {
+    const left =
+      smoothed && h[first].t < rangeStart
+        ? interpolateHistograms(
+            h[first].h,
+            h[first].t,
+            h[first + 1].h,
+            h[first + 1].t,
+            rangeStart,
+            kind.isCounter,
+            notes,
+          )
+        : h[first].h;
+    const right =
+      smoothed && last > 0 && h[last].t > rangeEnd
+        ? interpolateHistograms(
+            h[last - 1].h,
+            h[last - 1].t,
+            h[last].h,
+            h[last].t,
+            rangeEnd,
+            kind.isCounter,
+            notes,
+          )
+        : h[last].h;
+    if (
+      !kind.isCounter &&
+      (left.counterResetHint !== CounterResetHint.Gauge || right.counterResetHint !== CounterResetHint.Gauge)
+    )
+      notes.warn(`PromQL warning: this native histogram metric is not a gauge: ${name}`);
+    const sub: { nhcbBoundsReconciled?: boolean } = {};
+    let result = addFloatHistograms(right, left, true, sub);
+    if (sub.nhcbBoundsReconciled === true)
+      notes.info('PromQL info: mismatched custom buckets were reconciled during subtraction');
+    if (kind.isCounter) {
+      // the resets strictly between the edges; one the left interpolation spanned is counted already
+      let from = first + 1;
+      let prev = left;
+      if (smoothed && h[first].t < rangeStart && detectReset(h[first + 1].h, h[first].h)) {
+        prev = h[first + 1].h;
+        from++;
+      }
+      const to = last - 1;
+      let correction: FloatHistogram | undefined;
+      const add: { nhcbBoundsReconciled?: boolean } = {};
+      const addCorrection = (x: FloatHistogram): void => {
+        correction = correction === undefined ? x : addFloatHistograms(correction, x, false, add);
+      };
+      if (from <= to + 1) {
+        for (let i = from; i <= to; i++) {
+          if (detectReset(h[i].h, prev)) addCorrection(prev);
+          prev = h[i].h;
+        }
+        if (detectReset(right, prev)) addCorrection(prev);
+      }
+      if (correction !== undefined) result = addFloatHistograms(result, correction, false, add);
+      if (add.nhcbBoundsReconciled === true)
+        notes.info('PromQL info: mismatched custom buckets were reconciled during addition');
+    }
+    if (kind.isRate) result = scaleHistogram(result, 1 / (range / 1000), range / 1000);
+    return { ...compactHistogram(result, true), counterResetHint: CounterResetHint.Gauge };
+  } catch {
+    notes.warn(
+      `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${name}`,
+    );
+    return undefined;
+  }
 }
 
 function emptyLike(h: FloatHistogram): FloatHistogram {

@@ -304,4 +304,18 @@ describe('PromQL over native histograms', () => {
       'PromQL info: input to histogram_quantile has NaN observations, result is NaN for metric name "nan_only"',
     ]);
   });
+
+  it('anchored and smoothed ranges and smoothed selectors over histograms (Prometheus 3.x extended vectors)', async () => {
+    const feat = { features: new Set(['promql-extended-range-selectors']) };
+    const q = async (expr: string, t = T + 10 * M): Promise<Array<[string, number | string]>> =>
+      vector(await engine.instantQuery(db, parseExpr(expr, feat), t));
+    // anchored: from the sample at the range start (5m, count 20) to the last (10m, count 35)
+    expect(await q('histogram_count(increase(lat{job="a"}[5m] anchored))')).toEqual([['{job="a"}', 15]]);
+    // smoothed selector: halfway between 9m (32) and 10m (35)
+    expect(await q('histogram_count(lat{job="a"} smoothed)', T + 9.5 * M)).toEqual([['{job="a"}', 33.5]]);
+    // smoothed rate: the edges interpolated to 4.5m (18.5) and 9.5m (33.5), over 300 s
+    const [[, r]] = await q('histogram_count(rate(lat{job="a"}[5m] smoothed))', T + 9.5 * M);
+    expect(r).toBeCloseTo(15 / 300, 12);
+    expect(await q('resets(lat{job="a"}[5m] anchored)')).toEqual([['{job="a"}', 0]]);
+  });
 });
