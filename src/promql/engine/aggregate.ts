@@ -5,6 +5,7 @@ import type { Annotations, InstantVector, VectorElement } from './functions/type
 import { Labels, METRIC_NAME } from '../../model/labels.js';
 import { QueryError } from './errors.js';
 import { goQuote } from '../../model/goquote.js';
+import { labelsHash64 } from '../../model/xxhash64.js';
 import { histogramString } from '../../model/histogram.js';
 import { formatGoFloat } from '../../model/exposition/writer.js';
 import { kahanInc } from './functions/util.js';
@@ -94,9 +95,20 @@ export function formatFloatPlain(f: number): string {
   return sign + '0.' + '0'.repeat(-exp - 1) + digits;
 }
 
-/** A fraction in [0, 1) derived from the label set's hash, for limit_ratio's sampling. */
+/** Per label set: limit_ratio's sampling offsets (a BigInt hash each, so computed once). */
+const ratioOffsets = new WeakMap<Labels, number>();
+
+/**
+ * A fraction in [0, 1] from the label set's Prometheus hash (xxhash64 of its pairs, over
+ * MaxUint64: Prometheus's HashRatioSampler), so limit_ratio picks the series Prometheus picks.
+ */
 function ratioOffset(ls: Labels): number {
-  return ls.hash() / 2 ** 53;
+  let off = ratioOffsets.get(ls);
+  if (off === undefined) {
+    off = Number(labelsHash64(ls.pairs)) / 2 ** 64;
+    ratioOffsets.set(ls, off);
+  }
+  return off;
 }
 
 function addRatioSample(r: number, ls: Labels): boolean {

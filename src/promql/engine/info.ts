@@ -187,6 +187,9 @@ export class InfoFunction {
     const out: InfoSeries[] = [];
     for (const s of set) {
       const b = s.samples();
+      // an info metric holds floats (Prometheus fails the query on a histogram sample)
+      if ((s.histograms?.() ?? []).some((x) => x.t >= st.lo && x.t <= st.hi))
+        throw new QueryError('execution', 'info sample should be float');
       // keep the samples within [lo, hi] only
       let from = 0;
       while (from < b.length && b.t[from] < st.lo) from++;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type QueryResult } from '../../../src/promql/engine/index.js';
 import { parseExpr } from '../../../src/promql/parser/index.js';
+import { CounterResetHint } from '../../../src/model/histogram.js';
+import { Labels } from '../../../src/model/labels.js';
 import type { MemoryStorage } from '../../../src/storage/memory.js';
 import { storeSeries, type SeriesDef } from '../../support/promql-storage.js';
 
@@ -95,5 +97,26 @@ describe('info()', () => {
       [{ __name__: 'target_info', instance: 'a', job: '1', x: 'two' }, [1]],
     ]);
     await expect(range(st, 'info(metric)', 0, 0)).rejects.toThrow(/found duplicate series for info metric/);
+  });
+
+  it('fails when the info series holds native histograms', async () => {
+    const st = store([[{ __name__: 'metric', instance: 'a', job: '1' }, [1]]]);
+    const app = st.appender();
+    app.appendHistogram!(0, Labels.fromRecord({ __name__: 'hinfo', instance: 'a', job: '1' }), 0, undefined, {
+      counterResetHint: CounterResetHint.Unknown,
+      schema: 0,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      count: 1,
+      sum: 1,
+      positiveSpans: [{ offset: 0, length: 1 }],
+      positiveBuckets: [1],
+      negativeSpans: [],
+      negativeBuckets: [],
+    });
+    await app.commit();
+    await expect(range(st, 'info(metric, {__name__="hinfo"})', 0, 0)).rejects.toThrow(
+      'info sample should be float',
+    );
   });
 });
