@@ -2,6 +2,7 @@
 // VectorAnd/Or/Unless (promql/engine.go).
 import {
   addFloatHistograms,
+  CounterResetHint,
   compactHistogram,
   histogramsEqual,
   type FloatHistogram,
@@ -182,7 +183,7 @@ export function vectorVector(
   returnBool: boolean,
   delayedNameRemoval: boolean,
   cache: MatchCache = new MatchCache(m),
-  /** Told Prometheus's info annotations for histogram operands an operator cannot take. */
+  /** Told Prometheus's annotations about histogram operands (infos, and warnings by their prefix). */
   info: (message: string) => void = () => {},
 ): InstantVector {
   if (m.card === 'many-to-many') throw executionError('many-to-many only allowed for set operators');
@@ -305,36 +306,57 @@ function histogramOp(
   const lh = l.h;
   const rh = r.h;
   if (lh !== undefined && rh !== undefined) {
-    try {
-      if (op === '+') return { v: 0, keep: true, h: compactHistogram(addFloatHistograms(lh, rh), true) };
-      if (op === '-')
-        return { v: 0, keep: true, h: compactHistogram(addFloatHistograms(lh, rh, true), true) };
-    } catch {
-      return undefined;
+    if (op === '+' || op === '-') {
+      // Prometheus's Add/Sub: hints combined (a reset/not-a-reset collision warns), other custom
+      // bounds reconciled (an info); a difference is a gauge
+      const what = op === '+' ? 'addition' : 'subtraction';
+      const out: { counterResetCollision?: boolean; nhcbBoundsReconciled?: boolean } = {};
+      let h: FloatHistogram;
+      try {
+        h = compactHistogram(addFloatHistograms(lh, rh, op === '-', out), true);
+      } catch {
+        return undefined;
+      }
+      if (out.counterResetCollision === true)
+        info(`PromQL warning: conflicting counter resets during histogram ${what}`);
+      if (out.nhcbBoundsReconciled === true)
+        info(`PromQL info: mismatched custom buckets were reconciled during ${what}`);
+      if (op === '-') h.counterResetHint = CounterResetHint.Gauge;
+      return { v: 0, keep: true, h };
     }
     if (op === '==' || op === '!=') {
       const same = histogramsEqual(lh, rh);
       return { v: 0, keep: op === '==' ? same : !same, h: lh };
     }
-  } else if (lh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(lh, (x) => x * r.v) };
-  else if (rh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(rh, (x) => x * l.v) };
-  else if (lh !== undefined && op === '/') return { v: 0, keep: true, h: scaled(lh, (x) => x / r.v) };
+  } else if (lh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(lh, r.v, false) };
+  else if (rh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(rh, l.v, false) };
+  else if (lh !== undefined && op === '/') return { v: 0, keep: true, h: scaled(lh, r.v, true) };
   info(
     `PromQL info: incompatible sample types encountered for binary operator "${op}": ${lh !== undefined ? 'histogram' : 'float'} ${op} ${rh !== undefined ? 'histogram' : 'float'}`,
   );
   return undefined;
 }
 
-function scaled(h: FloatHistogram, f: (x: number) => number): FloatHistogram {
-  return compactHistogram(
-    {
-      ...h,
-      count: f(h.count),
-      sum: f(h.sum),
-      zeroCount: f(h.zeroCount),
-      positiveBuckets: h.positiveBuckets.map(f),
-      negativeBuckets: h.negativeBuckets.map(f),
-    },
-    true,
-  );
+/**
+ * Prometheus's Mul(f) or Div(f): every count and the sum scaled; a negative factor makes a gauge;
+ * a division by zero leaves no buckets (the zero bucket, count and sum become infinite or NaN).
+ */
+function scaled(h: FloatHistogram, f: number, divide: boolean): FloatHistogram {
+  const m = divide ? (x: number) => x / f : (x: number) => x * f;
+  const out: FloatHistogram = {
+    ...h,
+    count: m(h.count),
+    sum: m(h.sum),
+    zeroCount: m(h.zeroCount),
+    positiveBuckets: h.positiveBuckets.map(m),
+    negativeBuckets: h.negativeBuckets.map(m),
+  };
+  if (divide && f === 0) {
+    out.positiveSpans = [];
+    out.positiveBuckets = [];
+    out.negativeSpans = [];
+    out.negativeBuckets = [];
+  }
+  if (f < 0) out.counterResetHint = CounterResetHint.Gauge;
+  return compactHistogram(out, true);
 }

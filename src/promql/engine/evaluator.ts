@@ -1019,6 +1019,9 @@ export class Evaluator {
         if (sub.nhcbBoundsReconciled === true)
           this.annotations.info('PromQL info: mismatched custom buckets were reconciled during subtraction');
       } catch {
+        this.annotations.warn(
+          `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${name}`,
+        );
         continue;
       }
       if (isRate) {
@@ -1199,7 +1202,8 @@ export class Evaluator {
             e.returnBool,
             this.delayedNameRemoval,
             cache.c,
-            (msg) => this.annotations.info(msg),
+            (msg) =>
+              msg.startsWith('PromQL warning:') ? this.annotations.warn(msg) : this.annotations.info(msg),
           );
       }
     } else if (l.kind === 'vector' && r.kind === 'scalar') {
@@ -2532,21 +2536,27 @@ function withHistograms(
 
 /**
  * Every count, the sum and the buckets of h multiplied by f (Prometheus's Mul; `divisor`: its Div by
- * that number, so that 0 gives Prometheus's infinities and NaNs), empty buckets compacted away.
+ * that number), empty buckets compacted away. As Prometheus: a negative factor makes a gauge, and a
+ * division by zero leaves no buckets (the zero bucket, count and sum become infinite or NaN).
  */
 function scaleHistogram(h: FloatHistogram, f: number, divisor?: number): FloatHistogram {
   const m = divisor === undefined ? (x: number) => x * f : (x: number) => x / divisor;
-  return compactHistogram(
-    {
-      ...h,
-      count: m(h.count),
-      sum: m(h.sum),
-      zeroCount: m(h.zeroCount),
-      positiveBuckets: h.positiveBuckets.map(m),
-      negativeBuckets: h.negativeBuckets.map(m),
-    },
-    true,
-  );
+  const out: FloatHistogram = {
+    ...h,
+    count: m(h.count),
+    sum: m(h.sum),
+    zeroCount: m(h.zeroCount),
+    positiveBuckets: h.positiveBuckets.map(m),
+    negativeBuckets: h.negativeBuckets.map(m),
+  };
+  if (divisor === 0) {
+    out.positiveSpans = [];
+    out.positiveBuckets = [];
+    out.negativeSpans = [];
+    out.negativeBuckets = [];
+  }
+  if ((divisor ?? f) < 0) out.counterResetHint = CounterResetHint.Gauge;
+  return compactHistogram(out, true);
 }
 
 /** A vector without its histogram samples. */

@@ -318,4 +318,24 @@ describe('PromQL over native histograms', () => {
     expect(r).toBeCloseTo(15 / 300, 12);
     expect(await q('resets(lat{job="a"}[5m] anchored)')).toEqual([['{job="a"}', 0]]);
   });
+
+  it("scaling and subtracting follow Prometheus's Mul/Div/Sub: negatives and differences are gauges, /0 has no buckets", async () => {
+    const one = async (q: string) => {
+      const r = await instant(q);
+      if (r.value.type !== 'vector') throw new Error(r.value.type);
+      return r.value.samples[0].h!;
+    };
+    expect((await one('-lat{job="a"}')).counterResetHint).toBe(CounterResetHint.Gauge);
+    expect((await one('lat{job="a"} * -1')).counterResetHint).toBe(CounterResetHint.Gauge);
+    const d = await one('lat{job="a"} - 0.5 * lat{job="a"}');
+    expect(d.counterResetHint).toBe(CounterResetHint.Gauge);
+    expect(d.count).toBe(17.5);
+    const z = await one('lat{job="a"} / 0');
+    expect([z.count, z.zeroCount, z.positiveBuckets, z.negativeBuckets]).toEqual([
+      Infinity,
+      Infinity,
+      [],
+      [],
+    ]);
+  });
 });
