@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchReport } from './report.js';
 import { benchExposition } from './exposition.js';
+import { benchHistograms } from './histograms.js';
 import { benchPromql } from './promql.js';
 import { benchQueryLoad } from './query-load.js';
 import { benchRemoteWrite } from './remote-write.js';
@@ -15,6 +16,7 @@ export type BenchArea = (report: BenchReport, repoRoot: string) => Promise<void>
 
 const AREAS: Record<string, BenchArea> = {
   exposition: benchExposition,
+  histograms: benchHistograms,
   promql: (report) => benchPromql(report),
   'query-load': benchQueryLoad,
   'remote-write': benchRemoteWrite,
