@@ -929,3 +929,144 @@ export function kahanSumHistograms(
   if (bounds !== undefined) h.customValues = bounds;
   return { h, nhcbBoundsReconciled: reconciled };
 }
+
+/**
+ * Prometheus's FloatHistogram.TrimBuckets, the trim operators: `h </ x` (upper) keeps the
+ * observations below x, `h >/ x` those above. A bucket across x keeps the share of its count on the
+ * kept side (linear for custom buckets and the zero bucket, on a log scale for exponential ones);
+ * a bucket reaching ±Inf is kept or dropped whole. When anything was cut, count and sum are
+ * recomputed from what is left (each bucket's count at the midpoint of its kept part) and the
+ * histogram is compacted; otherwise it is returned as it is.
+ */
+export function trimBuckets(h: FloatHistogram, rhs: number, upper: boolean): FloatHistogram {
+  const custom = isCustomBucketsSchema(h.schema);
+  let count = 0;
+  let sum = 0;
+  let trimmed = false;
+  let hasPositive = false;
+  let hasNegative = false;
+  const side = (spans: readonly Span[], buckets: readonly number[], positive: boolean): number[] => {
+    const out = [...buckets];
+    bucketIndexes(spans).forEach((idx, i) => {
+      const c = buckets[i];
+      if (c === 0) return;
+      if (positive) hasPositive = true;
+      else hasNegative = true;
+      const b: Bucket = positive
+        ? {
+            lower: bucketUpperBound(idx - 1, h.schema, h.customValues),
+            upper: bucketUpperBound(idx, h.schema, h.customValues),
+            lowerInclusive: false,
+            upperInclusive: true,
+            count: c,
+          }
+        : {
+            lower: -bucketUpperBound(idx, h.schema, h.customValues),
+            upper: -bucketUpperBound(idx - 1, h.schema, h.customValues),
+            lowerInclusive: true,
+            upperInclusive: false,
+            count: c,
+          };
+      const whole = upper ? b.upper <= rhs : b.lower >= rhs;
+      const partly = upper ? b.lower < rhs : b.upper > rhs;
+      if (whole) {
+        count += c;
+        sum += trimMidpoint(b.lower, b.upper, positive, custom) * c;
+      } else if (partly) {
+        const [keep, mid] = trimBucket(b, rhs, upper, positive, custom);
+        count += keep;
+        sum += mid * keep;
+        if (out[i] !== keep) {
+          out[i] = keep;
+          trimmed = true;
+        }
+      } else {
+        out[i] = 0;
+        trimmed = true;
+      }
+    });
+    return out;
+  };
+  const pos = side(h.positiveSpans, h.positiveBuckets, true);
+  const neg = side(h.negativeSpans, h.negativeBuckets, false);
+  let zeroCount = h.zeroCount;
+  if (h.zeroCount > 0) {
+    let lower = -h.zeroThreshold;
+    let up = h.zeroThreshold;
+    if (hasNegative && !hasPositive) up = 0;
+    if (hasPositive && !hasNegative) lower = 0;
+    let keep: number;
+    let mid: number;
+    if (upper) {
+      if (rhs <= lower) [keep, mid] = [0, 0];
+      else if (rhs >= up) [keep, mid] = [h.zeroCount, (lower + up) / 2];
+      else [keep, mid] = [(h.zeroCount * (rhs - lower)) / (up - lower), (lower + rhs) / 2];
+    } else if (rhs <= lower) [keep, mid] = [h.zeroCount, (lower + up) / 2];
+    else if (rhs >= up) [keep, mid] = [0, 0];
+    else [keep, mid] = [(h.zeroCount * (up - rhs)) / (up - lower), (rhs + up) / 2];
+    if (keep !== h.zeroCount) {
+      zeroCount = keep;
+      trimmed = true;
+    }
+    sum += mid * keep;
+    count += keep;
+  }
+  if (!trimmed) return h;
+  return compactHistogram({ ...h, count, sum, zeroCount, positiveBuckets: pos, negativeBuckets: neg }, true);
+}
+
+/** The kept count of a bucket across the trim point, and the midpoint of its kept part. */
+function trimBucket(
+  b: Bucket,
+  rhs: number,
+  upper: boolean,
+  positive: boolean,
+  linear: boolean,
+): [number, number] {
+  if (b.lower === -Infinity || b.upper === Infinity) return trimInfiniteBucket(b, rhs, upper);
+  let below: number;
+  if (rhs <= b.lower) below = 0;
+  else if (rhs >= b.upper) below = b.count;
+  else if (linear) below = (b.count * (rhs - b.lower)) / (b.upper - b.lower);
+  else {
+    const lo = Math.log2(Math.abs(b.lower));
+    const hi = Math.log2(Math.abs(b.upper));
+    const v = Math.log2(Math.abs(rhs));
+    below = b.count * (rhs > 0 ? (v - lo) / (hi - lo) : 1 - (v - hi) / (lo - hi));
+  }
+  return upper
+    ? [below, trimMidpoint(b.lower, rhs, positive, linear)]
+    : [b.count - below, trimMidpoint(rhs, b.upper, positive, linear)];
+}
+
+/** A bucket reaching -Inf or +Inf (custom buckets): kept or dropped whole, or linearly from 0. */
+function trimInfiniteBucket(b: Bucket, rhs: number, upper: boolean): [number, number] {
+  const finite = (x: number): number => (x === Infinity || x === -Infinity ? 0 : x);
+  if (b.lower === -Infinity) {
+    if (upper) {
+      if (rhs >= b.upper) return [b.count, 0];
+      if (rhs > 0 && b.upper > 0 && b.upper !== Infinity) return [(b.count * rhs) / b.upper, rhs / 2];
+      if (b.upper <= 0) return [b.count, rhs];
+      return [0, finite(b.upper)];
+    }
+    if (rhs <= b.lower) return [b.count, 0];
+    if (rhs >= 0 && b.upper > rhs && b.upper !== Infinity)
+      return [b.count * (1 - rhs / b.upper), (rhs + b.upper) / 2];
+    return [0, finite(b.upper)];
+  }
+  if (upper) return [0, finite(b.lower)];
+  if (rhs >= b.lower) return [b.count, rhs];
+  return [0, finite(b.lower)];
+}
+
+/** The midpoint of a bucket's kept part: arithmetic (linear) or geometric, toward finite bounds. */
+function trimMidpoint(lower: number, upper: number, positive: boolean, linear: boolean): number {
+  if (lower === Infinity || lower === -Infinity) {
+    if (upper === Infinity || upper === -Infinity) return 0;
+    return upper > 0 ? upper / 2 : upper;
+  }
+  if (upper === Infinity || upper === -Infinity) return lower;
+  if (linear) return (lower + upper) / 2;
+  const g = Math.sqrt(Math.abs(lower * upper));
+  return positive ? g : -g;
+}

@@ -5,6 +5,7 @@ import {
   CounterResetHint,
   compactHistogram,
   histogramsEqual,
+  trimBuckets,
   type FloatHistogram,
 } from '../../model/histogram.js';
 import type { BinaryOp, VectorMatching } from '../parser/ast.js';
@@ -15,6 +16,11 @@ import { Labels, METRIC_NAME } from '../../model/labels.js';
 
 export function isComparison(op: BinaryOp): boolean {
   return op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
+}
+
+/** The native histogram trim operators `</` and `>/`. */
+export function isTrim(op: BinaryOp): boolean {
+  return op === '</' || op === '>/';
 }
 
 export function isSetOperator(op: BinaryOp): boolean {
@@ -226,8 +232,15 @@ export function vectorVector(
     const fl = swapped ? rs.v : ls.v;
     const fr = swapped ? ls.v : rs.v;
     let res: { v: number; keep: boolean; h?: FloatHistogram };
-    if (ls.h === undefined && rs.h === undefined) res = scalarOp(op, fl, fr);
-    else {
+    if (ls.h === undefined && rs.h === undefined) {
+      if (isTrim(op)) {
+        info(
+          `PromQL info: incompatible sample types encountered for binary operator "${op}": float ${op} float`,
+        );
+        continue;
+      }
+      res = scalarOp(op, fl, fr);
+    } else {
       const hr = histogramOp(op, swapped ? rs : ls, swapped ? ls : rs, info);
       if (hr === undefined) continue;
       res = hr;
@@ -331,6 +344,7 @@ function histogramOp(
   } else if (lh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(lh, r.v, false) };
   else if (rh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(rh, l.v, false) };
   else if (lh !== undefined && op === '/') return { v: 0, keep: true, h: scaled(lh, r.v, true) };
+  else if (lh !== undefined && isTrim(op)) return { v: 0, keep: true, h: trimBuckets(lh, r.v, op === '</') };
   info(
     `PromQL info: incompatible sample types encountered for binary operator "${op}": ${lh !== undefined ? 'histogram' : 'float'} ${op} ${rh !== undefined ? 'histogram' : 'float'}`,
   );

@@ -26,6 +26,7 @@ import {
   type FloatHistogram,
   addFloatHistograms,
   kahanSumHistograms,
+  trimBuckets,
   CounterResetHint,
 } from '../../model/histogram.js';
 import type { HistogramSample, Querier, Queryable, SelectRequest } from '../../storage/interfaces.js';
@@ -50,6 +51,7 @@ import {
 import {
   MatchCache,
   isSetOperator,
+  isTrim,
   scalarScalar,
   vectorAnd,
   vectorOr,
@@ -815,15 +817,27 @@ export class Evaluator {
    * drops the histogram with Prometheus's "incompatible sample types" info. Floats go the usual way.
    */
   private histogramScalar(e: BinaryExpr, vec: InstantVector, scalar: number, swap: boolean): StepValue {
-    const floats = floatsOnly(vec);
-    const out: InstantVector = [
-      ...vectorScalar(e.op, floats, scalar, swap, e.returnBool, this.delayedNameRemoval),
-    ];
+    const trim = isTrim(e.op);
+    const out: InstantVector = trim
+      ? []
+      : [...vectorScalar(e.op, floatsOnly(vec), scalar, swap, e.returnBool, this.delayedNameRemoval)];
     for (const s of vec) {
-      if (s.h === undefined) continue;
+      if (s.h === undefined) {
+        if (trim) {
+          this.annotations.info(
+            `PromQL info: incompatible sample types encountered for binary operator "${e.op}": float ${e.op} float`,
+          );
+        }
+        continue;
+      }
       let h: FloatHistogram | undefined;
       if (e.op === '*') h = scaleHistogram(s.h, scalar);
       else if (e.op === '/' && !swap) h = scaleHistogram(s.h, 1 / scalar, scalar);
+      else if (trim && !swap) {
+        // trimming keeps the metric name (not arithmetic)
+        out.push({ ...s, h: trimBuckets(s.h, scalar, e.op === '</') });
+        continue;
+      }
       if (h === undefined) {
         const [lt, rt] = swap ? ['float', 'histogram'] : ['histogram', 'float'];
         this.annotations.info(
@@ -1162,9 +1176,11 @@ export class Evaluator {
   private binaryExpr(e: BinaryExpr, t: number): StepValue {
     const l0 = this.eval(e.lhs, t);
     const r0 = this.eval(e.rhs, t);
-    if (l0.kind === 'vector' && r0.kind === 'scalar' && floatsOnly(l0.v) !== l0.v)
+    // histograms against a scalar, and the trim operators (which floats cannot take) whatever the samples
+    const trim = isTrim(e.op);
+    if (l0.kind === 'vector' && r0.kind === 'scalar' && (trim || floatsOnly(l0.v) !== l0.v))
       return this.histogramScalar(e, l0.v, r0.v, false);
-    if (l0.kind === 'scalar' && r0.kind === 'vector' && floatsOnly(r0.v) !== r0.v)
+    if (l0.kind === 'scalar' && r0.kind === 'vector' && (trim || floatsOnly(r0.v) !== r0.v))
       return this.histogramScalar(e, r0.v, l0.v, true);
     const l = floatValue(l0);
     const r = floatValue(r0);

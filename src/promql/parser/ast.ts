@@ -23,6 +23,8 @@ export type BinaryOp =
   | '<'
   | '>='
   | '<='
+  | '</'
+  | '>/'
   | 'and'
   | 'or'
   | 'unless';

@@ -309,6 +309,9 @@ export const Neq = token('Neq', '!=', Kind.OPERATOR, [BinOp, MatchOp]);
 export const EqlRegex = token('EqlRegex', '=~', Kind.OPERATOR, [MatchOp]);
 export const NeqRegex = token('NeqRegex', '!~', Kind.OPERATOR, [MatchOp]);
 export const Lte = token('Lte', '<=', Kind.OPERATOR, [BinOp]);
+// Native histogram trim operators (Prometheus 3.x): `h </ x` keeps observations below x, `h >/ x` above.
+export const TrimUpper = token('TrimUpper', '</', Kind.OPERATOR, [BinOp]);
+export const TrimLower = token('TrimLower', '>/', Kind.OPERATOR, [BinOp]);
 export const Lss = token('Lss', '<', Kind.OPERATOR, [BinOp]);
 export const Gte = token('Gte', '>=', Kind.OPERATOR, [BinOp]);
 export const Gtr = token('Gtr', '>', Kind.OPERATOR, [BinOp]);
@@ -391,8 +394,10 @@ const operators = [
   Eql,
   Neq,
   Lte,
+  TrimUpper,
   Lss,
   Gte,
+  TrimLower,
   Gtr,
   Add,
   Sub,

@@ -338,4 +338,24 @@ describe('PromQL over native histograms', () => {
       [],
     ]);
   });
+
+  it('trim operators keep the observations below (</) or above (>/) a bound, the name kept', async () => {
+    // at 10m: negative [-1,-0.5): 2, zero bucket (±0.001): 1, positive (0.5,1]: 11, (1,2]: 21
+    const r = await instant('lat{job="a"} </ 1');
+    if (r.value.type !== 'vector') throw new Error(r.value.type);
+    const h = r.value.samples[0].h!;
+    expect(r.value.samples[0].labels.toString()).toBe('lat{job="a"}');
+    expect(h.positiveBuckets).toEqual([11]);
+    expect(h.count).toBe(2 + 1 + 11);
+    // halfway into (1, 2] on the log scale: half of 21 kept above 2^0.5
+    const above = await instant('lat{job="a"} >/ 1.4142135623730951');
+    if (above.value.type !== 'vector') throw new Error(above.value.type);
+    expect(above.value.samples[0].h!.count).toBeCloseTo(10.5, 9);
+    // floats cannot be trimmed: no result, Prometheus's info
+    const f = await instant('lat{job="b"} </ 1');
+    expect(vector(f)).toEqual([]);
+    expect(f.infos).toEqual([
+      'PromQL info: incompatible sample types encountered for binary operator "</": float </ float',
+    ]);
+  });
 });

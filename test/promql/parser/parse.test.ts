@@ -487,6 +487,17 @@ describe('deep inputs', () => {
 describe('AST shape', () => {
   const p = (s: string): Expr => parseExpr(s);
 
+  test('the trim operators </ and >/ bind as comparisons do, take matching, refuse bool, print back', () => {
+    const e = p('h >/ 0.5 + 1');
+    expect(e.type === 'BinaryExpr' && [e.op, e.rhs.type]).toEqual(['>/', 'BinaryExpr']);
+    const c = p('h</-1');
+    expect(c.type === 'BinaryExpr' && c.op).toBe('</');
+    expect(formatExpr(p('(h >/ 1) </ on (a) x'))).toBe('(h >/ 1) </ on (a) x');
+    expect(errorOf('sum(h) </ bool 3')).toBe(
+      '1:8: parse error: bool modifier can only be used on comparison operators',
+    );
+  });
+
   test('unary minus folds into number literals', () => {
     expect(p('-1')).toEqual({ type: 'NumberLiteral', value: -1, pos: { start: 0, end: 2 } });
     const e = p('-2^2');
