@@ -46,7 +46,12 @@ export function poolRuleQuery(o: RuleQueryOptions): RuleQueryFn {
     if (!out.ok) throw new Error(out.message);
     const s = out.samples;
     if (s === undefined) return [];
-    return s.values.map((value, i): RuleSample => ({ labels: Labels.fromSortedPairs(s.pairs[i]), value }));
+    return s.values.map((value, i): RuleSample => {
+      const h = s.histograms?.[i];
+      return h === undefined
+        ? { labels: Labels.fromSortedPairs(s.pairs[i]), value }
+        : { labels: Labels.fromSortedPairs(s.pairs[i]), value, histogram: h };
+    });
   };
 }
 

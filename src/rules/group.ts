@@ -182,7 +182,11 @@ export class Group {
       let duplicates = 0;
       for (const s of out) {
         try {
-          app.append(0, s.labels, s.t, s.v);
+          if (s.h !== undefined) {
+            if (app.appendHistogram === undefined)
+              throw new Error('native histograms are not supported by the storage');
+            app.appendHistogram(0, s.labels, s.t, undefined, s.h);
+          } else app.append(0, s.labels, s.t, s.v);
           returned.set(s.labels.pairs.join('\xff'), s.labels);
         } catch (err) {
           rule.health = 'err';

@@ -1,6 +1,7 @@
 // Recording and alerting rules (Prometheus's rules/recording.go and rules/alerting.go): what one
 // evaluation at time ts produces, and the alert state machine. Groups (group.ts) schedule them, commit
 // their output and send alerts.
+import type { FloatHistogram } from '../model/histogram.js';
 import { Labels, METRIC_NAME } from '../model/labels.js';
 import { formatDuration } from '../model/duration.js';
 import { ALERT_TEMPLATE_DEFS, alertTemplateData, expandTemplate } from '../template/expander.js';
@@ -12,6 +13,8 @@ export type RuleHealth = 'ok' | 'err' | 'unknown';
 export interface RuleSample {
   labels: Labels;
   value: number;
+  /** A native histogram result (value is then 0). */
+  histogram?: FloatHistogram;
 }
 
 export interface RuleQueryOptions {
@@ -36,6 +39,8 @@ export interface OutputSample {
   labels: Labels;
   t: number;
   v: number;
+  /** A recorded native histogram (recording rules over histogram results). */
+  h?: FloatHistogram;
 }
 
 abstract class BaseRule {
@@ -79,7 +84,7 @@ export class RecordingRule extends BaseRule {
       const key = labels.pairs.join('\xff');
       if (seen.has(key)) throw new Error(ERR_DUPLICATE_RECORDING);
       seen.add(key);
-      out.push({ labels, t, v: s.value });
+      out.push(s.histogram === undefined ? { labels, t, v: s.value } : { labels, t, v: 0, h: s.histogram });
     }
     if (limit > 0 && out.length > limit)
       throw new Error(`exceeded limit of ${limit} with ${out.length} series`);

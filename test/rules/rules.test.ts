@@ -5,6 +5,7 @@ import { localRuleQuery } from '../../src/cli/rules-wiring.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Matcher } from '../../src/model/matcher.js';
 import { Labels } from '../../src/model/labels.js';
+import { CounterResetHint } from '../../src/model/histogram.js';
 import { isStaleNaN } from '../../src/model/value.js';
 import { labelsHash64, xxhash64 } from '../../src/model/xxhash64.js';
 import { Group, type GroupEnv } from '../../src/rules/group.js';
@@ -114,6 +115,60 @@ describe('recording rules', () => {
       'vector contains metrics with the same labelset after applying rule labels',
     );
     expect(g.rules[1].lastError).toMatch(/^exceeded limit of 1 with \d+ series$|same labelset/);
+  });
+
+  it('record native histogram results as float histograms, readable by the next rule', async () => {
+    const st = new MemoryStorage();
+    const app = st.appender();
+    for (const [inst, k] of [
+      ['a', 1],
+      ['b', 2],
+    ] as const) {
+      for (let i = 0; i <= 2; i++) {
+        app.appendHistogram!(
+          0,
+          Labels.fromRecord({ __name__: 'lat', instance: inst }),
+          i * 30_000,
+          undefined,
+          {
+            counterResetHint: CounterResetHint.Unknown,
+            schema: 0,
+            zeroThreshold: 0,
+            zeroCount: 0,
+            count: 3 * k * (i + 1),
+            sum: k * (i + 1),
+            positiveSpans: [{ offset: 0, length: 2 }],
+            positiveBuckets: [k * (i + 1), 2 * k * (i + 1)],
+            negativeSpans: [],
+            negativeBuckets: [],
+          },
+        );
+      }
+    }
+    await app.commit();
+    const g = group(
+      `groups:
+- name: g
+  rules:
+  - record: lat:sum
+    expr: sum(lat)
+  - record: lat:count
+    expr: histogram_count(lat:sum)
+`,
+      env(st),
+    );
+    await g.evalAt(M);
+    expect(g.rules.map((r) => [r.health, r.lastError])).toEqual([
+      ['ok', ''],
+      ['ok', ''],
+    ]);
+    const q = st.querier(0, M);
+    const [rec] = [...q.select([new Matcher('=', '__name__', 'lat:sum')])];
+    const hs = rec.histograms?.() ?? [];
+    expect(hs).toHaveLength(1);
+    expect(hs[0].fh?.count).toBe(27);
+    expect(hs[0].fh?.positiveBuckets).toEqual([9, 18]);
+    expect(read(st, 'lat:count', M)).toEqual({ 'lat:count': 27 });
   });
 
   it('write a stale marker for a series that vanished', async () => {

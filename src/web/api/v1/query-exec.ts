@@ -2,6 +2,7 @@
 // runs: in a query worker (the server), or in the calling thread (tests and tools). The request comes
 // in already checked, as plain data; the answer leaves as JSON bytes ready to send (Go's HTML escaping
 // done here, so the thread serving HTTP need not touch the body), or as an error to report.
+import type { FloatHistogram } from '../../../model/histogram.js';
 import { Engine, QueryError, type QueryResult, type QueryValue } from '../../../promql/engine/index.js';
 import { parseExpr } from '../../../promql/parser/index.js';
 import { RemoteReadQueryable, type RemoteReadSpec } from '../../../remote/read-queryable.js';
@@ -43,6 +44,8 @@ export interface QueryJob {
 export interface QuerySamples {
   pairs: string[][];
   values: number[];
+  /** Native histogram samples, aligned with values (whose entry is then 0); absent when none. */
+  histograms?: Array<FloatHistogram | undefined>;
 }
 
 export interface QueryTimings {
@@ -105,13 +108,18 @@ export async function executeQuery(
 }
 
 /**
- * Prometheus's EngineQueryFunc: a vector as it is, a scalar as one sample, anything else an error.
- * Native histogram samples are left out: rules do not record or alert on them yet.
+ * Prometheus's EngineQueryFunc: a vector as it is (native histograms included: recording rules
+ * store them, alerting rules see their value as 0, as Prometheus's), a scalar as one sample,
+ * anything else an error.
  */
 function asSamples(value: QueryValue): QuerySamples {
   if (value.type === 'vector') {
-    const floats = value.samples.filter((s) => s.h === undefined);
-    return { pairs: floats.map((s) => [...s.labels.pairs]), values: floats.map((s) => s.v) };
+    const out: QuerySamples = {
+      pairs: value.samples.map((s) => [...s.labels.pairs]),
+      values: value.samples.map((s) => (s.h === undefined ? s.v : 0)),
+    };
+    if (value.samples.some((s) => s.h !== undefined)) out.histograms = value.samples.map((s) => s.h);
+    return out;
   }
   if (value.type === 'scalar') return { pairs: [[]], values: [value.v] };
   throw new Error('rule result is not a vector or scalar');
