@@ -1,10 +1,20 @@
 // GET /federate as Prometheus's web/federate.go: for every series matching any match[] selector, the
 // latest sample within the lookback delta before now (stale markers left out), grouped by metric name
 // as untyped families, with the config's external labels (and `instance=""`) added where missing.
+// Native histograms go out in the protobuf format (`encoding=delimited`, when the Accept header asks
+// for it); in the text format only custom-bucket histograms can, as classic histograms.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { METRIC_NAME, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { formatGoFloat } from '../model/exposition/writer.js';
+import {
+  bucketIndexes,
+  CounterResetHint,
+  isCustomBucketsSchema,
+  toFloatHistogram,
+  type FloatHistogram,
+} from '../model/histogram.js';
+import { ProtoWriter } from '../model/protobuf.js';
 import { isStaleNaN } from '../model/value.js';
 import { parseMetricSelector } from '../promql/parser/index.js';
 import { compareLabels, type Queryable } from '../storage/interfaces.js';
@@ -29,34 +39,56 @@ const ESCAPINGS: readonly string[] = ['allow-utf-8', 'underscores', 'dots', 'val
 const DEFAULT_ESCAPING: Escaping = 'underscores';
 const TEXT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+/** The protobuf exposition format (varint-delimited MetricFamily messages). */
+const PROTO_TYPE =
+  'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+
 /**
- * expfmt.Negotiate: the first acceptable text/plain (version 0.0.4 or none) wins, else text anyway;
- * an `escaping` parameter anywhere up to that point picks the name escaping. Protobuf, which
- * Prometheus would also offer, is not supported: such ranges are passed over.
+ * expfmt.Negotiate: the Accept ranges by preference (q, then order); the first that is the protobuf
+ * MetricFamily format with `encoding=delimited`, or text/plain (version 0.0.4 or none), wins; text
+ * when none does. An `escaping` parameter of the chosen range (or one before it) picks the name
+ * escaping.
  */
-export function negotiateFederation(accept: string | undefined): { contentType: string; escaping: Escaping } {
+export function negotiateFederation(accept: string | undefined): {
+  contentType: string;
+  escaping: Escaping;
+  protobuf: boolean;
+} {
   let escaping: Escaping = DEFAULT_ESCAPING;
-  for (const range of (accept ?? '').split(',')) {
-    const [type, ...paramParts] = range.split(';').map((p) => p.trim());
-    if (type === '') continue;
-    const params = new Map<string, string>();
-    for (const p of paramParts) {
-      const eq = p.indexOf('=');
-      if (eq > 0)
-        params.set(
-          p.slice(0, eq).trim(),
-          p
-            .slice(eq + 1)
-            .trim()
-            .replace(/^"(.*)"$/, '$1'),
-        );
-    }
-    const esc = params.get('escaping');
+  const ranges = (accept ?? '')
+    .split(',')
+    .map((range, order) => {
+      const [type, ...paramParts] = range.split(';').map((p) => p.trim());
+      const params = new Map<string, string>();
+      for (const p of paramParts) {
+        const eq = p.indexOf('=');
+        if (eq > 0)
+          params.set(
+            p.slice(0, eq).trim().toLowerCase(),
+            p
+              .slice(eq + 1)
+              .trim()
+              .replace(/^"(.*)"$/, '$1'),
+          );
+      }
+      const q = Number(params.get('q') ?? '1');
+      return { type: (type ?? '').toLowerCase(), params, q: Number.isNaN(q) ? 0 : q, order };
+    })
+    .filter((r) => r.type !== '')
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  for (const r of ranges) {
+    const esc = r.params.get('escaping');
     if (esc !== undefined && ESCAPINGS.includes(esc)) escaping = esc as Escaping;
-    const version = params.get('version') ?? '';
-    if (type.toLowerCase() === 'text/plain' && (version === '0.0.4' || version === '')) break;
+    if (
+      r.type === 'application/vnd.google.protobuf' &&
+      r.params.get('proto') === 'io.prometheus.client.MetricFamily' &&
+      r.params.get('encoding') === 'delimited'
+    )
+      return { contentType: `${PROTO_TYPE}; escaping=${escaping}`, escaping, protobuf: true };
+    const version = r.params.get('version') ?? '';
+    if (r.type === 'text/plain' && (version === '0.0.4' || version === '')) break;
   }
-  return { contentType: `${TEXT_TYPE}; escaping=${escaping}`, escaping };
+  return { contentType: `${TEXT_TYPE}; escaping=${escaping}`, escaping, protobuf: false };
 }
 
 function isLegacyRune(c: number, first: boolean): boolean {
@@ -115,6 +147,8 @@ interface Latest {
   labels: Labels;
   t: number;
   v: number;
+  /** A native histogram sample (v is then 0). */
+  h?: FloatHistogram;
 }
 
 export function registerFederationRoute(
@@ -150,7 +184,7 @@ export function registerFederationRoute(
     const now = source.now?.() ?? Date.now();
     const mint = now - source.lookbackDeltaMs;
     const maxt = now;
-    const { contentType, escaping } = negotiateFederation(req.headers.accept);
+    const { contentType, escaping, protobuf } = negotiateFederation(req.headers.accept);
 
     const latest = new Map<string, Latest>();
     let q;
@@ -172,8 +206,19 @@ export function registerFederationRoute(
           const { t, v, length } = series.samples();
           let i = length - 1;
           while (i >= 0 && t[i] > maxt) i--;
+          // the newest histogram sample, when it is newer than the newest float
+          const hs = series.histograms?.() ?? [];
+          let j = hs.length - 1;
+          while (j >= 0 && hs[j].t > maxt) j--;
+          if (j >= 0 && hs[j].t >= mint && (i < 0 || hs[j].t > t[i])) {
+            const x = hs[j];
+            const fh = x.fh ?? toFloatHistogram(x.h!);
+            // The exposition formats cannot carry stale markers: a series that went stale is left out.
+            if (isStaleNaN(fh.sum)) continue;
+            latest.set(key, { labels: series.labels, t: x.t, v: 0, h: fh });
+            continue;
+          }
           if (i < 0 || t[i] < mint) continue;
-          // The exposition formats cannot carry stale markers: a series that went stale is left out.
           if (isStaleNaN(v[i])) continue;
           latest.set(key, { labels: series.labels, t: t[i], v: v[i] });
         }
@@ -203,18 +248,26 @@ export function registerFederationRoute(
     if (!external.has('instance')) external.set('instance', '');
     const externalNames = [...external.keys()].sort();
 
+    if (protobuf) {
+      const body = federationProtobuf(vec, external, externalNames, escaping, logger);
+      return reply.code(200).header('content-type', contentType).send(Buffer.from(body));
+    }
     const out: string[] = [];
-    let lastName: string | undefined;
+    let lastFamily: string | undefined;
     for (const s of vec) {
       const name = s.labels.get(METRIC_NAME) ?? '';
       if (name === '') {
         logger.warn('Ignoring nameless metric during federation', { metric: s.labels.toString() });
         continue;
       }
+      // a native histogram with exponential buckets has no text form; custom buckets go out as a
+      // classic histogram
+      if (s.h !== undefined && !isCustomBucketsSchema(s.h.schema)) continue;
       const escapedName = escapeName(name, escaping);
-      if (name !== lastName) {
-        out.push(`# TYPE ${writeName(escapedName)} untyped\n`);
-        lastName = name;
+      const type = familyType(s);
+      if (`${name}\xff${type}` !== lastFamily) {
+        out.push(`# TYPE ${writeName(escapedName)} ${type}\n`);
+        lastFamily = `${name}\xff${type}`;
       }
       const parts: string[] = [];
       const used = new Set<string>();
@@ -228,11 +281,131 @@ export function registerFederationRoute(
       for (const n of externalNames) {
         if (!used.has(n)) parts.push(`${writeName(escapeName(n, escaping))}=${quote(external.get(n)!)}`);
       }
-      const series = isLegacyMetricName(escapedName)
-        ? `${escapedName}{${parts.join(',')}}`
-        : `{${[quote(escapedName), ...parts].join(',')}}`;
-      out.push(`${series} ${formatGoFloat(s.v)} ${s.t}\n`);
+      const series = (suffix: string, extra?: string): string => {
+        const n = escapedName + suffix;
+        const ls = extra === undefined ? parts : [...parts, extra];
+        return isLegacyMetricName(n) ? `${n}{${ls.join(',')}}` : `{${[quote(n), ...ls].join(',')}}`;
+      };
+      if (s.h === undefined) {
+        out.push(`${series('')} ${formatGoFloat(s.v)} ${s.t}\n`);
+        continue;
+      }
+      for (const [le, cum] of classicBuckets(s.h))
+        out.push(`${series('_bucket', `le=${quote(formatGoFloat(le))}`)} ${formatGoFloat(cum)} ${s.t}\n`);
+      out.push(`${series('_bucket', 'le="+Inf"')} ${formatGoFloat(s.h.count)} ${s.t}\n`);
+      out.push(`${series('_sum')} ${formatGoFloat(s.h.sum)} ${s.t}\n`);
+      out.push(`${series('_count')} ${formatGoFloat(s.h.count)} ${s.t}\n`);
     }
     return reply.code(200).header('content-type', contentType).send(out.join(''));
   });
+}
+
+/** The family type a sample goes out in: untyped floats, histogram or gauge histogram. */
+function familyType(s: Latest): string {
+  if (s.h === undefined) return 'untyped';
+  return s.h.counterResetHint === CounterResetHint.Gauge ? 'gaugehistogram' : 'histogram';
+}
+
+/** A custom-bucket histogram's classic buckets: each bound with the count at or below it (makeClassicHistogram). */
+function classicBuckets(h: FloatHistogram): Array<[number, number]> {
+  const bounds = h.customValues ?? [];
+  const byIdx = new Map<number, number>();
+  bucketIndexes(h.positiveSpans).forEach((idx, i) => byIdx.set(idx, h.positiveBuckets[i]));
+  let cum = 0;
+  return bounds.map((le, i) => [le, (cum += byIdx.get(i) ?? 0)]);
+}
+
+/**
+ * The protobuf answer (Prometheus's federation encoder): one MetricFamily per run of samples of the
+ * same name and kind (untyped floats, histogram, gauge histogram), each sample with its labels, the
+ * external labels it lacks, and its timestamp; native histograms with their spans and float counts,
+ * custom-bucket ones as classic histograms.
+ */
+function federationProtobuf(
+  vec: readonly Latest[],
+  external: ReadonlyMap<string, string>,
+  externalNames: readonly string[],
+  escaping: Escaping,
+  logger: Logger,
+): Uint8Array {
+  const out = new ProtoWriter();
+  let fam: ProtoWriter | undefined;
+  let lastFamily: string | undefined;
+  const flush = (): void => {
+    if (fam === undefined) return;
+    const bytes = fam.bytes();
+    out.uvarint(bytes.length);
+    out.raw(bytes);
+  };
+  for (const s of vec) {
+    const name = s.labels.get(METRIC_NAME) ?? '';
+    if (name === '') {
+      logger.warn('Ignoring nameless metric during federation', { metric: s.labels.toString() });
+      continue;
+    }
+    const type = familyType(s);
+    if (`${name}\xff${type}` !== lastFamily) {
+      flush();
+      fam = new ProtoWriter();
+      fam.stringField(1, escapeName(name, escaping));
+      fam.uvarintField(3, type === 'untyped' ? 3 : type === 'histogram' ? 4 : 5);
+      lastFamily = `${name}\xff${type}`;
+    }
+    const m = new ProtoWriter();
+    const label = (n: string, v: string): void => {
+      const l = new ProtoWriter();
+      l.stringField(1, escapeName(n, escaping));
+      l.stringField(2, v);
+      m.messageField(1, l);
+    };
+    const used = new Set<string>();
+    const p = s.labels.pairs;
+    for (let i = 0; i < p.length; i += 2) {
+      if (p[i] === METRIC_NAME || p[i + 1] === '') continue;
+      label(p[i], p[i + 1]);
+      if (external.has(p[i])) used.add(p[i]);
+    }
+    for (const n of externalNames) if (!used.has(n)) label(n, external.get(n)!);
+    if (s.h === undefined) {
+      const u = new ProtoWriter();
+      u.doubleField(1, s.v);
+      m.messageField(5, u);
+    } else m.messageField(7, protoHistogram(s.h));
+    m.int64Field(6, s.t);
+    fam!.messageField(4, m);
+  }
+  flush();
+  return out.bytes();
+}
+
+/** io.prometheus.client.Histogram of a float histogram (makeNativeHistogram / makeClassicHistogram). */
+function protoHistogram(h: FloatHistogram): ProtoWriter {
+  const w = new ProtoWriter();
+  w.doubleField(2, h.sum);
+  w.doubleField(4, h.count);
+  if (isCustomBucketsSchema(h.schema)) {
+    for (const [le, cum] of classicBuckets(h)) {
+      const b = new ProtoWriter();
+      b.doubleField(2, le);
+      b.doubleField(4, cum);
+      w.messageField(3, b);
+    }
+    return w;
+  }
+  w.sintField(5, h.schema);
+  w.doubleField(6, h.zeroThreshold);
+  w.doubleField(8, h.zeroCount);
+  const spans = (field: number, list: FloatHistogram['positiveSpans']): void => {
+    for (const sp of list) {
+      const b = new ProtoWriter();
+      b.sintField(1, sp.offset);
+      b.uvarintField(2, sp.length);
+      w.messageField(field, b);
+    }
+  };
+  spans(9, h.negativeSpans);
+  if (h.negativeBuckets.length > 0) w.packedDoubleField(11, h.negativeBuckets);
+  spans(12, h.positiveSpans);
+  if (h.positiveBuckets.length > 0) w.packedDoubleField(14, h.positiveBuckets);
+  return w;
 }

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../src/log/logger.js';
 import { Labels } from '../../src/model/labels.js';
+import { CounterResetHint } from '../../src/model/histogram.js';
+import { Entry, ProtobufParser } from '../../src/model/exposition/index.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { createWebApp } from '../../src/web/app.js';
 import { negotiateFederation } from '../../src/web/federate.js';
@@ -20,6 +22,32 @@ beforeAll(async () => {
   a.append(0, Labels.fromRecord({ __name__: 'a.b-c', 'x.y': '1', '1st': 'v' }), NOW - 60_000, 7);
   a.append(0, Labels.fromRecord({ __name__: 'plain', instance: 'i' }), NOW - 60_000, 1);
   a.append(0, Labels.fromRecord({ __name__: 'no_instance' }), NOW - 60_000, 2);
+  // native histograms: exponential buckets, and custom buckets (NHCB)
+  a.appendHistogram!(0, Labels.fromRecord({ __name__: 'hexp', job: 'x' }), NOW - 30_000, undefined, {
+    counterResetHint: CounterResetHint.Unknown,
+    schema: 1,
+    zeroThreshold: 0.001,
+    zeroCount: 1,
+    count: 6,
+    sum: 4.5,
+    positiveSpans: [{ offset: 0, length: 2 }],
+    positiveBuckets: [2, 3],
+    negativeSpans: [],
+    negativeBuckets: [],
+  });
+  a.appendHistogram!(0, Labels.fromRecord({ __name__: 'hcb', job: 'y' }), NOW - 30_000, undefined, {
+    counterResetHint: CounterResetHint.Unknown,
+    schema: -53,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 10,
+    sum: 3.25,
+    positiveSpans: [{ offset: 0, length: 3 }],
+    positiveBuckets: [2, 5, 3],
+    negativeSpans: [],
+    negativeBuckets: [],
+    customValues: [0.1, 1],
+  });
   await a.commit();
   app = createWebApp({
     routePrefix: '/',
@@ -96,7 +124,69 @@ describe('federation name escaping', () => {
   });
 });
 
+describe('native histograms', () => {
+  const PROTO = 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
+
+  it('in text: custom buckets as a classic histogram, exponential ones left out (Prometheus)', async () => {
+    const [type, body] = await federate('{__name__=~"h.*"}');
+    expect(type).toBe('text/plain; version=0.0.4; charset=utf-8; escaping=underscores');
+    const t = NOW - 30_000;
+    expect(body).toBe(
+      '# TYPE hcb histogram\n' +
+        `hcb_bucket{job="y",instance="",le="0.1"} 2 ${t}\n` +
+        `hcb_bucket{job="y",instance="",le="1"} 7 ${t}\n` +
+        `hcb_bucket{job="y",instance="",le="+Inf"} 10 ${t}\n` +
+        `hcb_sum{job="y",instance=""} 3.25 ${t}\n` +
+        `hcb_count{job="y",instance=""} 10 ${t}\n`,
+    );
+  });
+
+  it('in protobuf when asked for: native histograms with their buckets, floats untyped', async () => {
+    const res = await fetch(`${base}/federate?match[]=${encodeURIComponent('{__name__=~"h.*|plain"}')}`, {
+      headers: { accept: `${PROTO};q=0.7,text/plain;version=0.0.4;q=0.3` },
+    });
+    expect(res.headers.get('content-type')).toBe(
+      'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores',
+    );
+    const p = new ProtobufParser(new Uint8Array(await res.arrayBuffer()), { nativeHistograms: true });
+    const seen: string[] = [];
+    for (let k = p.next(); k !== Entry.EOF; k = p.next()) {
+      if (k === Entry.Type) seen.push(`type ${p.family()} ${p.metricType()}`);
+      else if (k === Entry.Series) seen.push(`${p.labels().toString()} ${p.value()} @${p.timestamp()}`);
+      else if (k === Entry.Histogram) {
+        const x = p.histogram!();
+        const h = x.fh ?? x.h!;
+        seen.push(
+          `${p.labels().toString()} h:${h.count}/${h.sum} schema ${h.schema} [${h.positiveBuckets}] @${p.timestamp()}`,
+        );
+      }
+    }
+    const t = NOW - 30_000;
+    // (an empty label value reads as no label; the parser writes le as Prometheus 3 does)
+    expect(seen).toEqual([
+      'type hcb histogram',
+      `hcb_count{job="y"} 10 @${t}`,
+      `hcb_sum{job="y"} 3.25 @${t}`,
+      `hcb_bucket{job="y", le="0.1"} 2 @${t}`,
+      `hcb_bucket{job="y", le="1.0"} 7 @${t}`,
+      `hcb_bucket{job="y", le="+Inf"} 10 @${t}`,
+      'type hexp histogram',
+      `hexp{job="x"} h:6/4.5 schema 1 [2,3] @${t}`,
+      'type plain unknown',
+      `plain{instance="i"} 1 @${NOW - 60_000}`,
+    ]);
+  });
+});
+
 describe('negotiateFederation', () => {
+  it("prefers protobuf (delimited) or text by the Accept header's q values", () => {
+    const proto =
+      'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
+    expect(negotiateFederation(`${proto};q=0.5,text/plain;q=0.9`).protobuf).toBe(false);
+    expect(negotiateFederation(`text/plain;q=0.4,${proto};q=0.5`).protobuf).toBe(true);
+    expect(negotiateFederation(proto.replace('delimited', 'text')).protobuf).toBe(false);
+  });
+
   it('picks text and the escaping as expfmt.Negotiate does', () => {
     expect(negotiateFederation(undefined).escaping).toBe('underscores');
     expect(negotiateFederation('application/json').escaping).toBe('underscores');
