@@ -3,6 +3,7 @@
 // WAL, blocks); Promethium's remote read then answers with the same histogram samples 2.42's own remote
 // read gives (in histogram chunks; ours also in SAMPLES answers). (2.42's remote_read client drops
 // histograms from the SAMPLES answers it asks for, so it cannot be the reader here.)
+// 2.42 also federates Promethium's native histograms, asking /federate for protobuf first.
 import fs from 'node:fs';
 import path from 'node:path';
 import snappy from 'snappy';
@@ -191,6 +192,54 @@ describe('native histograms with Prometheus 2.42', () => {
       const mine = (await readSamples(ours.url, start, end)).filter((x) => x.t >= first && x.t <= last);
       expect(theirs.length).toBeGreaterThanOrEqual(6);
       expect(plain(theirs)).toEqual(plain(mine));
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
+
+  it('are federated to Prometheus 2.42 in the protobuf format, which stores the same histograms', async () => {
+    const target = await startProtobufTarget();
+    try {
+      const dir = dirs.make();
+      const config = path.join(dir, 'promethium.yml');
+      fs.writeFileSync(
+        config,
+        `global:\n  scrape_interval: 1s\n  external_labels: {site: a}\nscrape_configs:\n  - job_name: pb\n    scrape_native_histograms: true\n    static_configs: [{targets: ['${target.host}']}]\n`,
+      );
+      const ours = await startServer([
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      ]);
+      running.push(ours);
+      const host = new URL(ours.url).host;
+      // 2.42 with native histograms asks for protobuf first: /federate answers in it
+      const fed = await startPrometheus(
+        dir,
+        'federator',
+        `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: federate\n    honor_labels: true\n    metrics_path: /federate\n    params: {'match[]': ['{__name__="pb_native_seconds"}']}\n    static_configs: [{targets: ['${host}']}]\n`,
+        ['--enable-feature=native-histograms'],
+      );
+      type Vec = Array<{ metric: Record<string, string>; histogram?: [number, unknown] }>;
+      let got: Vec = [];
+      await waitFor(async () => {
+        got = ((await api(fed, '/api/v1/query?query=pb_native_seconds')) as { result: Vec }).result;
+        return got.length === 1 && got[0].histogram !== undefined;
+      }, 60_000);
+      expect(got[0].metric).toEqual({
+        __name__: 'pb_native_seconds',
+        job: 'pb',
+        instance: target.host,
+        site: 'a',
+      });
+      // the federated histogram is one Promethium stored: the same count and sum at that time
+      const [t, h] = got[0].histogram as [number, { count: string; sum: string; buckets: unknown[] }];
+      const mine = (await api(
+        ours.url,
+        `/api/v1/query?query=${encodeURIComponent('pb_native_seconds[1m]')}&time=${t + 0.001}`,
+      )) as { result: Array<{ histograms: Array<[number, { count: string; sum: string }]> }> };
+      const match = mine.result[0].histograms.find(([, x]) => x.count === h.count && x.sum === h.sum);
+      expect(match, JSON.stringify({ h, mine })).toBeDefined();
+      expect(h.buckets.length).toBeGreaterThan(0);
     } finally {
       await target.close();
     }
