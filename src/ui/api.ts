@@ -50,6 +50,8 @@ export type SampleValue = [number, string];
 export interface Histogram {
   count: string;
   sum: string;
+  /** [boundary rule (0 (l,u], 1 [l,u), 2 (l,u), 3 [l,u]), lower, upper, count] per populated bucket. */
+  buckets?: Array<[number, string, string, string]>;
 }
 export interface VectorSample {
   metric: Record<string, string>;

@@ -39,7 +39,12 @@ function gridColumns(
   for (let i = 0; i < points; i++) xs[i] = (o.startMs + i * o.stepMs) / 1000;
   const columns = result.map((s) => {
     const col = new Array<number | null>(points).fill(null);
-    for (const [t, v] of s.values ?? []) {
+    // a native histogram series is drawn as its count
+    const pts: Array<[number, string]> = [
+      ...(s.values ?? []),
+      ...(s.histograms ?? []).map(([t, hist]): [number, string] => [t, hist.count]),
+    ];
+    for (const [t, v] of pts) {
       const i = Math.round((t * 1000 - o.startMs) / o.stepMs);
       const n = Number(v);
       // Infinities and NaN cannot be drawn; they leave a gap, as in Prometheus's graph.
@@ -122,7 +127,10 @@ export class Graph {
     }
     const { xs, columns } = gridColumns(result, o);
     const drawn = o.stacked ? stack(columns) : columns;
-    const labels = result.map((s) => seriesText(s.metric));
+    // histogram series are drawn by their count, and their legend says so
+    const labels = result.map(
+      (s) => seriesText(s.metric) + ((s.histograms?.length ?? 0) > 0 ? ' (histogram count)' : ''),
+    );
     const chartBox = h('div', { class: 'chart graph' });
     const hover = h('div', { class: 'hover' });
     const legend = h('ul', { class: 'legend' });

@@ -50,6 +50,28 @@ async function fillData(dataDir: string): Promise<void> {
     let ref = 0;
     for (let i = 0; i <= 40; i++) ref = app.append(ref, Labels.fromRecord(labels), T0 + i * 15_000, f(i));
   }
+  // a native histogram: buckets (0.5,1], (1,2], (2,4] growing by 1, 2 and 3 per sample
+  let href = 0;
+  for (let i = 0; i <= 40; i++) {
+    href = app.appendHistogram!(
+      href,
+      Labels.fromRecord({ __name__: 'request_seconds', job: 'api' }),
+      T0 + i * 15_000,
+      {
+        counterResetHint: 0,
+        schema: 0,
+        zeroThreshold: 0.001,
+        zeroCount: 0,
+        count: 6 * (i + 1),
+        sum: 10 * (i + 1),
+        positiveSpans: [{ offset: 0, length: 3 }],
+        positiveBuckets: [i + 1, i + 1, i + 1], // deltas: 1, 2, 3 times (i + 1)
+        negativeSpans: [],
+        negativeBuckets: [],
+      },
+      undefined,
+    );
+  }
   await app.commit();
   db.close();
 }
@@ -270,6 +292,38 @@ describe('web UI in Chromium', () => {
     expect(painted).toBeGreaterThan(1000);
     expect(new URL(page.url()).searchParams.get('g0.tab')).toBe('graph');
     await page.screenshot({ path: path.join(shotDir, 'ui-query-graph.png') });
+  });
+
+  uiTest('shows a native histogram in the table with its buckets, and graphs its count', async () => {
+    await page.goto(
+      `${server.url}/prom/query?g0.expr=request_seconds&g0.tab=table&g0.end_input=${encodeURIComponent(END_INPUT)}`,
+    );
+    const buckets = page.locator('#panel-0 .result-table .histogram-bucket');
+    await expect.poll(() => buckets.count()).toBe(3);
+    // at 20:10:00 + 40 × 15 s: 41 observations in (0.5,1], 82 in (1,2], 123 in (2,4]
+    expect(await buckets.locator('.bucket-range').allInnerTexts()).toEqual(['(0.5, 1]', '(1, 2]', '(2, 4]']);
+    expect(await buckets.locator('.bucket-count').allInnerTexts()).toEqual(['41', '82', '123']);
+    expect(await page.locator('#panel-0 .histogram-summary').innerText()).toBe('count 246, sum 410');
+    // the largest bucket has the longest bar
+    const widths = await buckets
+      .locator('.bar')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { offsetWidth: number }).offsetWidth));
+    expect(widths[2]).toBeGreaterThan(widths[0]);
+
+    await page.goto(
+      `${server.url}/prom/query?g0.expr=request_seconds&g0.tab=graph&g0.range_input=10m` +
+        `&g0.end_input=${encodeURIComponent(END_INPUT)}`,
+    );
+    await page.locator('#panel-0 .graph canvas').waitFor();
+    await expect
+      .poll(() => page.locator('#panel-0 .legend').innerText())
+      .toContain('request_seconds{job="api"} (histogram count)');
+    const data = await page
+      .locator('#panel-0 .graph')
+      .evaluate((el) => (el as unknown as { uplot: { data: Array<Array<number | null>> } }).uplot.data[1]);
+    expect(data.filter((v) => v !== null).length).toBeGreaterThan(10);
+    expect(Math.max(...data.filter((v): v is number => v !== null))).toBe(246);
+    expect(pageErrors).toEqual([]);
   });
 
   uiTest('shows a parse error as text with its position', async () => {
