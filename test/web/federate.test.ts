@@ -5,6 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_NAN } from '../../src/model/value.js';
+import { Entry, ProtobufParser } from '../../src/model/exposition/index.js';
 import { requireBuilt, startServer, type ServerProcess } from '../support/server-process.js';
 import { rawRequest, seedTSDB, tempDir } from './support.js';
 
@@ -114,17 +115,35 @@ describe('/federate', () => {
   });
 
   it('keeps UTF-8 names when the client asks for escaping=allow-utf-8', async () => {
-    const res = await federate(`match[]=${encodeURIComponent('{"my.dotted.metric"}')}`, {
-      accept:
-        'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=allow-utf-8,text/plain;version=0.0.4;q=0.5',
-    });
-    expect(res).toEqual({
+    const match = `match[]=${encodeURIComponent('{"my.dotted.metric"}')}`;
+    expect(
+      await federate(match, {
+        accept: 'text/plain;version=0.0.4;escaping=allow-utf-8,application/json;q=0.5',
+      }),
+    ).toEqual({
       status: 200,
       type: 'text/plain; version=0.0.4; charset=utf-8; escaping=allow-utf-8',
       body:
         '# TYPE "my.dotted.metric" untyped\n' +
         `{"my.dotted.metric",instance="i","label.with.dot"="x",foo="baz",zone="ie"} 0.5 ${T - M}\n`,
     });
+    // a client preferring protobuf gets it (as from Prometheus), with the escaping of its range
+    const res = await fetch(`${base}/federate?${match}`, {
+      headers: {
+        accept:
+          'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=allow-utf-8,text/plain;version=0.0.4;q=0.5',
+      },
+    });
+    expect(res.headers.get('content-type')).toBe(
+      'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=allow-utf-8',
+    );
+    const p = new ProtobufParser(new Uint8Array(await res.arrayBuffer()));
+    const got: string[] = [];
+    for (let k = p.next(); k !== Entry.EOF; k = p.next())
+      if (k === Entry.Series) got.push(`${p.labels().toString()} ${p.value()} ${p.timestamp()}`);
+    expect(got).toEqual([
+      `{"my.dotted.metric", foo="baz", instance="i", "label.with.dot"="x", zone="ie"} 0.5 ${T - M}`,
+    ]);
   });
 
   it('gzips the answer for a client that accepts gzip, and not otherwise', async () => {
