@@ -372,21 +372,7 @@ export function allBuckets(h: FloatHistogram): Bucket[] {
   const out: Bucket[] = [];
   const custom = isCustomBucketsSchema(h.schema);
   const make = (idx: number, count: number, positive: boolean): Bucket => {
-    const b: Bucket = positive
-      ? {
-          lower: bucketUpperBound(idx - 1, h.schema, h.customValues),
-          upper: bucketUpperBound(idx, h.schema, h.customValues),
-          lowerInclusive: false,
-          upperInclusive: true,
-          count,
-        }
-      : {
-          lower: -bucketUpperBound(idx, h.schema, h.customValues),
-          upper: -bucketUpperBound(idx - 1, h.schema, h.customValues),
-          lowerInclusive: false,
-          upperInclusive: false,
-          count,
-        };
+    const b = regularBucket(h, idx, count, positive);
     if (custom) {
       b.lowerInclusive = idx === 0;
       b.upperInclusive = true;
@@ -411,6 +397,66 @@ export function allBuckets(h: FloatHistogram): Bucket[] {
   const posIdx = bucketIndexes(h.positiveSpans);
   for (let i = 0; i < posIdx.length; i++) out.push(make(posIdx[i], h.positiveBuckets[i], true));
   return out;
+}
+
+/**
+ * The bucket at `idx` as Prometheus's regular bucket iterator gives it: bounds from the schema (or
+ * custom bounds), unclamped; positive buckets (lower, upper], negative ones [lower, upper).
+ */
+function regularBucket(h: FloatHistogram, idx: number, count: number, positive: boolean): Bucket {
+  return positive
+    ? {
+        lower: bucketUpperBound(idx - 1, h.schema, h.customValues),
+        upper: bucketUpperBound(idx, h.schema, h.customValues),
+        lowerInclusive: false,
+        upperInclusive: true,
+        count,
+      }
+    : {
+        lower: -bucketUpperBound(idx, h.schema, h.customValues),
+        upper: -bucketUpperBound(idx - 1, h.schema, h.customValues),
+        lowerInclusive: true,
+        upperInclusive: false,
+        count,
+      };
+}
+
+/** Spans for ascending bucket indexes: consecutive indexes in one span. */
+export function spansForIndexes(idx: readonly number[]): Span[] {
+  const out: Span[] = [];
+  let next = 0;
+  for (const j of idx) {
+    const last = out[out.length - 1];
+    if (last !== undefined && j === next) last.length++;
+    else out.push({ offset: last === undefined ? j : j - next, length: 1 });
+    next = j + 1;
+  }
+  return out;
+}
+
+/**
+ * Prometheus's FloatHistogram.Mul(f) (or Div(f) with `divide`), compacted: every count and the sum
+ * scaled; a negative factor makes a gauge; a division by zero leaves no buckets (the zero bucket,
+ * count and sum become infinite or NaN).
+ */
+export function scaleFloatHistogram(h: FloatHistogram, f: number, divide: boolean): FloatHistogram {
+  const m = divide ? (x: number) => x / f : (x: number) => x * f;
+  const out: FloatHistogram = {
+    ...h,
+    count: m(h.count),
+    sum: m(h.sum),
+    zeroCount: m(h.zeroCount),
+    positiveBuckets: h.positiveBuckets.map(m),
+    negativeBuckets: h.negativeBuckets.map(m),
+  };
+  if (divide && f === 0) {
+    out.positiveSpans = [];
+    out.positiveBuckets = [];
+    out.negativeSpans = [];
+    out.negativeBuckets = [];
+  }
+  if (f < 0) out.counterResetHint = CounterResetHint.Gauge;
+  return compactHistogram(out, true);
 }
 
 /**
@@ -612,15 +658,7 @@ function widenZeroBucket(h: FloatHistogram, t: number): FloatHistogram {
         kept.push(buckets[i]);
       }
     }
-    const out: Span[] = [];
-    let next = 0;
-    for (const j of keptIdx) {
-      const last = out[out.length - 1];
-      if (last !== undefined && j === next) last.length++;
-      else out.push({ offset: last === undefined ? j : j - next, length: 1 });
-      next = j + 1;
-    }
-    return { spans: out, buckets: kept };
+    return { spans: spansForIndexes(keptIdx), buckets: kept };
   };
   const pos = side(h.positiveSpans, h.positiveBuckets);
   const neg = side(h.negativeSpans, h.negativeBuckets);
@@ -952,21 +990,7 @@ export function trimBuckets(h: FloatHistogram, rhs: number, upper: boolean): Flo
       if (c === 0) return;
       if (positive) hasPositive = true;
       else hasNegative = true;
-      const b: Bucket = positive
-        ? {
-            lower: bucketUpperBound(idx - 1, h.schema, h.customValues),
-            upper: bucketUpperBound(idx, h.schema, h.customValues),
-            lowerInclusive: false,
-            upperInclusive: true,
-            count: c,
-          }
-        : {
-            lower: -bucketUpperBound(idx, h.schema, h.customValues),
-            upper: -bucketUpperBound(idx - 1, h.schema, h.customValues),
-            lowerInclusive: true,
-            upperInclusive: false,
-            count: c,
-          };
+      const b = regularBucket(h, idx, c, positive);
       const whole = upper ? b.upper <= rhs : b.lower >= rhs;
       const partly = upper ? b.lower < rhs : b.upper > rhs;
       if (whole) {

@@ -10,6 +10,7 @@ import {
   CounterResetHint,
   countSpans,
   isCounterResetBetween,
+  spansForIndexes,
   type FloatHistogram,
   type Histogram,
   type Span,
@@ -217,19 +218,6 @@ function unionIndexes(a: readonly Span[], b: readonly Span[]): number[] {
   return [...new Set([...bucketIndexes(a), ...bucketIndexes(b)])].sort((x, y) => x - y);
 }
 
-/** Spans for ascending bucket indexes: consecutive indexes in one span. */
-function spansFor(idx: readonly number[]): Span[] {
-  const out: Span[] = [];
-  let next = 0;
-  for (const j of idx) {
-    const lastSpan = out[out.length - 1];
-    if (lastSpan !== undefined && j === next) lastSpan.length++;
-    else out.push({ offset: lastSpan === undefined ? j : j - next, length: 1 });
-    next = j + 1;
-  }
-  return out;
-}
-
 /** h with its buckets at the given indexes (a superset of its own), the new ones empty. */
 function inLayout<T extends Histogram | FloatHistogram>(
   h: T,
@@ -246,9 +234,9 @@ function inLayout<T extends Histogram | FloatHistogram>(
   };
   return {
     ...h,
-    positiveSpans: spansFor(pos),
+    positiveSpans: spansForIndexes(pos),
     positiveBuckets: side(h.positiveSpans, h.positiveBuckets, pos),
-    negativeSpans: spansFor(neg),
+    negativeSpans: spansForIndexes(neg),
     negativeBuckets: side(h.negativeSpans, h.negativeBuckets, neg),
   };
 }

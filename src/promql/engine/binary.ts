@@ -5,6 +5,7 @@ import {
   CounterResetHint,
   compactHistogram,
   histogramsEqual,
+  scaleFloatHistogram,
   trimBuckets,
   type FloatHistogram,
 } from '../../model/histogram.js';
@@ -341,36 +342,14 @@ function histogramOp(
       const same = histogramsEqual(lh, rh);
       return { v: 0, keep: op === '==' ? same : !same, h: lh };
     }
-  } else if (lh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(lh, r.v, false) };
-  else if (rh !== undefined && op === '*') return { v: 0, keep: true, h: scaled(rh, l.v, false) };
-  else if (lh !== undefined && op === '/') return { v: 0, keep: true, h: scaled(lh, r.v, true) };
+  } else if (lh !== undefined && op === '*')
+    return { v: 0, keep: true, h: scaleFloatHistogram(lh, r.v, false) };
+  else if (rh !== undefined && op === '*')
+    return { v: 0, keep: true, h: scaleFloatHistogram(rh, l.v, false) };
+  else if (lh !== undefined && op === '/') return { v: 0, keep: true, h: scaleFloatHistogram(lh, r.v, true) };
   else if (lh !== undefined && isTrim(op)) return { v: 0, keep: true, h: trimBuckets(lh, r.v, op === '</') };
   info(
     `PromQL info: incompatible sample types encountered for binary operator "${op}": ${lh !== undefined ? 'histogram' : 'float'} ${op} ${rh !== undefined ? 'histogram' : 'float'}`,
   );
   return undefined;
-}
-
-/**
- * Prometheus's Mul(f) or Div(f): every count and the sum scaled; a negative factor makes a gauge;
- * a division by zero leaves no buckets (the zero bucket, count and sum become infinite or NaN).
- */
-function scaled(h: FloatHistogram, f: number, divide: boolean): FloatHistogram {
-  const m = divide ? (x: number) => x / f : (x: number) => x * f;
-  const out: FloatHistogram = {
-    ...h,
-    count: m(h.count),
-    sum: m(h.sum),
-    zeroCount: m(h.zeroCount),
-    positiveBuckets: h.positiveBuckets.map(m),
-    negativeBuckets: h.negativeBuckets.map(m),
-  };
-  if (divide && f === 0) {
-    out.positiveSpans = [];
-    out.positiveBuckets = [];
-    out.negativeSpans = [];
-    out.negativeBuckets = [];
-  }
-  if (f < 0) out.counterResetHint = CounterResetHint.Gauge;
-  return compactHistogram(out, true);
 }

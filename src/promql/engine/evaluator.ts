@@ -26,6 +26,7 @@ import {
   type FloatHistogram,
   addFloatHistograms,
   kahanSumHistograms,
+  scaleFloatHistogram,
   trimBuckets,
   CounterResetHint,
 } from '../../model/histogram.js';
@@ -2551,28 +2552,11 @@ function withHistograms(
 }
 
 /**
- * Every count, the sum and the buckets of h multiplied by f (Prometheus's Mul; `divisor`: its Div by
- * that number), empty buckets compacted away. As Prometheus: a negative factor makes a gauge, and a
- * division by zero leaves no buckets (the zero bucket, count and sum become infinite or NaN).
+ * h multiplied by f (Prometheus's Mul; with `divisor`, its Div by that number, so that 0 gives
+ * Prometheus's infinities and no buckets), compacted.
  */
 function scaleHistogram(h: FloatHistogram, f: number, divisor?: number): FloatHistogram {
-  const m = divisor === undefined ? (x: number) => x * f : (x: number) => x / divisor;
-  const out: FloatHistogram = {
-    ...h,
-    count: m(h.count),
-    sum: m(h.sum),
-    zeroCount: m(h.zeroCount),
-    positiveBuckets: h.positiveBuckets.map(m),
-    negativeBuckets: h.negativeBuckets.map(m),
-  };
-  if (divisor === 0) {
-    out.positiveSpans = [];
-    out.positiveBuckets = [];
-    out.negativeSpans = [];
-    out.negativeBuckets = [];
-  }
-  if ((divisor ?? f) < 0) out.counterResetHint = CounterResetHint.Gauge;
-  return compactHistogram(out, true);
+  return divisor === undefined ? scaleFloatHistogram(h, f, false) : scaleFloatHistogram(h, divisor, true);
 }
 
 /** A vector without its histogram samples. */
