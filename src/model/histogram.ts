@@ -771,17 +771,53 @@ export function isCounterResetBetween(
   prevFloat: boolean,
   curFloat: boolean,
 ): boolean {
+  if (cur.counterResetHint === CounterResetHint.CounterReset) return true;
+  // Fast path, the common case of consecutive scrapes: the same kind and bucket layout. Then
+  // DetectReset comes down to any count going down, compared bucket by bucket without allocating
+  // (the general path below converts both and maps their buckets by index: half of an append's cost).
+  if (prevFloat === curFloat && sameLayout(prev, cur)) {
+    if (cur.count < prev.count || cur.zeroCount < prev.zeroCount) return true;
+    return (
+      bucketWentDown(prev.positiveBuckets, cur.positiveBuckets, curFloat) ||
+      bucketWentDown(prev.negativeBuckets, cur.negativeBuckets, curFloat)
+    );
+  }
   const f = (x: Histogram | FloatHistogram, isFloat: boolean): FloatHistogram =>
     isFloat ? (x as FloatHistogram) : toFloatHistogram(x as Histogram);
   // the hint "not a reset" only speaks for the sample's own scrape; the data decides here
-  const c = {
-    ...f(cur, curFloat),
-    counterResetHint:
-      cur.counterResetHint === CounterResetHint.CounterReset
-        ? CounterResetHint.CounterReset
-        : CounterResetHint.Unknown,
-  };
+  const c = { ...f(cur, curFloat), counterResetHint: CounterResetHint.Unknown };
   return detectReset(c, f(prev, prevFloat));
+}
+
+/** The same schema, zero threshold, spans and custom bounds. */
+function sameLayout(a: Histogram | FloatHistogram, b: Histogram | FloatHistogram): boolean {
+  if (a.schema !== b.schema || a.zeroThreshold !== b.zeroThreshold) return false;
+  const spans = (x: readonly Span[], y: readonly Span[]): boolean =>
+    x.length === y.length && x.every((s, i) => s.offset === y[i].offset && s.length === y[i].length);
+  if (!spans(a.positiveSpans, b.positiveSpans) || !spans(a.negativeSpans, b.negativeSpans)) return false;
+  const ca = a.customValues;
+  const cb = b.customValues;
+  if (ca === cb) return true;
+  const x = ca ?? [];
+  const y = cb ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** Whether any bucket count went down between two bucket lists of one layout (deltas when integer). */
+function bucketWentDown(prev: readonly number[], cur: readonly number[], isFloat: boolean): boolean {
+  let p = 0;
+  let c = 0;
+  for (let i = 0; i < cur.length; i++) {
+    if (isFloat) {
+      p = prev[i];
+      c = cur[i];
+    } else {
+      p += prev[i];
+      c += cur[i];
+    }
+    if (c < p) return true;
+  }
+  return false;
 }
 
 /**

@@ -75,7 +75,7 @@ export class HistogramPart {
     }
     if (header === undefined && c !== undefined) {
       const n = c.numSamples;
-      if (n >= MAX_SAMPLES || (n >= MIN_SAMPLES && c.bytes().length >= TARGET_BYTES))
+      if (n >= MAX_SAMPLES || (n >= MIN_SAMPLES && c.byteLength >= TARGET_BYTES))
         header =
           c.counterResetHeader === CounterResetHeader.Gauge
             ? CounterResetHeader.Gauge
@@ -109,7 +109,7 @@ export class HistogramPart {
     const last = this.last;
     if (l === undefined || last === undefined || isStaleNaN(last.sum) || isStaleNaN(x.sum)) return undefined;
     const n = c.numSamples;
-    if (n >= MAX_SAMPLES || (n >= MIN_SAMPLES && c.bytes().length >= TARGET_BYTES)) return undefined;
+    if (n >= MAX_SAMPLES || (n >= MIN_SAMPLES && c.byteLength >= TARGET_BYTES)) return undefined;
     if (l.schema !== x.schema || l.zeroThreshold !== x.zeroThreshold) return undefined;
     const a = l.customValues ?? [];
     const b = x.customValues ?? [];

@@ -9,6 +9,7 @@ import {
   kahanSumHistograms,
   bucketUpperBound,
   detectReset,
+  isCounterResetBetween,
   compactHistogram,
   reduceResolution,
   schemaForBucketFactor,
@@ -363,5 +364,36 @@ describe('kahanSumHistograms', () => {
     const m = kahanSumHistograms([h(big, 0, [big]), h(big, 0, [big])], true);
     expect(m.h.count).toBe(big);
     expect(m.h.positiveBuckets).toEqual([big]);
+  });
+});
+
+describe('isCounterResetBetween', () => {
+  const ih = (deltas: number[], count: number, zero = 0, hint = CounterResetHint.Unknown): Histogram => ({
+    counterResetHint: hint,
+    schema: 0,
+    zeroThreshold: 0.001,
+    zeroCount: zero,
+    count,
+    sum: 0,
+    positiveSpans: [{ offset: 0, length: deltas.length }],
+    positiveBuckets: deltas,
+    negativeSpans: [],
+    negativeBuckets: [],
+  });
+
+  it('on one layout compares every count, as DetectReset (integer buckets as deltas)', () => {
+    // absolute [2, 3] then [3, 3]: nothing went down, though the second delta did
+    expect(isCounterResetBetween(ih([2, 1], 5), ih([3, 0], 6), false, false)).toBe(false);
+    // absolute [2, 3] then [3, 2]: the second bucket went down
+    expect(isCounterResetBetween(ih([2, 1], 5), ih([3, -1], 5), false, false)).toBe(true);
+    expect(isCounterResetBetween(ih([2, 1], 5, 2), ih([2, 1], 5, 1), false, false)).toBe(true);
+    expect(
+      isCounterResetBetween(ih([2, 1], 5), ih([2, 1], 5, 0, CounterResetHint.CounterReset), false, false),
+    ).toBe(true);
+    const f = (b: number[]) => toFloatHistogram(ih(b, 5));
+    expect(isCounterResetBetween(f([2, 1]), f([2, 0]), true, true)).toBe(true);
+    // the same answers as the general path, which other layouts take
+    expect(isCounterResetBetween(ih([2, 1], 5), toFloatHistogram(ih([3, -1], 5)), false, true)).toBe(true);
+    expect(isCounterResetBetween(ih([2, 1], 5), toFloatHistogram(ih([3, 0], 6)), false, true)).toBe(false);
   });
 });

@@ -330,6 +330,12 @@ abstract class HistogramChunkBase {
     return this.maxt;
   }
 
+  /** The length of bytes() without copying them (the head checks it on every append). */
+  get byteLength(): number {
+    if (this.ro !== null) return this.ro.length;
+    return this.n === 0 ? HEADER_BYTES : this.w!.byteLength;
+  }
+
   /** The chunk's bytes as Prometheus holds them. */
   bytes(): Uint8Array {
     if (this.ro !== null) return this.ro;
