@@ -19,10 +19,11 @@ export interface AppendOptions {
 export interface Appender {
   /**
    * Adds one sample. `ref` is what an earlier append returned for the same labels (0 when unknown);
-   * returns the series' ref. Throws a StorageError (out of order, out of bounds, duplicate) for this
+   * returns the series' ref. `st` is the sample's start timestamp (ms; 0 or absent: unknown), which
+   * storages without start timestamps leave out. Throws a StorageError (out of order, out of bounds, duplicate) for this
    * sample only: the rest of the batch still commits, as in Prometheus.
    */
-  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  append(ref: SeriesRef, labels: Labels, t: number, v: number, st?: number): SeriesRef;
   /** Makes the batch durable (in the WAL) and visible; resolves when done. */
   commit(): Promise<void>;
   /** Drops the batch. */
@@ -37,6 +38,7 @@ export interface Appender {
     t: number,
     h: Histogram | undefined,
     fh: FloatHistogram | undefined,
+    st?: number,
   ): SeriesRef;
   /** Options for the following appends (storages without out-of-order support need not have it). */
   setOptions?(opts: AppendOptions | undefined): void;
@@ -51,6 +53,8 @@ export interface SampleBatch {
   readonly t: Float64Array;
   readonly v: Float64Array;
   readonly length: number;
+  /** Start timestamps aligned with t (0: unknown); absent when no sample has one. */
+  readonly st?: Float64Array;
 }
 
 export interface Series {
@@ -118,6 +122,8 @@ export function compareLabels(a: Labels, b: Labels): number {
 /** A native histogram sample: exactly one of h (integer) and fh (float). */
 export interface HistogramSample {
   t: number;
+  /** Start timestamp (ms); 0 or absent: unknown. */
+  st?: number;
   h?: Histogram;
   fh?: FloatHistogram;
 }

@@ -51,6 +51,8 @@ class MemSeries {
   v = new Float64Array(8);
   words = new Uint32Array(this.v.buffer);
   length = 0;
+  /** Start timestamps aligned with t, from the first sample that had one (0: unknown). */
+  st: Float64Array | undefined;
   /** Native histogram samples, time-ordered (apart from the float samples). */
   hists: HistogramSample[] = [];
   /** The head chunk its histograms would be in: samples so far, gauge or not (for read-back hints). */
@@ -95,11 +97,12 @@ class MemSeries {
         ? CounterResetHint.Unknown
         : CounterResetHint.NotCounterReset;
     this.histChunkSamples++;
-    this.hists.push(
+    const stored: HistogramSample =
       x.h !== undefined
         ? { t: x.t, h: { ...x.h, counterResetHint: hint } }
-        : { t: x.t, fh: { ...x.fh!, counterResetHint: hint } },
-    );
+        : { t: x.t, fh: { ...x.fh!, counterResetHint: hint } };
+    if (x.st !== undefined && x.st !== 0) stored.st = x.st;
+    this.hists.push(stored);
   }
 
   constructor(
@@ -115,7 +118,7 @@ class MemSeries {
     return this.v[this.length - 1];
   }
 
-  push(t: number, words: Uint32Array, at: number): void {
+  push(t: number, words: Uint32Array, at: number, st: number): void {
     if (this.length === this.t.length) {
       const t2 = new Float64Array(this.length * 2);
       t2.set(this.t);
@@ -125,7 +128,14 @@ class MemSeries {
       this.t = t2;
       this.v = v2;
       this.words = w2;
+      if (this.st !== undefined) {
+        const s2 = new Float64Array(this.length * 2);
+        s2.set(this.st);
+        this.st = s2;
+      }
     }
+    if (st !== 0) this.st ??= new Float64Array(this.t.length);
+    if (this.st !== undefined) this.st[this.length] = st;
     this.t[this.length] = t;
     this.words[2 * this.length] = words[2 * at];
     this.words[2 * this.length + 1] = words[2 * at + 1];
@@ -149,7 +159,8 @@ class MemSeries {
     const t = this.t.slice(lo, hi);
     const v = new Float64Array(hi - lo);
     new Uint32Array(v.buffer).set(this.words.subarray(2 * lo, 2 * hi));
-    return { t, v, length: hi - lo };
+    if (this.st === undefined) return { t, v, length: hi - lo };
+    return { t, v, length: hi - lo, st: this.st.slice(lo, hi) };
   }
 }
 
@@ -158,23 +169,28 @@ class SampleBuffer {
   series: MemSeries[] = [];
   t = new Float64Array(16);
   words = new Uint32Array(32);
+  st = new Float64Array(16);
 
   get length(): number {
     return this.series.length;
   }
 
-  push(s: MemSeries, t: number, v: number): void {
+  push(s: MemSeries, t: number, v: number, st: number): void {
     const i = this.series.length;
     if (i === this.t.length) {
       const t2 = new Float64Array(i * 2);
       t2.set(this.t);
       const w2 = new Uint32Array(i * 4);
       w2.set(this.words);
+      const s2 = new Float64Array(i * 2);
+      s2.set(this.st);
       this.t = t2;
       this.words = w2;
+      this.st = s2;
     }
     this.series.push(s);
     this.t[i] = t;
+    this.st[i] = st;
     putValue(this.words, i, v);
   }
 }
@@ -199,12 +215,18 @@ export class MemoryStorage implements Appendable, Queryable {
     return new MemoryQuerier(this, mint, maxt);
   }
 
-  /** Appends and commits samples of one series at once; throws the first append error. For tests. */
-  add(labels: Labels, samples: Iterable<readonly [number, number]>): void {
+  /**
+   * Appends and commits samples of one series at once ([t, v] or [t, v, start timestamp]); throws
+   * the first append error. For tests.
+   */
+  add(
+    labels: Labels,
+    samples: Iterable<readonly [number, number] | readonly [number, number, number]>,
+  ): void {
     const app = new MemoryAppender(this);
     let ref = 0;
     try {
-      for (const [t, v] of samples) ref = app.append(ref, labels, t, v);
+      for (const [t, v, st] of samples) ref = app.append(ref, labels, t, v, st);
     } catch (err) {
       app.rollback();
       throw err;
@@ -241,7 +263,7 @@ export class MemoryStorage implements Appendable, Queryable {
       const t = buf.t[i];
       // re-checked against what has landed since Append: out of order and duplicates are dropped
       if (s.length > 0 && t <= s.lastT()) continue;
-      s.push(t, buf.words, i);
+      s.push(t, buf.words, i, buf.st[i]);
       if (t < this.minTime) this.minTime = t;
       if (t > this.maxTime) this.maxTime = t;
     }
@@ -285,7 +307,7 @@ class MemoryAppender implements Appender {
 
   constructor(private readonly storage: MemoryStorage) {}
 
-  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+  append(ref: SeriesRef, labels: Labels, t: number, v: number, st = 0): SeriesRef {
     if (this.closed) throw errAppenderClosed();
     const s = this.storage.seriesByRef(ref) ?? this.storage.getOrCreate(labels);
     // checked against committed samples only, as Prometheus's memSeries.appendable
@@ -294,7 +316,7 @@ class MemoryAppender implements Appender {
       if (t < last) throw errOutOfOrderSample();
       if (t === last && !sameBits(s.lastV(), v)) throw errDuplicateSample(t, s.lastV(), v);
     }
-    this.buf.push(s, t, v);
+    this.buf.push(s, t, v, st);
     return s.ref;
   }
 
@@ -305,12 +327,15 @@ class MemoryAppender implements Appender {
     t: number,
     h: Histogram | undefined,
     fh: FloatHistogram | undefined,
+    st = 0,
   ): SeriesRef {
     if (this.closed) throw errAppenderClosed();
     const s = this.storage.seriesByRef(ref) ?? this.storage.getOrCreate(labels);
     const last = s.hists[s.hists.length - 1];
     if (last !== undefined && t <= last.t) throw errOutOfOrderSample();
-    this.hists.push({ s, x: h !== undefined ? { t, h } : { t, fh } });
+    const x: HistogramSample = h !== undefined ? { t, h } : { t, fh };
+    if (st !== 0) x.st = st;
+    this.hists.push({ s, x });
     return s.ref;
   }
 

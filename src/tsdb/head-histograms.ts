@@ -20,7 +20,9 @@ import type { HistogramSample } from '../storage/interfaces.js';
 import {
   CounterResetHeader,
   ENC_FLOAT_HISTOGRAM,
+  ENC_FLOAT_HISTOGRAM_ST,
   ENC_HISTOGRAM,
+  ENC_HISTOGRAM_ST,
   FloatHistogramChunk,
   HistogramChunk,
   headerForHint,
@@ -34,7 +36,7 @@ const MIN_SAMPLES = 10;
 export interface ClosedHistogramChunk {
   readonly mint: number;
   readonly maxt: number;
-  /** Prometheus's chunk encoding: 2 histogram, 3 float histogram. */
+  /** Prometheus's chunk encoding: 2 histogram, 3 float histogram (5, 6: their start-timestamp forms). */
   readonly enc: number;
   readonly data: Uint8Array;
 }
@@ -48,8 +50,20 @@ export class HistogramPart {
   private last: Histogram | FloatHistogram | undefined;
   private lastFloat = false;
 
-  /** Appends a histogram newer than every sample of the series; true when a chunk was cut. */
-  append(t: number, h: Histogram | undefined, fh: FloatHistogram | undefined): boolean {
+  /** `withST`: chunks in the start-timestamp encodings (st-storage), which keep each sample's ST. */
+  constructor(private readonly withST = false) {}
+
+  private newChunk(isFloat: boolean): OpenChunk {
+    return isFloat
+      ? new FloatHistogramChunk(undefined, this.withST)
+      : new HistogramChunk(undefined, this.withST);
+  }
+
+  /**
+   * Appends a histogram newer than every sample of the series; true when a chunk was cut. `st` is
+   * its start timestamp (0: unknown), kept with `withST`.
+   */
+  append(t: number, h: Histogram | undefined, fh: FloatHistogram | undefined, st = 0): boolean {
     let x = (h ?? fh)!;
     const isFloat = h === undefined;
     let c = this.head;
@@ -83,12 +97,12 @@ export class HistogramPart {
     }
     if (header !== undefined) {
       this.close();
-      c = isFloat ? new FloatHistogramChunk() : new HistogramChunk();
+      c = this.newChunk(isFloat);
       c.counterResetHeader = header;
       this.head = c;
     }
-    if (isFloat) (c as FloatHistogramChunk).append(t, fh!);
-    else (c as HistogramChunk).append(t, h!);
+    if (isFloat) (c as FloatHistogramChunk).append(t, fh!, st);
+    else (c as HistogramChunk).append(t, h!, st);
     this.last = x;
     this.lastFloat = isFloat;
     return header !== undefined;
@@ -121,12 +135,12 @@ export class HistogramPart {
     const neg = unionIndexes(l.negativeSpans, x.negativeSpans);
     let chunk = c;
     if (pos.length !== countSpans(l.positiveSpans) || neg.length !== countSpans(l.negativeSpans)) {
-      chunk = isFloat ? new FloatHistogramChunk() : new HistogramChunk();
+      chunk = this.newChunk(isFloat);
       chunk.counterResetHeader = c.counterResetHeader;
       for (const s of c.samples()) {
         const y = isStaleNaN(s.h.sum) ? s.h : inLayout(s.h, pos, neg, isFloat);
-        if (isFloat) (chunk as FloatHistogramChunk).append(s.t, y as FloatHistogram);
-        else (chunk as HistogramChunk).append(s.t, y as Histogram);
+        if (isFloat) (chunk as FloatHistogramChunk).append(s.t, y as FloatHistogram, s.st);
+        else (chunk as HistogramChunk).append(s.t, y as Histogram, s.st);
       }
     }
     return { chunk, x: inLayout(x, pos, neg, isFloat) };
@@ -181,12 +195,14 @@ export function histogramSamples(
   const out: HistogramSample[] = [];
   for (const c of chunks) {
     if (c.maxt < mint || c.mint > maxt) continue;
-    if (c.enc === ENC_HISTOGRAM) {
-      for (const s of HistogramChunk.fromBytes(c.data).samples())
-        if (s.t >= mint && s.t <= maxt) out.push({ t: s.t, h: s.h });
-    } else if (c.enc === ENC_FLOAT_HISTOGRAM) {
-      for (const s of FloatHistogramChunk.fromBytes(c.data).samples())
-        if (s.t >= mint && s.t <= maxt) out.push({ t: s.t, fh: s.h });
+    if (c.enc === ENC_HISTOGRAM || c.enc === ENC_HISTOGRAM_ST) {
+      for (const s of HistogramChunk.fromBytes(c.data, c.enc === ENC_HISTOGRAM_ST).samples())
+        if (s.t >= mint && s.t <= maxt)
+          out.push(s.st === undefined ? { t: s.t, h: s.h } : { t: s.t, h: s.h, st: s.st });
+    } else if (c.enc === ENC_FLOAT_HISTOGRAM || c.enc === ENC_FLOAT_HISTOGRAM_ST) {
+      for (const s of FloatHistogramChunk.fromBytes(c.data, c.enc === ENC_FLOAT_HISTOGRAM_ST).samples())
+        if (s.t >= mint && s.t <= maxt)
+          out.push(s.st === undefined ? { t: s.t, fh: s.h } : { t: s.t, fh: s.h, st: s.st });
     }
   }
   return out;

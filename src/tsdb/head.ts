@@ -640,7 +640,13 @@ export function decodeChunks(
 }
 
 /** Removes samples inside deleted intervals, in place; returns the new length. */
-export function dropDeleted(t: Float64Array, v: Float64Array, n: number, ivs: readonly Interval[]): number {
+export function dropDeleted(
+  t: Float64Array,
+  v: Float64Array,
+  n: number,
+  ivs: readonly Interval[],
+  st?: Float64Array,
+): number {
   const vw = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
   let w = 0;
   for (let i = 0; i < n; i++) {
@@ -654,6 +660,7 @@ export function dropDeleted(t: Float64Array, v: Float64Array, n: number, ivs: re
     }
     if (deleted) continue;
     t[w] = ti;
+    if (st !== undefined) st[w] = st[i];
     // copy the value's bits as words, so NaN payloads survive
     vw[2 * w] = vw[2 * i];
     vw[2 * w + 1] = vw[2 * i + 1];

@@ -71,7 +71,7 @@ export class OOOSamples {
  * first sample met at each timestamp (in-order chunks are decoded first); returns the new length.
  * A sorted input costs one pass.
  */
-export function sortSamples(t: Float64Array, v: Float64Array, n: number): number {
+export function sortSamples(t: Float64Array, v: Float64Array, n: number, st?: Float64Array): number {
   let sorted = true;
   for (let i = 1; i < n; i++) {
     if (t[i] <= t[i - 1]) {
@@ -87,11 +87,13 @@ export function sortSamples(t: Float64Array, v: Float64Array, n: number): number
   // values as 32-bit words, so NaN payloads (stale markers) survive
   const vw = new Uint32Array(v.buffer, v.byteOffset, n * 2).slice();
   const out = new Uint32Array(v.buffer, v.byteOffset, n * 2);
+  const st2 = st?.slice(0, n);
   let w = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k];
     if (w > 0 && t[w - 1] === t2[i]) continue;
     t[w] = t2[i];
+    if (st2 !== undefined) st![w] = st2[i];
     out[2 * w] = vw[2 * i];
     out[2 * w + 1] = vw[2 * i + 1];
     w++;

@@ -15,6 +15,7 @@ import {
 import { mergeQueriers } from '../storage/merge.js';
 import { Block } from './block/reader.js';
 import { XORChunk } from './chunks/xor.js';
+import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
 import { dropDeleted, dropDeletedHistograms } from './head.js';
 import { histogramSamples } from './head-histograms.js';
 import { sortSamples } from './ooo.js';
@@ -142,16 +143,22 @@ class HeadSnapshotQuerier implements Querier {
 function decode(s: UnpackedSeries, mint: number, maxt: number): SampleBatch {
   const chunks = s.chunks
     .filter((c) => c.maxt >= mint && c.mint <= maxt)
-    .map((c) => XORChunk.fromBytes(c.data));
+    .map((c) => (c.enc === ENC_XOR2 ? XOR2Chunk.fromBytes(c.data) : XORChunk.fromBytes(c.data)));
   let cap = 0;
   for (const c of chunks) cap += c.numSamples;
   if (cap === 0) return EMPTY;
   const t = new Float64Array(cap);
   const v = new Float64Array(cap);
+  // start timestamps when a chunk has them (0 for the samples of those that do not)
+  const st = chunks.some((c) => c instanceof XOR2Chunk && c.hasST) ? new Float64Array(cap) : undefined;
   let n = 0;
-  for (const c of chunks) n += c.decodeInto(t, v, n, mint, maxt);
+  for (const c of chunks)
+    n +=
+      c instanceof XOR2Chunk
+        ? c.decodeInto(t, v, st ?? new Float64Array(cap), n, mint, maxt)
+        : c.decodeInto(t, v, n, mint, maxt);
   // out-of-order chunks overlap the in-order ones (a sorted run costs one pass)
-  n = sortSamples(t, v, n);
-  if (s.deleted.length > 0) n = dropDeleted(t, v, n, s.deleted);
-  return { t, v, length: n };
+  n = sortSamples(t, v, n, st);
+  if (s.deleted.length > 0) n = dropDeleted(t, v, n, s.deleted, st);
+  return st === undefined ? { t, v, length: n } : { t, v, length: n, st };
 }

@@ -9,6 +9,8 @@ import { Matcher, type MatchType } from '../model/matcher.js';
 import type { SelectRequest } from '../storage/interfaces.js';
 import type { Interval } from './head.js';
 import { oooChunks } from './ooo.js';
+import { ENC_XOR } from './chunks/xor.js';
+import { ENC_XOR2 } from './chunks/xor2.js';
 import type { MemSeries } from './head-series.js';
 
 /** A matcher as it crosses threads (its regex is compiled again on the other side). */
@@ -139,7 +141,8 @@ export function packHeadSeries(
 /** One series of a packed set, as the worker reads it. */
 export interface UnpackedSeries {
   labels: Labels;
-  chunks: Array<{ mint: number; maxt: number; data: Uint8Array }>;
+  /** Float chunks: XOR (encoding 1) or XOR2 (4, with start timestamps). */
+  chunks: Array<{ mint: number; maxt: number; data: Uint8Array; enc: number }>;
   /** Native histogram chunks (encoding 2 or 3). */
   histograms: Array<{ mint: number; maxt: number; enc: number; data: Uint8Array }>;
   deleted: Interval[];
@@ -158,9 +161,15 @@ export function unpackHeadSeries(p: PackedHeadSeries, intern: (s: string) => str
   }
   const c = p.chunks;
   for (let i = 0; i < c.length; i += 6) {
-    const chunk = { mint: c[i + 1], maxt: c[i + 2], data: p.data.subarray(c[i + 3], c[i + 3] + c[i + 4]) };
-    if (c[i + 5] === 1) out[c[i]].chunks.push(chunk);
-    else out[c[i]].histograms.push({ ...chunk, enc: c[i + 5] });
+    const enc = c[i + 5];
+    const chunk = {
+      mint: c[i + 1],
+      maxt: c[i + 2],
+      data: p.data.subarray(c[i + 3], c[i + 3] + c[i + 4]),
+      enc,
+    };
+    if (enc === ENC_XOR || enc === ENC_XOR2) out[c[i]].chunks.push(chunk);
+    else out[c[i]].histograms.push(chunk);
   }
   const d = p.deleted;
   for (let i = 0; i < d.length; i += 3) out[d[i]].deleted.push({ mint: d[i + 1], maxt: d[i + 2] });

@@ -10,6 +10,7 @@ import { runScriptFile, summarise, type RunDeps } from '../../src/promql/promqlt
 import { defaultDeps } from '../../src/promql/promqltest/defaults.js';
 import type { HistogramSample, Queryable } from '../../src/storage/interfaces.js';
 import { XORChunk } from '../../src/tsdb/chunks/xor.js';
+import { ENC_XOR2, XOR2Chunk } from '../../src/tsdb/chunks/xor2.js';
 import { HistogramPart } from '../../src/tsdb/head-histograms.js';
 import { BlockCache, SnapshotQueryable } from '../../src/tsdb/snapshot-queryable.js';
 import { matchersOf, type PackedHeadSeries, type SelectSpec } from '../../src/tsdb/snapshot.js';
@@ -58,13 +59,22 @@ function pack(store: Queryable, spec: SelectSpec): PackedHeadSeries {
       bytes += data.length;
     };
     for (let i = 0; i < b.length; i += 120) {
+      // samples with start timestamps go in XOR2 chunks, as the head keeps them with st-storage
+      if (b.st !== undefined) {
+        const c = new XOR2Chunk();
+        for (let k = i; k < Math.min(i + 120, b.length); k++) c.append(b.t[k], b.v[k], b.st[k]);
+        add(c.minTime, c.maxTime, c.bytes().slice(), ENC_XOR2);
+        continue;
+      }
       const c = new XORChunk();
       for (let k = i; k < Math.min(i + 120, b.length); k++) c.append(b.t[k], b.v[k]);
       add(c.minTime, c.maxTime, c.bytes().slice(), 1); // 1: XOR
     }
-    // native histograms, cut into chunks as the head cuts them (a counter reset starts a chunk)
-    const part = new HistogramPart();
-    for (const x of whole.get(s.labels.toString()) ?? hs) part.append(x.t, x.h, x.fh);
+    // native histograms, cut into chunks as the head cuts them (a counter reset starts a chunk), in
+    // the start-timestamp encodings when a sample has one
+    const history = whole.get(s.labels.toString()) ?? hs;
+    const part = new HistogramPart(history.some((x) => (x.st ?? 0) !== 0));
+    for (const x of history) part.append(x.t, x.h, x.fh, x.st);
     for (const c of part.chunks())
       if (c.maxt >= spec.mint && c.mint <= spec.maxt) add(c.mint, c.maxt, c.data.slice(), c.enc);
     index++;

@@ -42,6 +42,12 @@ import type {
 } from './functions/types.js';
 import { extrapolatedRate } from './functions/range.js';
 import {
+  isStartTimestampReset,
+  startTimeOverlaps,
+  startTimeOverlapWarning,
+  stResetAt,
+} from './functions/start-time.js';
+import {
   ERR_CANCELED,
   ERR_SAME_LABELSET,
   ERR_TIMEOUT,
@@ -88,6 +94,11 @@ interface LoadedSeries {
   stale?: boolean;
   /** Native histogram samples, aligned with t (undefined where the sample is a float); absent: none. */
   h?: Array<FloatHistogram | undefined>;
+  /**
+   * Start timestamps aligned with t (0: unknown), when storage has them and the engine uses them
+   * (the use-start-timestamps feature); absent otherwise, and for subquery results.
+   */
+  st?: Float64Array;
 }
 
 /** A subquery's inner results over the whole query, per series (Prometheus evaluates it once too). */
@@ -97,6 +108,14 @@ interface SubquerySeries extends LoadedSeries {
 
 /** Series checked per time check while loading (keeps a turn of the event loop short). */
 const LOAD_CHECK_EVERY = 64;
+
+/** The feature that has rate, irate, increase, resets and start_timestamp() read start timestamps. */
+const USE_START_TIMESTAMPS = 'use-start-timestamps';
+
+/** Sample i's own timestamp, or its start timestamp (0 when unknown). */
+function sampleTime(s: LoadedSeries, i: number, which: 'sample' | 'start'): number {
+  return which === 'sample' ? s.t[i] : (s.st?.[i] ?? 0);
+}
 
 export interface EvaluatorParams {
   queryable: Queryable;
@@ -216,11 +235,14 @@ export class Evaluator {
   /** Per expression, the labels of the last output found free of duplicates. */
   private readonly verified = new Map<Expr, readonly Labels[]>();
   readonly delayedNameRemoval: boolean;
+  /** Whether selectors keep storage's start timestamps (the use-start-timestamps feature). */
+  private readonly useST: boolean;
   private readonly annotations: Annotations;
   private infoFn?: InfoFunction;
 
   constructor(private readonly p: EvaluatorParams) {
     this.delayedNameRemoval = p.features.has('promql-delayed-name-removal');
+    this.useST = p.features.has(USE_START_TIMESTAMPS);
     this.annotations = {
       warn: (m) => this.warnings.add(m),
       info: (m) => this.infos.add(m),
@@ -458,8 +480,16 @@ export class Evaluator {
       const hs = s.histograms?.() ?? [];
       if (b.length === 0 && hs.length === 0) continue;
       this.samplesLoaded += b.length + hs.length;
+      const st = this.useST ? b.st?.subarray(0, b.length) : undefined;
       if (hs.length > 0) {
-        const loaded = withHistograms(s.labels, b.t.subarray(0, b.length), b.v.subarray(0, b.length), hs);
+        const loaded = withHistograms(
+          s.labels,
+          b.t.subarray(0, b.length),
+          b.v.subarray(0, b.length),
+          hs,
+          this.useST,
+          st,
+        );
         if (this.statsOnly.has(vs)) histogramStatsOnly(loaded.h!);
         out.push(loaded);
         continue;
@@ -467,7 +497,9 @@ export class Evaluator {
       const v = b.v.subarray(0, b.length);
       let stale = false;
       for (let k = 0; k < v.length && !stale; k++) stale = v[k] !== v[k] && isStaleNaN(v[k]);
-      out.push({ labels: s.labels, t: b.t.subarray(0, b.length), v, stale });
+      const loaded: LoadedSeries = { labels: s.labels, t: b.t.subarray(0, b.length), v, stale };
+      if (st !== undefined) loaded.st = st;
+      out.push(loaded);
     }
     for (const w of set.warnings) this.warnings.add(w);
     this.loaded.set(vs, out);
@@ -513,7 +545,7 @@ export class Evaluator {
         return { kind: 'vector', v: out };
       }
       case 'VectorSelector':
-        return { kind: 'vector', v: this.vectorSelector(e, t, false) };
+        return { kind: 'vector', v: this.vectorSelector(e, t) };
       case 'MatrixSelector':
         return this.matrixSelector(e, t);
       case 'SubqueryExpr':
@@ -533,7 +565,11 @@ export class Evaluator {
     return v.v;
   }
 
-  private vectorSelector(vs: VectorSelector, t: number, sampleTimestamps: boolean): InstantVector {
+  /**
+   * An instant selector at t. With `sampleTimes`, each element's t is its sample's own timestamp
+   * ('sample', for timestamp()) or start timestamp ('start', 0 when unknown, for start_timestamp()).
+   */
+  private vectorSelector(vs: VectorSelector, t: number, sampleTimes?: 'sample' | 'start'): InstantVector {
     const te = (this.atTime(vs.at) ?? t) - this.offsetOf(vs, t);
     const lb = te - this.p.lookbackDelta;
     const out: InstantVector = [];
@@ -564,7 +600,12 @@ export class Evaluator {
       if (isStaleNaN(v)) continue;
       const h = s.h?.[i];
       if (h !== undefined) {
-        out.push({ labels: s.labels, t: sampleTimestamps ? s.t[i] : t, v: 0, h });
+        out.push({
+          labels: s.labels,
+          t: sampleTimes === undefined ? t : sampleTime(s, i, sampleTimes),
+          v: 0,
+          h,
+        });
         continue;
       }
       if (smoothed && s.t[i] < te) {
@@ -574,7 +615,7 @@ export class Evaluator {
           v = v + ((s.v[j] - v) * (te - s.t[i])) / (s.t[j] - s.t[i]);
         }
       }
-      out.push({ labels: s.labels, t: sampleTimestamps ? s.t[i] : t, v });
+      out.push({ labels: s.labels, t: sampleTimes === undefined ? t : sampleTime(s, i, sampleTimes), v });
     }
     this.countSamples(out.length);
     return out;
@@ -661,20 +702,24 @@ export class Evaluator {
       if (stale === 0) {
         const rs: RangeSeries = { labels: s.labels, t: s.t, v: s.v, from, to, noStale: true };
         if (s.h !== undefined) rs.h = s.h;
+        if (s.st !== undefined) rs.st = s.st;
         out.push(rs);
       } else if (stale < to - from) {
         const tt = new Float64Array(to - from - stale);
         const vv = new Float64Array(to - from - stale);
         const hh: Array<FloatHistogram | undefined> | undefined = s.h === undefined ? undefined : [];
+        const ss = s.st === undefined ? undefined : new Float64Array(to - from - stale);
         let j = 0;
         for (let i = from; i < to; i++) {
           if (isStaleNaN(s.v[i])) continue;
           tt[j] = s.t[i];
           if (hh !== undefined) hh[j] = s.h![i];
+          if (ss !== undefined) ss[j] = s.st![i];
           vv[j++] = s.v[i];
         }
         const rs: RangeSeries = { labels: s.labels, t: tt, v: vv, from: 0, to: j, noStale: true };
         if (hh !== undefined) rs.h = hh;
+        if (ss !== undefined) rs.st = ss;
         out.push(rs);
       } else continue;
       n += to - from - stale;
@@ -935,12 +980,12 @@ export class Evaluator {
         floats.push(rs);
         continue;
       }
-      const pts: Array<{ t: number; h: FloatHistogram }> = [];
+      const pts: Array<{ t: number; h: FloatHistogram; st: number }> = [];
       let mixed = false;
       for (let i = rs.from; i < rs.to; i++) {
         const h = rs.h[i];
         if (h === undefined) mixed = true;
-        else pts.push({ t: rs.t[i], h });
+        else pts.push({ t: rs.t[i], h, st: rs.st?.[i] ?? 0 });
       }
       if (mixed) {
         this.annotations.warn(
@@ -948,25 +993,51 @@ export class Evaluator {
         );
         continue;
       }
-      if (pts.length < 2) continue;
-      const res = histogramRate(pts, kind.isCounter, name(rs), this.annotations);
-      if (res === undefined) continue;
+      // a start timestamp inside the window stands for a zero histogram there (then one sample does)
+      const firstST = kind.isCounter && rs.st !== undefined && pts.length > 0 ? pts[0].st : 0;
+      const stStart = firstST !== 0 && firstST > m.start && firstST < pts[0]?.t;
+      if (pts.length < 2 && !stStart) continue;
+      let res: FloatHistogram | undefined;
+      if (pts.length > 1) {
+        res = histogramRate(pts, kind.isCounter, name(rs), this.annotations, rs.st !== undefined);
+        if (res === undefined) continue;
+      }
       const firstT = pts[0].t;
       const lastT = pts[pts.length - 1].t;
       let durationToStart = (firstT - m.start) / 1000;
       let durationToEnd = (m.end - lastT) / 1000;
-      const sampledInterval = (lastT - firstT) / 1000;
-      const avg = sampledInterval / (pts.length - 1);
+      let sampledInterval = (lastT - firstT) / 1000;
+      const avg = pts.length > 1 ? sampledInterval / (pts.length - 1) : 0;
       const threshold = avg * 1.1;
-      if (durationToStart >= threshold) durationToStart = avg / 2;
-      if (kind.isCounter && res.count > 0 && pts[0].h.count >= 0) {
-        const durationToZero = sampledInterval * (pts[0].h.count / res.count);
-        if (durationToZero < durationToStart) durationToStart = durationToZero;
+      if (stStart) {
+        durationToStart = 0;
+        sampledInterval = (lastT - firstST) / 1000;
+        if (res === undefined) res = pts[0].h;
+        else {
+          const add: { nhcbBoundsReconciled?: boolean } = {};
+          try {
+            res = addFloatHistograms(res, pts[0].h, false, add);
+          } catch {
+            this.annotations.warn(
+              `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(name(rs))}`,
+            );
+            continue;
+          }
+          if (add.nhcbBoundsReconciled === true)
+            this.annotations.info('PromQL info: mismatched custom buckets were reconciled during addition');
+        }
+      } else {
+        if (durationToStart >= threshold) durationToStart = avg / 2;
+        if (kind.isCounter && res!.count > 0 && pts[0].h.count >= 0) {
+          const durationToZero = sampledInterval * (pts[0].h.count / res!.count);
+          if (durationToZero < durationToStart) durationToStart = durationToZero;
+        }
       }
       if (durationToEnd >= threshold) durationToEnd = avg / 2;
-      let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+      let factor =
+        sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
       if (kind.isRate) factor /= m.range / 1000;
-      const h = scaleHistogram(res, factor);
+      const h = scaleHistogram(res!, factor);
       h.counterResetHint = CounterResetHint.Gauge;
       const el: VectorElement = { labels: rs.labels, t, v: 0, h };
       if (this.delayedNameRemoval) el.dropName = true;
@@ -1030,7 +1101,8 @@ export class Evaluator {
       let h: FloatHistogram;
       try {
         const sub: { nhcbBoundsReconciled?: boolean } = {};
-        h = !isRate || !detectReset(last, prev) ? addFloatHistograms(last, prev, true, sub) : last;
+        const reset = stResetAt(rs.st, rs.t, i) || detectReset(last, prev);
+        h = !isRate || !reset ? addFloatHistograms(last, prev, true, sub) : last;
         if (sub.nhcbBoundsReconciled === true)
           this.annotations.info('PromQL info: mismatched custom buckets were reconciled during subtraction');
       } catch {
@@ -1338,10 +1410,21 @@ export class Evaluator {
         const arg = unwrapParens(e.args[0]);
         // the sample's own timestamp, not the evaluation time (Prometheus special-cases this too)
         if (arg.type === 'VectorSelector') {
-          const vec = this.vectorSelector(arg, t, true);
+          const vec = this.vectorSelector(arg, t, 'sample');
           return this.finishCall(e, t, [{ type: 'vector', value: vec }], undefined);
         }
         break;
+      }
+      case 'start_timestamp': {
+        // Only a selector's samples carry start timestamps (Prometheus: an expression's results have
+        // none, and without use-start-timestamps nothing is read): otherwise the result is empty.
+        const arg = unwrapParens(e.args[0]);
+        if (arg.type === 'VectorSelector' && this.useST) {
+          const vec = this.vectorSelector(arg, t, 'start');
+          return this.finishCall(e, t, [{ type: 'vector', value: vec }], undefined);
+        }
+        this.evalVector(e.args[0], t);
+        return { kind: 'vector', v: [] };
       }
     }
     if (e.func === 'histogram_quantile' && e.args.length === 2) {
@@ -1740,8 +1823,9 @@ export class Evaluator {
       if (kind === undefined || e.args.length !== 1) return undefined;
       const ms = unwrapParens(e.args[0]);
       if (ms.type !== 'MatrixSelector' || ms.rangeModifier !== undefined) return undefined;
-      // the whole-range paths read float columns only
-      if (this.seriesOf(ms.vectorSelector).some((s) => s.h !== undefined)) return undefined;
+      // the whole-range paths read float columns only (no histograms, no start timestamps)
+      if (this.seriesOf(ms.vectorSelector).some((s) => s.h !== undefined || s.st !== undefined))
+        return undefined;
       pre = this.precomputeRate(ms, steps, kind.isCounter, kind.isRate);
     } else if (e.type === 'VectorSelector') {
       if (e.rangeModifier !== undefined) return undefined;
@@ -2195,11 +2279,15 @@ const HISTOGRAM_RATES: Readonly<Record<string, { isCounter: boolean; isRate: boo
  * histograms cannot be combined (exponential and custom buckets mixed).
  */
 function histogramRate(
-  points: ReadonlyArray<{ t: number; h: FloatHistogram }>,
+  points: ReadonlyArray<{ t: number; h: FloatHistogram; st?: number }>,
   isCounter: boolean,
   metricName: string,
   notes: Annotations,
+  useST = false,
 ): FloatHistogram | undefined {
+  // a counter reset told by the start timestamps (when the window has them) or by the histograms
+  const stReset = (i: number): boolean =>
+    useST && isStartTimestampReset(points[i - 1].st ?? 0, points[i - 1].t, points[i].st ?? 0, points[i].t);
   const warn = (m: string): void => notes.warn(m);
   let prev = points[0].h;
   const last = points[points.length - 1].h;
@@ -2211,7 +2299,7 @@ function histogramRate(
     warn(`PromQL warning: this native histogram metric is not a counter: ${name}`);
   if (isCounter) {
     const second = points[1].h;
-    if (detectReset(second, prev)) prev = emptyLike(second);
+    if (stReset(1) || detectReset(second, prev)) prev = emptyLike(second);
   }
   const custom = isCustomBucketsSchema(prev.schema);
   const mixedWarning = `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${name}`;
@@ -2238,10 +2326,16 @@ function histogramRate(
       notes.info('PromQL info: mismatched custom buckets were reconciled during subtraction');
     if (isCounter) {
       let before = points[0].h;
-      if (detectReset(points[1].h, before)) before = emptyLike(points[1].h);
+      if (stReset(1) || detectReset(points[1].h, before)) before = emptyLike(points[1].h);
       const add: { nhcbBoundsReconciled?: boolean } = {};
-      for (const p of points.slice(1)) {
-        if (detectReset(p.h, before)) h = addFloatHistograms(h, before, false, add);
+      let overlap = false;
+      for (let i = 1; i < points.length; i++) {
+        const p = points[i];
+        if (useST && !overlap && startTimeOverlaps(points[i - 1].st ?? 0, points[i - 1].t, p.st ?? 0)) {
+          overlap = true;
+          warn(startTimeOverlapWarning(metricName));
+        }
+        if (stReset(i) || detectReset(p.h, before)) h = addFloatHistograms(h, before, false, add);
         before = p.h;
       }
       if (add.nhcbBoundsReconciled === true)
@@ -2421,8 +2515,8 @@ const HISTOGRAM_OVER_TIME: Readonly<
   resets: (rs) => ({
     v: countPairs(
       rs,
-      (a, b) => b < a,
-      (a, b) => detectReset(b, a),
+      (a, b, i) => b < a || stResetAt(rs.st, rs.t, i),
+      (a, b, i) => stResetAt(rs.st, rs.t, i) || detectReset(b, a),
     ),
     keepName: false,
   }),
@@ -2439,17 +2533,17 @@ const HISTOGRAM_OVER_TIME: Readonly<
 /** How many consecutive pairs of a window differ as `floats`/`hists` say (a kind switch always counts). */
 function countPairs(
   rs: RangeSeries,
-  floats: (prev: number, cur: number) => boolean,
-  hists: (prev: FloatHistogram, cur: FloatHistogram) => boolean,
+  floats: (prev: number, cur: number, i: number) => boolean,
+  hists: (prev: FloatHistogram, cur: FloatHistogram, i: number) => boolean,
 ): number {
   let n = 0;
   for (let i = rs.from + 1; i < rs.to; i++) {
     const a = rs.h?.[i - 1];
     const b = rs.h?.[i];
     if (a === undefined && b === undefined) {
-      if (floats(rs.v[i - 1], rs.v[i])) n++;
+      if (floats(rs.v[i - 1], rs.v[i], i)) n++;
     } else if (a === undefined || b === undefined) n++;
-    else if (hists(a, b)) n++;
+    else if (hists(a, b, i)) n++;
   }
   return n;
 }
@@ -2520,11 +2614,16 @@ function withHistograms(
   ft: Float64Array,
   fv: Float64Array,
   hs: readonly HistogramSample[],
+  useST = false,
+  fst?: Float64Array,
 ): LoadedSeries {
   const n = ft.length + hs.length;
   const t = new Float64Array(n);
   const v = new Float64Array(n);
   const h: Array<FloatHistogram | undefined> = new Array(n);
+  // start timestamps, when used and any sample has one
+  const st =
+    useST && (fst !== undefined || hs.some((x) => (x.st ?? 0) !== 0)) ? new Float64Array(n) : undefined;
   let i = 0;
   let j = 0;
   let k = 0;
@@ -2534,6 +2633,7 @@ function withHistograms(
       if (j < hs.length && ft[i] === hs[j].t) j++; // a float and a histogram at one time: the float stays
       t[k] = ft[i];
       v[k] = fv[i];
+      if (st !== undefined && fst !== undefined) st[k] = fst[i];
       stale ||= fv[i] !== fv[i] && isStaleNaN(fv[i]);
       k++;
       i++;
@@ -2542,13 +2642,16 @@ function withHistograms(
     const x = hs[j++];
     const fh = x.fh ?? toFloatHistogram(x.h!);
     t[k] = x.t;
+    if (st !== undefined) st[k] = x.st ?? 0;
     if (isStaleNaN(fh.sum)) {
       v[k] = STALE_NAN;
       stale = true;
     } else h[k] = fh;
     k++;
   }
-  return { labels, t: t.subarray(0, k), v: v.subarray(0, k), h: h.slice(0, k), stale };
+  const out: LoadedSeries = { labels, t: t.subarray(0, k), v: v.subarray(0, k), h: h.slice(0, k), stale };
+  if (st !== undefined) out.st = st.subarray(0, k);
+  return out;
 }
 
 /**

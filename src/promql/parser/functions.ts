@@ -94,6 +94,7 @@ const table: [string, ValueType[], number, ValueType, boolean?][] = [
   ['sort_desc', [V], 0, V],
   ['sqrt', [V], 0, V],
   ['start', [], 0, S, true],
+  ['start_timestamp', [V], 0, V, true],
   ['stddev_over_time', [M], 0, V],
   ['stdvar_over_time', [M], 0, V],
   ['step', [], 0, S, true],

@@ -10,6 +10,7 @@ export const TEST_FEATURES: ReadonlySet<string> = new Set([
   'promql-extended-range-selectors',
   'promql-binop-fill-modifiers',
   'promql-delayed-name-removal',
+  'use-start-timestamps',
 ]);
 
 export function defaultDeps(): RunDeps {

@@ -150,12 +150,16 @@ export async function runScript(text: string, file: string, deps: RunDeps): Prom
 function load(storage: MemoryStorage, cmd: LoadCommand, unsupported: Unsupported[]): string | undefined {
   let firstErr: string | undefined;
   for (const s of cmd.series) {
-    const samples: [number, number][] = [];
-    const hists: Array<[number, FloatHistogram]> = [];
+    const samples: [number, number, number][] = [];
+    const hists: Array<[number, FloatHistogram, number]> = [];
     try {
       s.values.forEach((v, i) => {
-        if (v.kind === 'float') samples.push([i * cmd.stepMs, v.v]);
-        else if (v.kind === 'histogram') hists.push([i * cmd.stepMs, histogramOfItem(v.text, v.index).h]);
+        const t = i * cmd.stepMs;
+        // a start timestamp is an offset from the sample's own time; 0 means none
+        const offset = s.st?.[i];
+        const st = offset === undefined ? 0 : t + offset;
+        if (v.kind === 'float') samples.push([t, v.v, st]);
+        else if (v.kind === 'histogram') hists.push([t, histogramOfItem(v.text, v.index).h, st]);
       });
     } catch (err) {
       firstErr ??= `line ${s.line}: ${(err as Error).message}`;
@@ -167,14 +171,13 @@ function load(storage: MemoryStorage, cmd: LoadCommand, unsupported: Unsupported
       if (hists.length > 0) {
         const app = storage.appender();
         let ref = 0;
-        for (const [t, h] of hists) ref = app.appendHistogram!(ref, s.labels, t, undefined, h);
+        for (const [t, h, st] of hists) ref = app.appendHistogram!(ref, s.labels, t, undefined, h, st);
         void app.commit();
       }
     } catch (err) {
       firstErr ??= `line ${s.line}: ${(err as Error).message}`;
     }
   }
-  for (const l of cmd.stSeries) unsupported.push({ labels: l, reason: 'start timestamps' });
   if (cmd.withNHCB) firstErr ??= loadNHCB(storage, cmd);
   return firstErr;
 }

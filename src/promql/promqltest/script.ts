@@ -16,6 +16,11 @@ export interface SeriesDef {
   labels: Labels;
   values: SeqValue[];
   line: number;
+  /**
+   * From the series' `metric@st` line: each value's start timestamp as an offset (ms) from its own
+   * timestamp, aligned with `values` (undefined: no start timestamp).
+   */
+  st?: Array<number | undefined>;
 }
 
 export interface LoadCommand {
@@ -25,8 +30,6 @@ export interface LoadCommand {
   /** `load_with_nhcb`: classic histogram series are also loaded as native histograms with custom buckets. */
   withNHCB: boolean;
   series: SeriesDef[];
-  /** Series that carry start timestamps (`metric@st ...` lines, or all after a standalone `@st` line). */
-  stSeries: Labels[];
 }
 
 export interface ClearCommand {
@@ -155,35 +158,105 @@ function parseLoad(lines: string[], i: number): [number, LoadCommand] {
     stepMs: duration(m[2], 'step'),
     withNHCB: m[1] === 'with_nhcb',
     series: [],
-    stSeries: [],
   };
-  let defaultST = false;
-  let pendingST: Labels | undefined;
+  // a `metric@st` line gives the start timestamps of the sample line right after it
+  let pending: { labels: Labels; st: Array<number | undefined>; line: number } | undefined;
   const byKey = new Map<string, number>();
   while (i + 1 < lines.length && lines[i + 1] !== '') {
     i++;
-    const def = lines[i];
+    const def = lines[i].trim();
     const sp = def.search(/[ \t]/);
     if (sp > 0 && def.slice(0, sp).endsWith('@st')) {
-      // Start-timestamp lines: recognised so the series can be flagged; their offsets are not needed.
+      if (pending !== undefined)
+        throw new ScriptSyntaxError(`line ${pending.line}: @st line has no following sample line`);
       const metric = def.slice(0, sp - 3);
-      if (metric === '') defaultST = true;
-      else pendingST = parseSeriesDesc(metric + ' _').labels;
+      const labels = parseSeriesDesc(metric + ' _').labels;
+      pending = { labels, st: parseSTSequence(def.slice(sp + 1)), line: i + 1 };
       continue;
     }
     const { labels, values } = parseSeriesDesc(def);
-    if (pendingST !== undefined || defaultST) cmd.stSeries.push(labels);
-    pendingST = undefined;
+    const s: SeriesDef = { labels, values, line: i + 1 };
+    if (pending !== undefined) {
+      if (!pending.labels.equals(labels))
+        throw new ScriptSyntaxError(
+          `line ${pending.line}: @st metric does not match the following sample line metric`,
+        );
+      if (pending.st.length !== values.length)
+        throw new ScriptSyntaxError(
+          `line ${pending.line}: @st line has ${pending.st.length} values but sample line has ${values.length}`,
+        );
+      s.st = pending.st;
+      pending = undefined;
+    }
     // Go keys the series by label hash: a later line for the same series replaces the earlier one.
     const key = labelsKey(labels);
     const prev = byKey.get(key);
-    const s = { labels, values, line: i + 1 };
     if (prev === undefined) {
       byKey.set(key, cmd.series.length);
       cmd.series.push(s);
     } else cmd.series[prev] = s;
   }
+  if (pending !== undefined)
+    throw new ScriptSyntaxError(`line ${pending.line}: @st line has no following sample line`);
   return [i, cmd];
+}
+
+/**
+ * A `metric@st` line's values (promqltest's parseSTSequence): `_`, `_xN`, `<dur>`, `<dur>xN`,
+ * `<dur>+<dur>xN` and `<dur>-<dur>xN`, durations with an optional sign; offsets in ms.
+ */
+export function parseSTSequence(input: string): Array<number | undefined> {
+  const out: Array<number | undefined> = [];
+  for (const item of input.trim().split(/[ \t]+/)) {
+    if (item === '') continue;
+    const bad = (why: string): never => {
+      throw new ScriptSyntaxError(`invalid @st sequence: invalid ST item "${item}": ${why}`);
+    };
+    if (item === '_') {
+      out.push(undefined);
+      continue;
+    }
+    if (item.startsWith('_x')) {
+      const n = /^\d+$/.test(item.slice(2)) ? Number(item.slice(2)) : 0;
+      if (n === 0) bad('invalid repeat count');
+      for (let k = 0; k < n; k++) out.push(undefined);
+      continue;
+    }
+    const [base, rest] = durationPrefix(item, bad);
+    if (rest === '') {
+      out.push(base);
+      continue;
+    }
+    if (rest[0] === 'x') {
+      if (!/^\d+$/.test(rest.slice(1))) bad('invalid repeat count');
+      for (let k = 0; k <= Number(rest.slice(1)); k++) out.push(base);
+      continue;
+    }
+    if (rest[0] !== '+' && rest[0] !== '-') bad(`unexpected character '${rest[0]}' after duration`);
+    const [step, rest2] = durationPrefix(rest.slice(1), bad);
+    const delta = rest[0] === '-' ? -step : step;
+    if (rest2 === '' || rest2[0] !== 'x') bad("expected 'x<count>' after step duration");
+    if (!/^\d+$/.test(rest2.slice(1))) bad('invalid repeat count');
+    let offset = base;
+    for (let k = 0; k <= Number(rest2.slice(1)); k++) {
+      out.push(offset);
+      offset += delta;
+    }
+  }
+  return out;
+}
+
+/** A signed duration at the start of s (its unit ends before an `x`), in ms, and the rest of s. */
+function durationPrefix(s: string, bad: (why: string) => never): [number, string] {
+  const m = /^([+-]?)(\d+[a-wyzA-Z]*)/.exec(s);
+  if (m === null) return bad(`expected digits in duration "${s}"`);
+  let ms: number;
+  try {
+    ms = parseDuration(m[2]);
+  } catch {
+    return bad(`invalid duration "${m[2]}"`);
+  }
+  return [m[1] === '-' ? -ms : ms, s.slice(m[0].length)];
 }
 
 function parseEval(lines: string[], i: number): [number, EvalCommand] {

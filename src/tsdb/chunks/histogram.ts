@@ -28,6 +28,13 @@ import { putVarbitInt, putVarbitUint, readVarbitInt, readVarbitUint } from './va
 
 export const ENC_HISTOGRAM = 2;
 export const ENC_FLOAT_HISTOGRAM = 3;
+/**
+ * Prometheus 3.14's start-timestamp variants (histogram_st.go, float_histogram_st.go): the same
+ * samples, the counter reset header in the top bits of the sample count (14 bits left for it), the
+ * third header byte an ST header, and each sample's ST after its payload (see StEncoder).
+ */
+export const ENC_HISTOGRAM_ST = 5;
+export const ENC_FLOAT_HISTOGRAM_ST = 6;
 
 /** The chunk header's counter reset bits (Prometheus's CounterResetHeader). */
 export const enum CounterResetHeader {
@@ -192,6 +199,91 @@ function fitsLayout(l: Layout, h: Layout & { sum: number }): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
+/** The ST header's "every sample has its ST from" field is 7 bits. */
+const MAX_FIRST_ST_CHANGE_ON = 0x7f;
+
+/**
+ * Start timestamps in histogram ST chunks (Prometheus's stEncoder, chunkenc/st.go): sample 0's ST as
+ * a varint of t - st when known (ST header bit 7); the first change as a varbit of prevT - st at
+ * sample index `firstSTChangeOn` (the header's low 7 bits, forced at index 127), and from then on
+ * every sample's change of prevT - st. XOR2 float chunks (xor2.ts) follow the same scheme.
+ */
+class StEncoder {
+  st = 0;
+  stDiff = 0;
+  firstSTChangeOn = 0;
+
+  /** After sample `index`'s payload; `header` is the chunk's bytes, the ST header at byte 2. */
+  encode(w: BitWriter, header: Uint8Array, index: number, t: number, prevT: number, st: number): void {
+    if (index === 0) {
+      if (st !== 0) {
+        writeVarintBits(w, t - st);
+        header[2] = 0x80;
+      }
+    } else if (index === 1) {
+      if (st !== this.st) {
+        this.stDiff = prevT - st;
+        this.firstSTChangeOn = 1;
+        header[2] |= 1;
+        putVarbitInt(w, this.stDiff);
+      }
+    } else if (this.firstSTChangeOn > 0) {
+      const d = prevT - st;
+      putVarbitInt(w, d - this.stDiff);
+      this.stDiff = d;
+    } else if (st !== this.st || index === MAX_FIRST_ST_CHANGE_ON) {
+      this.stDiff = prevT - st;
+      this.firstSTChangeOn = index;
+      header[2] |= index;
+      putVarbitInt(w, this.stDiff);
+    }
+    this.st = st;
+  }
+}
+
+/** Reads what StEncoder wrote, sample by sample. */
+class StDecoder {
+  st = 0;
+  private stDiff = 0;
+
+  constructor(
+    private readonly firstSTKnown: boolean,
+    private readonly firstSTChangeOn: number,
+  ) {}
+
+  decode(r: BitReader, index: number, t: number, prevT: number): number {
+    if (index === 0) {
+      if (this.firstSTKnown) this.st = t - readVarintBits(r);
+    } else if (this.firstSTChangeOn > 0 && index >= this.firstSTChangeOn) {
+      const d = readVarbitInt(r);
+      this.stDiff = index === this.firstSTChangeOn ? d : this.stDiff + d;
+      this.st = prevT - this.stDiff;
+    }
+    return this.st;
+  }
+}
+
+/** Go's PutVarint as 8-bit groups at any bit position (bstream.writeByte). */
+function writeVarintBits(w: BitWriter, v: number): void {
+  w.ensure(12);
+  let z = v < 0 ? -2 * v - 1 : 2 * v;
+  while (z >= 0x80) {
+    w.writeBits((z % 128) | 0x80, 8);
+    z = Math.floor(z / 128);
+  }
+  w.writeBits(z, 8);
+}
+
+function readVarintBits(r: BitReader): number {
+  let z = 0;
+  for (let mul = 1; ; mul *= 128) {
+    const b = r.readBits(8);
+    z += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+  }
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
 /** Gorilla XOR of a float against the previous one, with its own leading/trailing window. */
 class XorState {
   hi = 0;
@@ -302,21 +394,43 @@ abstract class HistogramChunkBase {
   protected tDelta = 0;
   private mint = Infinity;
   private maxt = -Infinity;
+  /** Start timestamps per sample (the ST encodings): their encoder while appending. */
+  protected readonly stEnc: StEncoder | undefined;
+  /** Where the counter reset header lives: byte 2, or byte 0 in the ST encodings. */
+  private readonly flagPos: number;
 
-  constructor(bytes?: Uint8Array) {
+  /** `withST`: the ST variant of the encoding (ENC_HISTOGRAM_ST / ENC_FLOAT_HISTOGRAM_ST). */
+  constructor(
+    bytes?: Uint8Array,
+    readonly withST = false,
+  ) {
+    this.flagPos = withST ? 0 : FLAG_POS;
     if (bytes === undefined) {
       this.w = new BitWriter(256);
       this.w.ensure(4);
       this.w.writeBits(0, 24);
       this.ro = null;
+      if (withST) this.stEnc = new StEncoder();
     } else {
       this.w = null;
       this.ro = bytes;
-      this.n = (bytes[0] << 8) | bytes[1];
+      this.n = ((bytes[0] << 8) | bytes[1]) & (withST ? 0x3fff : 0xffff);
     }
   }
 
   abstract readonly encoding: number;
+
+  /** Writes sample `index`'s start timestamp after its payload (ST encodings only). */
+  protected putST(w: BitWriter, t: number, prevT: number, st: number): void {
+    this.stEnc?.encode(w, w.buf, this.n, t, prevT, st);
+  }
+
+  /** A decoder of the samples' start timestamps (undefined: not an ST encoding). */
+  protected stDecoder(): StDecoder | undefined {
+    if (!this.withST) return undefined;
+    const b = this.ro ?? this.w!.buf;
+    return new StDecoder((b[2] & 0x80) !== 0, b[2] & 0x7f);
+  }
 
   get numSamples(): number {
     return this.n;
@@ -341,19 +455,20 @@ abstract class HistogramChunkBase {
     if (this.ro !== null) return this.ro;
     const w = this.w!;
     const out = this.n === 0 ? w.buf.slice(0, HEADER_BYTES) : w.toBytes();
-    out[0] = this.n >>> 8;
+    // the ST encodings keep the counter reset header in byte 0's top bits
+    out[0] = (this.withST ? out[0] & HEADER_MASK : 0) | (this.n >>> 8);
     out[1] = this.n & 0xff;
     return out;
   }
 
   get counterResetHeader(): CounterResetHeader {
     const b = this.ro ?? this.w!.buf;
-    return (b[FLAG_POS] & HEADER_MASK) as CounterResetHeader;
+    return (b[this.flagPos] & HEADER_MASK) as CounterResetHeader;
   }
 
   set counterResetHeader(h: CounterResetHeader) {
     const b = this.w!.buf;
-    b[FLAG_POS] = (b[FLAG_POS] & ~HEADER_MASK) | h;
+    b[this.flagPos] = (b[this.flagPos] & ~HEADER_MASK) | h;
   }
 
   /** The last sample appended was a stale marker: only stale markers may follow in this chunk. */
@@ -377,7 +492,8 @@ abstract class HistogramChunkBase {
   protected begin(t: number, h: Layout & { sum: number }): BitWriter {
     const w = this.w;
     if (w === null) throw new Error('cannot append to a read-only histogram chunk');
-    if (this.n === 0xffff) throw new RangeError('histogram chunk full (65535 samples)');
+    if (this.n === (this.withST ? 0x3fff : 0xffff))
+      throw new RangeError(`histogram chunk full (${this.n} samples)`);
     if (this.layout !== undefined && !this.fits(h as Histogram))
       throw new Error('histogram does not fit the chunk (layout, or after a stale marker): cut a new chunk');
     this.lastStale = isStaleNaN(h.sum);
@@ -418,18 +534,23 @@ abstract class HistogramChunkBase {
 export interface HistogramSample {
   t: number;
   h: Histogram;
+  /** Start timestamp (ST encodings; absent: unknown). */
+  st?: number;
 }
 
 export interface FloatHistogramSample {
   t: number;
   h: FloatHistogram;
+  st?: number;
 }
 
 const STALE_LAYOUT = { schema: 0, zeroThreshold: 0, positiveSpans: [], negativeSpans: [] };
 
 /** An integer histogram chunk (EncHistogram). */
 export class HistogramChunk extends HistogramChunkBase {
-  readonly encoding = ENC_HISTOGRAM;
+  get encoding(): number {
+    return this.withST ? ENC_HISTOGRAM_ST : ENC_HISTOGRAM;
+  }
   private cnt = 0;
   private zCnt = 0;
   private cntDelta = 0;
@@ -440,11 +561,12 @@ export class HistogramChunk extends HistogramChunkBase {
   private nDeltas: number[] = [];
   private readonly sum = new XorState();
 
-  static fromBytes(bytes: Uint8Array): HistogramChunk {
-    return new HistogramChunk(bytes);
+  static fromBytes(bytes: Uint8Array, withST = false): HistogramChunk {
+    return new HistogramChunk(bytes, withST);
   }
 
-  append(t: number, hIn: Histogram): void {
+  /** Appends a sample; `st` is its start timestamp (0: unknown), kept by the ST encoding only. */
+  append(t: number, hIn: Histogram, st = 0): void {
     const stale = isStaleNaN(hIn.sum);
     const h: Histogram = stale
       ? {
@@ -501,6 +623,7 @@ export class HistogramChunk extends HistogramChunkBase {
     this.zCntDelta = zCntDelta;
     for (let i = 0; i < h.positiveBuckets.length; i++) this.pBuckets[i] = h.positiveBuckets[i];
     for (let i = 0; i < h.negativeBuckets.length; i++) this.nBuckets[i] = h.negativeBuckets[i];
+    this.putST(w, t, this.t, st);
     this.end(t, tDelta);
   }
 
@@ -522,7 +645,9 @@ export class HistogramChunk extends HistogramChunkBase {
     let cntDelta = 0;
     let zCntDelta = 0;
     const sum = new XorState();
+    const stDec = this.stDecoder();
     for (let k = 0; k < total; k++) {
+      const prevT = t;
       if (k === 0) {
         t = readVarbitInt(r);
         cnt = readVarbitUint(r);
@@ -550,9 +675,11 @@ export class HistogramChunk extends HistogramChunkBase {
           }
         }
       }
+      const st = stDec?.decode(r, k, t, prevT) ?? 0;
       const s = sum.value;
       if (isStaleNaN(s)) {
         out.push({
+          ...(st !== 0 ? { st } : {}),
           t,
           h: {
             ...STALE_LAYOUT,
@@ -567,6 +694,7 @@ export class HistogramChunk extends HistogramChunkBase {
         continue;
       }
       out.push({
+        ...(st !== 0 ? { st } : {}),
         t,
         h: {
           counterResetHint: sampleHint(hint, k),
@@ -589,18 +717,21 @@ export class HistogramChunk extends HistogramChunkBase {
 
 /** A float histogram chunk (EncFloatHistogram). */
 export class FloatHistogramChunk extends HistogramChunkBase {
-  readonly encoding = ENC_FLOAT_HISTOGRAM;
+  get encoding(): number {
+    return this.withST ? ENC_FLOAT_HISTOGRAM_ST : ENC_FLOAT_HISTOGRAM;
+  }
   private readonly cnt = new XorState();
   private readonly zCnt = new XorState();
   private readonly sum = new XorState();
   private pBuckets: XorState[] = [];
   private nBuckets: XorState[] = [];
 
-  static fromBytes(bytes: Uint8Array): FloatHistogramChunk {
-    return new FloatHistogramChunk(bytes);
+  static fromBytes(bytes: Uint8Array, withST = false): FloatHistogramChunk {
+    return new FloatHistogramChunk(bytes, withST);
   }
 
-  append(t: number, hIn: FloatHistogram): void {
+  /** Appends a sample; `st` is its start timestamp (0: unknown), kept by the ST encoding only. */
+  append(t: number, hIn: FloatHistogram, st = 0): void {
     const h: FloatHistogram = isStaleNaN(hIn.sum)
       ? {
           ...STALE_LAYOUT,
@@ -640,6 +771,7 @@ export class FloatHistogramChunk extends HistogramChunkBase {
       for (let i = 0; i < h.positiveBuckets.length; i++) this.pBuckets[i].write(w, h.positiveBuckets[i]);
       for (let i = 0; i < h.negativeBuckets.length; i++) this.nBuckets[i].write(w, h.negativeBuckets[i]);
     }
+    this.putST(w, t, this.t, st);
     this.end(t, tDelta);
   }
 
@@ -656,7 +788,9 @@ export class FloatHistogramChunk extends HistogramChunkBase {
     const nb = Array.from({ length: nCount }, () => new XorState());
     let t = 0;
     let tDelta = 0;
+    const stDec = this.stDecoder();
     for (let k = 0; k < total; k++) {
+      const prevT = t;
       if (k === 0) {
         t = readVarbitInt(r);
         for (const x of [cnt, zCnt, sum, ...pb, ...nb]) {
@@ -671,8 +805,10 @@ export class FloatHistogramChunk extends HistogramChunkBase {
         sum.read(r);
         if (!isStaleNaN(sum.value)) for (const x of [...pb, ...nb]) x.read(r);
       }
+      const st = stDec?.decode(r, k, t, prevT) ?? 0;
       if (isStaleNaN(sum.value)) {
         out.push({
+          ...(st !== 0 ? { st } : {}),
           t,
           h: {
             ...STALE_LAYOUT,
@@ -687,6 +823,7 @@ export class FloatHistogramChunk extends HistogramChunkBase {
         continue;
       }
       out.push({
+        ...(st !== 0 ? { st } : {}),
         t,
         h: {
           counterResetHint: sampleHint(hint, k),

@@ -536,7 +536,7 @@ function ctz32(x: number): number {
 }
 
 /** Go's binary.PutVarint (zig-zag) byte by byte, exact for every safe integer. */
-function writeVarint(w: BitWriter, t: number): void {
+export function writeVarint(w: BitWriter, t: number): void {
   // zig-zag value = 2k + s, k = |t| or |t|-1; the first byte carries s and k's low 6 bits
   const s = t < 0 ? 1 : 0;
   let k = s === 1 ? -t - 1 : t;
@@ -551,7 +551,7 @@ function writeVarint(w: BitWriter, t: number): void {
 }
 
 /** Go's binary.PutUvarint byte by byte for a non-negative safe integer. */
-function writeUvarint(w: BitWriter, x: number): void {
+export function writeUvarint(w: BitWriter, x: number): void {
   while (x >= 0x80) {
     w.writeBits((x % 128) | 0x80, 8);
     x = Math.floor(x / 128);

@@ -10,7 +10,6 @@ import {
   atModifierVariants,
   runScript,
   summarise,
-  type AstNode,
   type TestEngine,
   type TestParser,
   type TestQueryResult,
@@ -236,37 +235,30 @@ eval range from 0 to 1m step 1m metric
     expect(out[1].error).toMatch(/cannot return this many points/);
   });
 
-  it('fails (never skips) evals that involve start timestamps', async () => {
-    const out = await run(`
-load 1m
-  f 1 2 3
-  st@st _ -1m
-  st 1 2
-
-eval instant at 1m f
-  f 2
-`);
-    expect(out.map((o) => o.passed)).toEqual([true]);
-    const parser: TestParser = {
-      parseExpr: (s) => ({ type: 'VectorSelector', matchers: [new Matcher('=', '__name__', s)] }) as AstNode,
-      formatExpr: () => {
-        throw new Error('unused');
-      },
-    };
-    const withParser = await runScript(
+  it("loads @st lines as the samples' start timestamps (real engine)", async () => {
+    const out = await runScript(
       `
 load 1m
-  st@st _ -1m
-  st 1 2
+  c@st _ -30s -90s -1s
+  c    _ 60   120   180
+  d    _ 60   120   180
 
-eval instant at 1m st
-  st 2
+eval instant at 3m start_timestamp(c)
+  {} 179
+
+eval instant at 3m resets(c[5m])
+  {} 1
+
+eval instant at 3m resets(d[5m])
+  {} 0
 `,
       'x.test',
-      { engine: stub, parser: { ...parser, formatExpr: () => 'x' } },
+      defaultDeps(),
     );
-    expect(withParser.map((o) => [o.passed, o.error?.replace(/ which.*/, '')])).toEqual([
-      [false, 'selects st'],
+    expect(out.map((o) => [o.passed, o.error ?? o.got])).toEqual([
+      [true, expect.anything()],
+      [true, expect.anything()],
+      [true, expect.anything()],
     ]);
   });
 

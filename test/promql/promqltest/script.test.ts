@@ -95,8 +95,8 @@ load 1m
 
 load_with_nhcb 5m
     h_bucket{le="1"} 1
-  other@st _ 1m
-  other 1 2
+  other@st _ -1m+1sx1 +1ms
+  other 1 2 3 4
 
 clear
 
@@ -152,8 +152,22 @@ eval instant at 0 foo
     const n = cmds[1] as LoadCommand;
     expect(n).toMatchObject({ kind: 'load', line: 7, stepMs: 300_000, withNHCB: true });
     expect(n.series).toHaveLength(2);
-    expect(n.stSeries.map((s) => s.toString())).toEqual(['other']);
+    // an @st line's offsets (ms) go with the sample line after it
+    expect(n.series[0].st).toBeUndefined();
+    expect(n.series[1].st).toEqual([undefined, -60_000, -59_000, 1]);
     expect(cmds[2]).toEqual({ kind: 'clear', line: 12 });
+  });
+
+  it('refuses @st lines that do not fit their sample line, as promqltest does', () => {
+    const bad = (body: string): string => {
+      const [c] = parseScript(`load 1m\n${body}\n`);
+      return (c as { message?: string }).message ?? '';
+    };
+    expect(bad('  a@st -1m\n  b 1')).toContain('@st metric does not match the following sample line metric');
+    expect(bad('  a@st -1m -1m\n  a 1')).toContain('@st line has 2 values but sample line has 1');
+    expect(bad('  a@st -1m')).toContain('@st line has no following sample line');
+    expect(bad('  a@st 1q\n  a 1')).toContain('invalid ST item "1q"');
+    expect(bad('  a@st -1m+1m\n  a 1')).toContain("expected 'x<count>' after step duration");
   });
 
   it('reads instant evals with expect lines and expected series', () => {

@@ -12,6 +12,8 @@ import { STALE_NAN, isStaleNaN } from '../../../src/model/value.js';
 import { BitReader, BitWriter } from '../../../src/tsdb/chunks/bitstream.js';
 import {
   CounterResetHeader,
+  ENC_FLOAT_HISTOGRAM_ST,
+  ENC_HISTOGRAM_ST,
   FloatHistogramChunk,
   HistogramChunk,
 } from '../../../src/tsdb/chunks/histogram.js';
@@ -216,5 +218,61 @@ describe('float histogram chunk', () => {
     stale.append(2, { ...want[1].h, sum: STALE_NAN });
     const back = FloatHistogramChunk.fromBytes(stale.bytes()).samples();
     expect(isStaleNaN(back[1].h.sum)).toBe(true);
+  });
+});
+
+describe('histogram ST chunks (encodings 5 and 6)', () => {
+  const h = (count: number): Histogram => ({
+    counterResetHint: 0,
+    schema: 0,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count,
+    sum: count,
+    positiveSpans: [{ offset: 0, length: 1 }],
+    negativeSpans: [],
+    positiveBuckets: [count],
+    negativeBuckets: [],
+  });
+
+  it('keeps the counter reset header in the sample count and the ST header in byte 2', () => {
+    const c = new HistogramChunk(undefined, true);
+    c.counterResetHeader = CounterResetHeader.CounterReset;
+    c.append(1000, h(1), 500);
+    c.append(2000, h(2), 500);
+    const b = c.bytes();
+    expect(c.encoding).toBe(ENC_HISTOGRAM_ST);
+    expect(b[0]).toBe(0b10000000); // reset header, then the top bits of 2 samples
+    expect(b[1]).toBe(2);
+    expect(b[2]).toBe(0x80); // first ST known, no change after it
+    const back = HistogramChunk.fromBytes(b.slice(), true);
+    expect(back.numSamples).toBe(2);
+    expect(back.counterResetHeader).toBe(CounterResetHeader.CounterReset);
+    expect(back.samples().map((s) => [s.t, s.st, s.h.count])).toEqual([
+      [1000, 500, 1],
+      [2000, 500, 2],
+    ]);
+  });
+
+  it('round-trips start timestamps that change, in integer and float chunks', () => {
+    const sts = [0, 1000, 2000, 2000, 2500, 0, 7000];
+    const c = new HistogramChunk(undefined, true);
+    const f = new FloatHistogramChunk(undefined, true);
+    sts.forEach((st, i) => {
+      c.append(1000 * (i + 1), h(i + 1), st);
+      f.append(1000 * (i + 1), { ...h(i + 1), positiveBuckets: [i + 1] }, st);
+    });
+    expect(f.encoding).toBe(ENC_FLOAT_HISTOGRAM_ST);
+    const want = sts.map((st) => (st === 0 ? undefined : st));
+    expect(
+      HistogramChunk.fromBytes(c.bytes().slice(), true)
+        .samples()
+        .map((s) => s.st),
+    ).toEqual(want);
+    expect(
+      FloatHistogramChunk.fromBytes(f.bytes().slice(), true)
+        .samples()
+        .map((s) => s.st),
+    ).toEqual(want);
   });
 });

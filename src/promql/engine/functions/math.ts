@@ -66,6 +66,9 @@ export const MATH_FUNCTIONS: Record<string, FunctionImpl> = {
    */
   timestamp: (args, ctx) =>
     vectorArg(args, 0).map((el) => ({ labels: el.labels, t: ctx.evalTime, v: el.t / 1000, dropName: true })),
+  /** Start timestamps in seconds (0 when unknown): the engine supplies each element's in `t`. */
+  start_timestamp: (args, ctx) =>
+    vectorArg(args, 0).map((el) => ({ labels: el.labels, t: ctx.evalTime, v: el.t / 1000, dropName: true })),
   pi: () => Math.PI,
   // Experimental scalar min/max; NaN in either argument gives NaN, as Go's math.Min/Max.
   min_of: (args) => Math.min(scalarArg(args, 0), scalarArg(args, 1)),

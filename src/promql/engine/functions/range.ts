@@ -1,5 +1,12 @@
 // Range-vector functions: rate family, *_over_time, regression, resets/changes, smoothing.
 // Each is called once per evaluation step with all series of its matrix argument.
+import { METRIC_NAME } from '../../../model/labels.js';
+import {
+  isStartTimestampReset,
+  startTimeOverlaps,
+  startTimeOverlapWarning,
+  stResetAt,
+} from './start-time.js';
 import type { FunctionArg, FunctionContext, FunctionImpl, InstantVector, RangeSeries } from './types.js';
 import {
   formatF,
@@ -49,29 +56,53 @@ export function extrapolatedRate(
   rangeMs: number,
   isCounter: boolean,
   isRate: boolean,
+  st?: Float64Array,
+  onOverlap?: () => void,
 ): number | undefined {
   const n = hi - lo;
-  if (n < 2) return undefined;
+  // one sample is enough when its start timestamp lies in the window (below); otherwise two
+  if (n < 1 || (n < 2 && !(isCounter && st !== undefined))) return undefined;
   const firstT = t[lo];
   const lastT = t[hi - 1];
   const firstV = v[lo];
   let result = v[hi - 1] - firstV;
   if (isCounter) {
-    for (let i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
+    if (st === undefined) {
+      for (let i = lo + 1; i < hi; i++) if (v[i] < v[i - 1]) result += v[i - 1];
+    } else {
+      let overlap = false;
+      for (let i = lo + 1; i < hi; i++) {
+        if (!overlap && startTimeOverlaps(st[i - 1], t[i - 1], st[i])) {
+          overlap = true;
+          onOverlap?.();
+        }
+        if (v[i] < v[i - 1] || isStartTimestampReset(st[i - 1], t[i - 1], st[i], t[i])) result += v[i - 1];
+      }
+    }
   }
   let durationToStart = (firstT - ctx.rangeStart) / 1000;
   let durationToEnd = (ctx.rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageDurationBetweenSamples = sampledInterval / (n - 1);
+  let sampledInterval = (lastT - firstT) / 1000;
+  const averageDurationBetweenSamples = n > 1 ? sampledInterval / (n - 1) : 0;
   const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (isCounter) {
-    let durationToZero = durationToStart;
-    if (result > 0 && firstV >= 0) durationToZero = sampledInterval * (firstV / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  const firstST = isCounter && st !== undefined ? st[lo] : 0;
+  if (firstST !== 0 && firstST > ctx.rangeStart && firstST < firstT) {
+    // the counter started inside the window: a zero sample at its start replaces extrapolating left
+    durationToStart = 0;
+    sampledInterval = (lastT - firstST) / 1000;
+    result += firstV;
+  } else if (n < 2) return undefined;
+  else {
+    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+    if (isCounter) {
+      let durationToZero = durationToStart;
+      if (result > 0 && firstV >= 0) durationToZero = sampledInterval * (firstV / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
   }
   if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  let factor =
+    sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
   if (isRate) factor /= rangeMs / 1000;
   return result * factor;
 }
@@ -140,10 +171,13 @@ function rateFn(isCounter: boolean, isRate: boolean): FunctionImpl {
     const out: InstantVector = [];
     for (const s of series) {
       let v: number | undefined;
-      if (s.noStale === true) v = extrapolatedRate(s.t, s.v, s.from, s.to, ctx, range, isCounter, isRate);
+      const onOverlap = (): void =>
+        ctx.annotations.warn(startTimeOverlapWarning(s.labels.get(METRIC_NAME) ?? ''));
+      if (s.noStale === true)
+        v = extrapolatedRate(s.t, s.v, s.from, s.to, ctx, range, isCounter, isRate, s.st, onOverlap);
       else {
         const p = points(s);
-        v = extrapolatedRate(p.t, p.v, 0, p.n, ctx, range, isCounter, isRate);
+        v = extrapolatedRate(p.t, p.v, 0, p.n, ctx, range, isCounter, isRate, p.st, onOverlap);
       }
       if (v !== undefined) out.push({ labels: s.labels, t: ctx.evalTime, v, dropName: true });
     }
@@ -164,7 +198,7 @@ function instantValue(p: Points, isRate: boolean): number | undefined {
   if (interval === 0) return undefined;
   let r = v1;
   // For a counter reset, irate keeps the last value (as if it started from zero).
-  if (!isRate || !(v1 < v0)) r = v1 - v0;
+  if (!isRate || !(v1 < v0 || stResetAt(p.st, p.t, n - 1))) r = v1 - v0;
   if (isRate) r /= interval / 1000;
   return r;
 }
@@ -307,7 +341,7 @@ const desImpl: FunctionImpl = (args, ctx) => {
 
 function resets(p: Points): number {
   let r = 0;
-  for (let i = 1; i < p.n; i++) if (p.v[i] < p.v[i - 1]) r++;
+  for (let i = 1; i < p.n; i++) if (p.v[i] < p.v[i - 1] || stResetAt(p.st, p.t, i)) r++;
   return r;
 }
 

@@ -26,6 +26,11 @@ export interface RangeSeries {
   to: number;
   /** Native histogram samples, aligned with t (undefined where the sample is a float). */
   h?: ReadonlyArray<FloatHistogram | undefined>;
+  /**
+   * Start timestamps aligned with t (0: unknown); only a selector's samples have them, and only
+   * with the use-start-timestamps feature (rate, increase, irate and resets read them).
+   */
+  st?: Float64Array;
   dropName?: boolean;
   /** True when the window holds no stale marker (a range selector already left them out). */
   noStale?: boolean;

@@ -8,32 +8,42 @@ export interface Points {
   t: Float64Array;
   v: Float64Array;
   n: number;
+  /** Start timestamps aligned with t, when the series has them (rate & co. read them). */
+  st?: Float64Array;
 }
 
 /** The window [from, to) of `s` as zero-based views; copies only when stale markers must be dropped. */
 export function points(s: RangeSeries): Points {
   const { from, to } = s;
-  if (s.noStale === true) return { t: s.t.subarray(from, to), v: s.v.subarray(from, to), n: to - from };
   let stale = false;
-  for (let i = from; i < to; i++) {
-    const x = s.v[i];
-    if (x !== x && isStaleNaN(x)) {
-      stale = true;
-      break;
+  if (s.noStale !== true)
+    for (let i = from; i < to; i++) {
+      const x = s.v[i];
+      if (x !== x && isStaleNaN(x)) {
+        stale = true;
+        break;
+      }
     }
+  if (!stale) {
+    const p: Points = { t: s.t.subarray(from, to), v: s.v.subarray(from, to), n: to - from };
+    if (s.st !== undefined) p.st = s.st.subarray(from, to);
+    return p;
   }
-  if (!stale) return { t: s.t.subarray(from, to), v: s.v.subarray(from, to), n: to - from };
   const t = new Float64Array(to - from);
   const v = new Float64Array(to - from);
+  const st = s.st === undefined ? undefined : new Float64Array(to - from);
   let n = 0;
   for (let i = from; i < to; i++) {
     const x = s.v[i];
     if (x !== x && isStaleNaN(x)) continue;
     t[n] = s.t[i];
     v[n] = x;
+    if (st !== undefined) st[n] = s.st![i];
     n++;
   }
-  return { t, v, n };
+  const p: Points = { t, v, n };
+  if (st !== undefined) p.st = st;
+  return p;
 }
 
 /** Go's sort.Search: the smallest i in [0, n) with f(i) true, or n. */
