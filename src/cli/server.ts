@@ -53,6 +53,9 @@ const IMPLEMENTED_FEATURES = new Set<string>([
   'promql-per-step-stats',
   // scraping
   'extra-scrape-metrics',
+  // start timestamps: kept from protobuf scrapes and remote write 2.0 (head, WAL), read by PromQL
+  'st-storage',
+  'use-start-timestamps',
 ]);
 
 /** Feature names Prometheus 3.14 still accepts but that do nothing, with what it logs for them. */
@@ -379,6 +382,7 @@ export class PromethiumServer {
           }
         : undefined,
       onBlockRemoved: (ulid) => this.queryPool?.blockRemoved(ulid),
+      stStorage: opts.features.includes('st-storage'),
     });
     log.info('TSDB started', { component: 'tsdb' });
     const workers = Number(process.env.PROMETHIUM_QUERY_WORKERS);
@@ -407,6 +411,7 @@ export class PromethiumServer {
       offsetSeed: `${os.hostname()}\xfe${external}`,
       extraMetrics: opts.features.includes('extra-scrape-metrics'),
       timestampToleranceMs: opts.scrapeTimestampToleranceMs,
+      parseST: opts.features.includes('st-storage'),
     });
     const sdMetrics = createSDMetrics(this.metrics.registry);
     this.discovery = new DiscoveryManager({

@@ -19,6 +19,8 @@ export const MESSAGE_V2 = 'io.prometheus.write.v2.Request';
 export interface WireSample {
   t: number;
   v: number;
+  /** v2: the sample's start timestamp, when sent (0 or absent: unset). */
+  st?: number;
 }
 
 export interface WireExemplar {
@@ -73,6 +75,8 @@ export interface WireHistogram {
   t: number;
   h?: Histogram;
   fh?: FloatHistogram;
+  /** v2: the histogram's start timestamp, when sent (0 or absent: unset). */
+  st?: number;
 }
 
 export interface WriteRequest {
@@ -186,11 +190,13 @@ export function decodeWriteV2(buf: Uint8Array): WriteRequest {
       else if (f.field === 2 && f.wire === 2) {
         const { t, v, st } = readSample(ts.sub());
         if (s.samples.length === 0 && st !== 0) s.startTimestamp = st;
-        s.samples.push({ t, v });
+        s.samples.push(st !== 0 ? { t, v, st } : { t, v });
       } else if (f.field === 3 && f.wire === 2) {
         // Histogram.start_timestamp (3.14's field 17), the first histogram's when no sample has one
         const st = { v: 0 };
-        s.histograms.push(readHistogram(ts.sub(), st));
+        const x = readHistogram(ts.sub(), st);
+        if (st.v !== 0) x.st = st.v;
+        s.histograms.push(x);
         if (s.histograms.length === 1 && s.startTimestamp === 0) s.startTimestamp = st.v;
       } else if (f.field === 4 && f.wire === 2) {
         const er = ts.sub();

@@ -52,6 +52,8 @@ export interface PoolDeps {
   extraMetrics?: boolean;
   /** --scrape.timestamp-tolerance (ms; Prometheus's 2 ms by default); negative: no alignment. */
   timestampToleranceMs?: number;
+  /** --enable-feature=st-storage: samples carry the start timestamps the format gives. */
+  parseST?: boolean;
   now?: () => number;
 }
 
@@ -291,6 +293,7 @@ export class ScrapePool {
         logger: this.deps.logger,
         counters: this.deps.counters,
         timestampToleranceMs: this.deps.timestampToleranceMs,
+        parseST: this.deps.parseST,
         now: this.deps.now,
       },
       cache,

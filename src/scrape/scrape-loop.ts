@@ -95,6 +95,8 @@ export interface ScrapeLoopOptions {
    * (--no-scrape.adjust-timestamps).
    */
   timestampToleranceMs?: number;
+  /** st-storage: append each sample with the start timestamp its format gives (protobuf). */
+  parseST?: boolean;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -430,8 +432,11 @@ export class ScrapeLoop {
             }
             if (app.appendHistogram === undefined)
               throw new ScrapeFailure('native histograms are not supported by the storage');
-            rec.ref = app.appendHistogram(rec.ref, rec.labels, ts ?? appendTime, hist.h, hist.fh);
-          } else rec.ref = app.append(rec.ref, rec.labels, ts ?? appendTime, p.value());
+            const st = this.o.parseST === true ? (p.startTimestamp?.() ?? 0) : 0;
+            rec.ref = app.appendHistogram(rec.ref, rec.labels, ts ?? appendTime, hist.h, hist.fh, st);
+          } else if (this.o.parseST === true)
+            rec.ref = app.append(rec.ref, rec.labels, ts ?? appendTime, p.value(), p.startTimestamp?.() ?? 0);
+          else rec.ref = app.append(rec.ref, rec.labels, ts ?? appendTime, p.value());
           if (!cached && !sampleLimitHit) counts.seriesAdded++;
         } catch (err) {
           if (!(err instanceof StorageError)) throw err;

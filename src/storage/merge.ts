@@ -39,6 +39,8 @@ export function mergeSampleBatches(batches: readonly SampleBatch[]): SampleBatch
   for (const b of bs) total += b.length;
   const t = new Float64Array(total);
   const v = new Float64Array(total);
+  // start timestamps go along when any batch has them
+  const st = bs.some((b) => b.st !== undefined) ? new Float64Array(total) : undefined;
   const vw = words(v);
   const inW = bs.map((b) => words(b.v));
   const pos = new Array<number>(bs.length).fill(0);
@@ -61,10 +63,13 @@ export function mergeSampleBatches(batches: readonly SampleBatch[]): SampleBatch
     t[n] = bestT;
     vw[2 * n] = inW[best][2 * i];
     vw[2 * n + 1] = inW[best][2 * i + 1];
+    if (st !== undefined) st[n] = bs[best].st?.[i] ?? 0;
     n++;
     lastT = bestT;
   }
-  return n === total ? { t, v, length: n } : { t: t.slice(0, n), v: v.slice(0, n), length: n };
+  const out: SampleBatch =
+    n === total ? { t, v, length: n } : { t: t.slice(0, n), v: v.slice(0, n), length: n };
+  return st === undefined ? out : { ...out, st: n === total ? st : st.slice(0, n) };
 }
 
 /** Several series with the same labels, seen as one. */

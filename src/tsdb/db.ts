@@ -24,7 +24,8 @@ import { blocksBeyondRetention } from './block/retention.js';
 import { XORChunk } from './chunks/xor.js';
 import { Head, dropDeleted, matchingHeadSeries, type Interval } from './head.js';
 import { packHeadSeries, type StorageSnapshot } from './snapshot.js';
-import { SAMPLES_PER_CHUNK, rangeForTimestamp, type MemSeries } from './head-series.js';
+import { SAMPLES_PER_CHUNK, openClosedChunk, rangeForTimestamp, type MemSeries } from './head-series.js';
+import { XOR2Chunk } from './chunks/xor2.js';
 import { lockDirectory, type DirLock } from './lock.js';
 import type { OOOSamples } from './ooo.js';
 import { createTSDBMetrics, type TSDBMetrics } from './metrics.js';
@@ -76,6 +77,11 @@ export interface TSDBOptions {
   agent?: AgentOptions;
   /** Told when a block directory is deleted (query workers close their handles on it). */
   onBlockRemoved?: (ulid: string) => void;
+  /**
+   * st-storage: samples keep their start timestamps in the head (XOR2 and histogram ST chunks) and
+   * the WAL; blocks keep values only.
+   */
+  stStorage?: boolean;
 }
 
 export interface AgentOptions {
@@ -144,6 +150,7 @@ export class TSDB implements Appendable, Queryable {
       chunkRange: minBlock,
       metrics: this.metrics,
       onCompactable: () => this.scheduleCompaction(),
+      stStorage: opts.stStorage === true,
     });
     this.metrics.retentionLimitBytes.set(opts.maxBytes);
     this.metrics.retentionLimitSeconds.set(opts.retentionMs / 1000);
@@ -222,7 +229,7 @@ export class TSDB implements Appendable, Queryable {
                 continue;
               }
               if (cols.ts[i] < head.minValidTime) continue;
-              head.applySample(s, cols.ts[i], cols.vs[i]);
+              head.applySample(s, cols.ts[i], cols.vs[i], cols.sts?.[i]);
             }
             break;
           }
@@ -237,7 +244,7 @@ export class TSDB implements Appendable, Queryable {
                 continue;
               }
               if (x.t < head.minValidTime) continue;
-              head.applyHistogram(s, x.t, x.h, x.fh);
+              head.applyHistogram(s, x.t, x.h, x.fh, x.st);
             }
             break;
         }
@@ -614,18 +621,22 @@ export class TSDB implements Appendable, Queryable {
     for (const s of all) {
       const deleted = this.head.tombstones.get(s.ref);
       const chunks: BlockSeries['chunks'] = [];
-      const sources = [...s.closed.map((c) => XORChunk.fromBytes(c.data))];
+      const sources = [...s.closed.map(openClosedChunk)];
       if (s.head !== undefined && s.head.numSamples > 0) sources.push(s.head);
       for (const c of sources) {
         if (c.maxTime < mint || c.minTime > maxt) continue;
-        if (c.minTime >= mint && c.maxTime <= maxt && !overlaps(deleted, c.minTime, c.maxTime)) {
+        const xor2 = c instanceof XOR2Chunk;
+        if (!xor2 && c.minTime >= mint && c.maxTime <= maxt && !overlaps(deleted, c.minTime, c.maxTime)) {
           chunks.push({ mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() });
           continue;
         }
-        // Partly in range or partly deleted: re-encode the samples that stay.
+        // Partly in range or partly deleted, or with start timestamps (blocks hold XOR chunks, so
+        // STs stay in the head and WAL only): re-encode the samples that stay.
         const t = new Float64Array(c.numSamples);
         const v = new Float64Array(c.numSamples);
-        let n = c.decodeInto(t, v, 0, mint, maxt);
+        let n = xor2
+          ? c.decodeInto(t, v, new Float64Array(c.numSamples), 0, mint, maxt)
+          : c.decodeInto(t, v, 0, mint, maxt);
         if (deleted !== undefined) n = dropDeleted(t, v, n, deleted);
         if (n === 0) continue;
         const out = new XORChunk();

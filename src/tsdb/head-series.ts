@@ -3,6 +3,7 @@
 // boundary, hard caps of 240 samples and ~1 KiB.
 import type { Labels } from '../model/labels.js';
 import { XORChunk } from './chunks/xor.js';
+import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
 import type { HistogramPart } from './head-histograms.js';
 import type { OOOSamples } from './ooo.js';
 
@@ -14,6 +15,16 @@ export interface ClosedChunk {
   readonly mint: number;
   readonly maxt: number;
   readonly data: Uint8Array;
+  /** ENC_XOR2 for a chunk with start timestamps (st-storage); absent: XOR. */
+  readonly enc?: number;
+}
+
+/** A float chunk of the head: XOR, or XOR2 when the head keeps start timestamps. */
+export type FloatChunk = XORChunk | XOR2Chunk;
+
+/** A completed chunk as its codec. */
+export function openClosedChunk(c: ClosedChunk): FloatChunk {
+  return c.enc === ENC_XOR2 ? XOR2Chunk.fromBytes(c.data) : XORChunk.fromBytes(c.data);
 }
 
 /** End (exclusive) of the chunk-range window holding t; Go's truncating division, as Prometheus. */
@@ -30,7 +41,7 @@ function computeChunkEndTime(start: number, cur: number, max: number, ratioToFul
 export class MemSeries {
   /** Completed chunks, oldest first. Replaced, never mutated, so a querier can hold the array. */
   closed: readonly ClosedChunk[] = [];
-  head: XORChunk | undefined = undefined;
+  head: FloatChunk | undefined = undefined;
   private nextAt = 0;
   /** Newest sample's time and value (-Infinity before the first). */
   maxTime = -Infinity;
@@ -48,8 +59,17 @@ export class MemSeries {
     readonly labels: Labels,
   ) {}
 
-  /** Appends an in-order sample; false when it is not newer than the last one (dropped). */
-  append(t: number, v: number, chunkRange: number): { ok: boolean; newChunk: boolean } {
+  /**
+   * Appends an in-order sample; false when it is not newer than the last one (dropped). With
+   * `withST` (st-storage) chunks are XOR2 and keep `st`, the sample's start timestamp (0: unknown).
+   */
+  append(
+    t: number,
+    v: number,
+    chunkRange: number,
+    st = 0,
+    withST = false,
+  ): { ok: boolean; newChunk: boolean } {
     // a histogram sample may be the newest one
     if (this.hist !== undefined && t <= this.maxTime) return { ok: false, newChunk: false };
     let c = this.head;
@@ -57,33 +77,34 @@ export class MemSeries {
     if (c === undefined) {
       const last = this.closed[this.closed.length - 1];
       if (last !== undefined && last.maxt >= t) return { ok: false, newChunk: false };
-      c = this.cut(t, chunkRange);
+      c = this.cut(t, chunkRange, withST);
       created = true;
     } else {
       if (c.maxTime >= t) return { ok: false, newChunk: false };
       const n = c.numSamples;
       if (n > 0 && c.byteLength > MAX_BYTES_PER_CHUNK) {
-        c = this.cut(t, chunkRange);
+        c = this.cut(t, chunkRange, withST);
         created = true;
       } else {
         if (n === SAMPLES_PER_CHUNK / 4)
           this.nextAt = computeChunkEndTime(c.minTime, c.maxTime, this.nextAt, 4);
         if (t >= this.nextAt || n >= SAMPLES_PER_CHUNK * 2) {
-          c = this.cut(t, chunkRange);
+          c = this.cut(t, chunkRange, withST);
           created = true;
         }
       }
     }
-    c.append(t, v);
+    if (c instanceof XORChunk) c.append(t, v);
+    else c.append(t, v, st);
     if (t < this.minTime) this.minTime = t;
     this.maxTime = t;
     this.lastValue = v;
     return { ok: true, newChunk: created };
   }
 
-  private cut(mint: number, chunkRange: number): XORChunk {
+  private cut(mint: number, chunkRange: number, withST: boolean): FloatChunk {
     this.closeHead();
-    const c = new XORChunk();
+    const c = withST ? new XOR2Chunk() : new XORChunk();
     this.head = c;
     this.nextAt = rangeForTimestamp(mint, chunkRange);
     return c;
@@ -93,7 +114,13 @@ export class MemSeries {
   closeHead(): void {
     const c = this.head;
     if (c === undefined || c.numSamples === 0) return;
-    this.closed = [...this.closed, { mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() }];
+    const data = c.bytes().slice();
+    this.closed = [
+      ...this.closed,
+      c instanceof XOR2Chunk
+        ? { mint: c.minTime, maxt: c.maxTime, data, enc: ENC_XOR2 }
+        : { mint: c.minTime, maxt: c.maxTime, data },
+    ];
     this.head = undefined;
   }
 

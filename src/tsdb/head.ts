@@ -25,7 +25,8 @@ import {
   errTooOldSample,
 } from '../storage/errors.js';
 import { XORChunk } from './chunks/xor.js';
-import { MemSeries, type ClosedChunk } from './head-series.js';
+import { MemSeries, openClosedChunk, type ClosedChunk, type FloatChunk } from './head-series.js';
+import { XOR2Chunk } from './chunks/xor2.js';
 import { HeadPostings } from './head-postings.js';
 import { OOOSamples, oooChunks, sortSamples } from './ooo.js';
 import { HistogramPart, histogramSamples } from './head-histograms.js';
@@ -47,6 +48,8 @@ export interface HeadOptions {
   metrics: TSDBMetrics;
   /** Called after a commit that left the head compactable. */
   onCompactable?: () => void;
+  /** st-storage: keep each sample's start timestamp (XOR2 and histogram ST chunks, WAL records). */
+  stStorage?: boolean;
 }
 
 export class Head {
@@ -72,8 +75,11 @@ export class Head {
   private wal: WAL | undefined;
   readonly metrics: TSDBMetrics;
   private readonly onCompactable: (() => void) | undefined;
+  /** Whether samples keep their start timestamps (st-storage). */
+  readonly stStorage: boolean;
 
   constructor(opts: HeadOptions) {
+    this.stStorage = opts.stStorage === true;
     this.chunkRange = opts.chunkRange;
     this.wal = opts.wal;
     this.metrics = opts.metrics;
@@ -125,8 +131,8 @@ export class Head {
   }
 
   /** Appends a committed or replayed sample; false when it was dropped (not newer). */
-  applySample(s: MemSeries, t: number, v: number): boolean {
-    const r = s.append(t, v, this.chunkRange);
+  applySample(s: MemSeries, t: number, v: number, st = 0): boolean {
+    const r = s.append(t, v, this.chunkRange, st, this.stStorage);
     if (!r.ok) return false;
     if (r.newChunk) {
       this.chunks++;
@@ -139,10 +145,16 @@ export class Head {
   }
 
   /** Appends a committed or replayed native histogram sample; false when it is not newer (dropped). */
-  applyHistogram(s: MemSeries, t: number, h: Histogram | undefined, fh: FloatHistogram | undefined): boolean {
+  applyHistogram(
+    s: MemSeries,
+    t: number,
+    h: Histogram | undefined,
+    fh: FloatHistogram | undefined,
+    st = 0,
+  ): boolean {
     if (t <= s.maxTime) return false;
-    s.hist ??= new HistogramPart();
-    if (s.hist.append(t, h, fh)) {
+    s.hist ??= new HistogramPart(this.stStorage);
+    if (s.hist.append(t, h, fh, st)) {
       this.chunks++;
       this.metrics.headChunksCreated.inc();
       this.metrics.headChunks.set(this.chunks);
@@ -291,6 +303,8 @@ class HeadAppender implements Appender {
   private refs = new Uint32Array(256);
   private ts = new Float64Array(256);
   private vs = new Float64Array(256);
+  /** Start timestamps (st-storage), allocated when the first sample has one. */
+  private sts: Float64Array | undefined;
   private pending: MemSeries[] = [];
   private n = 0;
   /** Native histogram samples of this batch. */
@@ -324,7 +338,7 @@ class HeadAppender implements Appender {
     return this.oooWindow > 0 && this.headMaxt !== -Infinity && t >= this.headMaxt - this.oooWindow;
   }
 
-  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+  append(ref: SeriesRef, labels: Labels, t: number, v: number, st = 0): SeriesRef {
     if (this.closed) throw errAppenderClosed();
     const head = this.head;
     // Without an OOO window, fail fast; with one the sample may still go out of order.
@@ -362,6 +376,8 @@ class HeadAppender implements Appender {
     this.refs[this.n] = s.ref;
     this.ts[this.n] = t;
     this.vs[this.n] = v;
+    if (st !== 0 && head.stStorage) this.sts ??= new Float64Array(this.refs.length);
+    if (this.sts !== undefined) this.sts[this.n] = st;
     this.pending[this.n] = s;
     this.n++;
     return s.ref;
@@ -373,6 +389,7 @@ class HeadAppender implements Appender {
     t: number,
     h: Histogram | undefined,
     fh: FloatHistogram | undefined,
+    st = 0,
   ): SeriesRef {
     if (this.closed) throw errAppenderClosed();
     const x = h ?? fh;
@@ -398,7 +415,10 @@ class HeadAppender implements Appender {
       head.metrics.outOfOrderSamples.inc();
       throw t === s.maxTime ? errDuplicateSample(t, s.lastValue, x.sum) : errOutOfOrderSample();
     }
-    this.hists.push(h !== undefined ? { ref: s.ref, t, h, s } : { ref: s.ref, t, fh, s });
+    const rec: RefHistogramSample & { s: MemSeries } =
+      h !== undefined ? { ref: s.ref, t, h, s } : { ref: s.ref, t, fh, s };
+    if (st !== 0 && head.stStorage) rec.st = st;
+    this.hists.push(rec);
     return s.ref;
   }
 
@@ -413,6 +433,11 @@ class HeadAppender implements Appender {
     this.refs = refs;
     this.ts = ts;
     this.vs = vs;
+    if (this.sts !== undefined) {
+      const sts = new Float64Array(size);
+      sts.set(this.sts);
+      this.sts = sts;
+    }
   }
 
   commit(): Promise<void> {
@@ -432,7 +457,7 @@ class HeadAppender implements Appender {
           ),
         );
       }
-      if (n > 0) records.push(encodeSamples(this.refs, this.ts, this.vs, n));
+      if (n > 0) records.push(encodeSamples(this.refs, this.ts, this.vs, n, this.sts));
       if (hists.length > 0) records.push(encodeHistogramSamples(hists));
       try {
         this.wal.log(...records);
@@ -454,7 +479,7 @@ class HeadAppender implements Appender {
       // Decided again: another appender may have committed newer samples, or the head been truncated.
       if (t >= this.minValidTime && (s.maxTime === -Infinity || t >= s.maxTime)) {
         if (t < minValid) outOfBounds++;
-        else if (head.applySample(s, t, this.vs[i])) appended++;
+        else if (head.applySample(s, t, this.vs[i], this.sts?.[i])) appended++;
         continue;
       }
       if (this.inOOOWindow(t)) {
@@ -478,7 +503,7 @@ class HeadAppender implements Appender {
     let histAppended = 0;
     for (const x of hists) {
       if (x.t < minValid) outOfBounds++;
-      else if (head.applyHistogram(x.s, x.t, x.h, x.fh)) histAppended++;
+      else if (head.applyHistogram(x.s, x.t, x.h, x.fh, x.st)) histAppended++;
       else outOfOrder++;
     }
     if (histAppended > 0) head.metrics.histogramSamplesAppended.inc(histAppended);
@@ -606,17 +631,17 @@ const EMPTY: SampleBatch = { t: new Float64Array(0), v: new Float64Array(0), len
 
 export function decodeChunks(
   closed: readonly ClosedChunk[],
-  open: XORChunk | undefined,
+  open: FloatChunk | undefined,
   mint: number,
   maxt: number,
   tombstones: readonly Interval[] | undefined,
   ooo: readonly XORChunk[] = [],
 ): SampleBatch {
-  const chunks: XORChunk[] = [];
+  const chunks: FloatChunk[] = [];
   let cap = 0;
   for (const c of closed) {
     if (c.maxt < mint || c.mint > maxt) continue;
-    const x = XORChunk.fromBytes(c.data);
+    const x = openClosedChunk(c);
     chunks.push(x);
     cap += x.numSamples;
   }
@@ -628,15 +653,21 @@ export function decodeChunks(
   if (cap === 0) return EMPTY;
   const t = new Float64Array(cap);
   const v = new Float64Array(cap);
+  // start timestamps when a chunk has them (XOR2, st-storage)
+  const st = chunks.some((c) => c instanceof XOR2Chunk && c.hasST) ? new Float64Array(cap) : undefined;
   let n = 0;
-  for (const c of chunks) n += c.decodeInto(t, v, n, mint, maxt);
+  for (const c of chunks)
+    n +=
+      c instanceof XOR2Chunk
+        ? c.decodeInto(t, v, st ?? new Float64Array(cap), n, mint, maxt)
+        : c.decodeInto(t, v, n, mint, maxt);
   if (ooo.length > 0) {
     // already cut to the query's range when made
     for (const c of ooo) n += c.decodeInto(t, v, n, -Infinity, Infinity);
-    n = sortSamples(t, v, n);
+    n = sortSamples(t, v, n, st);
   }
-  if (tombstones !== undefined && tombstones.length > 0) n = dropDeleted(t, v, n, tombstones);
-  return { t, v, length: n };
+  if (tombstones !== undefined && tombstones.length > 0) n = dropDeleted(t, v, n, tombstones, st);
+  return st === undefined ? { t, v, length: n } : { t, v, length: n, st };
 }
 
 /** Removes samples inside deleted intervals, in place; returns the new length. */

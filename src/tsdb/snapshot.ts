@@ -10,7 +10,7 @@ import type { SelectRequest } from '../storage/interfaces.js';
 import type { Interval } from './head.js';
 import { oooChunks } from './ooo.js';
 import { ENC_XOR } from './chunks/xor.js';
-import { ENC_XOR2 } from './chunks/xor2.js';
+import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
 import type { MemSeries } from './head-series.js';
 
 /** A matcher as it crosses threads (its regex is compiled again on the other side). */
@@ -113,10 +113,11 @@ export function packHeadSeries(
       parts.push(data);
       bytes += data.length;
     };
-    for (const c of s.closed) add(c.mint, c.maxt, c.data);
+    for (const c of s.closed) add(c.mint, c.maxt, c.data, c.enc ?? ENC_XOR);
     const open = s.head;
     // the open chunk goes on growing: its bytes as they are now
-    if (open !== undefined && open.numSamples > 0) add(open.minTime, open.maxTime, open.bytes());
+    if (open !== undefined && open.numSamples > 0)
+      add(open.minTime, open.maxTime, open.bytes(), open instanceof XOR2Chunk ? ENC_XOR2 : ENC_XOR);
     // out-of-order samples as extra chunks that overlap the others (the worker sorts them in)
     for (const c of oooChunks(s, mint, maxt)) add(c.minTime, c.maxTime, c.bytes().slice());
     // native histogram chunks (the open one as its bytes now)

@@ -48,6 +48,8 @@ interface SeriesEntry {
   timestamp: number | undefined;
   /** Entry.Histogram: the native histogram. */
   hist?: { h?: Histogram; fh?: FloatHistogram };
+  /** The family's start (created) timestamp in ms: counters, summaries and histograms (0: none). */
+  st: number;
 }
 
 interface MetaEntry {
@@ -64,11 +66,15 @@ interface ProtoMetric {
   labels: string[];
   timestampMs: number;
   value: number;
-  summary?: { count: number; sum: number; quantiles: Array<[number, number]> };
+  /** start_timestamp of a Counter, Summary or Histogram in ms (0: none). */
+  startMs: number;
+  summary?: { count: number; sum: number; quantiles: Array<[number, number]>; startMs: number };
   histogram?: ProtoHistogram;
 }
 
 interface ProtoHistogram {
+  /** start_timestamp in ms (0: none). */
+  startMs: number;
   count: number;
   countFloat: number;
   sum: number;
@@ -181,15 +187,16 @@ export class ProtobufParser implements ExpositionParser {
         if (sorted[k] === '__name__') continue;
         text += SEP + sorted[k] + SEP + sorted[k + 1];
       }
+      const st = m.startMs;
       this.entries.push(
         hist === undefined
-          ? { kind: Entry.Series, pairs: sorted, text, value, timestamp: ts }
-          : { kind: Entry.Histogram, pairs: sorted, text, value, timestamp: ts, hist },
+          ? { kind: Entry.Series, pairs: sorted, text, value, timestamp: ts, st }
+          : { kind: Entry.Histogram, pairs: sorted, text, value, timestamp: ts, hist, st },
       );
     };
     switch (type) {
       case ProtoType.Summary: {
-        const s = m.summary ?? { count: 0, sum: 0, quantiles: [] };
+        const s = m.summary ?? { count: 0, sum: 0, quantiles: [], startMs: 0 };
         add(name + '_count', s.count);
         add(name + '_sum', s.sum);
         for (const [q, v] of s.quantiles) add(name, v, ['quantile', formatOpenMetricsFloat(q)]);
@@ -243,6 +250,12 @@ export class ProtobufParser implements ExpositionParser {
 
   timestamp(): number | undefined {
     return this.series().timestamp;
+  }
+
+  /** The sample's start timestamp in ms (Prometheus's StartTimestamp), undefined when none. */
+  startTimestamp(): number | undefined {
+    const st = this.series().st;
+    return st !== 0 ? st : undefined;
   }
 
   labels(): Labels {
@@ -300,7 +313,7 @@ function sortPairs(pairs: string[]): string[] {
 }
 
 function decodeMetric(r: ProtoReader, type: number): ProtoMetric {
-  const m: ProtoMetric = { labels: [], timestampMs: 0, value: 0 };
+  const m: ProtoMetric = { labels: [], timestampMs: 0, value: 0, startMs: 0 };
   while (!r.done()) {
     const { field, wire } = r.tag();
     switch (field) {
@@ -322,22 +335,29 @@ function decodeMetric(r: ProtoReader, type: number): ProtoMetric {
       case 3: // Counter
       case 5: // Untyped
         if (wire !== 2) r.skip(wire);
-        else if (
-          (field === 2 && type === ProtoType.Gauge) ||
-          (field === 3 && type === ProtoType.Counter) ||
-          (field === 5 && type === ProtoType.Untyped)
-        )
+        else if (field === 3 && type === ProtoType.Counter) {
+          const c = r.sub();
+          while (!c.done()) {
+            const t = c.tag();
+            if (t.field === 1 && t.wire === 1) m.value = c.double();
+            else if (t.field === 3 && t.wire === 2) m.startMs = timestampMs(c.sub());
+            else c.skip(t.wire);
+          }
+        } else if ((field === 2 && type === ProtoType.Gauge) || (field === 5 && type === ProtoType.Untyped))
           m.value = valueField(r.sub());
         else r.skip(wire);
         break;
       case 4:
-        if (wire === 2 && type === ProtoType.Summary) m.summary = decodeSummary(r.sub());
-        else r.skip(wire);
+        if (wire === 2 && type === ProtoType.Summary) {
+          m.summary = decodeSummary(r.sub());
+          m.startMs = m.summary.startMs;
+        } else r.skip(wire);
         break;
       case 7:
-        if (wire === 2 && (type === ProtoType.Histogram || type === ProtoType.GaugeHistogram))
+        if (wire === 2 && (type === ProtoType.Histogram || type === ProtoType.GaugeHistogram)) {
           m.histogram = decodeHistogram(r.sub());
-        else r.skip(wire);
+          m.startMs = m.histogram.startMs;
+        } else r.skip(wire);
         break;
       case 6:
         if (wire === 0) m.timestampMs = r.int64();
@@ -350,7 +370,20 @@ function decodeMetric(r: ProtoReader, type: number): ProtoMetric {
   return m;
 }
 
-/** The `value` (field 1, double) of Gauge, Counter or Untyped. */
+/** A google.protobuf.Timestamp (seconds = 1, nanos = 2) in ms. */
+function timestampMs(r: ProtoReader): number {
+  let seconds = 0;
+  let nanos = 0;
+  while (!r.done()) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === 0) seconds = r.int64();
+    else if (field === 2 && wire === 0) nanos = r.int64();
+    else r.skip(wire);
+  }
+  return seconds * 1000 + Math.floor(nanos / 1e6);
+}
+
+/** The `value` (field 1, double) of Gauge or Untyped. */
 function valueField(r: ProtoReader): number {
   let v = 0;
   while (!r.done()) {
@@ -362,10 +395,11 @@ function valueField(r: ProtoReader): number {
 }
 
 function decodeSummary(r: ProtoReader): NonNullable<ProtoMetric['summary']> {
-  const s = { count: 0, sum: 0, quantiles: [] as Array<[number, number]> };
+  const s = { count: 0, sum: 0, quantiles: [] as Array<[number, number]>, startMs: 0 };
   while (!r.done()) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === 0) s.count = r.uvarint();
+    else if (field === 4 && wire === 2) s.startMs = timestampMs(r.sub());
     else if (field === 2 && wire === 1) s.sum = r.double();
     else if (field === 3 && wire === 2) {
       const q = r.sub();
@@ -385,6 +419,7 @@ function decodeSummary(r: ProtoReader): NonNullable<ProtoMetric['summary']> {
 
 function emptyHistogram(): ProtoHistogram {
   return {
+    startMs: 0,
     count: 0,
     countFloat: 0,
     sum: 0,
@@ -419,6 +454,7 @@ function decodeHistogram(r: ProtoReader): ProtoHistogram {
   while (!r.done()) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === 0) h.count = r.uvarint();
+    else if (field === 15 && wire === 2) h.startMs = timestampMs(r.sub());
     else if (field === 4 && wire === 1) h.countFloat = r.double();
     else if (field === 2 && wire === 1) h.sum = r.double();
     else if (field === 3 && wire === 2) {

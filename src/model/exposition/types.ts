@@ -50,6 +50,11 @@ export interface ExpositionParser {
   labels(): Labels;
   /** A label name the series repeats (`m{x="1",x="2"}`), which labels() cannot show; call on a cache miss. */
   repeatedLabelName(): string | undefined;
+  /**
+   * The sample's start (created) timestamp in ms, if the format gives one (protobuf counters,
+   * summaries and histograms); parsers without start timestamps leave it out.
+   */
+  startTimestamp?(): number | undefined;
   /** The exemplar attached to this sample (OpenMetrics), if any. */
   exemplar(): Exemplar | undefined;
   /** After Entry.Histogram: the native histogram (integer h or float fh); parsers that never yield it leave it out. */

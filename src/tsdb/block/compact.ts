@@ -5,6 +5,7 @@
 // minTime). Unlike Prometheus, small chunks are re-encoded into larger ones (up to maxChunkSamples /
 // maxChunkBytes): fewer rows, less per-row and per-chunk-header overhead on disk.
 import { HistogramPart, histogramSamples } from '../head-histograms.js';
+import { ENC_FLOAT_HISTOGRAM_ST, ENC_HISTOGRAM_ST } from '../chunks/histogram.js';
 import { mergeHistogramSamples } from '../../storage/merge.js';
 import type { Labels } from '../../model/labels.js';
 import { compareLabels } from '../../storage/interfaces.js';
@@ -347,8 +348,11 @@ export function rechunkHistograms(sources: SourceChunk[], mint: number, maxt: nu
     }
     const one = sources[i];
     const c = one.chunk;
+    // the start-timestamp encodings are rewritten: blocks hold the plain histogram encodings
+    const plain = c.enc !== ENC_HISTOGRAM_ST && c.enc !== ENC_FLOAT_HISTOGRAM_ST;
     if (
       j === i + 1 &&
+      plain &&
       c.mint >= mint &&
       c.maxt <= maxt &&
       (one.deleted === undefined || !intersects(one.deleted, c.mint, c.maxt))

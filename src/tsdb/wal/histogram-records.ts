@@ -1,7 +1,8 @@
 // The WAL record of native histogram samples (type 7, our own layout like the other records):
 //
 //   7 | uvarint n | n × sample:
-//     uvarint ref | f64 t | u8 kind (0 integer, 1 float) | u8 counter reset hint | zigzag schema |
+//     uvarint ref | f64 t | u8 kind (bit 0: float; bit 1: an f64 start timestamp follows) | [f64 st] |
+//     u8 counter reset hint | zigzag schema |
 //     f64 zero threshold | f64 zero count | f64 count | f64 sum |
 //     uvarint #positive spans, (zigzag offset, uvarint length)* | the same for negative spans |
 //     uvarint #positive buckets, f64* | uvarint #negative buckets, f64* |
@@ -23,6 +24,8 @@ export interface RefHistogramSample {
   /** Exactly one of h (integer) and fh (float). */
   h?: Histogram;
   fh?: FloatHistogram;
+  /** Start timestamp (st-storage; absent: unknown). */
+  st?: number;
 }
 
 class Writer {
@@ -84,7 +87,9 @@ export function encodeHistogramSamples(samples: readonly RefHistogramSample[]): 
     const h = (s.h ?? s.fh)!;
     w.uvarint(s.ref);
     w.f64(s.t);
-    w.u8(s.h !== undefined ? 0 : 1);
+    const st = s.st ?? 0;
+    w.u8((s.h !== undefined ? 0 : 1) | (st !== 0 ? 2 : 0));
+    if (st !== 0) w.f64(st);
     w.u8(h.counterResetHint);
     w.zigzag(h.schema);
     w.f64(h.zeroThreshold);
@@ -151,6 +156,7 @@ export function decodeHistogramSamples(rec: Uint8Array): RefHistogramSample[] {
     const ref = uvarint();
     const t = f64();
     const kind = u8();
+    const st = (kind & 2) !== 0 ? f64() : 0;
     const h: Histogram = {
       counterResetHint: u8(),
       schema: zigzag(),
@@ -164,7 +170,9 @@ export function decodeHistogramSamples(rec: Uint8Array): RefHistogramSample[] {
       negativeBuckets: floats(),
     };
     if (isCustomBucketsSchema(h.schema)) h.customValues = floats();
-    out.push(kind === 0 ? { ref, t, h } : { ref, t, fh: h });
+    const x: RefHistogramSample = (kind & 1) === 0 ? { ref, t, h } : { ref, t, fh: h };
+    if (st !== 0) x.st = st;
+    out.push(x);
   }
   return out;
 }

@@ -4,7 +4,9 @@
 //   Series     1 | repeated: uvarint ref, uvarint nLabels, (uvarint len, UTF-8 name, uvarint len, UTF-8 value)*
 //   Samples    2 | u8 layout | uvarint n | n × 8-byte LE float64 value bits | layout 0: n × (zigzag varint
 //                Δref, zigzag varint Δt), deltas from the previous sample (the first from 0, i.e. absolute);
-//                layout 1 ("wide", when a ref or t is not an integer within ±2^52): n × f64 ref, n × f64 t
+//                layout 1 ("wide", when a ref or t is not an integer within ±2^52): n × f64 ref, n × f64 t;
+//                either followed, when the u8 layout has bit 7 set, by the start timestamps (st-storage):
+//                n × (u8 0 none | 1 the previous sample's | 2 and zigzag varint t - st)
 //   Tombstones 3 | repeated: uvarint ref, f64 LE mint, f64 LE maxt (raw doubles: ±2^63 "unbounded" survive)
 //   Histograms 7 | native histogram samples: see histogram-records.ts
 //
@@ -197,6 +199,8 @@ export function filterSeries(rec: Uint8Array, keep: (ref: number) => boolean): U
 
 const LAYOUT_DELTA = 0;
 const LAYOUT_WIDE = 1;
+/** Layout flag: start timestamps follow the samples. */
+const LAYOUT_ST = 0x80;
 
 /**
  * Encodes samples i < n as one record. refs are series refs (non-negative integers); values are read
@@ -207,8 +211,10 @@ export function encodeSamples(
   ts: ArrayLike<number>,
   vs: Float64Array,
   n: number,
+  sts?: ArrayLike<number>,
 ): Uint8Array {
   if (n > refs.length || n > ts.length || n > vs.length) throw new Error('encodeSamples: n beyond input');
+  if (sts !== undefined) return withStartTimestamps(encodeSamples(refs, ts, vs, n), ts, sts, n);
   const buf = scratchFor(7 + 24 * n);
   buf[0] = RecordType.Samples;
   buf[1] = LAYOUT_DELTA;
@@ -245,6 +251,32 @@ export function encodeSamples(
   return buf.slice(0, p);
 }
 
+/** A samples record with its start timestamps appended (see the layout above). */
+function withStartTimestamps(
+  rec: Uint8Array,
+  ts: ArrayLike<number>,
+  sts: ArrayLike<number>,
+  n: number,
+): Uint8Array {
+  const buf = new Uint8Array(rec.length + 11 * n);
+  buf.set(rec);
+  buf[1] |= LAYOUT_ST;
+  let p = rec.length;
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const st = sts[i];
+    if (st === 0) buf[p++] = 0;
+    else if (st === prev) buf[p++] = 1;
+    else {
+      buf[p++] = 2;
+      const d = ts[i] - st;
+      p = putUvarint(buf, p, d >= 0 ? d * 2 : -d * 2 - 1);
+    }
+    prev = st;
+  }
+  return buf.slice(0, p);
+}
+
 function encodeWide(refs: ArrayLike<number>, ts: ArrayLike<number>, n: number, buf: Uint8Array, vAt: number) {
   buf[1] = LAYOUT_WIDE;
   const p = vAt + 8 * n;
@@ -274,6 +306,8 @@ export class SampleColumns {
   refs: Float64Array;
   ts: Float64Array;
   vs: Float64Array;
+  /** Start timestamps (0: unknown) when the last record decoded had them, else undefined. */
+  sts: Float64Array | undefined;
   length = 0;
 
   constructor(capacity = 1024) {
@@ -294,6 +328,7 @@ export class SampleColumns {
     this.refs = grow(this.refs);
     this.ts = grow(this.ts);
     this.vs = grow(this.vs);
+    if (this.sts !== undefined) this.sts = grow(this.sts);
   }
 }
 
@@ -307,7 +342,8 @@ export function newSampleColumns(capacity = 1024): SampleColumns {
  */
 export function decodeSamples(rec: Uint8Array, out: SampleColumns, at = 0): number {
   if (rec[0] !== RecordType.Samples) throw new RecordDecodeError('not a samples record');
-  const layout = rec[1];
+  const withST = (rec[1] & LAYOUT_ST) !== 0;
+  const layout = rec[1] & ~LAYOUT_ST;
   const c = new Cursor(rec);
   c.p = 2;
   const n = c.uvarint();
@@ -349,6 +385,24 @@ export function decodeSamples(rec: Uint8Array, out: SampleColumns, at = 0): numb
   } else {
     throw new RecordDecodeError(`unknown samples layout ${layout}`);
   }
+  if (withST) {
+    const sts =
+      out.sts !== undefined && out.sts.length >= at + n ? out.sts : new Float64Array(out.refs.length);
+    if (out.sts !== undefined && sts !== out.sts) sts.set(out.sts.subarray(0, at));
+    let prev = 0;
+    for (let i = at; i < at + n; i++) {
+      const marker = rec[c.p++];
+      if (marker === 0) sts[i] = 0;
+      else if (marker === 1) sts[i] = prev;
+      else if (marker === 2) {
+        const z = c.uvarint();
+        sts[i] = ts[i] - (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+      } else throw new RecordDecodeError(`bad start timestamp marker ${marker}`);
+      prev = sts[i];
+    }
+    out.sts = sts;
+  } else if (at === 0) out.sts = undefined;
+  else out.sts?.fill(0, at, at + n);
   // a short record reads `undefined` bytes (NaN deltas); both show up as a length mismatch here
   if (c.p !== rec.length) throw new RecordDecodeError('samples record length mismatch');
   out.length = at + n;

@@ -200,3 +200,33 @@ describe('WAL records', () => {
     expect(recordType(new Uint8Array())).toBe(RecordType.Unknown);
   });
 });
+
+describe('WAL samples records with start timestamps (st-storage)', () => {
+  it('round-trips STs (none, repeated, changing, after t) in both layouts, and records without them', () => {
+    const refs = [1, 2, 2, 3, 3];
+    const ts = [1000, 2000, 3000, 4000, 5000];
+    const vs = new Float64Array([1, 2, 3, 4, STALE_NAN]);
+    const sts = [0, 500, 500, 3999, 6000];
+    for (const t of [ts, ts.map((x) => x + 2 ** 60)]) {
+      const st = t === ts ? sts : sts.map((x) => (x === 0 ? 0 : x + 2 ** 60));
+      const rec = encodeSamples(refs, t, vs, refs.length, st);
+      const out = new SampleColumns(1);
+      expect(decodeSamples(rec, out)).toBe(5);
+      expect(Array.from(out.sts!.subarray(0, 5))).toEqual(st);
+      expect(Array.from(out.vs.subarray(0, 4))).toEqual([1, 2, 3, 4]);
+      expect(bitsAt(out.vs, 4)).toBe('7ff0000000000002'); // the stale marker, as Prometheus writes it
+      // a record without STs after one with them: none is reported
+      decodeSamples(encodeSamples(refs, ts, vs, refs.length), out);
+      expect(out.sts).toBeUndefined();
+    }
+  });
+
+  it('appends after earlier records with the STs of each (0 where a record had none)', () => {
+    const out = new SampleColumns(1);
+    decodeSamples(encodeSamples([1], [10], new Float64Array([1]), 1), out, 0);
+    decodeSamples(encodeSamples([2], [20], new Float64Array([2]), 1, [15]), out, 1);
+    decodeSamples(encodeSamples([3], [30], new Float64Array([3]), 1), out, 2);
+    expect(out.length).toBe(3);
+    expect(Array.from(out.sts!.subarray(0, 3))).toEqual([0, 15, 0]);
+  });
+});

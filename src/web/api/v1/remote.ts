@@ -140,7 +140,7 @@ const APPEND_400 = new Set(['out_of_order', 'out_of_bounds', 'duplicate', 'too_o
 function appendHistogram(app: Appender, ref: number, ls: Labels, x: WireHistogram): number {
   if (app.appendHistogram === undefined)
     throw new StorageError('invalid_sample', 'native histograms are not supported by this storage');
-  return app.appendHistogram(ref, ls, x.t, x.h, x.fh);
+  return app.appendHistogram(ref, ls, x.t, x.h, x.fh, x.st);
 }
 
 export function registerRemoteRoutes(
@@ -238,7 +238,8 @@ export function registerRemoteRoutes(
         for (const x of s.samples) {
           try {
             if (x.t > maxT) throw errOutOfBounds();
-            ref = app.append(ref, ls, x.t, x.v);
+            // 2.0's start timestamps are kept by a storage with st-storage
+            ref = app.append(ref, ls, x.t, x.v, x.st);
             samples++;
           } catch (err) {
             if (err instanceof StorageError && APPEND_400.has(err.kind)) {
