@@ -292,7 +292,15 @@ export class TSDB implements Appendable, Queryable {
     const result = replay(
       dir,
       (rec) => {
-        if (recordType(rec) !== RecordType.Samples) return;
+        const type = recordType(rec);
+        if (type === RecordType.Histograms) {
+          for (const x of decodeHistogramSamples(rec)) {
+            const s = head.series.get(x.ref);
+            if (s !== undefined && head.applyOOOHistogram(s, x)) n++;
+          }
+          return;
+        }
+        if (type !== RecordType.Samples) return;
         const k = decodeSamples(rec, cols);
         for (let i = 0; i < k; i++) {
           const s = head.series.get(cols.refs[i]);
@@ -519,6 +527,7 @@ export class TSDB implements Appendable, Queryable {
         const o = s.oooCompacting!;
         s.oooCompacting = undefined;
         for (let i = 0; i < o.n; i++) head.applyOOO(s, o.t[i], o.v[i]);
+        for (const x of o.hists) head.applyOOOHistogram(s, x);
       }
       for (const u of written) fs.rmSync(path.join(this.opts.dir, u), { recursive: true, force: true });
       throw err;
@@ -539,7 +548,7 @@ export class TSDB implements Appendable, Queryable {
     let maxt = -Infinity;
     for (const s of series) {
       const o = pick(s);
-      if (o === undefined || o.n === 0) continue;
+      if (o === undefined || o.size === 0) continue;
       mint = Math.min(mint, o.minTime);
       maxt = Math.max(maxt, o.maxTime);
     }
@@ -550,19 +559,31 @@ export class TSDB implements Appendable, Queryable {
       const windowMaxt = t + range - 1;
       const inWindow = function* (): Iterable<BlockSeries> {
         for (const s of series) {
-          const c = pick(s)?.chunk(t, windowMaxt);
-          if (c === undefined) continue;
+          const o = pick(s);
+          if (o === undefined) continue;
           const deleted = tombstones.get(s.ref);
-          let chunk = c;
-          if (deleted !== undefined) {
-            const ts = new Float64Array(c.numSamples);
-            const vs = new Float64Array(c.numSamples);
-            const n = dropDeleted(ts, vs, c.decodeInto(ts, vs, 0, -Infinity, Infinity), deleted);
-            if (n === 0) continue;
-            chunk = new XORChunk();
-            for (let i = 0; i < n; i++) chunk.append(ts[i], vs[i]);
+          const chunks: BlockSeries['chunks'] = [];
+          const c = o.chunk(t, windowMaxt);
+          if (c !== undefined) {
+            let chunk = c;
+            if (deleted !== undefined) {
+              const ts = new Float64Array(c.numSamples);
+              const vs = new Float64Array(c.numSamples);
+              const n = dropDeleted(ts, vs, c.decodeInto(ts, vs, 0, -Infinity, Infinity), deleted);
+              chunk = new XORChunk();
+              for (let i = 0; i < n; i++) chunk.append(ts[i], vs[i]);
+            }
+            if (chunk.numSamples > 0) chunks.push(...splitChunk(chunk));
           }
-          yield { labels: s.labels, chunks: splitChunk(chunk) };
+          // out-of-order native histograms, in histogram chunks of their own
+          const keep =
+            deleted === undefined
+              ? undefined
+              : (x: number) => !deleted.some((iv) => x >= iv.mint && x <= iv.maxt);
+          chunks.push(...o.histogramChunks(t, windowMaxt, keep));
+          if (chunks.length === 0) continue;
+          chunks.sort((a, b) => a.mint - b.mint);
+          yield { labels: s.labels, chunks };
         }
       };
       const meta = await this.timedCompaction(() =>

@@ -186,8 +186,28 @@ export class HistogramPart {
   }
 }
 
-/** The samples of histogram chunks within [mint, maxt]. */
+/**
+ * The samples of histogram chunks within [mint, maxt], in time order. Chunks may overlap (out-of-order
+ * ones after the in-order ones): then the first sample met at a time is kept.
+ */
 export function histogramSamples(
+  chunks: readonly ClosedHistogramChunk[],
+  mint: number,
+  maxt: number,
+): HistogramSample[] {
+  const out = chunkSamples(chunks, mint, maxt);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i].t > out[i - 1].t) continue;
+    // overlapping chunks: a stable sort keeps the earlier chunk's sample first at equal times
+    const sorted = out.map((x, k) => ({ x, k })).sort((a, b) => a.x.t - b.x.t || a.k - b.k);
+    const dedup: HistogramSample[] = [];
+    for (const { x } of sorted) if (dedup.length === 0 || dedup[dedup.length - 1].t !== x.t) dedup.push(x);
+    return dedup;
+  }
+  return out;
+}
+
+function chunkSamples(
   chunks: readonly ClosedHistogramChunk[],
   mint: number,
   maxt: number,

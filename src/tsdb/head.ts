@@ -28,7 +28,8 @@ import { XORChunk } from './chunks/xor.js';
 import { MemSeries, openClosedChunk, type ClosedChunk, type FloatChunk } from './head-series.js';
 import { XOR2Chunk } from './chunks/xor2.js';
 import { HeadPostings } from './head-postings.js';
-import { OOOSamples, oooChunks, sortSamples } from './ooo.js';
+import { OOOSamples, oooChunks, oooHistogramChunks, sortSamples } from './ooo.js';
+import { mergeHistogramSamples } from '../storage/merge.js';
 import { HistogramPart, histogramSamples } from './head-histograms.js';
 import { encodeHistogramSamples, type RefHistogramSample } from './wal/histogram-records.js';
 import { validateHistogram, type FloatHistogram, type Histogram } from '../model/histogram.js';
@@ -175,13 +176,22 @@ export class Head {
     return true;
   }
 
+  /** Adds an out-of-order native histogram (committed or replayed); false when one at `t` is held. */
+  applyOOOHistogram(s: MemSeries, x: HistogramSample): boolean {
+    s.ooo ??= new OOOSamples();
+    if (!s.ooo.insertHistogram(x)) return false;
+    if (x.t < this.oooMinTime) this.oooMinTime = x.t;
+    if (x.t > this.oooMaxTime) this.oooMaxTime = x.t;
+    return true;
+  }
+
   /** Recomputes the out-of-order bounds (after an out-of-order compaction). */
   updateOOOBounds(): void {
     let min = Infinity;
     let max = -Infinity;
     for (const s of this.series.values()) {
       for (const o of [s.ooo, s.oooCompacting]) {
-        if (o === undefined || o.n === 0) continue;
+        if (o === undefined || o.size === 0) continue;
         if (o.minTime < min) min = o.minTime;
         if (o.maxTime > max) max = o.maxTime;
       }
@@ -395,7 +405,7 @@ class HeadAppender implements Appender {
     const x = h ?? fh;
     if (x === undefined) throw errInvalidSample('no histogram');
     const head = this.head;
-    if (t < this.minValidTime) {
+    if (this.oooWindow === 0 && t < this.minValidTime) {
       head.metrics.outOfBoundSamples.inc();
       throw errOutOfBounds();
     }
@@ -410,10 +420,28 @@ class HeadAppender implements Appender {
       s = r.series;
       if (r.created) this.newSeries.push(s);
     }
-    // native histograms do not go out of order here (yet): older ones are refused
-    if (s.maxTime !== -Infinity && t <= s.maxTime) {
-      head.metrics.outOfOrderSamples.inc();
-      throw t === s.maxTime ? errDuplicateSample(t, s.lastValue, x.sum) : errOutOfOrderSample();
+    // Older than the series' newest sample: out of order, kept apart inside the out-of-order window
+    // (native histograms too, as in Prometheus 3), refused outside it. The same time is a duplicate.
+    if (t < this.minValidTime || (s.maxTime !== -Infinity && t <= s.maxTime)) {
+      if (t === s.maxTime) {
+        head.metrics.outOfOrderSamples.inc();
+        throw errDuplicateSample(t, s.lastValue, x.sum);
+      }
+      if (this.inOOOWindow(t)) {
+        if (this.discardOutOfOrder) {
+          head.metrics.outOfOrderSamples.inc();
+          throw errOutOfOrderSample();
+        }
+      } else if (this.oooWindow > 0) {
+        head.metrics.tooOldSamples.inc();
+        throw errTooOldSample();
+      } else if (t < this.minValidTime) {
+        head.metrics.outOfBoundSamples.inc();
+        throw errOutOfBounds();
+      } else {
+        head.metrics.outOfOrderSamples.inc();
+        throw errOutOfOrderSample();
+      }
     }
     const rec: RefHistogramSample & { s: MemSeries } =
       h !== undefined ? { ref: s.ref, t, h, s } : { ref: s.ref, t, fh, s };
@@ -501,10 +529,30 @@ class HeadAppender implements Appender {
       head.metrics.outOfOrderSamplesAppended.inc(ooo);
     }
     let histAppended = 0;
+    const oooHists: RefHistogramSample[] = [];
     for (const x of hists) {
-      if (x.t < minValid) outOfBounds++;
-      else if (head.applyHistogram(x.s, x.t, x.h, x.fh, x.st)) histAppended++;
+      const s = x.s;
+      // decided again, as for floats: in order, or out of order within the window
+      if (x.t >= this.minValidTime && (s.maxTime === -Infinity || x.t > s.maxTime)) {
+        if (x.t < minValid) outOfBounds++;
+        else if (head.applyHistogram(s, x.t, x.h, x.fh, x.st)) histAppended++;
+        else outOfOrder++;
+        continue;
+      }
+      if (this.inOOOWindow(x.t)) {
+        const y: HistogramSample = x.h !== undefined ? { t: x.t, h: x.h } : { t: x.t, fh: x.fh };
+        if (x.st !== undefined) y.st = x.st;
+        if (head.applyOOOHistogram(s, y)) {
+          oooHists.push(x);
+          histAppended++;
+        }
+      } else if (this.oooWindow > 0) tooOld++;
+      else if (x.t < this.minValidTime) outOfBounds++;
       else outOfOrder++;
+    }
+    if (oooHists.length > 0) {
+      head.wbl?.log(encodeHistogramSamples(oooHists));
+      head.metrics.outOfOrderSamplesAppended.inc(oooHists.length);
     }
     if (histAppended > 0) head.metrics.histogramSamplesAppended.inc(histAppended);
     this.hists = [];
@@ -608,13 +656,22 @@ function headSeriesView(
   // later appends only add newer in-order samples: cut them off at the newest time now
   const inOrderMaxt = Math.min(maxt, s.maxTime);
   const ooo = oooChunks(s, mint, maxt);
-  const hist = s.hist?.chunks();
+  // in-order histogram chunks, then out-of-order ones (which overlap them; histogramSamples merges)
+  const oooHist = oooHistogramChunks(s, mint, maxt);
+  const hist = s.hist === undefined && oooHist.length === 0 ? undefined : (s.hist?.chunks() ?? []);
   const series: Series = {
     labels: s.labels,
     samples: () => decodeChunks(closed, open, mint, inOrderMaxt, tombstones, ooo),
   };
   if (hist !== undefined)
-    series.histograms = () => dropDeletedHistograms(histogramSamples(hist, mint, inOrderMaxt), tombstones);
+    series.histograms = () =>
+      dropDeletedHistograms(
+        mergeHistogramSamples([
+          histogramSamples(hist, mint, inOrderMaxt),
+          histogramSamples(oooHist, mint, maxt),
+        ]),
+        tombstones,
+      );
   return series;
 }
 

@@ -8,18 +8,61 @@
 // the block writer want.
 import { XORChunk } from './chunks/xor.js';
 import type { MemSeries } from './head-series.js';
+import { HistogramPart, type ClosedHistogramChunk } from './head-histograms.js';
+import type { HistogramSample } from '../storage/interfaces.js';
 
 export class OOOSamples {
   t = new Float64Array(8);
   v = new Float64Array(8);
   n = 0;
+  /** Out-of-order native histograms, sorted by time (Prometheus keeps them in the OOO head too). */
+  hists: HistogramSample[] = [];
+
+  /** Float samples and histograms held. */
+  get size(): number {
+    return this.n + this.hists.length;
+  }
 
   get minTime(): number {
-    return this.n === 0 ? Infinity : this.t[0];
+    const f = this.n === 0 ? Infinity : this.t[0];
+    return this.hists.length === 0 ? f : Math.min(f, this.hists[0].t);
   }
 
   get maxTime(): number {
-    return this.n === 0 ? -Infinity : this.t[this.n - 1];
+    const f = this.n === 0 ? -Infinity : this.t[this.n - 1];
+    return this.hists.length === 0 ? f : Math.max(f, this.hists[this.hists.length - 1].t);
+  }
+
+  /** Inserts a histogram in time order; false (nothing changed) when one at its time is held. */
+  insertHistogram(x: HistogramSample): boolean {
+    const hs = this.hists;
+    let lo = 0;
+    let hi = hs.length;
+    if (hi > 0 && hs[hi - 1].t < x.t) lo = hi;
+    else {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (hs[mid].t < x.t) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < hs.length && hs[lo].t === x.t) return false;
+    }
+    hs.splice(lo, 0, x);
+    return true;
+  }
+
+  /**
+   * The histograms in [mint, maxt] as histogram chunks, cut as the head cuts them; `keep` leaves out
+   * deleted ones. None when there are none.
+   */
+  histogramChunks(mint: number, maxt: number, keep?: (t: number) => boolean): ClosedHistogramChunk[] {
+    if (this.hists.length === 0) return [];
+    const part = new HistogramPart();
+    for (const x of this.hists) {
+      if (x.t < mint || x.t > maxt || (keep !== undefined && !keep(x.t))) continue;
+      part.append(x.t, x.h, x.fh, x.st);
+    }
+    return part.chunks().map((c) => ({ ...c, data: c.data.slice() }));
   }
 
   /** Inserts in time order; false (nothing changed) when a sample at `t` is already held. */
@@ -109,5 +152,12 @@ export function oooChunks(s: MemSeries, mint: number, maxt: number): XORChunk[] 
     const c = o?.chunk(mint, maxt);
     if (c !== undefined) out.push(c);
   }
+  return out;
+}
+
+/** A series' out-of-order native histograms in [mint, maxt] as histogram chunks (none when none). */
+export function oooHistogramChunks(s: MemSeries, mint: number, maxt: number): ClosedHistogramChunk[] {
+  const out: ClosedHistogramChunk[] = [];
+  for (const o of [s.ooo, s.oooCompacting]) if (o !== undefined) out.push(...o.histogramChunks(mint, maxt));
   return out;
 }

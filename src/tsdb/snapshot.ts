@@ -8,7 +8,7 @@ import { Labels } from '../model/labels.js';
 import { Matcher, type MatchType } from '../model/matcher.js';
 import type { SelectRequest } from '../storage/interfaces.js';
 import type { Interval } from './head.js';
-import { oooChunks } from './ooo.js';
+import { oooChunks, oooHistogramChunks } from './ooo.js';
 import { ENC_XOR } from './chunks/xor.js';
 import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
 import type { MemSeries } from './head-series.js';
@@ -122,6 +122,8 @@ export function packHeadSeries(
     for (const c of oooChunks(s, mint, maxt)) add(c.minTime, c.maxTime, c.bytes().slice());
     // native histogram chunks (the open one as its bytes now)
     if (s.hist !== undefined) for (const c of s.hist.chunks()) add(c.mint, c.maxt, c.data.slice(), c.enc);
+    // out-of-order native histograms: histogram chunks after the in-order ones (the worker merges)
+    for (const c of oooHistogramChunks(s, mint, maxt)) add(c.mint, c.maxt, c.data, c.enc);
     for (const iv of tombstones.get(s.ref) ?? []) deleted.push(index, iv.mint, iv.maxt);
   });
   const data = new Uint8Array(bytes);

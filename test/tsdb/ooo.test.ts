@@ -11,6 +11,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { Labels } from '../../src/model/labels.js';
 import { Matcher } from '../../src/model/matcher.js';
 import { STALE_NAN, isStaleNaN } from '../../src/model/value.js';
+import { CounterResetHint, type FloatHistogram } from '../../src/model/histogram.js';
 import type { Queryable } from '../../src/storage/interfaces.js';
 import { StorageError } from '../../src/storage/errors.js';
 import { HINT_FROM_OOO, TSDB, type TSDBOptions } from '../../src/tsdb/db.js';
@@ -301,5 +302,121 @@ describe('out-of-order ingestion', () => {
       [10 * H - 2 * M, 0.25],
       [10 * H, 1],
     ]);
+  });
+});
+
+describe('out-of-order native histograms', () => {
+  const H1 = Labels.fromRecord({ __name__: 'h', i: 'a' });
+  const fh = (count: number): FloatHistogram => ({
+    counterResetHint: CounterResetHint.Unknown,
+    schema: 0,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count,
+    sum: count,
+    positiveSpans: [{ offset: 0, length: 1 }],
+    negativeSpans: [],
+    positiveBuckets: [count],
+    negativeBuckets: [],
+  });
+
+  async function putH(db: TSDB, xs: Array<[number, number]>): Promise<string[]> {
+    const app = db.appender();
+    const kinds = xs.map(([t, c]) => {
+      try {
+        app.appendHistogram!(0, H1, t, undefined, fh(c));
+        return '';
+      } catch (err) {
+        if (err instanceof StorageError) return err.kind;
+        throw err;
+      }
+    });
+    await app.commit();
+    return kinds;
+  }
+
+  const byName = [new Matcher('=', '__name__', 'h')];
+
+  function counts(q: Queryable, mint = -Infinity, maxt = Infinity): Array<[number, number]> {
+    const querier = q.querier(mint, maxt);
+    const out: Array<[number, number]> = [];
+    for (const s of querier.select(byName, { start: mint, end: maxt }))
+      for (const x of s.histograms?.() ?? []) out.push([x.t, (x.fh ?? x.h)!.count]);
+    querier.close();
+    return out;
+  }
+
+  async function countsInWorker(db: TSDB, mint: number, maxt: number): Promise<Array<[number, number]>> {
+    const releases: Array<() => void> = [];
+    const cache = new BlockCache();
+    const queryable = new SnapshotQueryable(async (specs: SelectSpec[]) => {
+      const { snapshot, release } = db.querySnapshot(
+        specs.map((s) => ({ matchers: matchersOf(s.matchers), mint: s.mint, maxt: s.maxt })),
+      );
+      releases.push(release);
+      return structuredClone(snapshot);
+    }, cache);
+    await queryable.prepare([{ matchers: byName, mint, maxt }]);
+    const out = counts(queryable, mint, maxt);
+    releases.forEach((r) => r());
+    cache.closeAll();
+    return out;
+  }
+
+  it('go out of order inside the window (too old outside it, out of order without one), merge into queries and survive a restart', async () => {
+    let db = open();
+    expect(
+      await putH(db, [
+        [10 * H, 10],
+        [10 * H + M, 11],
+      ]),
+    ).toEqual(['', '']);
+    expect(
+      await putH(db, [
+        [10 * H - 5 * M, 5],
+        [10 * H - 40 * M, 1],
+        [10 * H + M, 12],
+      ]),
+    ).toEqual(['', 'too_old', 'duplicate']);
+    const want: Array<[number, number]> = [
+      [10 * H - 5 * M, 5],
+      [10 * H, 10],
+      [10 * H + M, 11],
+    ];
+    expect(counts(db)).toEqual(want);
+    expect(await countsInWorker(db, 0, 11 * H)).toEqual(want);
+    db = reopen(db);
+    expect(counts(db)).toEqual(want);
+    const none = open(undefined, { outOfOrderTimeWindow: 0 });
+    await putH(none, [[10 * H, 10]]);
+    expect(await putH(none, [[10 * H - M, 9]])).toEqual(['out_of_order']);
+  });
+
+  it('go into blocks of their own when the head is compacted, and stay queryable', async () => {
+    const db = open(undefined, { outOfOrderTimeWindow: 3 * H });
+    for (let t = 0; t <= 4 * H; t += 10 * M) {
+      const xs: Array<[number, number]> = [];
+      for (let u = t; u < Math.min(t + 10 * M, 4 * H + 1); u += M) xs.push([u, u / M]);
+      await putH(db, xs);
+    }
+    await db.compact();
+    expect(
+      await putH(db, [
+        [90 * M + 30_000, 0.5],
+        [3 * H + 30_000, 0.25],
+      ]),
+    ).toEqual(['', '']);
+    for (let t = 4 * H + M; t <= 6 * H; t += 10 * M) {
+      const xs: Array<[number, number]> = [];
+      for (let u = t; u < Math.min(t + 10 * M, 6 * H + 1); u += M) xs.push([u, u / M]);
+      await putH(db, xs);
+    }
+    const all = counts(db);
+    expect(all).toContainEqual([90 * M + 30_000, 0.5]);
+    expect(all).toContainEqual([3 * H + 30_000, 0.25]);
+    await db.compact();
+    expect(db.head.oooMinTime).toBe(Infinity);
+    expect(counts(db)).toEqual(all);
+    expect(await countsInWorker(db, 0, 7 * H)).toEqual(all);
   });
 });
