@@ -25,7 +25,7 @@ import { XORChunk } from './chunks/xor.js';
 import { Head, dropDeleted, matchingHeadSeries, type Interval } from './head.js';
 import { packHeadSeries, type StorageSnapshot } from './snapshot.js';
 import { SAMPLES_PER_CHUNK, openClosedChunk, rangeForTimestamp, type MemSeries } from './head-series.js';
-import { XOR2Chunk } from './chunks/xor2.js';
+import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
 import { lockDirectory, type DirLock } from './lock.js';
 import type { OOOSamples } from './ooo.js';
 import { createTSDBMetrics, type TSDBMetrics } from './metrics.js';
@@ -646,20 +646,30 @@ export class TSDB implements Appendable, Queryable {
       if (s.head !== undefined && s.head.numSamples > 0) sources.push(s.head);
       for (const c of sources) {
         if (c.maxTime < mint || c.minTime > maxt) continue;
+        // XOR2 chunks (st-storage) go into blocks as they are, start timestamps included
         const xor2 = c instanceof XOR2Chunk;
-        if (!xor2 && c.minTime >= mint && c.maxTime <= maxt && !overlaps(deleted, c.minTime, c.maxTime)) {
-          chunks.push({ mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() });
+        if (c.minTime >= mint && c.maxTime <= maxt && !overlaps(deleted, c.minTime, c.maxTime)) {
+          const data = c.bytes().slice();
+          chunks.push(
+            xor2
+              ? { mint: c.minTime, maxt: c.maxTime, data, enc: ENC_XOR2 }
+              : { mint: c.minTime, maxt: c.maxTime, data },
+          );
           continue;
         }
-        // Partly in range or partly deleted, or with start timestamps (blocks hold XOR chunks, so
-        // STs stay in the head and WAL only): re-encode the samples that stay.
+        // Partly in range or partly deleted: re-encode the samples that stay.
         const t = new Float64Array(c.numSamples);
         const v = new Float64Array(c.numSamples);
-        let n = xor2
-          ? c.decodeInto(t, v, new Float64Array(c.numSamples), 0, mint, maxt)
-          : c.decodeInto(t, v, 0, mint, maxt);
-        if (deleted !== undefined) n = dropDeleted(t, v, n, deleted);
+        const st = new Float64Array(c.numSamples);
+        let n = xor2 ? c.decodeInto(t, v, st, 0, mint, maxt) : c.decodeInto(t, v, 0, mint, maxt);
+        if (deleted !== undefined) n = dropDeleted(t, v, n, deleted, st);
         if (n === 0) continue;
+        if (xor2) {
+          const out = new XOR2Chunk();
+          for (let i = 0; i < n; i++) out.append(t[i], v[i], st[i]);
+          chunks.push({ mint: out.minTime, maxt: out.maxTime, data: out.bytes().slice(), enc: ENC_XOR2 });
+          continue;
+        }
         const out = new XORChunk();
         for (let i = 0; i < n; i++) out.append(t[i], v[i]);
         chunks.push({ mint: out.minTime, maxt: out.maxTime, data: out.bytes().slice() });

@@ -10,6 +10,7 @@ import { mergeHistogramSamples } from '../../storage/merge.js';
 import type { Labels } from '../../model/labels.js';
 import { compareLabels } from '../../storage/interfaces.js';
 import { XORChunk } from '../chunks/xor.js';
+import { ENC_XOR2, XOR2Chunk } from '../chunks/xor2.js';
 import { compactedPageSize, type BlockMeta, type BlockSeries, type ChunkData } from './format.js';
 import type { Block } from './reader.js';
 import { intersects, removeDeleted, type Interval } from './tombstones.js';
@@ -170,13 +171,16 @@ export function* mergeSeries(
       for (const c of h.chunks) sources.push({ chunk: c, deleted, priority: i });
       heads[i] = next(cursors[i]);
     }
-    const floats = sources.filter((x) => x.chunk.enc === undefined);
-    const chunks = rechunk(floats, mint, maxt, sizing);
+    const floats = sources.filter((x) => x.chunk.enc === undefined || x.chunk.enc === ENC_XOR2);
+    // with start timestamps (XOR2 chunks, st-storage) the float samples are re-encoded as XOR2
+    const chunks = floats.some((x) => x.chunk.enc === ENC_XOR2)
+      ? rechunkWithST(floats, mint, maxt, sizing)
+      : rechunk(floats, mint, maxt, sizing);
     if (floats.length < sources.length) {
       // native histogram chunks are merged apart from the float ones
       chunks.push(
         ...rechunkHistograms(
-          sources.filter((x) => x.chunk.enc !== undefined),
+          sources.filter((x) => x.chunk.enc !== undefined && x.chunk.enc !== ENC_XOR2),
           mint,
           maxt,
         ),
@@ -326,6 +330,47 @@ class SampleBuffer {
   }
 }
 
+/**
+ * rechunk() for a series with start timestamps: every chunk (XOR or XOR2) decoded with its STs,
+ * merged by timestamp (the lowest priority wins a tie), tombstones applied, and re-encoded as XOR2
+ * chunks of the target size.
+ */
+function rechunkWithST(sources: SourceChunk[], mint: number, maxt: number, sizing: ChunkSizing): ChunkData[] {
+  const rows: Array<{ t: number; v: number; st: number; priority: number }> = [];
+  for (const s of sources) {
+    const c = s.chunk;
+    if (c.enc === ENC_XOR2) {
+      const x = XOR2Chunk.fromBytes(c.data).samples();
+      for (let k = 0; k < x.n; k++) rows.push({ t: x.t[k], v: x.v[k], st: x.st[k], priority: s.priority });
+    } else {
+      const p = decodePart(s, -Infinity, Infinity);
+      for (let k = 0; k < p.n; k++) rows.push({ t: p.t[k], v: p.v[k], st: 0, priority: s.priority });
+    }
+    if (s.deleted !== undefined) {
+      const del = s.deleted;
+      for (let k = rows.length - 1; k >= 0; k--)
+        if (rows[k].priority === s.priority && del.some((iv) => rows[k].t >= iv.mint && rows[k].t <= iv.maxt))
+          rows.splice(k, 1);
+    }
+  }
+  rows.sort((a, b) => a.t - b.t || a.priority - b.priority);
+  const out: ChunkData[] = [];
+  let c = new XOR2Chunk();
+  let last = NaN;
+  for (const r of rows) {
+    if (r.t < mint || r.t > maxt || r.t === last) continue;
+    last = r.t;
+    c.append(r.t, r.v, r.st);
+    if (c.numSamples >= sizing.maxSamples || c.byteLength >= sizing.maxBytes) {
+      out.push({ mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice(), enc: ENC_XOR2 });
+      c = new XOR2Chunk();
+    }
+  }
+  if (c.numSamples > 0)
+    out.push({ mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice(), enc: ENC_XOR2 });
+  return out;
+}
+
 function seal(c: XORChunk): ChunkData {
   return { mint: c.minTime, maxt: c.maxTime, data: c.bytes().slice() };
 }
@@ -348,11 +393,8 @@ export function rechunkHistograms(sources: SourceChunk[], mint: number, maxt: nu
     }
     const one = sources[i];
     const c = one.chunk;
-    // the start-timestamp encodings are rewritten: blocks hold the plain histogram encodings
-    const plain = c.enc !== ENC_HISTOGRAM_ST && c.enc !== ENC_FLOAT_HISTOGRAM_ST;
     if (
       j === i + 1 &&
-      plain &&
       c.mint >= mint &&
       c.maxt <= maxt &&
       (one.deleted === undefined || !intersects(one.deleted, c.mint, c.maxt))
@@ -370,8 +412,12 @@ export function rechunkHistograms(sources: SourceChunk[], mint: number, maxt: nu
           ? all
           : all.filter((y) => !del.some((iv) => y.t >= iv.mint && y.t <= iv.maxt));
       });
-      const part = new HistogramPart();
-      for (const y of mergeHistogramSamples(lists)) part.append(y.t, y.h, y.fh);
+      // the start-timestamp encodings stay so (st-storage)
+      const withST = sources
+        .slice(i, j)
+        .some((x) => x.chunk.enc === ENC_HISTOGRAM_ST || x.chunk.enc === ENC_FLOAT_HISTOGRAM_ST);
+      const part = new HistogramPart(withST);
+      for (const y of mergeHistogramSamples(lists)) part.append(y.t, y.h, y.fh, y.st);
       for (const k of part.chunks())
         out.push({ mint: k.mint, maxt: k.maxt, data: k.data.slice(), enc: k.enc });
     }

@@ -79,6 +79,49 @@ export const ENC_DEC_DEFLATE = 3;
 export const ENC_HISTOGRAM = 4;
 /** A float histogram chunk in Prometheus's layout, stored as it is. Version 3. */
 export const ENC_FLOAT_HISTOGRAM = 5;
+/**
+ * Chunks with start timestamps (st-storage), stored as they are in Prometheus 3.14's layouts: XOR2
+ * float chunks, and the histogram and float histogram ST chunks.
+ */
+export const ENC_XOR2 = 6;
+export const ENC_HISTOGRAM_ST = 7;
+export const ENC_FLOAT_HISTOGRAM_ST = 8;
+
+/** The block encoding of a Prometheus chunk encoding stored as it is (undefined: XOR, stored raw or DEC). */
+export function blockEncOf(chunkEnc: number | undefined): number | undefined {
+  switch (chunkEnc) {
+    case 2:
+      return ENC_HISTOGRAM;
+    case 3:
+      return ENC_FLOAT_HISTOGRAM;
+    case 4:
+      return ENC_XOR2;
+    case 5:
+      return ENC_HISTOGRAM_ST;
+    case 6:
+      return ENC_FLOAT_HISTOGRAM_ST;
+    default:
+      return undefined;
+  }
+}
+
+/** The Prometheus chunk encoding of a block encoding that stores one as it is (undefined: XOR or DEC). */
+export function chunkEncOfBlock(enc: number): number | undefined {
+  switch (enc) {
+    case ENC_HISTOGRAM:
+      return 2;
+    case ENC_FLOAT_HISTOGRAM:
+      return 3;
+    case ENC_XOR2:
+      return 4;
+    case ENC_HISTOGRAM_ST:
+      return 5;
+    case ENC_FLOAT_HISTOGRAM_ST:
+      return 6;
+    default:
+      return undefined;
+  }
+}
 
 /** Chunks per series are addressed as ref * CHUNK_ID_SPAN + ordinal. */
 export const CHUNK_ID_SPAN = 2 ** 24;
@@ -128,7 +171,10 @@ export interface ChunkData {
   maxt: number;
   /** Chunk bytes in Prometheus's layout: XOR unless `enc` says otherwise. */
   data: Uint8Array;
-  /** Prometheus's chunk encoding: 2 histogram, 3 float histogram; absent for XOR. */
+  /**
+   * Prometheus's chunk encoding: 2 histogram, 3 float histogram, 4 XOR2, 5 and 6 the histogram ST
+   * encodings; absent for XOR.
+   */
   enc?: number;
 }
 

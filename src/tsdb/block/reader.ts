@@ -1,10 +1,7 @@
 // Reading a block: its label index (PostingsIndex), its series and chunks, and queriers that cut
 // samples to [mint, maxt] and hide tombstoned ones, as Prometheus's blockQuerier does. A chunk whose
 // checksum does not match is skipped with a warning on the SeriesSet, never an exception.
-import {
-  ENC_FLOAT_HISTOGRAM as ENC_CHUNK_FLOAT_HISTOGRAM,
-  ENC_HISTOGRAM as ENC_CHUNK_HISTOGRAM,
-} from '../chunks/histogram.js';
+import {} from '../chunks/histogram.js';
 import { histogramSamples } from '../head-histograms.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +20,7 @@ import type {
 import { crc32c } from '../chunks/crc32c.js';
 import { checkDEC, decodeDECInto } from '../chunks/dec.js';
 import { XORChunk } from '../chunks/xor.js';
+import { XOR2Chunk } from '../chunks/xor2.js';
 import { EMPTY_POSTINGS, postingsForMatchers, type PostingsIndex } from '../postings.js';
 import {
   APPLICATION_ID,
@@ -32,7 +30,11 @@ import {
   ENC_DEC,
   ENC_DEC_DEFLATE,
   ENC_FLOAT_HISTOGRAM,
+  ENC_FLOAT_HISTOGRAM_ST,
   ENC_HISTOGRAM,
+  ENC_HISTOGRAM_ST,
+  ENC_XOR2,
+  chunkEncOfBlock,
   ENC_DEFLATE,
   ENC_RAW,
   READABLE_SCHEMA_VERSIONS,
@@ -346,7 +348,7 @@ export class Block implements PostingsIndex {
             if (enc === ENC_DEFLATE || enc === ENC_DEC_DEFLATE) {
               c[5] = zlib.inflateRawSync(c[5]);
               c[4] = enc === ENC_DEFLATE ? ENC_RAW : ENC_DEC;
-            } else if (enc !== ENC_DEC && enc !== ENC_HISTOGRAM && enc !== ENC_FLOAT_HISTOGRAM) {
+            } else if (enc !== ENC_DEC && chunkEncOfBlock(enc) === undefined) {
               throw new Error(`unknown encoding ${enc}`);
             }
             if (c[4] === ENC_DEC) checkDEC(c[5]);
@@ -370,17 +372,21 @@ export class Block implements PostingsIndex {
     if (cap === 0) return EMPTY_BATCH;
     const t = new Float64Array(cap);
     const v = new Float64Array(cap);
+    // start timestamps, when a chunk is XOR2 (st-storage)
+    const st = s.chunks.some((c) => c[4] === ENC_XOR2) ? new Float64Array(cap) : undefined;
     let n = 0;
     for (const c of s.chunks) {
       if (isHistogramEnc(c[4])) continue;
       n +=
         c[4] === ENC_DEC
           ? decodeDECInto(c[5], t, v, n, mint, maxt)
-          : XORChunk.fromBytes(c[5]).decodeInto(t, v, n, mint, maxt);
+          : c[4] === ENC_XOR2
+            ? XOR2Chunk.fromBytes(c[5]).decodeInto(t, v, st!, n, mint, maxt)
+            : XORChunk.fromBytes(c[5]).decodeInto(t, v, n, mint, maxt);
     }
     const deleted = this.tombstones.get(s.ref);
-    if (deleted !== undefined) n = removeDeleted(t, v, n, deleted);
-    return { t, v, length: n };
+    if (deleted !== undefined) n = removeDeleted(t, v, n, deleted, st);
+    return st === undefined ? { t, v, length: n } : { t, v, length: n, st };
   }
 
   /** The native histogram samples of a loaded series within [mint, maxt], tombstones applied. */
@@ -420,7 +426,7 @@ export class Block implements PostingsIndex {
           ref: s.ref,
           labels: s.labels,
           chunks: s.chunks.map((c): ChunkData =>
-            isHistogramEnc(c[4])
+            isHistogramEnc(c[4]) || c[4] === ENC_XOR2
               ? { mint: c[1], maxt: c[2], data: c[5], enc: chunkEncOf(c[4]) }
               : { mint: c[1], maxt: c[2], data: c[4] === ENC_DEC ? decToXOR(c[5]) : c[5] },
           ),
@@ -650,10 +656,15 @@ class BlockQuerier implements Querier {
 export type { LoadedSeries };
 
 function isHistogramEnc(enc: number): boolean {
-  return enc === ENC_HISTOGRAM || enc === ENC_FLOAT_HISTOGRAM;
+  return (
+    enc === ENC_HISTOGRAM ||
+    enc === ENC_FLOAT_HISTOGRAM ||
+    enc === ENC_HISTOGRAM_ST ||
+    enc === ENC_FLOAT_HISTOGRAM_ST
+  );
 }
 
-/** Prometheus's chunk encoding of a stored histogram chunk. */
+/** Prometheus's chunk encoding of a chunk stored as it is (histograms, XOR2). */
 function chunkEncOf(enc: number): number {
-  return enc === ENC_HISTOGRAM ? ENC_CHUNK_HISTOGRAM : ENC_CHUNK_FLOAT_HISTOGRAM;
+  return chunkEncOfBlock(enc)!;
 }

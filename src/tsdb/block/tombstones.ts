@@ -38,7 +38,13 @@ export function intersects(ivs: readonly Interval[], mint: number, maxt: number)
 }
 
 /** Removes samples inside the intervals, in place, keeping value bits; returns the new length. */
-export function removeDeleted(t: Float64Array, v: Float64Array, n: number, ivs: readonly Interval[]): number {
+export function removeDeleted(
+  t: Float64Array,
+  v: Float64Array,
+  n: number,
+  ivs: readonly Interval[],
+  st?: Float64Array,
+): number {
   if (ivs.length === 0) return n;
   const vw = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
   let w = 0;
@@ -49,6 +55,7 @@ export function removeDeleted(t: Float64Array, v: Float64Array, n: number, ivs: 
     if (k < ivs.length && ivs[k].mint <= ti) continue;
     if (w !== i) {
       t[w] = ti;
+      if (st !== undefined) st[w] = st[i];
       vw[2 * w] = vw[2 * i];
       vw[2 * w + 1] = vw[2 * i + 1];
     }

@@ -1,10 +1,6 @@
 // Writing a block: built in `<data>/<ULID>.tmp/` in one transaction with no journal, fsynced, then
 // renamed into place, so a crash leaves either a whole block or a .tmp directory that cleanupTmp
 // removes at startup (Prometheus's compactor writes `<ULID>.tmp-for-creation` the same way).
-import {
-  ENC_FLOAT_HISTOGRAM as ENC_CHUNK_FLOAT_HISTOGRAM,
-  ENC_HISTOGRAM as ENC_CHUNK_HISTOGRAM,
-} from '../chunks/histogram.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -26,9 +22,8 @@ import {
   DEFAULT_PAGE_SIZE,
   SCHEMA_SQL,
   SCHEMA_VERSION,
-  ENC_HISTOGRAM,
-  ENC_FLOAT_HISTOGRAM,
   TMP_SUFFIX,
+  blockEncOf,
   chunkId,
   encodeRefs,
   type BlockMeta,
@@ -38,8 +33,11 @@ import { newULID } from './ulid.js';
 import { runAsync, runSync } from './steps.js';
 
 /** Samples in an XOR chunk: the big-endian uint16 at its start. */
-export function chunkSamples(data: Uint8Array): number {
-  return data.length < 2 ? 0 : (data[0] << 8) | data[1];
+/** A chunk's sample count (its first 2 bytes; 14 bits in the histogram ST encodings, 5 and 6). */
+export function chunkSamples(data: Uint8Array, enc?: number): number {
+  if (data.length < 2) return 0;
+  const n = (data[0] << 8) | data[1];
+  return enc === 5 || enc === 6 ? n & 0x3fff : n;
 }
 
 export interface WriteOptions {
@@ -134,12 +132,10 @@ export function* writeBlockSteps(
       for (let i = 0; i < s.chunks.length; i++) {
         const c = s.chunks[i];
         let data = Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength);
-        let enc = ENC_RAW;
-        if (c.enc === ENC_CHUNK_HISTOGRAM) enc = ENC_HISTOGRAM;
-        else if (c.enc === ENC_CHUNK_FLOAT_HISTOGRAM) enc = ENC_FLOAT_HISTOGRAM;
-        else if (opts.compress) [data, enc] = smallestEncoding(data);
+        let enc = blockEncOf(c.enc) ?? ENC_RAW;
+        if (c.enc === undefined && opts.compress) [data, enc] = smallestEncoding(data);
         insertChunk.run(chunkId(ref, i), c.mint, c.maxt, crc32c(data) | 0, enc, data);
-        stats.numSamples += chunkSamples(c.data);
+        stats.numSamples += chunkSamples(c.data, c.enc);
         if (c.mint < mint) mint = c.mint;
         if (c.maxt > maxt) maxt = c.maxt;
       }
