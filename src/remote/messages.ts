@@ -507,17 +507,19 @@ export function encodeWriteV2(req: WriteRequest): Uint8Array {
   for (const s of req.series) {
     const ts = new ProtoWriter();
     ts.packedUvarintField(1, s.labels.map(ref));
+    // each sample's own start timestamp when it has one; else the series' on its first sample
     s.samples.forEach((x, i) => {
       const m = new ProtoWriter();
       writeValue(m, 1, x.v);
       m.int64Field(2, x.t);
-      if (i === 0) m.int64Field(3, s.startTimestamp);
+      const st = x.st ?? (i === 0 ? s.startTimestamp : 0);
+      if (st !== 0 || i === 0) m.int64Field(3, st);
       ts.messageField(2, m);
     });
-    // a series of histograms only carries its start timestamp on the first one (Histogram field 17),
-    // as a series of samples does on its first Sample
+    // a series of histograms carries the series' start timestamp on the first one (Histogram field
+    // 17), as a series of samples does on its first Sample, unless a histogram has its own
     s.histograms.forEach((x, i) =>
-      writeHistogram(ts, 3, x, i === 0 && s.samples.length === 0 ? s.startTimestamp : 0),
+      writeHistogram(ts, 3, x, x.st ?? (i === 0 && s.samples.length === 0 ? s.startTimestamp : 0)),
     );
     for (const e of s.exemplars) {
       const em = new ProtoWriter();

@@ -70,6 +70,8 @@ interface QueuedSample {
   v: number;
   /** A native histogram sample instead of `v`. */
   hist?: WireHistogram;
+  /** The sample's start timestamp (st-storage; sent by remote write 2.0), 0 or absent when unknown. */
+  st?: number;
   mark: RecordMark;
 }
 
@@ -285,7 +287,7 @@ export class QueueManager {
           ref: x.ref,
           t: x.t,
           v: 0,
-          hist: { t: x.t, h: x.h, fh: x.fh },
+          hist: x.st !== undefined ? { t: x.t, h: x.h, fh: x.fh, st: x.st } : { t: x.t, h: x.h, fh: x.fh },
           mark,
         });
       }
@@ -309,7 +311,10 @@ export class QueueManager {
         this.o.metrics?.highestQueued.set(this.labels(), t / 1000);
       }
       mark.pending++;
-      this.shards[ref % n].queue.push({ ref, t, v: s.vs[i], mark });
+      const st = s.sts?.[i] ?? 0;
+      this.shards[ref % n].queue.push(
+        st !== 0 ? { ref, t, v: s.vs[i], st, mark } : { ref, t, v: s.vs[i], mark },
+      );
     }
     for (const sh of this.shards) if (sh.queue.length >= this.o.maxSamplesPerSend) sh.wake?.();
     return true;
@@ -379,6 +384,8 @@ export class QueueManager {
       pairs: string[];
       t: number[];
       v: number[];
+      /** Start timestamps, from the first sample that has one (st-storage). */
+      st?: number[];
       n: number;
       h: WireHistogram[];
     };
@@ -403,6 +410,8 @@ export class QueueManager {
         g.h.push(s.hist);
         continue;
       }
+      if (s.st !== undefined && g.st === undefined) g.st = new Array<number>(g.n).fill(0);
+      g.st?.push(s.st ?? 0);
       g.t.push(s.t);
       g.v.push(s.v);
       g.n++;
@@ -476,6 +485,7 @@ export class QueueManager {
       pairs: string[];
       t: number[];
       v: number[];
+      st?: number[];
       n: number;
       h: WireHistogram[];
     }>,
@@ -484,7 +494,9 @@ export class QueueManager {
     if (this.message === MESSAGE_V2 || columns.some((c) => c.h.length > 0)) {
       const series: WireSeries[] = columns.map((c) => ({
         labels: c.pairs,
-        samples: c.t.map((t, i) => ({ t, v: c.v[i] })),
+        samples: c.t.map((t, i) =>
+          c.st !== undefined && c.st[i] !== 0 ? { t, v: c.v[i], st: c.st[i] } : { t, v: c.v[i] },
+        ),
         exemplars: [],
         histograms: c.h,
         startTimestamp: 0,

@@ -31,6 +31,8 @@ export interface WatchedSamples {
   refs: Float64Array;
   ts: Float64Array;
   vs: Float64Array;
+  /** Start timestamps (0: unknown) when the record has them (st-storage). */
+  sts?: Float64Array;
   length: number;
   /** A record of native histogram samples (then `length` is 0). */
   histograms?: RefHistogramSample[];
@@ -207,6 +209,7 @@ export class WalWatcher {
             refs: this.cols.refs,
             ts: this.cols.ts,
             vs: this.cols.vs,
+            sts: this.cols.sts,
             length: n,
           });
           if (!ok) {

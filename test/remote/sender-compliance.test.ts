@@ -294,6 +294,8 @@ interface SenderOptions {
   metadata?: boolean;
   /** send_native_histograms: true. */
   nativeHistograms?: boolean;
+  /** The TSDB keeps start timestamps (st-storage). */
+  stStorage?: boolean;
 }
 
 interface Sender {
@@ -317,6 +319,8 @@ interface Sender {
       v?: number;
       h?: Histogram;
       fh?: FloatHistogram;
+      /** Start timestamp (kept with `stStorage`). */
+      st?: number;
     }>,
   ): Promise<void>;
   /** Samples of the series named `name`, in the order they arrived, with their request's index. */
@@ -344,7 +348,7 @@ async function withSender(o: SenderOptions, fn: (s: Sender) => Promise<void>): P
   const rx = await receiver(o.answer ?? (() => ({ status: 204 })));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-sender-compliance-'));
   const quiet = createLogger({ level: 'error', format: 'logfmt', write: () => undefined });
-  const db = TSDB.open({ dir, retentionMs: 0, maxBytes: 0, logger: quiet });
+  const db = TSDB.open({ dir, retentionMs: 0, maxBytes: 0, logger: quiet, stStorage: o.stStorage === true });
   const logs: Array<Record<string, unknown>> = [];
   const families = new Map<string, WireMetadata>();
   const remote = new RemoteStorage({
@@ -418,8 +422,8 @@ async function withSender(o: SenderOptions, fn: (s: Sender) => Promise<void>): P
         const app = db.appender();
         for (const x of items) {
           const ls = Labels.fromRecord({ ...x.labels, ...TARGET });
-          if (x.v !== undefined) app.append(0, ls, x.t, x.v);
-          else app.appendHistogram!(0, ls, x.t, x.h, x.fh);
+          if (x.v !== undefined) app.append(0, ls, x.t, x.v, x.st);
+          else app.appendHistogram!(0, ls, x.t, x.h, x.fh, x.st);
         }
         await app.commit();
       },
@@ -958,8 +962,45 @@ describe.concurrent('remote write sender compliance (prometheus/compliance remot
     ];
     it.each(rows(cases))('$name ($version)', runScrapeCase);
     it.each(VERSIONS)('timestamp_ordering_within_series (%s)', orderingCase);
-    it.todo(
-      'start_timestamp_for_counters, start_timestamp_for_histograms (MAY: Promethium does not keep created timestamps, so its 2.0 samples and native histograms carry no start_timestamp yet; TestHistogramEncoding checks it is left out)',
+    // With st-storage, the start (created) timestamps a scrape or a 2.0 sender gave go out with each
+    // 2.0 sample and native histogram; 1.0 has no field for them.
+    it.each(VERSIONS)('start_timestamp_for_counters, start_timestamp_for_histograms (%s)', (version) =>
+      withSender({ version, nativeHistograms: true, stStorage: true }, async (s) => {
+        const at = Date.now();
+        const created = at - 3_600_000;
+        const h: Histogram = {
+          counterResetHint: 0,
+          schema: 0,
+          zeroThreshold: 0,
+          zeroCount: 0,
+          count: 3,
+          sum: 3,
+          positiveSpans: [{ offset: 0, length: 1 }],
+          negativeSpans: [],
+          positiveBuckets: [3],
+          negativeBuckets: [],
+        };
+        await s.appendAll([
+          { labels: { __name__: 'test_counter_total' }, t: at, v: 5, st: created },
+          { labels: { __name__: 'test_counter_total' }, t: at + 1000, v: 7, st: created },
+          { labels: { __name__: 'test_hist' }, t: at, h, st: created + 1 },
+        ]);
+        await s.until(() => s.data().some((r) => r.series.some((x) => x.histograms.length > 0)));
+        const all = s.data();
+        const counter = all.flatMap((r) =>
+          r.series.filter((x) => x.labels.__name__ === 'test_counter_total'),
+        );
+        const samples = counter.flatMap((x) => x.samples);
+        expect(samples.map((x) => x.timestamp)).toEqual([at, at + 1000]);
+        const hist = all.flatMap((r) => r.series.filter((x) => x.labels.__name__ === 'test_hist'))[0];
+        if (version === 'v2') {
+          expect(samples.map((x) => x.startTimestamp)).toEqual([created, created]);
+          expect(hist.histograms[0].start_timestamp).toBe(created + 1);
+        } else {
+          expect(samples.every((x) => !x.startTimestamp)).toBe(true);
+          expect(hist.histograms[0].start_timestamp).toBeUndefined();
+        }
+      }),
     );
   });
 
