@@ -42,6 +42,7 @@ import { loadRuleGroups, RuleManager, type RulesConfig } from '../rules/manager.
 import { poolRuleQuery, rulesSource, toNotifierAlerts } from './rules-wiring.js';
 import os from 'node:os';
 import { KNOWN_FEATURES, type ServerOptions } from './server-flags.js';
+import { preferProtobufByDefault } from '../config/protocols.js';
 
 /** Features Promethium acts on; the rest are accepted for compatibility and reported as not supported yet. */
 const IMPLEMENTED_FEATURES = new Set<string>([
@@ -259,6 +260,16 @@ export class PromethiumServer {
     for (const { flag, reason } of opts.noEffect) {
       log.warn('Flag has no effect in Promethium', { flag: `--${flag}`, reason });
     }
+    if (opts.features.includes('st-storage')) {
+      // as Prometheus: jobs without scrape_protocols ask for protobuf first, and OpenMetrics
+      // `_created` samples become start timestamps
+      preferProtobufByDefault(true);
+      log.info(
+        'Experimental start timestamp storage enabled. OpenMetrics 1.0 parsing will parse <metric>_created metrics as ST instead of normal sample. Changed default scrape_protocols to prefer PrometheusProto format.',
+      );
+    }
+    if (opts.features.includes('use-start-timestamps'))
+      log.info('Experimental usage of start timestamps in PromQL engine is enabled.');
 
     // A config file is checked before anything listens, so a bad one fails fast; the embedded default
     // names this server's own address as its target, which is known once the listener is up.

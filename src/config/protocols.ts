@@ -22,6 +22,23 @@ export const DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = [
   ...DEFAULT_SCRAPE_PROTOCOLS,
 ];
 
+let protoFirstByDefault = false;
+
+/**
+ * Makes protobuf the first protocol of every job without scrape_protocols (Prometheus does this
+ * for the process when st-storage is on: the protobuf format carries start timestamps best).
+ */
+export function preferProtobufByDefault(on: boolean): void {
+  protoFirstByDefault = on;
+}
+
+/** The scrape_protocols of a job that sets none, and whose global section sets none. */
+export function defaultScrapeProtocols(nativeHistograms: boolean): readonly ScrapeProtocol[] {
+  return nativeHistograms || protoFirstByDefault
+    ? DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS
+    : DEFAULT_SCRAPE_PROTOCOLS;
+}
+
 const goList = (xs: readonly string[]): string => `[${xs.join(' ')}]`;
 
 /** ScrapeProtocol.Validate's error text, or undefined when known. */

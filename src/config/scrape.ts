@@ -4,12 +4,7 @@ import type { NameValidationScheme } from '../model/labelname.js';
 import { checkDiscoveryNulls, checkStaticTargets, discoveryFields } from './discovery.js';
 import { checkValidationScheme, ESCAPING_SCHEMES } from './global.js';
 import { httpClientFields, validateHTTPClient } from './http.js';
-import {
-  checkScrapeProtocol,
-  checkScrapeProtocols,
-  DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS,
-  DEFAULT_SCRAPE_PROTOCOLS,
-} from './protocols.js';
+import { checkScrapeProtocol, checkScrapeProtocols, defaultScrapeProtocols } from './protocols.js';
 import { relabelSchema, validateRelabelList } from './relabel.js';
 import {
   bool,
@@ -108,9 +103,9 @@ export function validateScrapeConfig(o: Obj, global: GlobalConfig): void {
 
   if (c.scrape_protocols === undefined) {
     if (global.scrape_protocols !== undefined) c.scrape_protocols = [...global.scrape_protocols];
-    // as Prometheus: protobuf first when scraping native histograms (the only format carrying them)
-    else if (c.scrape_native_histograms) c.scrape_protocols = [...DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS];
-    else c.scrape_protocols = [...DEFAULT_SCRAPE_PROTOCOLS];
+    // as Prometheus: protobuf first when scraping native histograms (the only format carrying them),
+    // and with st-storage
+    else c.scrape_protocols = [...defaultScrapeProtocols(c.scrape_native_histograms === true)];
   }
   const protoErr = checkScrapeProtocols(c.scrape_protocols);
   if (protoErr) throw fieldError(o, 'scrape_protocols', `${protoErr} for scrape config with job name ${job}`);

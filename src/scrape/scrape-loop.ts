@@ -363,6 +363,7 @@ export class ScrapeLoop {
           nativeHistograms: nh !== undefined,
           alwaysScrapeClassicHistograms: nh?.alwaysScrapeClassic,
           classicHistogramsToNhcb: this.o.classicToNhcb,
+          parseStartTimestamps: this.o.parseST,
         },
         res.raw,
       );

@@ -141,4 +141,37 @@ describe('start timestamps (st-storage, use-start-timestamps)', () => {
       await target.close();
     }
   }, 60_000);
+
+  it('with st-storage, jobs ask for protobuf first, and OpenMetrics _created samples become start timestamps', async () => {
+    const created = Date.now() - 600_000;
+    let accept = '';
+    const server = http.createServer((req, res) => {
+      accept = req.headers.accept ?? '';
+      res.writeHead(200, { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' });
+      res.end(
+        `# TYPE om_requests counter\nom_requests_total 5\nom_requests_created ${created / 1000}\n# EOF\n`,
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const dir = fx.tmp();
+      const config = path.join(dir, 'prometheus.yml');
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      fs.writeFileSync(
+        config,
+        `global:\n  scrape_interval: 200ms\nscrape_configs:\n  - job_name: om\n    static_configs: [{targets: ['${host}']}]\n`,
+      );
+      const s = await fx.start([
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        '--enable-feature=st-storage,use-start-timestamps,promql-experimental-functions',
+      ]);
+      await waitFor(async () => (await vector(s, 'om_requests_total')).length === 1, 30_000);
+      expect(accept.startsWith('application/vnd.google.protobuf')).toBe(true);
+      expect(await value(s, 'start_timestamp(om_requests_total)')).toBe(String(created / 1000));
+      expect(await vector(s, '{__name__="om_requests_created"}')).toEqual([]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }, 60_000);
 });

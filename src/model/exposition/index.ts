@@ -46,6 +46,8 @@ export function parserFor(
   body: string,
   opts: {
     skipCreatedSeries?: boolean;
+    /** st-storage: OpenMetrics `_created` samples become start timestamps. */
+    parseStartTimestamps?: boolean;
     nativeHistograms?: boolean;
     alwaysScrapeClassicHistograms?: boolean;
     /** convert_classic_histograms_to_nhcb (keepClassic: always_scrape_classic_histograms). */

@@ -24,6 +24,8 @@ const enum State {
 
 export class NhcbParser implements ExpositionParser {
   private state = State.Start;
+  private collectST: number | undefined;
+  private outST: number | undefined;
   /** The inner parser's current entry (held while the histogram before it is handed out). */
   private entry: EntryKind = Entry.EOF;
   private typeFamily = '';
@@ -119,6 +121,7 @@ export class NhcbParser implements ExpositionParser {
       this.lastKey = labels.toString();
       this.collectLabels = labels;
       this.collectTs = this.inner.timestamp();
+      this.collectST = this.inner.startTimestamp?.();
       this.builder = new ClassicHistogramBuilder();
       this.state = State.Collecting;
     }
@@ -141,6 +144,7 @@ export class NhcbParser implements ExpositionParser {
     this.outLabels = this.collectLabels;
     this.outText = this.lastKey;
     this.outTs = this.collectTs;
+    this.outST = this.collectST;
     this.state = State.Emitting;
     return true;
   }
@@ -163,6 +167,11 @@ export class NhcbParser implements ExpositionParser {
 
   timestamp(): number | undefined {
     return this.state === State.Emitting ? this.outTs : this.inner.timestamp();
+  }
+
+  /** The inner parser's start timestamp; a converted histogram has its first series'. */
+  startTimestamp(): number | undefined {
+    return this.state === State.Emitting ? this.outST : this.inner.startTimestamp?.();
   }
 
   labels(): Labels {

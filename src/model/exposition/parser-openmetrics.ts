@@ -4,6 +4,7 @@
 // deferred to labels() / exemplar().
 import type { EntryKind, Exemplar, ExpositionParser } from './types.js';
 import type { ParseError } from './types.js';
+import type { Labels } from '../labels.js';
 import {
   FLOAT_OK,
   T_BCLOSE,
@@ -71,6 +72,11 @@ const E_UNIT = 4;
 export interface OpenMetricsParserOptions {
   /** Drop `_created` samples of counters, summaries and histograms (Prometheus's WithOMParserCTSeriesSkipped). */
   skipCreatedSeries?: boolean;
+  /**
+   * st-storage: `_created` samples are start timestamps, not samples: dropped, and startTimestamp()
+   * gives each counter, summary and histogram sample the `_created` value of its label set.
+   */
+  parseStartTimestamps?: boolean;
 }
 
 export class OpenMetricsParser extends SeriesParserBase implements ExpositionParser {
@@ -85,9 +91,61 @@ export class OpenMetricsParser extends SeriesParserBase implements ExpositionPar
   private eHasTs = false;
   private cachedExemplar: Exemplar | undefined = undefined;
 
+  private readonly parseST: boolean;
+  /** Where the current family's TYPE line is, and the `_created` values found after it. */
+  private familyAt = -1;
+  private stFamily = -2;
+  private stMap = new Map<string, number>();
+
   constructor(body: string, opts?: OpenMetricsParserOptions) {
     super(body);
-    this.skipCreated = opts?.skipCreatedSeries ?? false;
+    this.parseST = opts?.parseStartTimestamps ?? false;
+    this.skipCreated = (opts?.skipCreatedSeries ?? false) || this.parseST;
+  }
+
+  /**
+   * The current sample's start timestamp (ms) from its family's `_created` sample with the same
+   * labels (`le` and `quantile` aside), with parseStartTimestamps; undefined when there is none.
+   * The family's `_created` lines are found once, by scanning its samples ahead.
+   */
+  startTimestamp(): number | undefined {
+    const t = this.mtype;
+    if (!this.parseST || (t !== 'counter' && t !== 'summary' && t !== 'histogram')) return undefined;
+    if (this.stFamily !== this.familyAt) {
+      this.stFamily = this.familyAt;
+      this.stMap = this.createdAfter(this.familyAt);
+    }
+    if (this.stMap.size === 0) return undefined;
+    return this.stMap.get(stKey(this.labels()));
+  }
+
+  private createdAfter(at: number): Map<string, number> {
+    const out = new Map<string, number>();
+    const b = this.b;
+    let i = b.indexOf('\n', Math.max(0, at));
+    let samples = false;
+    while (i >= 0 && i + 1 < this.n) {
+      const start = i + 1;
+      const end = b.indexOf('\n', start);
+      const line = b.slice(start, end < 0 ? this.n : end);
+      i = end;
+      if (line.startsWith('#')) {
+        // the family's other metadata lines, then its samples: the next '#' line ends them
+        if (samples) break;
+        continue;
+      }
+      samples = true;
+      const name = /^[^{\s]+/.exec(line)?.[0] ?? '';
+      if (!name.endsWith('_created')) continue;
+      try {
+        const p = new OpenMetricsParser(line + '\n# EOF\n');
+        if (p.next() !== E_SERIES) continue;
+        out.set(stKey(p.labels()), Math.round(p.value() * 1000));
+      } catch {
+        // the main pass reports a malformed line
+      }
+    }
+    return out;
   }
 
   protected standalone(seriesText: string): OpenMetricsParser {
@@ -214,6 +272,7 @@ export class OpenMetricsParser extends SeriesParserBase implements ExpositionPar
         case 'stateset':
         case 'unknown':
           this.mtype = s;
+          this.familyAt = this.start;
           break;
         default:
           throw lineErrorAt(b, `invalid metric type ${goQuote(s)}`, this.textStart);
@@ -392,6 +451,7 @@ export class OpenMetricsParser extends SeriesParserBase implements ExpositionPar
         case 'stateset':
         case 'unknown':
           this.mtype = metaLine.type;
+          this.familyAt = this.start;
           break;
         default:
           return 0; // the general path reports it
@@ -707,4 +767,16 @@ export class OpenMetricsParser extends SeriesParserBase implements ExpositionPar
     this.i = n;
     return T_INVALID;
   }
+}
+
+/** A label set without __name__, le and quantile: how a sample finds its family's `_created`. */
+function stKey(ls: Labels): string {
+  const p = ls.pairs;
+  let k = '';
+  for (let j = 0; j < p.length; j += 2) {
+    const n = p[j];
+    if (n === '__name__' || n === 'le' || n === 'quantile') continue;
+    k += n + '\xff' + p[j + 1] + '\xff';
+  }
+  return k;
 }

@@ -469,3 +469,54 @@ quotedexemplar2_count 1 # {"id.thing"="histogram-count-test",other="hello"} 4
     expect(p.next()).toBe(Entry.EOF);
   });
 });
+
+describe('OpenMetricsParser start timestamps (st-storage)', () => {
+  const body = `# TYPE foo counter
+# HELP foo Requests.
+foo_total{a="1"} 17
+foo_created{a="1"} 1520879607.789
+foo_total{a="2"} 3
+# TYPE hh histogram
+hh_bucket{le="1"} 1
+hh_bucket{le="+Inf"} 2
+hh_count 2
+hh_sum 1.5
+hh_created 1520430000.123
+# TYPE ss summary
+ss{quantile="0.5"} 1
+ss_count 2
+ss_sum 3
+ss_created 1520430001
+# TYPE g gauge
+g 1
+# EOF
+`;
+
+  function read(p: OpenMetricsParser): Array<[string, number | undefined]> {
+    const out: Array<[string, number | undefined]> = [];
+    for (let e = p.next(); e !== Entry.EOF; e = p.next())
+      if (e === Entry.Series) out.push([p.seriesText(), p.startTimestamp()]);
+    return out;
+  }
+
+  it('reads _created samples as the start timestamps of their family, and drops them', () => {
+    expect(read(new OpenMetricsParser(body, { parseStartTimestamps: true }))).toEqual([
+      ['foo_total{a="1"}', 1520879607789],
+      ['foo_total{a="2"}', undefined],
+      ['hh_bucket{le="1"}', 1520430000123],
+      ['hh_bucket{le="+Inf"}', 1520430000123],
+      ['hh_count', 1520430000123],
+      ['hh_sum', 1520430000123],
+      ['ss{quantile="0.5"}', 1520430001000],
+      ['ss_count', 1520430001000],
+      ['ss_sum', 1520430001000],
+      ['g', undefined],
+    ]);
+  });
+
+  it('leaves _created samples as samples without it', () => {
+    const got = read(new OpenMetricsParser(body));
+    expect(got.map(([t]) => t)).toContain('foo_created{a="1"}');
+    expect(got.every(([, st]) => st === undefined)).toBe(true);
+  });
+});
