@@ -4,6 +4,7 @@ import { checkConfigFiles } from './check-config.js';
 import { testRuleFiles, type TestRulesOptions } from './test-rules.js';
 import { checkRuleFiles, DEFAULT_RULES_LINT, rulesExitCode, type RulesLint } from './check-rules.js';
 import { createBlocksFromOpenMetrics } from './create-blocks.js';
+import { exportBlocks } from './export-blocks.js';
 import { parseDuration } from '../model/duration.js';
 import { readBuildInfo } from './build-info.js';
 
@@ -42,6 +43,10 @@ Commands:
       --max-block-duration=2h     Maximum duration created blocks may span. Anything less than 2h is ignored.
       --label=name=value ...      Label to attach to metrics (after openmetrics). Can be specified multiple times.
     The output directory defaults to data/.
+
+  tsdb export-blocks <data directory> <output directory>
+    Write every block of a Promethium data directory in Prometheus's block format (meta.json, index,
+    chunks/, tombstones) under <output directory>/<ULID>/, for promtool tsdb, Prometheus or Thanos.
 `;
 
 function main(argv: string[]): number | Promise<number> {
@@ -103,6 +108,19 @@ function main(argv: string[]): number | Promise<number> {
     });
   }
   if (cmd === 'tsdb' && sub === 'create-blocks-from') return createBlocks(rest);
+  if (cmd === 'tsdb' && sub === 'export-blocks') {
+    if (rest.length !== 2) return usageError('tsdb export-blocks needs <data directory> <output directory>');
+    try {
+      for (const m of exportBlocks(rest[0], rest[1]))
+        process.stdout.write(
+          `${m.ulid} ${m.minTime} ${m.maxTime} ${m.stats.numSeries} series ${m.stats.numSamples} samples\n`,
+        );
+      return 0;
+    } catch (err) {
+      process.stderr.write(`export blocks: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
   if (cmd === 'promqltest') return promqltest(argv.slice(1));
   return usageError(`expected command but got "${[cmd, sub].filter(Boolean).join(' ')}"`);
 }
