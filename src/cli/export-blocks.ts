@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Block } from '../tsdb/block/index.js';
 import { isULID } from '../tsdb/block/ulid.js';
-import { writePrometheusBlock, type PromBlockMeta, type PromBlockSeries } from '../tsdb/block/prom-block.js';
-import { ENC_XOR } from '../tsdb/chunks/xor.js';
+import { exportBlock, type PromBlockMeta } from '../tsdb/block/prom-block.js';
 
 /** The blocks of `src` (a data directory), each written to `dir`/<ULID>/; returns their meta. */
 export function exportBlocks(src: string, dir: string): PromBlockMeta[] {
@@ -26,31 +25,7 @@ export function exportBlocks(src: string, dir: string): PromBlockMeta[] {
     if (fs.existsSync(target)) throw new Error(`${target} exists already`);
     const block = Block.open(path.join(src, name));
     try {
-      const meta = block.meta;
-      const warnings: string[] = [];
-      const series = function* (): Iterable<PromBlockSeries> {
-        for (const s of block.seriesWithRefs(warnings)) {
-          const chunks = s.chunks
-            .map((c) => ({ mint: c.mint, maxt: c.maxt, enc: c.enc ?? ENC_XOR, data: c.data }))
-            .sort((a, b) => a.mint - b.mint);
-          const deleted = block.tombstonesFor(s.ref);
-          yield deleted === undefined ? { labels: s.labels, chunks } : { labels: s.labels, chunks, deleted };
-        }
-      };
-      out.push(
-        writePrometheusBlock(
-          target,
-          {
-            ulid: meta.ulid,
-            minTime: meta.minTime,
-            maxTime: meta.maxTime,
-            level: meta.compaction.level,
-            sources: meta.compaction.sources,
-          },
-          series(),
-        ),
-      );
-      if (warnings.length > 0) throw new Error(`block ${name}: ${warnings.join('; ')}`);
+      out.push(exportBlock(block, target));
     } finally {
       block.close();
     }

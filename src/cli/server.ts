@@ -394,6 +394,9 @@ export class PromethiumServer {
         : undefined,
       onBlockRemoved: (ulid) => this.queryPool?.blockRemoved(ulid),
       stStorage: opts.features.includes('st-storage'),
+      // the Thanos sidecar's setup: no compaction, and blocks it can upload
+      prometheusFormatBlocks:
+        opts.maxBlockDurationMs !== undefined && opts.maxBlockDurationMs === opts.minBlockDurationMs,
     });
     log.info('TSDB started', { component: 'tsdb' });
     const workers = Number(process.env.PROMETHIUM_QUERY_WORKERS);

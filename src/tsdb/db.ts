@@ -26,6 +26,7 @@ import { Head, dropDeleted, matchingHeadSeries, type Interval } from './head.js'
 import { packHeadSeries, type StorageSnapshot } from './snapshot.js';
 import { SAMPLES_PER_CHUNK, openClosedChunk, rangeForTimestamp, type MemSeries } from './head-series.js';
 import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
+import { exportBlock } from './block/prom-block.js';
 import { lockDirectory, type DirLock } from './lock.js';
 import type { OOOSamples } from './ooo.js';
 import { createTSDBMetrics, type TSDBMetrics } from './metrics.js';
@@ -82,6 +83,12 @@ export interface TSDBOptions {
    * the WAL; blocks keep values only.
    */
   stStorage?: boolean;
+  /**
+   * Each block written from the head is also written in Prometheus's format (meta.json, index,
+   * chunks/, tombstones) beside its block.db, for the Thanos sidecar's shipper to upload: set when
+   * --storage.tsdb.min-block-duration = max-block-duration, the sidecar's requirement.
+   */
+  prometheusFormatBlocks?: boolean;
 }
 
 export interface AgentOptions {
@@ -631,8 +638,30 @@ export class TSDB implements Appendable, Queryable {
       this.opts.logger.info('write block resulted in empty block', { component: 'tsdb', mint, maxt });
     } else {
       this.opts.logger.info('write block', { component: 'tsdb', mint, maxt, ulid: meta.ulid });
+      if (this.opts.prometheusFormatBlocks === true) this.writePrometheusFormat(meta.ulid);
     }
     this.reloadBlocks();
+  }
+
+  /** The block `ulid` also in Prometheus's format, in its directory (see prometheusFormatBlocks). */
+  private writePrometheusFormat(ulid: string): void {
+    const dir = path.join(this.opts.dir, ulid);
+    try {
+      const block = Block.open(dir);
+      try {
+        exportBlock(block, dir, true);
+      } finally {
+        block.close();
+      }
+      this.opts.logger.info('wrote block in Prometheus format', { component: 'tsdb', ulid });
+    } catch (err) {
+      // the block itself is written: only what a shipper would upload is missing
+      this.opts.logger.error('writing block in Prometheus format failed', {
+        component: 'tsdb',
+        ulid,
+        err: (err as Error).message,
+      });
+    }
   }
 
   /** Head series with their chunks in [mint, maxt], deleted samples removed, sorted by labels. */

@@ -159,4 +159,53 @@ describe('promethium-tool tsdb export-blocks', () => {
     expect(await query('histogram_sum(lat)')).toEqual(['2.5']);
     expect(await query('req_total')).toEqual([String(at / 1000)]);
   }, 120_000);
+
+  it('with min = max block duration, writes each block from the head in Prometheus format beside its block.db', async () => {
+    const dir = tmp();
+    const open = (): TSDB =>
+      TSDB.open({
+        dir,
+        retentionMs: 0,
+        maxBytes: 0,
+        logger: createLogger({ level: 'error', format: 'logfmt', write: () => {} }),
+        registry: new Registry(),
+        minBlockDuration: 2 * H,
+        maxBlockDuration: 2 * H,
+        prometheusFormatBlocks: true,
+      });
+    const db = open();
+    for (let t = 0; t <= 7 * H; t += 30 * M) {
+      const app = db.appender();
+      for (let u = t; u < Math.min(t + 30 * M, 7 * H + 1); u += 60_000)
+        app.append(0, Labels.fromRecord({ __name__: 'm', i: String((u / 60_000) % 3) }), u, u);
+      await app.commit();
+    }
+    await db.compact();
+    const metas = db.blockMetas();
+    db.close();
+    // no compaction beyond 2 h blocks
+    expect(metas.map((m) => [m.minTime, m.maxTime])).toEqual([
+      [0, 2 * H],
+      [2 * H, 4 * H],
+    ]);
+    for (const m of metas)
+      expect(fs.readdirSync(path.join(dir, m.ulid)).sort()).toEqual([
+        'block.db',
+        'chunks',
+        'index',
+        'meta.json',
+        'tombstones',
+      ]);
+    // promtool reads the data directory as Prometheus's, the head's WAL aside
+    const list = promtool('tsdb', 'list', dir);
+    for (const m of metas) expect(list).toContain(m.ulid);
+    const dump = promtool('tsdb', 'dump', '--min-time=0', `--max-time=${4 * H - 1}`, dir)
+      .split('\n')
+      .filter((l) => l !== '');
+    expect(dump).toHaveLength(4 * 60);
+    // Promethium opens its directory as before
+    const again = open();
+    expect(again.blockMetas().map((m) => m.ulid)).toEqual(metas.map((m) => m.ulid));
+    again.close();
+  }, 60_000);
 });

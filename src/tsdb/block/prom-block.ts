@@ -28,6 +28,7 @@ import {
 import { ENC_XOR, XORChunk } from '../chunks/xor.js';
 import { ENC_XOR2, XOR2Chunk } from '../chunks/xor2.js';
 import type { Interval } from './tombstones.js';
+import type { Block } from './reader.js';
 
 const INDEX_MAGIC = 0xbaaad700;
 const INDEX_V2 = 2;
@@ -173,17 +174,19 @@ function plainChunk(c: PromBlockChunk): { enc: number; data: Uint8Array; samples
 }
 
 /**
- * Writes one block in Prometheus's format into `dir` (created; it must not exist yet), from series
- * sorted by labels whose chunks are sorted by time. Written under `dir`.tmp and renamed, as
- * Prometheus does. Returns the meta.json it wrote.
+ * Writes one block in Prometheus's format into `dir`, from series sorted by labels whose chunks are
+ * sorted by time. Written under `dir`.tmp and renamed, as Prometheus does; with `inPlace`, into an
+ * existing directory (a Promethium block's own: its files are moved in, meta.json last, so that a
+ * shipper never sees a block without its index and chunks). Returns the meta.json it wrote.
  */
 export function writePrometheusBlock(
   dir: string,
   desc: { ulid: string; minTime: number; maxTime: number; level?: number; sources?: string[] },
   input: Iterable<PromBlockSeries>,
+  inPlace = false,
 ): PromBlockMeta {
   const series = [...input].filter((s) => s.chunks.length > 0);
-  const tmp = `${dir}.tmp`;
+  const tmp = inPlace ? path.join(dir, 'prometheus.tmp') : `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.join(tmp, 'chunks'), { recursive: true });
 
@@ -346,6 +349,46 @@ export function writePrometheusBlock(
   fs.writeFileSync(path.join(tmp, 'index'), idx.view());
   fs.writeFileSync(path.join(tmp, 'tombstones'), tomb.view());
   fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, '\t'));
-  fs.renameSync(tmp, dir);
+  if (!inPlace) fs.renameSync(tmp, dir);
+  else {
+    for (const f of ['chunks', 'index', 'tombstones', 'meta.json']) {
+      fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+      fs.renameSync(path.join(tmp, f), path.join(dir, f));
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
   return meta;
+}
+
+/**
+ * A Promethium block (open) in Prometheus's format: into `dir`, or, with `inPlace`, into the block's
+ * own directory beside its block.db (for the Thanos sidecar's shipper). Decimal chunks become XOR
+ * chunks and start timestamps are dropped (Prometheus 2.x reads neither).
+ */
+export function exportBlock(block: Block, dir: string, inPlace = false): PromBlockMeta {
+  const meta = block.meta;
+  const warnings: string[] = [];
+  const series = function* (): Iterable<PromBlockSeries> {
+    for (const s of block.seriesWithRefs(warnings)) {
+      const chunks = s.chunks
+        .map((c) => ({ mint: c.mint, maxt: c.maxt, enc: c.enc ?? ENC_XOR, data: c.data }))
+        .sort((a, b) => a.mint - b.mint);
+      const deleted = block.tombstonesFor(s.ref);
+      yield deleted === undefined ? { labels: s.labels, chunks } : { labels: s.labels, chunks, deleted };
+    }
+  };
+  const out = writePrometheusBlock(
+    dir,
+    {
+      ulid: meta.ulid,
+      minTime: meta.minTime,
+      maxTime: meta.maxTime,
+      level: meta.compaction.level,
+      sources: meta.compaction.sources,
+    },
+    series(),
+    inPlace,
+  );
+  if (warnings.length > 0) throw new Error(`block ${meta.ulid}: ${warnings.join('; ')}`);
+  return out;
 }
