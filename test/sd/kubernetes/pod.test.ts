@@ -145,8 +145,9 @@ describe('kubernetes_sd_configs role: pod', () => {
     await waitFor(() => run!.live().length === 2);
     expect(run.live().map((g) => g.source)).toEqual(['pod/blog/wp-0', 'pod/shop/cart-0']);
     for (const p of ['/api/v1/namespaces/shop/pods', '/api/v1/namespaces/blog/pods']) {
+      // the list, then the watch (which may start a moment after the targets are known)
+      await waitFor(() => server.requestsTo(p).length >= 2);
       const reqs = server.requestsTo(p);
-      expect(reqs.length).toBeGreaterThanOrEqual(2);
       for (const r of reqs) {
         expect(r.query.get('labelSelector')).toBe('app!=debug');
         expect(r.query.get('fieldSelector')).toBe('status.phase=Running');
