@@ -5,6 +5,7 @@ import { testRuleFiles, type TestRulesOptions } from './test-rules.js';
 import { checkRuleFiles, DEFAULT_RULES_LINT, rulesExitCode, type RulesLint } from './check-rules.js';
 import { createBlocksFromOpenMetrics } from './create-blocks.js';
 import { exportBlocks } from './export-blocks.js';
+import { DEFAULT_DUMP_MATCH, dump, dumpOpenMetrics, list } from './tsdb-tools.js';
 import { parseDuration } from '../model/duration.js';
 import { readBuildInfo } from './build-info.js';
 
@@ -43,6 +44,22 @@ Commands:
       --max-block-duration=2h     Maximum duration created blocks may span. Anything less than 2h is ignored.
       --label=name=value ...      Label to attach to metrics (after openmetrics). Can be specified multiple times.
     The output directory defaults to data/.
+
+  tsdb list [<flags>] [<db path>]
+    List tsdb blocks.
+      -r, --[no-]human-readable  Print human readable values.
+
+  tsdb dump [<flags>] [<db path>]
+    Dump data (series+samples or optionally just series) from a TSDB.
+      --min-time=-9223372036854775808  Minimum timestamp to dump, in milliseconds since the Unix epoch.
+      --max-time=9223372036854775807   Maximum timestamp to dump, in milliseconds since the Unix epoch.
+      --match={__name__=~'(?s:.*)'} ...  Series selector. Can be specified multiple times.
+      --format=prom              Output format of the dump (prom (default) or seriesjson).
+
+  tsdb dump-openmetrics [<flags>] [<db path>]
+    [Experimental] Dump samples from a TSDB into OpenMetrics text format, excluding native histograms.
+      --min-time, --max-time, --match as for dump.
+    The db path defaults to data/; the head is read from the WAL without changing the directory.
 
   tsdb export-blocks <data directory> <output directory>
     Write every block of a Promethium data directory in Prometheus's block format (meta.json, index,
@@ -108,6 +125,8 @@ function main(argv: string[]): number | Promise<number> {
     });
   }
   if (cmd === 'tsdb' && sub === 'create-blocks-from') return createBlocks(rest);
+  if (cmd === 'tsdb' && (sub === 'list' || sub === 'dump' || sub === 'dump-openmetrics'))
+    return tsdbRead(sub, rest);
   if (cmd === 'tsdb' && sub === 'export-blocks') {
     if (rest.length !== 2) return usageError('tsdb export-blocks needs <data directory> <output directory>');
     try {
@@ -123,6 +142,57 @@ function main(argv: string[]): number | Promise<number> {
   }
   if (cmd === 'promqltest') return promqltest(argv.slice(1));
   return usageError(`expected command but got "${[cmd, sub].filter(Boolean).join(' ')}"`);
+}
+
+/** tsdb list, dump and dump-openmetrics over a data directory. */
+function tsdbRead(sub: 'list' | 'dump' | 'dump-openmetrics', args: string[]): number {
+  let humanReadable = false;
+  let mint = Number.MIN_SAFE_INTEGER;
+  let maxt = Number.MAX_SAFE_INTEGER;
+  const match: string[] = [];
+  let format: 'prom' | 'seriesjson' = 'prom';
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[++i] ?? ''));
+    const time = (what: string): number | string => {
+      const v = value();
+      // promtool's int64 flags; beyond JS's safe integers a bound is as good as unbounded
+      if (!/^-?\d+$/.test(v)) return `invalid value "${v}" for flag --${what}`;
+      return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Number(v)));
+    };
+    if (sub === 'list' && (a === '-r' || a === '--human-readable')) humanReadable = true;
+    else if (sub === 'list' && a === '--no-human-readable') humanReadable = false;
+    else if (sub !== 'list' && a.startsWith('--min-time')) {
+      const t = time('min-time');
+      if (typeof t === 'string') return usageError(t);
+      mint = t;
+    } else if (sub !== 'list' && a.startsWith('--max-time')) {
+      const t = time('max-time');
+      if (typeof t === 'string') return usageError(t);
+      maxt = t;
+    } else if (sub !== 'list' && a.startsWith('--match')) match.push(value());
+    else if (sub === 'dump' && a.startsWith('--format')) {
+      const f = value();
+      if (f !== 'prom' && f !== 'seriesjson')
+        return usageError(`enum value must be one of prom,seriesjson, got '${f}'`);
+      format = f;
+    } else if (a.startsWith('-')) return usageError(`unknown long flag '${a}'`);
+    else positional.push(a);
+  }
+  if (positional.length > 1) return usageError(`unexpected ${positional[1]}`);
+  const dir = positional[0] ?? 'data/';
+  const out = (line: string): void => void process.stdout.write(line + '\n');
+  try {
+    if (sub === 'list') list(dir, humanReadable, out);
+    else if (sub === 'dump')
+      dump(dir, { mint, maxt, match: match.length > 0 ? match : [DEFAULT_DUMP_MATCH], format }, out);
+    else dumpOpenMetrics(dir, { mint, maxt, match: match.length > 0 ? match : [DEFAULT_DUMP_MATCH] }, out);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 function createBlocks(args: string[]): number {

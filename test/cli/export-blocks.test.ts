@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportBlocks } from '../../src/cli/export-blocks.js';
+import { DEFAULT_DUMP_MATCH, dump, dumpOpenMetrics, list } from '../../src/cli/tsdb-tools.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CounterResetHint, type Histogram } from '../../src/model/histogram.js';
 import { Labels } from '../../src/model/labels.js';
@@ -15,6 +16,7 @@ import { formatGoFloat } from '../../src/model/exposition/writer.js';
 import { STALE_NAN } from '../../src/model/value.js';
 import { TSDB } from '../../src/tsdb/db.js';
 import { peerFixtures } from '../support/peers.js';
+import { TOOL_BIN } from '../support/server-process.js';
 import { freePort } from '../support/scrape-e2e.js';
 
 const PROMTOOL = '/usr/bin/promtool';
@@ -208,4 +210,78 @@ describe('promethium-tool tsdb export-blocks', () => {
     expect(again.blockMetas().map((m) => m.ulid)).toEqual(metas.map((m) => m.ulid));
     again.close();
   }, 60_000);
+
+  it("tsdb list, dump and dump-openmetrics read a Promethium directory (blocks and the WAL) as promtool reads Prometheus's", async () => {
+    const dir = tmp();
+    const db = TSDB.open({
+      dir,
+      retentionMs: 0,
+      maxBytes: 0,
+      logger: createLogger({ level: 'error', format: 'logfmt', write: () => {} }),
+      registry: new Registry(),
+    });
+    for (let t = 0; t <= 5 * H; t += 30 * M) {
+      const app = db.appender();
+      for (let u = t; u < Math.min(t + 30 * M, 5 * H + 1); u += 60_000) {
+        app.append(0, Labels.fromRecord({ __name__: 'm', i: String((u / 60_000) % 2) }), u, u / 7);
+        app.append(0, Labels.fromRecord({ __name__: 'n', q: 'a "quoted"\tvalue' }), u, -u);
+      }
+      await app.commit();
+    }
+    await db.compact(); // a block of [0, 2h); the rest stays in the head and its WAL
+    await db.deleteSeries([new Matcher('=', 'i', '1')], 4 * H, 4 * H + 30 * M);
+    const want: string[] = [];
+    const q = db.querier(-Infinity, Infinity);
+    for (const s of q.select([new Matcher('=~', '__name__', '.+')])) {
+      const b = s.samples();
+      for (let i = 0; i < b.length; i++) want.push(dumpLine(s.labels, b.v[i], b.t[i]));
+    }
+    q.close();
+    const metas = db.blockMetas();
+    expect(metas).toHaveLength(1);
+    db.close();
+
+    const lines: string[] = [];
+    dump(
+      dir,
+      {
+        mint: Number.MIN_SAFE_INTEGER,
+        maxt: Number.MAX_SAFE_INTEGER,
+        match: [DEFAULT_DUMP_MATCH],
+        format: 'prom',
+      },
+      (l) => lines.push(l),
+    );
+    expect(lines).toEqual(want);
+    const series: string[] = [];
+    dump(dir, { mint: 0, maxt: 10 * H, match: ['n'], format: 'seriesjson' }, (l) => series.push(l));
+    expect(series).toEqual([JSON.stringify({ __name__: 'n', q: 'a "quoted"\tvalue' })]);
+    const om: string[] = [];
+    dumpOpenMetrics(dir, { mint: 0, maxt: 60_000, match: ['m'] }, (l) => om.push(l));
+    expect(om).toEqual(['m{i="0"} 0 0.000', 'm{i="1"} 8571.42857142857 60.000', '# EOF']);
+
+    // promtool's table for the same block, exported: the same columns (SIZE aside)
+    const out = path.join(tmp(), 'exported');
+    exportBlocks(dir, out);
+    const theirs = promtool('tsdb', 'list', out).trimEnd().split('\n');
+    const mine: string[] = [];
+    list(dir, false, (l) => mine.push(l));
+    expect(mine).toHaveLength(theirs.length);
+    const cut = (l: string): string => l.slice(0, l.lastIndexOf(' ', l.trimEnd().length - 1)).trimEnd();
+    expect(mine.map(cut)).toEqual(theirs.map(cut));
+    expect(mine[0]).toBe(theirs[0]);
+
+    // the commands, as a user runs them
+    const tool = (...args: string[]): string =>
+      execFileSync(process.execPath, [TOOL_BIN, 'tsdb', ...args], { encoding: 'utf8' });
+    expect(tool('list', dir).trimEnd().split('\n')).toEqual(mine);
+    expect(tool('dump', '--match=n', '--min-time=0', '--max-time=60000', dir)).toBe(
+      [0, 60_000]
+        .map((t) => dumpLine(Labels.fromRecord({ __name__: 'n', q: 'a "quoted"\tvalue' }), -t, t))
+        .join('\n') + '\n',
+    );
+    expect(tool('dump-openmetrics', '--match', 'm', '--max-time', '0', dir)).toBe(
+      'm{i="0"} 0 0.000\n# EOF\n',
+    );
+  });
 });
