@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { decodeReadResponse, encodeReadRequest } from '../../src/remote/messages.js';
 import { XORChunk } from '../../src/tsdb/chunks/xor.js';
 import { readFrames } from '../support/read-frames.js';
-import { serverFixtures, waitFor } from '../support/server-process.js';
+import { REPO_ROOT, serverFixtures, waitFor } from '../support/server-process.js';
 
 const fx = serverFixtures('promethium-sidecar-');
 
@@ -125,5 +125,29 @@ describe('Thanos sidecar contract', () => {
         samples += series.samples.length;
     }
     expect(samples).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("starts with the README's sidecar example arguments, in the setup the shipper requires", async () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Thanos and long-term storage'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    const pod = parseYaml(block) as { containers: Array<{ name: string; args: string[] }> };
+    const args = pod.containers.find((c) => c.name === 'promethium')!.args;
+    const sidecar = pod.containers.find((c) => c.name === 'thanos-sidecar')!.args;
+    expect(sidecar).toContain('--prometheus.url=http://localhost:9090');
+    const dir = fx.tmp();
+    const config = path.join(dir, 'prometheus.yml');
+    fs.writeFileSync(config, 'global:\n  external_labels: {cluster: eu1, replica: "0"}\n');
+    const s = await fx.start(
+      args.map((a) =>
+        a
+          .replace('/etc/prometheus/prometheus.yml', config)
+          .replace('--storage.tsdb.path=/prometheus', `--storage.tsdb.path=${path.join(dir, 'data')}`),
+      ),
+    );
+    const flags = ((await (await s.fetch('/api/v1/status/flags')).json()) as { data: Record<string, string> })
+      .data;
+    expect(flags['storage.tsdb.min-block-duration']).toBe(flags['storage.tsdb.max-block-duration']);
+    expect((await s.fetch('/-/reload', { method: 'POST' })).status).toBe(200);
   }, 60_000);
 });
