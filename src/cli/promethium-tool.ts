@@ -5,7 +5,7 @@ import { testRuleFiles, type TestRulesOptions } from './test-rules.js';
 import { checkRuleFiles, DEFAULT_RULES_LINT, rulesExitCode, type RulesLint } from './check-rules.js';
 import { createBlocksFromOpenMetrics } from './create-blocks.js';
 import { exportBlocks } from './export-blocks.js';
-import { DEFAULT_DUMP_MATCH, dump, dumpOpenMetrics, list } from './tsdb-tools.js';
+import { analyze, DEFAULT_DUMP_MATCH, dump, dumpOpenMetrics, list } from './tsdb-tools.js';
 import { parseDuration } from '../model/duration.js';
 import { readBuildInfo } from './build-info.js';
 
@@ -60,6 +60,11 @@ Commands:
     [Experimental] Dump samples from a TSDB into OpenMetrics text format, excluding native histograms.
       --min-time, --max-time, --match as for dump.
     The db path defaults to data/; the head is read from the WAL without changing the directory.
+
+  tsdb analyze [<flags>] [<db path>] [<block id>]
+    Analyze churn and label pair cardinality (of the last block unless one is named).
+      --limit=20                 How many items to show in each list.
+      --match=MATCH              Series selector to analyze. Only 1 set of matchers is supported now.
 
   tsdb export-blocks <data directory> <output directory>
     Write every block of a Promethium data directory in Prometheus's block format (meta.json, index,
@@ -127,6 +132,7 @@ function main(argv: string[]): number | Promise<number> {
   if (cmd === 'tsdb' && sub === 'create-blocks-from') return createBlocks(rest);
   if (cmd === 'tsdb' && (sub === 'list' || sub === 'dump' || sub === 'dump-openmetrics'))
     return tsdbRead(sub, rest);
+  if (cmd === 'tsdb' && sub === 'analyze') return tsdbAnalyze(rest);
   if (cmd === 'tsdb' && sub === 'export-blocks') {
     if (rest.length !== 2) return usageError('tsdb export-blocks needs <data directory> <output directory>');
     try {
@@ -142,6 +148,37 @@ function main(argv: string[]): number | Promise<number> {
   }
   if (cmd === 'promqltest') return promqltest(argv.slice(1));
   return usageError(`expected command but got "${[cmd, sub].filter(Boolean).join(' ')}"`);
+}
+
+/** tsdb analyze [--limit=N] [--match=SELECTOR] [DIR] [BLOCK]. */
+function tsdbAnalyze(args: string[]): number {
+  let limit = 20;
+  let match: string | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[++i] ?? ''));
+    if (a.startsWith('--limit')) {
+      const v = value();
+      if (!/^\d+$/.test(v)) return usageError(`invalid value "${v}" for flag --limit`);
+      limit = Number(v);
+    } else if (a.startsWith('--match')) match = value();
+    else if (a === '--extended') return usageError('--extended is not supported yet');
+    else if (a.startsWith('-')) return usageError(`unknown long flag '${a}'`);
+    else positional.push(a);
+  }
+  if (positional.length > 2) return usageError(`unexpected ${positional[2]}`);
+  try {
+    analyze(
+      positional[0] ?? 'data/',
+      { blockId: positional[1], limit, match },
+      (l) => void process.stdout.write(l + '\n'),
+    );
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 /** tsdb list, dump and dump-openmetrics over a data directory. */

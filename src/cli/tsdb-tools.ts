@@ -337,3 +337,101 @@ export function list(dir: string, humanReadable: boolean, out: (line: string) =>
     db.close();
   }
 }
+
+export interface AnalyzeOptions {
+  /** The block's ULID; the last block (highest ULID) when absent. */
+  blockId?: string;
+  /** How many items to show in each list (promtool's --limit, 20). */
+  limit: number;
+  /** One series selector (promtool's --match). */
+  match?: string;
+}
+
+/**
+ * `promtool tsdb analyze`: one block's churn and cardinality report, with promtool's sections and
+ * lines (items with equal counts may come in another order: promtool's sort is not stable either).
+ */
+export function analyze(dir: string, o: AnalyzeOptions, out: (line: string) => void): void {
+  const db = openReadOnly(dir);
+  try {
+    if (db.blocks.length === 0) throw new Error('no blocks found');
+    const block =
+      o.blockId === undefined
+        ? [...db.blocks].sort((a, b) => (a.meta.ulid < b.meta.ulid ? -1 : 1))[db.blocks.length - 1]
+        : db.blocks.find((b) => b.meta.ulid === o.blockId);
+    if (block === undefined) throw new Error(`block ${o.blockId} not found`);
+    const meta = block.meta;
+    const selectors = o.match === undefined || o.match === '' ? [] : parseMetricSelector(o.match);
+    const range = meta.maxTime - meta.minTime;
+    out(`Block ID: ${meta.ulid}`);
+    out(`Duration: ${goDuration(range)}`);
+    out(`Total Series: ${meta.stats.numSeries}`);
+    if (selectors.length > 0) out(`Matcher: ${o.match}`);
+    const matches = (ls: Labels): boolean => selectors.every((m) => m.matches(ls.get(m.name) ?? ''));
+    const series: Array<{ labels: Labels; mint: number; maxt: number }> = [];
+    for (const s of block.seriesWithRefs()) {
+      if (!matches(s.labels) || s.chunks.length === 0) continue;
+      const chunks = [...s.chunks].sort((a, b) => a.mint - b.mint);
+      series.push({ labels: s.labels, mint: chunks[0].mint, maxt: chunks[chunks.length - 1].maxt });
+    }
+    const names = new Set<string>();
+    const values = new Map<string, Set<string>>();
+    for (const s of series)
+      for (let i = 0; i < s.labels.pairs.length; i += 2) {
+        names.add(s.labels.pairs[i]);
+        let v = values.get(s.labels.pairs[i]);
+        if (v === undefined) values.set(s.labels.pairs[i], (v = new Set()));
+        v.add(s.labels.pairs[i + 1]);
+      }
+    out(`Label names: ${names.size}`);
+    if (selectors.length > 0) out(`Matched series: ${series.length}`);
+    const labelsUncovered = new Map<string, number>();
+    const pairsUncovered = new Map<string, number>();
+    const pairsCount = new Map<string, number>();
+    let entries = 0;
+    const add = (m: Map<string, number>, k: string, v: number): void => void m.set(k, (m.get(k) ?? 0) + v);
+    for (const s of series) {
+      // the part of the block's range this series does not cover
+      const uncovered = range - (s.maxt - s.mint);
+      for (let i = 0; i < s.labels.pairs.length; i += 2) {
+        const key = `${s.labels.pairs[i]}=${s.labels.pairs[i + 1]}`;
+        add(labelsUncovered, s.labels.pairs[i], uncovered);
+        add(pairsUncovered, key, uncovered);
+        add(pairsCount, key, 1);
+        entries++;
+      }
+    }
+    out(`Postings (unique label pairs): ${pairsUncovered.size}`);
+    out(`Postings entries (total label pairs): ${entries}`);
+    const print = (title: string, items: Array<[string, number]>): void => {
+      out('');
+      out(`${title}:`);
+      items.sort((a, b) => b[1] - a[1]);
+      for (const [k, n] of items.slice(0, o.limit)) out(`${n} ${k}`);
+    };
+    const perRange = (m: Map<string, number>): Array<[string, number]> =>
+      [...m].map(([k, v]) => [k, Math.floor(v / range)]);
+    print('Label pairs most involved in churning', perRange(pairsUncovered));
+    print('Label names most involved in churning', perRange(labelsUncovered));
+    print('Most common label pairs', [...pairsCount]);
+    const sortedNames = [...names].sort(goCompareStrings);
+    print(
+      'Label names with highest cumulative label value length',
+      sortedNames.map((n) => [n, [...values.get(n)!].reduce((a, v) => a + Buffer.byteLength(v, 'utf8'), 0)]),
+    );
+    print(
+      'Highest cardinality labels',
+      sortedNames.map((n) => [n, values.get(n)!.size]),
+    );
+    const byName = new Map<string, number>();
+    for (const s of series) add(byName, s.labels.get('__name__') ?? '', 1);
+    byName.delete('');
+    print('Highest cardinality metric names', [...byName]);
+  } finally {
+    db.close();
+  }
+}
+
+function goCompareStrings(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportBlocks } from '../../src/cli/export-blocks.js';
-import { DEFAULT_DUMP_MATCH, dump, dumpOpenMetrics, list } from '../../src/cli/tsdb-tools.js';
+import { analyze, DEFAULT_DUMP_MATCH, dump, dumpOpenMetrics, list } from '../../src/cli/tsdb-tools.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CounterResetHint, type Histogram } from '../../src/model/histogram.js';
 import { Labels } from '../../src/model/labels.js';
@@ -211,7 +211,7 @@ describe('promethium-tool tsdb export-blocks', () => {
     again.close();
   }, 60_000);
 
-  it("tsdb list, dump and dump-openmetrics read a Promethium directory (blocks and the WAL) as promtool reads Prometheus's", async () => {
+  it("tsdb list, analyze, dump and dump-openmetrics read a Promethium directory (blocks and the WAL) as promtool reads Prometheus's", async () => {
     const dir = tmp();
     const db = TSDB.open({
       dir,
@@ -270,6 +270,26 @@ describe('promethium-tool tsdb export-blocks', () => {
     const cut = (l: string): string => l.slice(0, l.lastIndexOf(' ', l.trimEnd().length - 1)).trimEnd();
     expect(mine.map(cut)).toEqual(theirs.map(cut));
     expect(mine[0]).toBe(theirs[0]);
+
+    // tsdb analyze: promtool's report for the same block (lines of equal count in any order)
+    const sections = (text: string): string[][] =>
+      text
+        .trimEnd()
+        .split('\n\n')
+        .map((sec, i) => (i === 0 ? sec.split('\n') : sec.split('\n').sort()));
+    const report: string[] = [];
+    analyze(dir, { limit: 1000 }, (l) => report.push(l));
+    // 2.42 says "Series:" where 3.14 (our model) says "Total Series:"
+    const theirReport = promtool('tsdb', 'analyze', '--limit=1000', out, metas[0].ulid).replace(
+      /^Series:/m,
+      'Total Series:',
+    );
+    expect(sections(report.join('\n'))).toEqual(sections(theirReport));
+    // --match (3.x; 2.42 has none): the report of the matching series only
+    const matched: string[] = [];
+    analyze(dir, { limit: 1000, match: 'm' }, (l) => matched.push(l));
+    expect(matched).toEqual(expect.arrayContaining(['Matcher: m', 'Matched series: 2', 'Label names: 2']));
+    expect(matched.slice(matched.indexOf('Highest cardinality metric names:') + 1)).toEqual(['2 m']);
 
     // the commands, as a user runs them
     const tool = (...args: string[]): string =>
