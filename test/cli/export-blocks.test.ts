@@ -16,14 +16,14 @@ import { formatGoFloat } from '../../src/model/exposition/writer.js';
 import { STALE_NAN } from '../../src/model/value.js';
 import { TSDB } from '../../src/tsdb/db.js';
 import { peerFixtures } from '../support/peers.js';
-import { TOOL_BIN } from '../support/server-process.js';
+import { startServer, TOOL_BIN } from '../support/server-process.js';
 import { freePort } from '../support/scrape-e2e.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const H = 3600_000;
 const M = 60_000;
 const dirs: string[] = [];
-const { startPeer } = peerFixtures('promethium-export-peer-');
+const { startPeer, running } = peerFixtures('promethium-export-peer-');
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
@@ -139,12 +139,13 @@ describe('promethium-tool tsdb export-blocks', () => {
     // answers queries over them (and the floats) as Promethium does
     const port = await freePort();
     const prom = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(path.join(src, 'prometheus.yml'), 'global: {}\n');
+    const cfg = path.join(tmp(), 'prometheus.yml');
+    fs.writeFileSync(cfg, 'global: {}\n');
     await startPeer({
       binary: '/usr/bin/prometheus',
       debianPackage: 'prometheus',
       args: [
-        `--config.file=${path.join(src, 'prometheus.yml')}`,
+        `--config.file=${cfg}`,
         `--storage.tsdb.path=${out}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--enable-feature=native-histograms',
@@ -160,6 +161,29 @@ describe('promethium-tool tsdb export-blocks', () => {
     expect(await query('histogram_count(lat)')).toEqual([String(4 + at / 30_000)]);
     expect(await query('histogram_sum(lat)')).toEqual(['2.5']);
     expect(await query('req_total')).toEqual([String(at / 1000)]);
+
+    // Promethium on its own directory and Prometheus 2.42 on the export give the same answers
+    const ours = await startServer([`--config.file=${cfg}`, `--storage.tsdb.path=${src}`]);
+    running.push(ours);
+    const result = async (base: string, q: string, t: number): Promise<unknown> => {
+      const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}&time=${t / 1000}`);
+      const body = (await res.json()) as { data: { result: Array<{ metric: Record<string, string> }> } };
+      return body.data.result.sort((a, b) => (JSON.stringify(a.metric) < JSON.stringify(b.metric) ? -1 : 1));
+    };
+    for (const t of [H + 7 * M, 3 * H + 45 * M, 5 * H + 5 * M, maxt - M]) {
+      for (const q of [
+        'up',
+        'req_total',
+        'rate(req_total[5m])',
+        'sum by (job) (up)',
+        'max_over_time(temp[1h])',
+        'count_over_time(gone[2h])',
+        'histogram_count(rate(lat[5m]))',
+        'histogram_quantile(0.9, rate(lat[10m]))',
+        'lat',
+      ])
+        expect([q, t, await result(ours.url, q, t)]).toEqual([q, t, await result(prom, q, t)]);
+    }
   }, 120_000);
 
   it('with min = max block duration, writes each block from the head in Prometheus format beside its block.db', async () => {
