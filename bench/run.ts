@@ -11,6 +11,7 @@ import { benchRemoteWrite } from './remote-write.js';
 import { benchScrape } from './scrape.js';
 import { benchTsdb } from './tsdb.js';
 import { benchTsdbVsPrometheus } from './tsdb-vs-prometheus.js';
+import { benchVsPrometheus } from './vs-prometheus.js';
 
 export type BenchArea = (report: BenchReport, repoRoot: string) => Promise<void>;
 
@@ -23,6 +24,7 @@ const AREAS: Record<string, BenchArea> = {
   scrape: benchScrape,
   tsdb: (report) => benchTsdb(report),
   'tsdb-vs-prometheus': (report) => benchTsdbVsPrometheus(report),
+  'vs-prometheus': benchVsPrometheus,
 };
 
 // dist/bench/run.js → repository root two levels up.
