@@ -58,6 +58,23 @@ describe('promethium command line', () => {
     expect(bad.stderr).toContain('invalid value "soon" for flag \'--query.timeout\'');
   });
 
+  it("keeps V8's compiled code in an on-disk cache for the next start (the OS temp directory)", () => {
+    const cache = tmp();
+    // (NODE_COMPILE_CACHE would turn the cache on by itself: the server must do it)
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: cache };
+    delete env.NODE_COMPILE_CACHE;
+    delete env.NODE_DISABLE_COMPILE_CACHE;
+    const res = spawnSync(process.execPath, [SERVER_BIN, '--version'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env,
+    });
+    expect(res.status, res.stderr).toBe(0);
+    // the server's own modules were loaded through the cache, which now holds their code
+    const files = fs.readdirSync(path.join(cache, 'node-compile-cache'), { recursive: true }) as string[];
+    expect(files.length).toBeGreaterThan(50);
+  });
+
   it('fails at start on a bad config, naming file, line and field', () => {
     const dir = tmp();
     fs.writeFileSync(
