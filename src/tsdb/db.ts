@@ -34,6 +34,7 @@ import { checkpoint, replay } from './wal/replay.js';
 import {
   RecordType,
   decodeSamples,
+  ByteInterner,
   decodeSeries,
   decodeTombstones,
   recordType,
@@ -218,6 +219,7 @@ export class TSDB implements Appendable, Queryable {
   private replayWAL(): void {
     const started = performance.now();
     const cols = newSampleColumns();
+    const strings = new ByteInterner();
     const head = this.head;
     let unknownRefs = 0;
     const result = replay(
@@ -225,7 +227,7 @@ export class TSDB implements Appendable, Queryable {
       (rec) => {
         switch (recordType(rec)) {
           case RecordType.Series:
-            for (const { ref, labels } of decodeSeries(rec)) head.createWithRef(ref, labels);
+            for (const { ref, labels } of decodeSeries(rec, strings)) head.createWithRef(ref, labels);
             break;
           case RecordType.Samples: {
             const n = decodeSamples(rec, cols);

@@ -8,6 +8,14 @@ import type { HistogramPart } from './head-histograms.js';
 import type { OOOSamples } from './ooo.js';
 
 export const SAMPLES_PER_CHUNK = 120;
+
+const NO_CHUNKS: readonly ClosedChunk[] = Object.freeze([]);
+
+/** What MemSeries.append did. */
+export const APPEND_DROPPED = 0;
+export const APPEND_OK = 1;
+export const APPEND_NEW_CHUNK = 2;
+export type AppendResult = typeof APPEND_DROPPED | typeof APPEND_OK | typeof APPEND_NEW_CHUNK;
 const MAX_BYTES_PER_CHUNK = 1024 - 19;
 
 /** A completed chunk: immutable once here. */
@@ -39,8 +47,11 @@ function computeChunkEndTime(start: number, cur: number, max: number, ratioToFul
 }
 
 export class MemSeries {
-  /** Completed chunks, oldest first. Replaced, never mutated, so a querier can hold the array. */
-  closed: readonly ClosedChunk[] = [];
+  /**
+   * Completed chunks, oldest first. Replaced, never mutated, so a querier can hold the array (and
+   * every new series can share one empty array: an array per series cost 32 bytes each).
+   */
+  closed: readonly ClosedChunk[] = NO_CHUNKS;
   head: FloatChunk | undefined = undefined;
   private nextAt = 0;
   /** Newest sample's time and value (-Infinity before the first). */
@@ -60,27 +71,23 @@ export class MemSeries {
   ) {}
 
   /**
-   * Appends an in-order sample; false when it is not newer than the last one (dropped). With
-   * `withST` (st-storage) chunks are XOR2 and keep `st`, the sample's start timestamp (0: unknown).
+   * Appends an in-order sample: APPEND_DROPPED when it is not newer than the last one, APPEND_NEW_CHUNK
+   * when it started a chunk, else APPEND_OK. With `withST` (st-storage) chunks are XOR2 and keep `st`,
+   * the sample's start timestamp (0: unknown). (A number, not an object: this runs once per sample
+   * scraped or replayed, and a result object per call was a measurable share of the garbage.)
    */
-  append(
-    t: number,
-    v: number,
-    chunkRange: number,
-    st = 0,
-    withST = false,
-  ): { ok: boolean; newChunk: boolean } {
+  append(t: number, v: number, chunkRange: number, st = 0, withST = false): AppendResult {
     // a histogram sample may be the newest one
-    if (this.hist !== undefined && t <= this.maxTime) return { ok: false, newChunk: false };
+    if (this.hist !== undefined && t <= this.maxTime) return APPEND_DROPPED;
     let c = this.head;
     let created = false;
     if (c === undefined) {
       const last = this.closed[this.closed.length - 1];
-      if (last !== undefined && last.maxt >= t) return { ok: false, newChunk: false };
+      if (last !== undefined && last.maxt >= t) return APPEND_DROPPED;
       c = this.cut(t, chunkRange, withST);
       created = true;
     } else {
-      if (c.maxTime >= t) return { ok: false, newChunk: false };
+      if (c.maxTime >= t) return APPEND_DROPPED;
       const n = c.numSamples;
       if (n > 0 && c.byteLength > MAX_BYTES_PER_CHUNK) {
         c = this.cut(t, chunkRange, withST);
@@ -99,7 +106,7 @@ export class MemSeries {
     if (t < this.minTime) this.minTime = t;
     this.maxTime = t;
     this.lastValue = v;
-    return { ok: true, newChunk: created };
+    return created ? APPEND_NEW_CHUNK : APPEND_OK;
   }
 
   private cut(mint: number, chunkRange: number, withST: boolean): FloatChunk {

@@ -25,7 +25,14 @@ import {
   errTooOldSample,
 } from '../storage/errors.js';
 import { XORChunk } from './chunks/xor.js';
-import { MemSeries, openClosedChunk, type ClosedChunk, type FloatChunk } from './head-series.js';
+import {
+  APPEND_DROPPED,
+  APPEND_NEW_CHUNK,
+  MemSeries,
+  openClosedChunk,
+  type ClosedChunk,
+  type FloatChunk,
+} from './head-series.js';
 import { XOR2Chunk } from './chunks/xor2.js';
 import { HeadPostings } from './head-postings.js';
 import { OOOSamples, oooChunks, oooHistogramChunks, sortSamples } from './ooo.js';
@@ -134,8 +141,8 @@ export class Head {
   /** Appends a committed or replayed sample; false when it was dropped (not newer). */
   applySample(s: MemSeries, t: number, v: number, st = 0): boolean {
     const r = s.append(t, v, this.chunkRange, st, this.stStorage);
-    if (!r.ok) return false;
-    if (r.newChunk) {
+    if (r === APPEND_DROPPED) return false;
+    if (r === APPEND_NEW_CHUNK) {
       this.chunks++;
       this.metrics.headChunksCreated.inc();
       this.metrics.headChunks.set(this.chunks);

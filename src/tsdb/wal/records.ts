@@ -150,7 +150,44 @@ export interface RefSeries {
   labels: Labels;
 }
 
-export function decodeSeries(rec: Uint8Array): RefSeries[] {
+/**
+ * Canonical label strings straight from a record's UTF-8 bytes, for WAL replay: nearly every label
+ * string of a series record was seen before (names, jobs, instances, shared values), and decoding each
+ * to a string only to look up its interned copy made some 20 short-lived strings per series, the
+ * largest share of replay's garbage. A hash of the bytes finds the candidates, compared char by byte;
+ * only ASCII strings are kept here (others take the decoding path every time).
+ */
+export class ByteInterner {
+  private readonly table = new Map<number, string | string[]>();
+
+  get(buf: Uint8Array, at: number, len: number, text: Buffer): string {
+    let h = 0x811c9dc5 ^ len;
+    for (let i = at; i < at + len; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const found = this.table.get(h);
+    if (found !== undefined) {
+      if (typeof found === 'string') {
+        if (sameASCII(found, buf, at, len)) return found;
+      } else {
+        for (const s of found) if (sameASCII(s, buf, at, len)) return s;
+      }
+    }
+    const s = intern(text.toString('utf8', at, at + len));
+    if (s.length !== len) return s; // not ASCII
+    if (found === undefined) this.table.set(h, s);
+    else if (typeof found === 'string') this.table.set(h, [found, s]);
+    else found.push(s);
+    return s;
+  }
+}
+
+function sameASCII(s: string, buf: Uint8Array, at: number, len: number): boolean {
+  if (s.length !== len) return false;
+  for (let i = 0; i < len; i++) if (s.charCodeAt(i) !== buf[at + i]) return false;
+  return true;
+}
+
+/** The series of a record; `strings` (replay) interns label strings without decoding repeats. */
+export function decodeSeries(rec: Uint8Array, strings?: ByteInterner): RefSeries[] {
   if (rec[0] !== RecordType.Series) throw new RecordDecodeError('not a series record');
   const c = new Cursor(rec);
   c.p = 1;
@@ -164,7 +201,8 @@ export function decodeSeries(rec: Uint8Array): RefSeries[] {
     for (let j = 0; j < n * 2; j++) {
       const len = c.uvarint();
       const at = c.bytes(len);
-      pairs[j] = intern(text.toString('utf8', at, at + len));
+      pairs[j] =
+        strings !== undefined ? strings.get(rec, at, len, text) : intern(text.toString('utf8', at, at + len));
     }
     out.push({ ref, labels: Labels.fromSortedPairs(pairs) });
   }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Labels } from '../../../src/model/labels.js';
 import { NORMAL_NAN, STALE_NAN } from '../../../src/model/value.js';
 import {
+  ByteInterner,
   RecordDecodeError,
   RecordType,
   SampleColumns,
@@ -54,6 +55,29 @@ describe('WAL records', () => {
     expect(got.map((s) => s.ref)).toEqual(refs);
     for (let i = 0; i < labels.length; i++) expect(got[i].labels.equals(labels[i])).toBe(true);
     expect(decodeSeries(encodeSeries([], []))).toEqual([]);
+  });
+
+  it('decodes series through a ByteInterner to the same labels, reusing the strings it has seen', () => {
+    const sets = [
+      Labels.fromRecord({ __name__: 'node_cpu', cpu: '0', mode: 'idle', instance: 'a:9100' }),
+      Labels.fromRecord({ __name__: 'node_cpu', cpu: '1', mode: 'idle', instance: 'a:9100' }),
+      Labels.fromRecord({ __name__: 'héllo_wörld', emoji: '🙂 x', long: 'v'.repeat(300) }),
+      Labels.fromRecord({ __name__: 'héllo_wörld', emoji: '🙂 x', long: 'w'.repeat(300) }),
+      // same length and bytes but one: must not be taken for each other
+      Labels.fromRecord({ __name__: 'ab', x: 'ba' }),
+    ];
+    const strings = new ByteInterner();
+    const first = decodeSeries(encodeSeries([1, 2, 3, 4, 5], sets), strings);
+    const again = decodeSeries(encodeSeries([1, 2, 3, 4, 5], sets), strings);
+    for (let i = 0; i < sets.length; i++) {
+      expect(first[i].labels.equals(sets[i])).toBe(true);
+      expect(again[i].labels.equals(sets[i])).toBe(true);
+      expect(again[i].labels.equals(decodeSeries(encodeSeries([1], [sets[i]]))[0].labels)).toBe(true);
+    }
+    // the second decoding hands back the very strings of the first
+    for (let i = 0; i < sets.length; i++)
+      for (let j = 0; j < sets[i].pairs.length; j++)
+        expect(again[i].labels.pairs[j]).toBe(first[i].labels.pairs[j]);
   });
 
   it('filters series entries without decoding labels', () => {
