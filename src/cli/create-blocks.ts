@@ -147,7 +147,10 @@ export function createBlocksFromOpenMetrics(opts: CreateBlocksOptions): BlockMet
       }
       return { labels: w.labels, chunks };
     });
-    const meta = writeBlock(opts.outputDir, { minTime: first, maxTime: last + 1 }, blockSeries);
+    // each chunk in its smallest form (DEC, deflate), as compaction writes them (promtool writes XOR)
+    const meta = writeBlock(opts.outputDir, { minTime: first, maxTime: last + 1 }, blockSeries, undefined, {
+      compress: true,
+    });
     if (meta === undefined) continue;
     written.push(meta);
     if (!opts.quiet) printBlock(opts, meta, written.length === 1);

@@ -631,7 +631,9 @@ export class TSDB implements Appendable, Queryable {
         { minTime: mint, maxTime: maxt },
         this.headSeriesFor(mint, maxt - 1),
         undefined,
-        {},
+        // each chunk in its smallest form (DEC, deflate), as compaction writes them: the newest
+        // blocks are the last to be compacted, and the bytes are paid until then
+        { compress: true },
         () => this.closed,
       ),
     );

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { Matcher } from '../../src/model/matcher.js';
@@ -115,6 +116,31 @@ describe.skipIf(!fixtures.present)('promethium-tool tsdb create-blocks-from open
       expect(loaded).toBeGreaterThan(0);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('promethium-tool tsdb create-blocks-from openmetrics: chunk encodings', () => {
+  it('stores each chunk in its smallest encoding, values bit-exact', () => {
+    const input = path.join(dir, 'decimal.om');
+    const lines = ['# TYPE temp gauge'];
+    for (let i = 0; i < 600; i++) lines.push(`temp{room="a"} ${(20 + (i % 37) / 10).toFixed(1)} ${i * 15}`);
+    lines.push('# EOF');
+    fs.writeFileSync(input, lines.join('\n') + '\n');
+    const out = path.join(dir, 'decimal');
+    const res = tool('tsdb', 'create-blocks-from', 'openmetrics', input, out);
+    expect(res.status, res.stderr).toBe(0);
+    const [ulid] = fs.readdirSync(out).filter((n) => /^[0-9A-Z]{26}$/.test(n));
+    const sql = new Database(path.join(out, ulid, 'block.db'), { readonly: true });
+    const encs = (sql.prepare('SELECT DISTINCT enc FROM chunks').pluck().all() as number[]).sort();
+    sql.close();
+    // 2 = DEC, 3 = DEC deflated (format.ts): decimal values are not left as XOR
+    for (const enc of encs) expect([2, 3]).toContain(enc);
+    const [s] = read(out, 'temp');
+    expect(s.t.length).toBe(600);
+    for (let i = 0; i < 600; i++) {
+      expect(s.t[i]).toBe(i * 15_000);
+      expect(s.v[i]).toBe(Number((20 + (i % 37) / 10).toFixed(1)));
     }
   });
 });

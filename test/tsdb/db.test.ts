@@ -126,6 +126,52 @@ describe('TSDB', () => {
     expect(count(again, 'm')).toEqual({ series: 5, samples: 5 * 960 });
   });
 
+  it('counts head series and chunks in its metrics, live and after a replay', async () => {
+    const dir = tmp();
+    const value = (text: string, name: string): number =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    const registry = new Registry();
+    const db = open(dir, { registry });
+    await fill(db, 'm', 3, 0, 150 * 15_000, 15_000); // 150 samples: two chunks per series
+    let text = await registry.metrics();
+    expect(value(text, 'prometheus_tsdb_head_series')).toBe(3);
+    expect(value(text, 'prometheus_tsdb_head_series_created_total')).toBe(3);
+    expect(value(text, 'prometheus_tsdb_head_chunks')).toBe(6);
+    expect(value(text, 'prometheus_tsdb_head_chunks_created_total')).toBe(6);
+    close(db);
+    const again = new Registry();
+    open(dir, { registry: again });
+    text = await again.metrics();
+    expect(value(text, 'prometheus_tsdb_head_series')).toBe(3);
+    expect(value(text, 'prometheus_tsdb_head_chunks')).toBe(6);
+  });
+
+  it('writes head blocks with each chunk in its smallest encoding, values bit-exact', async () => {
+    const dir = tmp();
+    const db = open(dir);
+    // decimal values (u / 1000 + i): the DEC encoding holds them exactly and smaller than XOR
+    await fill(db, 'm', 5, 0, 4 * H, 15_000);
+    await db.compact();
+    const meta = db.blockMetas()[0];
+    const sql = new Database(path.join(dir, meta.ulid, 'block.db'), { readonly: true });
+    const encs = sql.prepare('SELECT enc, count(*) AS n FROM chunks GROUP BY enc').all() as Array<{
+      enc: number;
+      n: number;
+    }>;
+    sql.close();
+    // 2 = DEC, 3 = DEC deflated (format.ts); no chunk left as plain XOR
+    expect(encs.length).toBeGreaterThan(0);
+    for (const { enc } of encs) expect([2, 3]).toContain(enc);
+    const q = db.querier(0, 2 * H - 1);
+    for (const s of q.select([new Matcher('=', '__name__', 'm')])) {
+      const i = Number(s.labels.get('i'));
+      const b = s.samples();
+      expect(b.length).toBe(480);
+      for (let k = 0; k < b.length; k++) expect(b.v[k]).toBe(b.t[k] / 1000 + i);
+    }
+    q.close();
+  });
+
   it('compacts without holding the event loop: appends and queries go on while a block is written', async () => {
     const db = open(tmp());
     await fill(db, 'm', 3000, 0, 4 * H, 60_000);

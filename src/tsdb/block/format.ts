@@ -24,9 +24,10 @@
 //     of flat or slowly moving series (and of regular timestamps) still hold repeated bit patterns.
 //     2 = data is a DEC chunk (chunks/dec.ts: values as scaled decimal integers, timestamps and values
 //     as delta or delta-of-delta sequences with a per-chunk bit width), used only when every value
-//     round-trips bit-exactly; 3 = the DEC chunk deflated. Compacted blocks store each chunk in the
-//     smallest of the four (a deflated form only when it saves at least 1/8 over its plain form:
-//     inflating costs read time); head blocks store enc 0. Small enc values cost no payload bytes.
+//     round-trips bit-exactly; 3 = the DEC chunk deflated. Blocks store each chunk in the smallest
+//     of the four (a deflated form only when it saves at least 1/8 over its plain form: inflating
+//     costs read time): compacted blocks, head blocks and backfilled blocks alike (head blocks
+//     stored enc 0 until issue 19; those still read). Small enc values cost no payload bytes.
 //     Readers turn enc 1 and 3 back into 0 and 2 and decode 2 straight into sample arrays; only the
 //     block layer sees the encodings (compaction converts DEC input chunks back to XOR).
 //     4 = a native histogram chunk, 5 = a float histogram chunk, both in Prometheus's byte layout and
@@ -71,7 +72,7 @@ export const READ_MMAP_SIZE = 1 << 30;
 
 export const ENC_RAW = 0;
 export const ENC_DEFLATE = 1;
-/** The decimal chunk (chunks/dec.ts), compacted blocks only. */
+/** The decimal chunk (chunks/dec.ts). */
 export const ENC_DEC = 2;
 /** The decimal chunk, raw-deflated. */
 export const ENC_DEC_DEFLATE = 3;
