@@ -9,7 +9,9 @@ import { floatJSON, htmlSafeJson, labelsJSON } from './json.js';
 const utf8 = new TextEncoder();
 
 export class JsonBytes {
-  private buf = new Uint8Array(64 * 1024);
+  // Small to start, doubling: most answers are a few hundred bytes, and a 64 KiB buffer per query
+  // (zero-filled, then handed to the main thread) cost more than the query (issue 19's dashboard set).
+  private buf = new Uint8Array(1024);
   private n = 0;
 
   private room(extra: number): void {
