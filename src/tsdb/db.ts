@@ -168,6 +168,8 @@ export class TSDB implements Appendable, Queryable {
       headMaxTime: () => head.maxTime,
       lowestTimestamp: () => Math.min(this.blocks[0]?.block.meta.minTime ?? Infinity, head.minTime),
       activeAppenders: () => head.activeAppenders,
+      headSeries: () => head.numSeries,
+      headChunks: () => head.numChunks,
     });
   }
 
@@ -985,8 +987,6 @@ export class TSDB implements Appendable, Queryable {
 
   private updateHeadGauges(): void {
     const h = this.head;
-    this.metrics.headSeries.set(h.numSeries);
-    this.metrics.headChunks.set(h.chunkCount());
     if (h.minTime !== Infinity) this.metrics.headMinTime.set(h.minTime);
     if (h.maxTime !== -Infinity) this.metrics.headMaxTime.set(h.maxTime);
     this.metrics.walStorageSize.set(this.wal.size());

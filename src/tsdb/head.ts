@@ -103,6 +103,11 @@ export class Head {
     return this.series.size;
   }
 
+  /** Chunks held, open and completed (kept as a count; chunkCount() recounts them). */
+  get numChunks(): number {
+    return this.chunks;
+  }
+
   /** The series with these labels, created (and indexed) when new. */
   getOrCreate(labels: Labels): { series: MemSeries; created: boolean } {
     const hash = labels.hash();
@@ -133,7 +138,6 @@ export class Head {
     else if (Array.isArray(found)) found.push(s);
     else this.byHash.set(hash, [found, s]);
     this.postings.add(ref, labels.pairs);
-    this.metrics.headSeries.set(this.series.size);
     this.metrics.headSeriesCreated.inc();
     return s;
   }
@@ -145,7 +149,6 @@ export class Head {
     if (r === APPEND_NEW_CHUNK) {
       this.chunks++;
       this.metrics.headChunksCreated.inc();
-      this.metrics.headChunks.set(this.chunks);
     }
     if (t < this.minTime) this.minTime = t;
     if (t > this.maxTime) this.maxTime = t;
@@ -165,7 +168,6 @@ export class Head {
     if (s.hist.append(t, h, fh, st)) {
       this.chunks++;
       this.metrics.headChunksCreated.inc();
-      this.metrics.headChunks.set(this.chunks);
     }
     if (t < s.minTime) s.minTime = t;
     s.maxTime = t;
@@ -264,8 +266,6 @@ export class Head {
     const before = this.chunks;
     this.chunks = this.chunkCount();
     if (before > this.chunks) this.metrics.headChunksRemoved.inc(before - this.chunks);
-    this.metrics.headChunks.set(this.chunks);
-    this.metrics.headSeries.set(this.series.size);
     this.metrics.headSeriesRemoved.inc(removed.size);
   }
 

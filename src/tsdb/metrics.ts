@@ -19,13 +19,14 @@ export interface TSDBGaugeSource {
   /** ms; the oldest sample in blocks or head, Infinity when empty. */
   lowestTimestamp(): number;
   activeAppenders(): number;
+  /** Series and chunks held in the head. */
+  headSeries(): number;
+  headChunks(): number;
 }
 
 export interface TSDBMetrics {
-  headSeries: Set;
   headSeriesCreated: Inc;
   headSeriesRemoved: Inc;
-  headChunks: Set;
   headChunksCreated: Inc;
   samplesAppended: Inc;
   histogramSamplesAppended: Inc;
@@ -87,7 +88,7 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
     new Histogram({ name, help, buckets, registers });
   // Counted in a plain number and handed to prom-client only when collected: these move once per
   // series or chunk created (100k times in a WAL replay), and prom-client hashes the label set on
-  // every inc() and set(), even an empty one.
+  // every inc(), even an empty one.
   const cheapCounter = (name: string, help: string): Inc => {
     let n = 0;
     new Counter({
@@ -100,18 +101,6 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
       },
     });
     return { inc: (by = 1) => void (n += by) };
-  };
-  const cheapGauge = (name: string, help: string): Set => {
-    let v = 0;
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.set(v);
-      },
-    });
-    return { set: (to) => void (v = to) };
   };
   let source: TSDBGaugeSource | undefined;
   /** A gauge set from the source whenever it is collected (Prometheus's GaugeFunc). */
@@ -141,6 +130,8 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
     'Lowest timestamp value stored in the database.',
     (s) => finite(s.lowestTimestamp()) / 1000,
   );
+  computed('prometheus_tsdb_head_series', 'Total number of series in the head block.', (s) => s.headSeries());
+  computed('prometheus_tsdb_head_chunks', 'Total number of chunks in the head block.', (s) => s.headChunks());
   computed('prometheus_tsdb_head_active_appenders', 'Number of currently active appender transactions', (s) =>
     s.activeAppenders(),
   );
@@ -153,7 +144,6 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
   const typed = (name: string, help: string): Inc =>
     new Counter({ name, help, labelNames: ['type'], registers }).labels({ type: 'float' });
   return {
-    headSeries: cheapGauge('prometheus_tsdb_head_series', 'Total number of series in the head block.'),
     headSeriesCreated: cheapCounter(
       'prometheus_tsdb_head_series_created_total',
       'Total number of series created in the head',
@@ -162,7 +152,6 @@ export function createTSDBMetrics(registry?: Registry): TSDBMetrics {
       'prometheus_tsdb_head_series_removed_total',
       'Total number of series removed in the head',
     ),
-    headChunks: cheapGauge('prometheus_tsdb_head_chunks', 'Total number of chunks in the head block.'),
     headChunksCreated: cheapCounter(
       'prometheus_tsdb_head_chunks_created_total',
       'Total number of chunks created in the head',
