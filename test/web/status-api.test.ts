@@ -169,6 +169,32 @@ describe('status and discovery endpoints', () => {
     expect(JSON.parse(plain.body.toString('utf8'))).toEqual({ status: 'success', data: { alerts: [] } });
   });
 
+  it('compresses query answers in the query worker for clients that accept gzip or deflate', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const q of [
+      `/api/v1/query?query=${encodeURIComponent('vector(1)')}&time=${now}`,
+      `/api/v1/query_range?query=${encodeURIComponent('vector(2)')}&start=${now - 3600}&end=${now}&step=15`,
+    ]) {
+      const plain = await rawRequest(`${base}${q}`);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      const want: unknown = JSON.parse(plain.body.toString('utf8'));
+      expect(want).toMatchObject({ status: 'success' });
+      const gz = await rawRequest(`${base}${q}`, { 'accept-encoding': 'deflate, gzip' });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers['vary']).toBe('accept-encoding');
+      expect(JSON.parse(zlib.gunzipSync(gz.body).toString('utf8'))).toEqual(want);
+      const df = await rawRequest(`${base}${q}`, { 'accept-encoding': 'deflate' });
+      expect(df.headers['content-encoding']).toBe('deflate');
+      expect(JSON.parse(zlib.inflateSync(df.body).toString('utf8'))).toEqual(want);
+    }
+    // an error answer is compressed as the API's other answers are
+    const bad = await rawRequest(`${base}/api/v1/query?query=${encodeURIComponent('1+')}`, {
+      'accept-encoding': 'gzip',
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(zlib.gunzipSync(bad.body).toString('utf8'))).toMatchObject({ errorType: 'bad_data' });
+  });
+
   it('serves the endpoints only below the route prefix, and the UI at its root', async () => {
     expect((await fetch(`${server.url}/api/v1/targets`)).status).toBe(404);
     const root = await fetch(`${base}/`, { redirect: 'manual' });

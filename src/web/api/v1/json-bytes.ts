@@ -36,21 +36,42 @@ export class JsonBytes {
     this.n += utf8.encodeInto(s, this.buf.subarray(this.n)).written;
   }
 
-  /** A non-negative integer below 2^53, in decimal. */
+  /**
+   * A non-negative integer below 2^53, in decimal. Below 2^31 (every timestamp's seconds until 2038,
+   * most counts) the digits come from int32 arithmetic, which V8 keeps out of floating point.
+   */
   private digits(x: number): void {
     this.room(16);
-    const b = this.buf;
-    if (x < 10) {
-      b[this.n++] = 48 + x;
+    if (x >= 2147483648) {
+      // the high part, then the low nine digits zero-padded
+      const hi = Math.floor(x / 1e9);
+      this.digits(hi);
+      this.padded9(x - hi * 1e9);
       return;
     }
-    let len = 0;
-    for (let y = x; y >= 1; y = Math.floor(y / 10)) len++;
+    const b = this.buf;
+    let v = x | 0;
+    let len = 1;
+    for (let y = v; y >= 10; y = (y / 10) | 0) len++;
     let n = this.n + len;
     this.n = n;
-    while (x >= 1) {
-      b[--n] = 48 + (x % 10);
-      x = Math.floor(x / 10);
+    do {
+      const q = (v / 10) | 0;
+      b[--n] = 48 + v - q * 10;
+      v = q;
+    } while (v !== 0);
+  }
+
+  /** 0 ≤ x < 1e9, as exactly nine digits. */
+  private padded9(x: number): void {
+    const b = this.buf;
+    let v = x | 0;
+    let n = this.n + 9;
+    this.n = n;
+    for (let i = 0; i < 9; i++) {
+      const q = (v / 10) | 0;
+      b[--n] = 48 + v - q * 10;
+      v = q;
     }
   }
 
@@ -67,16 +88,27 @@ export class JsonBytes {
     if (frac === 0) return;
     this.room(4);
     const b = this.buf;
+    const f = frac | 0;
+    const d1 = (f / 100) | 0;
+    const d2 = ((f / 10) | 0) - d1 * 10;
     b[this.n++] = 46; // '.'
-    b[this.n++] = 48 + Math.floor(frac / 100);
-    b[this.n++] = 48 + (Math.floor(frac / 10) % 10);
-    b[this.n++] = 48 + (frac % 10);
+    b[this.n++] = 48 + d1;
+    b[this.n++] = 48 + d2;
+    b[this.n++] = 48 + f - ((f / 10) | 0) * 10;
   }
 
   /** A sample value as floatJSON writes it, without building the quoted string when it is plain. */
   float(v: number): void {
     const a = v < 0 ? -v : v;
-    if (a >= 1e-6 && a < 1e21) {
+    if (a >= 1 && a < 9007199254740992 && Math.floor(a) === a) {
+      // a whole number (counters, counts, gauges of sizes): its digits, with no string made for it;
+      // String(v) would give the same text, without exponent, below 2^53
+      this.room(20);
+      this.buf[this.n++] = 34; // '"'
+      if (v < 0) this.buf[this.n++] = 45; // '-'
+      this.digits(a);
+      this.buf[this.n++] = 34;
+    } else if (a >= 1e-6 && a < 1e21) {
       // JavaScript's shortest form is exactly Go's 'f' with precision -1 here (see floatJSON)
       const s = String(v);
       this.room(s.length + 2);
@@ -89,6 +121,19 @@ export class JsonBytes {
     } else {
       this.ascii(floatJSON(v));
     }
+  }
+
+  /** `[t,"v"]` of a matrix, with its leading comma unless first: one call per point. */
+  point(t: number, v: number, first: boolean): void {
+    this.room(2);
+    if (!first) this.buf[this.n++] = 44; // ','
+    this.buf[this.n++] = 91; // '['
+    this.timestamp(t);
+    this.room(1);
+    this.buf[this.n++] = 44;
+    this.float(v);
+    this.room(1);
+    this.buf[this.n++] = 93; // ']'
   }
 
   bytes(): Uint8Array {
@@ -135,13 +180,9 @@ export function writeQueryValue(w: JsonBytes, value: QueryValue): void {
         const hs = s.h;
         if (hs === undefined) {
           w.ascii(',"values":[');
-          for (let k = 0; k < n; k++) {
-            w.ascii(k > 0 ? ',[' : '[');
-            w.timestamp(s.t[k]);
-            w.ascii(',');
-            w.float(s.v[k]);
-            w.ascii(']');
-          }
+          const ts = s.t;
+          const vs = s.v;
+          for (let k = 0; k < n; k++) w.point(ts[k], vs[k], k === 0);
           w.ascii(']}');
           return;
         }

@@ -9,6 +9,7 @@ import { RemoteReadQueryable, type RemoteReadSpec } from '../../../remote/read-q
 import type { Queryable } from '../../../storage/interfaces.js';
 import { capAnnotations, htmlSafeJson, timestampJSON } from './json.js';
 import { JsonBytes, writeQueryValue } from './json-bytes.js';
+import { compressBody, type BodyEncoding } from './body-encoding.js';
 
 /** One query, as the HTTP layer checked it. Times in ms. */
 export interface QueryJob {
@@ -38,6 +39,11 @@ export interface QueryJob {
   answer?: 'json' | 'samples';
   /** remote_read endpoints merged into the query, and the local storage's oldest timestamp (ms). */
   remoteRead?: { specs: RemoteReadSpec[]; localStartMs: number };
+  /**
+   * The Content-Encoding the client accepts (see acceptedEncoding): the answer is compressed where it
+   * is written, in the query worker, not on the thread serving HTTP. Absent: sent as it is.
+   */
+  encoding?: BodyEncoding;
 }
 
 /** An instant query's result as data: flat label pairs and values, one entry per sample. */
@@ -56,7 +62,14 @@ export interface QueryTimings {
 }
 
 export type QueryOutcome =
-  | { ok: true; body: Uint8Array; timings: QueryTimings; samples?: QuerySamples }
+  | {
+      ok: true;
+      /** The answer, compressed with `encoding` when the job asked for one. */
+      body: Uint8Array;
+      encoding?: BodyEncoding;
+      timings: QueryTimings;
+      samples?: QuerySamples;
+    }
   | { ok: false; errorType: string; message: string };
 
 const TRUNCATED = 'results truncated due to limit';
@@ -85,14 +98,22 @@ export async function executeQuery(
         : await engine.rangeQuery(queryable, expr, job.start, job.end, job.step, signal);
     let body: Uint8Array;
     let samples: QuerySamples | undefined;
+    let encoding: BodyEncoding | undefined;
     if (job.answer === 'samples') {
       body = new Uint8Array(0);
       samples = asSamples(result.value);
-    } else body = answer(job, result, Date.now() - evalStart);
+    } else {
+      body = answer(job, result, Date.now() - evalStart);
+      if (job.encoding !== undefined) {
+        body = compressBody(body, job.encoding);
+        encoding = job.encoding;
+      }
+    }
     const s = result.stats;
     return {
       ok: true,
       body,
+      ...(encoding === undefined ? {} : { encoding }),
       ...(samples === undefined ? {} : { samples }),
       timings: {
         samplesLoaded: s?.samplesLoaded ?? 0,

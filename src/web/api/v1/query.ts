@@ -6,6 +6,7 @@ import { parseExpr, typeOf, type Expr } from '../../../promql/parser/index.js';
 import { prettyExpr } from '../../../promql/parser/pretty.js';
 import type { Queryable } from '../../../storage/interfaces.js';
 import { translateAST } from './ast-json.js';
+import { acceptedEncoding } from './body-encoding.js';
 import { sendError, type ErrorType } from './envelope.js';
 import { successJSON } from './json.js';
 import { executeQuery, type QueryJob, type QueryOutcome } from './query-exec.js';
@@ -135,6 +136,8 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
         perStepStats: settings.features.has('promql-per-step-stats'),
         queueMs,
       };
+      const encoding = acceptedEncoding(reply.request.headers);
+      if (encoding !== undefined) full.encoding = encoding;
       outcome =
         deps.execute !== undefined
           ? await deps.execute(full, signal)
@@ -151,10 +154,11 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       m.observe('result_sort', t.sortMs / 1000);
       m.samplesLoaded(t.samplesLoaded);
     }
-    return reply
-      .code(200)
-      .header('content-type', 'application/json')
-      .send(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
+    reply.code(200).header('content-type', 'application/json');
+    // compressed by the worker (see body-encoding.ts); @fastify/compress leaves an encoded body alone
+    if (outcome.encoding !== undefined)
+      reply.header('content-encoding', outcome.encoding).header('vary', 'accept-encoding');
+    return reply.send(Buffer.from(outcome.body.buffer, outcome.body.byteOffset, outcome.body.byteLength));
   }
 
   async function instantQuery(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -1,7 +1,11 @@
 // Units of the query API: the concurrency queue, parameter parsing and JSON number formatting.
+import zlib from 'node:zlib';
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { QueryError } from '../../../../src/promql/engine/index.js';
 import { floatJSON, timestampJSON, capAnnotations } from '../../../../src/web/api/v1/json.js';
+import { JsonBytes } from '../../../../src/web/api/v1/json-bytes.js';
+import { acceptedEncoding, compressBody } from '../../../../src/web/api/v1/body-encoding.js';
 import { parseDuration, parseTime, unescapeName } from '../../../../src/web/api/v1/params.js';
 import { QueryLimiter } from '../../../../src/web/api/v1/query-limiter.js';
 
@@ -101,11 +105,71 @@ describe('JSON numbers', () => {
     expect(floatJSON(-Infinity)).toBe('"-Inf"');
   });
 
+  it('writes the same numbers as bytes (JsonBytes) as the string functions do', () => {
+    const times = [0, 999, 1000, 1001, 1435781451005, 1435781451780, 2147483647000, 2147483648000];
+    times.push(-1500, -1, 999999999999999, 9007199254740991, 4102444800123, 1796349600000 + 15_000);
+    const values = [0, -0, 1, -1, 9, 10, 99, 100, 1e9, 2147483647, 2147483648, 4294967296];
+    values.push(-2147483649, 123456789012, 9007199254740991, 9007199254740992, 1e20, 1.5e21, 1e-7);
+    values.push(0.000001, 0.5, -2.25, 1234.5678, 1 / 3, NaN, Infinity, -Infinity, 4.9e-324);
+    for (let i = 0; i < 2000; i++) {
+      values.push((Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 40 - 20));
+      values.push(Math.round(Math.random() * 10 ** Math.floor(Math.random() * 16)));
+      times.push(Math.floor(Math.random() * 4e12) - 1e12);
+    }
+    const w = new JsonBytes();
+    let want = '';
+    times.forEach((t, i) => {
+      const v = values[i % values.length]!;
+      w.point(t, v, i === 0);
+      want += (i === 0 ? '[' : ',[') + timestampJSON(t) + ',' + floatJSON(v) + ']';
+    });
+    for (const v of values) {
+      w.float(v);
+      want += floatJSON(v);
+    }
+    expect(new TextDecoder().decode(w.bytes())).toBe(want);
+  });
+
   it('keeps ten annotations of a kind and counts the rest', () => {
     const many = Array.from({ length: 12 }, (_, i) => `w${i}`);
     expect(capAnnotations(many, 'warning')).toEqual([
       ...many.slice(0, 10),
       '2 more warning annotations omitted',
     ]);
+  });
+});
+
+describe('query answer encoding', () => {
+  it('picks gzip or deflate from Accept-Encoding as @fastify/compress does', () => {
+    const pick = (h: Record<string, string>) => acceptedEncoding(h);
+    expect(pick({})).toBeUndefined();
+    expect(pick({ 'accept-encoding': 'identity' })).toBeUndefined();
+    expect(pick({ 'accept-encoding': 'br, zstd' })).toBeUndefined();
+    expect(pick({ 'accept-encoding': 'gzip' })).toBe('gzip');
+    expect(pick({ 'accept-encoding': 'deflate, gzip' })).toBe('gzip');
+    expect(pick({ 'accept-encoding': 'deflate' })).toBe('deflate');
+    expect(pick({ 'accept-encoding': 'gzip;q=0.5, deflate' })).toBe('deflate');
+    expect(pick({ 'accept-encoding': 'gzip;q=0, deflate;q=0' })).toBeUndefined();
+    expect(pick({ 'accept-encoding': 'X-GZIP' })).toBe('gzip');
+    expect(pick({ 'accept-encoding': '*' })).toBe('gzip');
+    expect(pick({ 'accept-encoding': 'gzip', 'x-no-compression': '1' })).toBeUndefined();
+  });
+
+  it('compresses into a buffer of its own, which can be transferred to another thread', () => {
+    for (const size of [10, 100_000]) {
+      const body = new TextEncoder().encode('{"status":"success"}'.repeat(size / 10));
+      for (const enc of ['gzip', 'deflate'] as const) {
+        const out = compressBody(body, enc);
+        expect(out.byteOffset).toBe(0);
+        expect(out.byteLength).toBe(out.buffer.byteLength);
+        const back = enc === 'gzip' ? zlib.gunzipSync(out) : zlib.inflateSync(out);
+        expect(new Uint8Array(back)).toEqual(body);
+        const { port1, port2 } = new MessageChannel();
+        port1.postMessage(out, [out.buffer as ArrayBuffer]);
+        port1.close();
+        port2.close();
+        expect(out.byteLength).toBe(0); // detached: handed over, not copied
+      }
+    }
   });
 });
