@@ -41,6 +41,8 @@ export function mergeSampleBatches(batches: readonly SampleBatch[]): SampleBatch
   const v = new Float64Array(total);
   // start timestamps go along when any batch has them
   const st = bs.some((b) => b.st !== undefined) ? new Float64Array(total) : undefined;
+  if (concatenate(bs, t, v, st))
+    return st === undefined ? { t, v, length: total } : { t, v, st, length: total };
   const vw = words(v);
   const inW = bs.map((b) => words(b.v));
   const pos = new Array<number>(bs.length).fill(0);
@@ -70,6 +72,39 @@ export function mergeSampleBatches(batches: readonly SampleBatch[]): SampleBatch
   const out: SampleBatch =
     n === total ? { t, v, length: n } : { t: t.slice(0, n), v: v.slice(0, n), length: n };
   return st === undefined ? out : { ...out, st: n === total ? st : st.slice(0, n) };
+}
+
+/**
+ * The common case, copied whole: batches that follow each other in time (a series' blocks cover
+ * disjoint ranges, the head comes after them), whatever order the queriers listed them in. Merging
+ * sample by sample cost a query over every series of 6 h of blocks a fifth of its time. False, with
+ * nothing written, when any two batches overlap or touch.
+ */
+function concatenate(
+  bs: readonly SampleBatch[],
+  t: Float64Array,
+  v: Float64Array,
+  st: Float64Array | undefined,
+): boolean {
+  const order = bs.map((_, k) => k);
+  order.sort((a, b) => bs[a].t[0] - bs[b].t[0]);
+  for (let k = 1; k < order.length; k++) {
+    const prev = bs[order[k - 1]];
+    if (!(bs[order[k]].t[0] > prev.t[prev.length - 1])) return false;
+  }
+  let n = 0;
+  for (const k of order) {
+    const b = bs[k];
+    t.set(b.t.subarray(0, b.length), n);
+    // values as bits (a Float64Array copy keeps NaN payloads such as stale markers intact)
+    v.set(b.v.subarray(0, b.length), n);
+    if (st !== undefined) {
+      if (b.st !== undefined) st.set(b.st.subarray(0, b.length), n);
+      else st.fill(0, n, n + b.length);
+    }
+    n += b.length;
+  }
+  return true;
 }
 
 /** Several series with the same labels, seen as one. */

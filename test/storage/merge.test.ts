@@ -42,6 +42,34 @@ describe('mergeSampleBatches', () => {
     expect(m.length).toBe(6);
   });
 
+  it('joins batches that follow each other in time, in time order whatever the source order', () => {
+    const head = { ...batch([[7, 70]]), st: Float64Array.from([6]) };
+    const m = mergeSampleBatches([
+      head,
+      batch([
+        [4, 40],
+        [5, 50],
+      ]),
+      batch([
+        [1, 10],
+        [3, 30],
+      ]),
+    ]);
+    expect([...m.t]).toEqual([1, 3, 4, 5, 7]);
+    expect([...m.v]).toEqual([10, 30, 40, 50, 70]);
+    expect([...m.st!]).toEqual([0, 0, 0, 0, 6]);
+    // touching at a timestamp: merged, and the first source listed wins there
+    const touching = mergeSampleBatches([
+      batch([[3, 300]]),
+      batch([
+        [1, 10],
+        [3, 30],
+      ]),
+    ]);
+    expect([...touching.t]).toEqual([1, 3]);
+    expect([...touching.v]).toEqual([10, 300]);
+  });
+
   it('copies stale markers bit for bit', () => {
     const stale = batch([[2, 0]]);
     // written through the words: a JS array of numbers may already quiet the signalling NaN

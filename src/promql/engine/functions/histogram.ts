@@ -192,24 +192,49 @@ interface Group {
   buckets: Bucket[];
 }
 
+/** What grouping needs of one bucket series' labels: its `le` parsed, and its labels without `le`. */
+interface BucketSeries {
+  le: string;
+  upperBound: number | undefined;
+  group: Labels;
+  key: string;
+}
+
+/**
+ * Per label set, computed once: a range query calls histogram_quantile at every step with the same
+ * label sets (series-major evaluation keeps one Labels object per series), and parsing `le`, dropping
+ * it and keying the rest cost more than the quantile itself. Labels are immutable, so the entry stays
+ * right for as long as the object lives.
+ */
+const bucketSeries = new WeakMap<Labels, BucketSeries>();
+
+function bucketSeriesOf(labels: Labels): BucketSeries {
+  let b = bucketSeries.get(labels);
+  if (b === undefined) {
+    const le = labels.get('le') ?? '';
+    const group = withoutLabels(labels, ['le']);
+    b = { le, upperBound: parseBound(le), group, key: labelsKey(group) };
+    bucketSeries.set(labels, b);
+  }
+  return b;
+}
+
 /** Groups classic bucket series by their labels without `le` (the metric name stays: it is dropped later). */
 function groupBuckets(vec: InstantVector, ctx: FunctionContext): Group[] {
   const groups = new Map<string, Group>();
   for (const el of vec) {
-    const le = el.labels.get('le') ?? '';
-    const upperBound = parseBound(le);
+    const b = bucketSeriesOf(el.labels);
+    const upperBound = b.upperBound;
     if (upperBound === undefined) {
       ctx.annotations.warn(
-        `bucket label "le" is missing or has a malformed value of "${le}" for metric name "${metricName(el.labels)}"`,
+        `bucket label "le" is missing or has a malformed value of "${b.le}" for metric name "${metricName(el.labels)}"`,
       );
       continue;
     }
-    const labels = withoutLabels(el.labels, ['le']);
-    const key = labelsKey(labels);
-    let g = groups.get(key);
+    let g = groups.get(b.key);
     if (g === undefined) {
-      g = { labels, buckets: [] };
-      groups.set(key, g);
+      g = { labels: b.group, buckets: [] };
+      groups.set(b.key, g);
     }
     g.buckets.push({ upperBound, count: el.v });
   }
