@@ -1,5 +1,5 @@
-// `npm run build`: TypeScript (server, tools, benchmarks) into dist/, the web UI through Vite into
-// dist/ui, then dist/build-info.json. With --if-changed (what `npm install`, `npm start` and `npm test`
+// `npm run build`: TypeScript (server, tools, benchmarks) into dist/, the server bundled into one file
+// (scripts/bundle.mjs), the web UI through Vite into dist/ui, then dist/build-info.json. With --if-changed (what `npm install`, `npm start` and `npm test`
 // use) it builds only when dist/ is missing or a build input changed since the last build, as make
 // would: each build writes dist/.build-stamp holding the time it started, so an edit made during a
 // build still counts as newer. Without the sources (a dependency-only install, such as a container's
@@ -21,6 +21,7 @@ const INPUTS = [
 ];
 const STEPS = [
   ['tsc', '-p', 'tsconfig.json'],
+  ['node', 'scripts/bundle.mjs'],
   ['tsc', '-p', 'tsconfig.ui.json'],
   ['vite', 'build'],
   ['node', 'scripts/build-info.mjs'],

@@ -4,6 +4,7 @@
 // ingest thread, so that scrapes keep their schedule when queries take every core.
 import os from 'node:os';
 import { intern } from '../model/labels.js';
+import { parseExpr } from '../promql/parser/index.js';
 import { reportToPool, serveWorkerJobs } from '../promql/pool-worker.js';
 import { BlockCache, SnapshotQueryable } from '../tsdb/snapshot-queryable.js';
 import type { SelectSpec, StorageSnapshot } from '../tsdb/snapshot.js';
@@ -17,6 +18,10 @@ try {
 } catch {
   // not permitted here: queries then compete with ingestion as equals
 }
+
+// The parser is built on first use (see parser.ts); a worker exists to parse queries, so it builds it
+// now, while it starts, rather than in its first query.
+parseExpr('1');
 
 const blocks = new BlockCache((ulid, detail) => reportToPool('damagedBlock', { ulid, detail }));
 
