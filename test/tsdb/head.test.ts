@@ -49,6 +49,48 @@ describe('head append rules', () => {
     ]);
   });
 
+  it('keeps appenders apart when their buffers are reused: interleaved, grown, rolled back', async () => {
+    const head = newHead();
+    // grows past its first buffers (256 samples), then hands them back
+    const big = head.appender();
+    for (let i = 0; i < 700; i++) big.append(0, lbl('big', { i: String(i) }), 1000, i);
+    await big.commit();
+    // two at once: one takes the returned buffers, the other new ones
+    const a = head.appender();
+    const b = head.appender();
+    for (let i = 0; i < 300; i++) {
+      a.append(0, lbl('a', { i: String(i) }), 2000, i);
+      b.append(0, lbl('b', { i: String(i) }), 2000, -i);
+    }
+    const dropped = head.appender();
+    dropped.append(0, lbl('dropped'), 2000, 1);
+    dropped.rollback();
+    await b.commit();
+    // a's samples are its own, though b (and the rolled-back one) finished first
+    a.append(0, lbl('a', { i: '0' }), 3000, 42);
+    await a.commit();
+    const reused = head.appender();
+    reused.append(0, lbl('a', { i: '1' }), 3000, 7);
+    await reused.commit();
+    expect(samples(head, 'big')).toHaveLength(700);
+    expect(
+      samples(head, 'b')
+        .map(([, v]) => v)
+        .sort((x, y) => x - y)[0],
+    ).toBe(-299);
+    expect(
+      samples(head, 'a', 2000, 2000)
+        .map(([, v]) => v)
+        .sort((x, y) => x - y),
+    ).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(
+      samples(head, 'a', 3000, 3000)
+        .map(([, v]) => v)
+        .sort((x, y) => x - y),
+    ).toEqual([7, 42]);
+    expect(samples(head, 'dropped')).toEqual([]);
+  });
+
   it('rejects out-of-order samples and duplicates with another value, ignores identical duplicates', async () => {
     const head = newHead();
     const a = head.appender();
