@@ -128,7 +128,11 @@ export interface ScrapeState {
   /** ms since the epoch; 0 before the first scrape. */
   lastScrape: number;
   lastScrapeDurationMs: number;
-  /** Metric family → metadata from the latest successful scrape. */
+  /**
+   * Metric family → metadata, as Prometheus's scrape cache keeps it: updated in place by every
+   * scrape's # TYPE, # HELP and # UNIT lines, and a family's entry dropped by the first successful
+   * scrape more than 10 scrapes after its last line.
+   */
   metadata: Map<string, MetricMetadata>;
 }
 
@@ -138,6 +142,8 @@ export interface ScrapeState {
  * as out of bounds; a target whose clock is that far off is treated as broken here so it shows.
  */
 const MAX_AHEAD_MS = 10 * 60_000;
+/** Scrapes a family's metadata outlives its last # TYPE, # HELP or # UNIT line (Prometheus's iterDone). */
+const METADATA_KEPT_SCRAPES = 10;
 
 interface CachedSeries {
   ref: SeriesRef;
@@ -176,6 +182,8 @@ export class ScrapeLoop {
   private stopped = false;
   private lastStart = 0;
   private iteration = 0;
+  /** The scrape (iteration) that last had a metadata line of each family in state.metadata. */
+  private readonly metadataSeen = new Map<string, number>();
   /** When the next scheduled scrape would run (ms), while start()ed. */
   private nextTick: number | undefined;
   private forcedError: string | undefined;
@@ -342,7 +350,10 @@ export class ScrapeLoop {
     const app = this.o.appendable.appender();
     const cache = this.cache;
     const { sampleLimit } = this.o.limits;
-    const metadata = new Map<string, MetricMetadata>();
+    // updated in place, not rebuilt per scrape (a map and an object per family, every scrape, was a
+    // tenth of what the scrape path allocated); a field is written only when it changed
+    const metadata = this.state.metadata;
+    const metaSeen = this.metadataSeen;
     const counts: Counts = { total: 0, added: 0, seriesAdded: 0 };
     const maxTime = this.now() + MAX_AHEAD_MS;
     const iter = ++this.iteration;
@@ -381,9 +392,17 @@ export class ScrapeLoop {
               md = { type: 'unknown', help: '', unit: '' };
               metadata.set(fam, md);
             }
-            if (kind === Entry.Type) md.type = p.metricType();
-            else if (kind === Entry.Help) md.help = p.help();
-            else md.unit = p.unit();
+            if (kind === Entry.Type) {
+              const type = p.metricType();
+              if (md.type !== type) md.type = type;
+            } else if (kind === Entry.Help) {
+              const help = p.help();
+              if (md.help !== help) md.help = help;
+            } else {
+              const unit = p.unit();
+              if (md.unit !== unit) md.unit = unit;
+            }
+            metaSeen.set(fam, iter);
           }
           continue;
         }
@@ -484,7 +503,13 @@ export class ScrapeLoop {
       return { counts, error };
     }
     await app.commit();
-    this.state.metadata = metadata;
+    // Prometheus keeps a family's metadata for 10 scrapes after its last line
+    for (const [fam, seen] of metaSeen) {
+      if (iter - seen > METADATA_KEPT_SCRAPES) {
+        metaSeen.delete(fam);
+        metadata.delete(fam);
+      }
+    }
     return { counts };
   }
 

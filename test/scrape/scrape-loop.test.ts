@@ -775,6 +775,31 @@ describe('ScrapeLoop: request and metadata', () => {
   });
 });
 
+describe('ScrapeLoop: metadata kept as Prometheus keeps it', () => {
+  it('updates a family in place, and drops it after 10 scrapes without its lines', async () => {
+    const { target, loop, clock } = await setup();
+    target.serve('# HELP a First.\n# TYPE a gauge\na 1\n# TYPE b counter\nb_total 1\n');
+    await scrape(loop, clock);
+    const a = loop.state.metadata.get('a');
+    expect(a).toEqual({ type: 'gauge', help: 'First.', unit: '' });
+    // b's lines are gone; a's help changed
+    target.serve('# HELP a Second.\n# TYPE a gauge\na 1\nb_total 2\n');
+    await scrape(loop, clock);
+    expect(loop.state.metadata.get('a')).toBe(a);
+    expect(a).toEqual({ type: 'gauge', help: 'Second.', unit: '' });
+    for (let i = 2; i <= 11; i++) {
+      expect(loop.state.metadata.get('b'), `after ${i} scrapes`).toEqual({
+        type: 'counter',
+        help: '',
+        unit: '',
+      });
+      await scrape(loop, clock);
+    }
+    expect(loop.state.health).toBe('up');
+    expect([...loop.state.metadata.keys()]).toEqual(['a']);
+  });
+});
+
 describe('ScrapeLoop: out-of-order samples (storage.tsdb.out_of_order_time_window)', () => {
   it('stores a late explicit timestamp inside the window; one older than the window fails the scrape', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-scrape-ooo-'));
