@@ -11,6 +11,22 @@ const CLK_TCK = 100;
 
 const children = new Set<ChildProcess>();
 
+/**
+ * How the benchmarks start Promethium: `node`, the Node.js flags of the entry's `#!` line (as the
+ * `promethium` command, `npm start` and the Dockerfile run it), then the entry, dist/src/cli/promethium.js.
+ */
+export function promethiumCommand(repoRoot: string): string[] {
+  const entry = path.join(repoRoot, 'dist', 'src', 'cli', 'promethium.js');
+  return [...entryNodeFlags(fs.readFileSync(entry, 'utf8')), entry];
+}
+
+/** The Node.js flags of a `#!/usr/bin/env -S node <flags>` line (none for `#!/usr/bin/env node`). */
+export function entryNodeFlags(source: string): string[] {
+  const m = /^#!\/usr\/bin\/env (?:-S )?node( [^\n]*)?\n/.exec(source);
+  if (m === null) throw new Error('the entry does not start with a #!/usr/bin/env node line');
+  return (m[1] ?? '').split(' ').filter((a) => a !== '');
+}
+
 /** Children die with the benchmark, however it ends. */
 export function track(child: ChildProcess): ChildProcess {
   children.add(child);

@@ -33,6 +33,7 @@ import {
   rssBytes,
   sleep,
   track,
+  promethiumCommand,
 } from './harness.js';
 import type { BenchReport } from './report.js';
 
@@ -287,7 +288,7 @@ export async function benchHistograms(report: BenchReport, repoRoot: string): Pr
       'promethium',
       process.execPath,
       [
-        path.join(repoRoot, 'dist', 'src', 'cli', 'promethium.js'),
+        ...promethiumCommand(repoRoot),
         `--config.file=${ourCfg}`,
         `--storage.tsdb.path=${path.join(work, 'promethium-data')}`,
         `--web.listen-address=127.0.0.1:${ourPort}`,

@@ -30,6 +30,7 @@ import {
   Targets,
   track,
   type TargetsReport,
+  promethiumCommand,
 } from './harness.js';
 import type { BenchReport } from './report.js';
 import { nodeExporterSeries, prng } from './tsdb-block.js';
@@ -348,7 +349,7 @@ export async function benchQueryLoad(report: BenchReport, repoRoot: string): Pro
     const nodeArgs = (process.env.QUERY_LOAD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const ourArgs = (port: number): string[] => [
       ...nodeArgs,
-      dist('src/cli/promethium.js'),
+      ...promethiumCommand(repoRoot),
       `--config.file=${config}`,
       `--storage.tsdb.path=${ourData}`,
       `--web.listen-address=127.0.0.1:${port}`,

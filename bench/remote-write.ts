@@ -27,6 +27,7 @@ import {
   sleep,
   Targets,
   track,
+  promethiumCommand,
 } from './harness.js';
 import type { BenchReport } from './report.js';
 
@@ -140,7 +141,7 @@ export async function benchRemoteWrite(report: BenchReport, repoRoot: string): P
         command: process.execPath,
         args: (cfg, data, port) => [
           ...(process.env.REMOTE_WRITE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-          path.join(repoRoot, 'dist', 'src', 'cli', 'promethium.js'),
+          ...promethiumCommand(repoRoot),
           `--config.file=${cfg}`,
           `--storage.tsdb.path=${data}`,
           `--web.listen-address=127.0.0.1:${port}`,

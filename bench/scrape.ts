@@ -30,6 +30,7 @@ import {
   sleep,
   Targets,
   track,
+  promethiumCommand,
 } from './harness.js';
 import type { BenchReport } from './report.js';
 
@@ -189,7 +190,7 @@ export async function benchScrape(report: BenchReport, repoRoot: string): Promis
       process.execPath,
       [
         ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []),
-        path.join(repoRoot, 'dist', 'src', 'cli', 'promethium.js'),
+        ...promethiumCommand(repoRoot),
         `--config.file=${config}`,
         `--storage.tsdb.path=${path.join(work, 'promethium-data')}`,
         `--web.listen-address=127.0.0.1:${ourPort}`,

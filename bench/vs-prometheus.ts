@@ -37,6 +37,7 @@ import {
   sleep,
   Targets,
   track,
+  promethiumCommand,
 } from './harness.js';
 import type { BenchReport } from './report.js';
 import { nodeExporterSeries, prng, scrapeTimes } from './tsdb-block.js';
@@ -66,7 +67,7 @@ function sides(repoRoot: string): Side[] {
       name: 'promethium',
       command: process.execPath,
       args: (config, data, port, extra = []) => [
-        path.join(repoRoot, 'dist', 'src', 'cli', 'promethium.js'),
+        ...promethiumCommand(repoRoot),
         `--config.file=${config}`,
         `--storage.tsdb.path=${data}`,
         `--web.listen-address=127.0.0.1:${port}`,

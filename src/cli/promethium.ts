@@ -1,5 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // `promethium`: the server. Flags as Prometheus 3.x; see --help.
+//
+// Node runs it with 16 MiB semi-spaces (the line above; `npm start`, the Dockerfile and the benchmarks
+// pass the same flag, and a test keeps them equal): V8's default on a large machine, 32 MiB, makes it
+// start a full (incremental) marking of the whole heap every few seconds under steady scraping,
+// because the old generation's room must exceed the young generation's; with 16 MiB it marks about
+// half as often, and scraping costs 20-30 % less CPU per sample (bench/RESULTS.md, issue 19). Query
+// workers keep V8's default (see query-pool.ts).
 //
 // This entry only makes starting fast, for the restart-to-ready path (bench/RESULTS.md, issue 19):
 // - it turns on V8's on-disk compile cache (in the OS temp directory, or NODE_COMPILE_CACHE;

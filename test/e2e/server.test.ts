@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVER_BIN, serverFixtures, waitFor } from '../support/server-process.js';
+import { entryNodeFlags } from '../../bench/harness.js';
+import { REPO_ROOT, SERVER_BIN, serverFixtures, waitFor } from '../support/server-process.js';
 
 const { tmp, start } = serverFixtures('promethium-e2e-');
 
@@ -73,6 +74,21 @@ describe('promethium command line', () => {
     // the server's code was loaded through the cache, which now holds it
     const files = fs.readdirSync(path.join(cache, 'node-compile-cache'), { recursive: true }) as string[];
     expect(files.length).toBeGreaterThan(0);
+  });
+
+  it('runs with the same Node.js flags however it is started: its #! line, npm start, the Dockerfile', () => {
+    const flags = entryNodeFlags(fs.readFileSync(SERVER_BIN, 'utf8'));
+    // the young generation's size (see promethium.ts); `env -S` splits the #! line's words
+    expect(flags).toEqual(['--max-semi-space-size=16']);
+    expect(fs.readFileSync(SERVER_BIN, 'utf8')).toMatch(/^#!\/usr\/bin\/env -S node /);
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toContain(`node ${flags.join(' ')} dist/src/cli/promethium.js`);
+    const docker = fs.readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(docker).toContain(
+      `ENTRYPOINT ${JSON.stringify(['node', ...flags, '/app/dist/src/cli/promethium.js']).replaceAll(',', ', ')}`,
+    );
   });
 
   it('loads the server as one bundled file, not its modules one by one', () => {
