@@ -29,14 +29,6 @@ function workerHeapMb(workers: number): number {
   return Math.round(Math.min(4096, Math.max(512, share)));
 }
 
-/**
- * Young generation of a query worker: V8's own default on a 64-bit machine (32 MiB semi-spaces),
- * set because the server's thread runs with smaller ones (`--max-semi-space-size`, see
- * promethium.ts), which would otherwise apply here too: a query's intermediate results live for the
- * whole query, and with a small young generation they are copied by more scavenges.
- */
-const WORKER_YOUNG_GENERATION_MB = 96;
-
 export class QueryPool {
   private readonly pool: WorkerPool<QueryJob, QueryOutcome>;
   /** What each running job holds pinned in the TSDB. */
@@ -56,11 +48,7 @@ export class QueryPool {
       size,
       perWorker: Number.isFinite(limit) ? Math.max(1, Math.ceil(limit / size)) : 64,
       logger: o.logger,
-      resourceLimits: {
-        maxOldGenerationSizeMb: workerHeapMb(size),
-        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
-        stackSizeMb: 16,
-      },
+      resourceLimits: { maxOldGenerationSizeMb: workerHeapMb(size), stackSizeMb: 16 },
       onRequest: (kind, payload, job) => {
         if (kind !== 'snapshot') throw new Error(`unknown request ${kind}`);
         const selects = (payload as SelectSpec[]).map((s) => ({
