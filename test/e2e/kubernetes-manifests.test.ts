@@ -388,7 +388,12 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    expect(JSON.parse(last('ENTRYPOINT') ?? 'null')).toEqual(['node', `/app/${pkg.bin.promethium}`]);
+    // with the Node.js option the server always runs with (see src/cli/promethium.ts)
+    expect(JSON.parse(last('ENTRYPOINT') ?? 'null')).toEqual([
+      'node',
+      '--max-semi-space-size=16',
+      `/app/${pkg.bin.promethium}`,
+    ]);
     expect(JSON.parse(last('CMD') ?? 'null')).toEqual([
       '--config.file=/etc/prometheus/prometheus.yml',
       '--storage.tsdb.path=/prometheus',
