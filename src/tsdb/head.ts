@@ -351,12 +351,9 @@ const MAX_POOLED_SAMPLES = 1 << 16;
 
 /** Buffers samples until commit: WAL first, then the series (spec §1.2, §1.3). */
 class HeadAppender implements Appender {
-  private refs: Uint32Array;
-  private ts: Float64Array;
-  private vs: Float64Array;
   /** Start timestamps (st-storage), allocated when the first sample has one. */
   private sts: Float64Array | undefined;
-  private pending: Array<MemSeries | undefined>;
+  /** Samples held in `c`. */
   private n = 0;
   /** Native histogram samples of this batch. */
   private hists: Array<RefHistogramSample & { s: MemSeries }> = [];
@@ -371,12 +368,9 @@ class HeadAppender implements Appender {
   constructor(
     private readonly head: Head,
     private readonly wal: WAL | undefined,
-    private readonly columns: AppendColumns,
+    /** The samples so far (pooled: see Head.releaseColumns). */
+    private readonly c: AppendColumns,
   ) {
-    this.refs = columns.refs;
-    this.ts = columns.ts;
-    this.vs = columns.vs;
-    this.pending = columns.pending;
     // Fixed when the appender is made, as Prometheus's appendableMinValidTime.
     const h = head;
     this.minValidTime =
@@ -428,13 +422,14 @@ class HeadAppender implements Appender {
     } else if (t === s.maxTime && !sameBits(s.lastValue, v)) {
       throw errDuplicateSample(t, s.lastValue, v);
     }
-    if (this.n === this.refs.length) this.grow();
-    this.refs[this.n] = s.ref;
-    this.ts[this.n] = t;
-    this.vs[this.n] = v;
-    if (st !== 0 && head.stStorage) this.sts ??= new Float64Array(this.refs.length);
+    const c = this.c;
+    if (this.n === c.refs.length) this.grow();
+    c.refs[this.n] = s.ref;
+    c.ts[this.n] = t;
+    c.vs[this.n] = v;
+    if (st !== 0 && head.stStorage) this.sts ??= new Float64Array(c.refs.length);
     if (this.sts !== undefined) this.sts[this.n] = st;
-    this.pending[this.n] = s;
+    c.pending[this.n] = s;
     this.n++;
     return s.ref;
   }
@@ -497,16 +492,17 @@ class HeadAppender implements Appender {
   }
 
   private grow(): void {
-    const size = this.refs.length * 2;
+    const c = this.c;
+    const size = c.refs.length * 2;
     const refs = new Uint32Array(size);
-    refs.set(this.refs);
+    refs.set(c.refs);
     const ts = new Float64Array(size);
-    ts.set(this.ts);
+    ts.set(c.ts);
     const vs = new Float64Array(size);
-    vs.set(this.vs);
-    this.refs = this.columns.refs = refs;
-    this.ts = this.columns.ts = ts;
-    this.vs = this.columns.vs = vs;
+    vs.set(c.vs);
+    c.refs = refs;
+    c.ts = ts;
+    c.vs = vs;
     if (this.sts !== undefined) {
       const sts = new Float64Array(size);
       sts.set(this.sts);
@@ -519,6 +515,7 @@ class HeadAppender implements Appender {
     this.closed = true;
     const head = this.head;
     head.activeAppenders--;
+    const c = this.c;
     const n = this.n;
     const hists = this.hists;
     if (this.wal !== undefined && (n > 0 || hists.length > 0 || this.newSeries.length > 0)) {
@@ -531,7 +528,7 @@ class HeadAppender implements Appender {
           ),
         );
       }
-      if (n > 0) records.push(encodeSamples(this.refs, this.ts, this.vs, n, this.sts));
+      if (n > 0) records.push(encodeSamples(c.refs, c.ts, c.vs, n, this.sts));
       if (hists.length > 0) records.push(encodeHistogramSamples(hists));
       try {
         this.wal.log(...records);
@@ -548,20 +545,20 @@ class HeadAppender implements Appender {
     let ooo = 0;
     const minValid = head.minValidTime;
     for (let i = 0; i < n; i++) {
-      const s = this.pending[i]!;
-      const t = this.ts[i];
+      const s = c.pending[i]!;
+      const t = c.ts[i];
       // Decided again: another appender may have committed newer samples, or the head been truncated.
       if (t >= this.minValidTime && (s.maxTime === -Infinity || t >= s.maxTime)) {
         if (t < minValid) outOfBounds++;
-        else if (head.applySample(s, t, this.vs[i], this.sts?.[i])) appended++;
+        else if (head.applySample(s, t, c.vs[i], this.sts?.[i])) appended++;
         continue;
       }
       if (this.inOOOWindow(t)) {
-        if (head.applyOOO(s, t, this.vs[i])) {
+        if (head.applyOOO(s, t, c.vs[i])) {
           // kept in place for the write-behind log below
-          this.refs[ooo] = this.refs[i];
-          this.ts[ooo] = t;
-          this.vs[ooo] = this.vs[i];
+          c.refs[ooo] = c.refs[i];
+          c.ts[ooo] = t;
+          c.vs[ooo] = c.vs[i];
           ooo++;
         }
       } else if (this.oooWindow > 0) tooOld++;
@@ -571,7 +568,7 @@ class HeadAppender implements Appender {
     if (ooo > 0) {
       // Out-of-order samples are in the WAL too (remote write reads them there); the WBL keeps them
       // for replay until the out-of-order compaction has put them in blocks.
-      head.wbl?.log(encodeSamples(this.refs, this.ts, this.vs, ooo));
+      head.wbl?.log(encodeSamples(c.refs, c.ts, c.vs, ooo));
       head.metrics.outOfOrderSamplesAppended.inc(ooo);
     }
     let histAppended = 0;
@@ -606,7 +603,7 @@ class HeadAppender implements Appender {
     if (outOfBounds > 0) head.metrics.outOfBoundSamples.inc(outOfBounds);
     if (tooOld > 0) head.metrics.tooOldSamples.inc(tooOld);
     if (appended + ooo > 0) head.metrics.samplesAppended.inc(appended + ooo);
-    head.releaseColumns(this.columns, n);
+    head.releaseColumns(c, n);
     this.n = 0;
     head.notifyCommitted();
     return Promise.resolve();
@@ -616,7 +613,7 @@ class HeadAppender implements Appender {
     if (this.closed) return;
     this.closed = true;
     this.head.activeAppenders--;
-    this.head.releaseColumns(this.columns, this.n);
+    this.head.releaseColumns(this.c, this.n);
     this.n = 0;
     this.hists = [];
     // Series created by this appender stay in the head (they were created eagerly); log them so a

@@ -46,29 +46,21 @@ export class JsonBytes {
       // the high part, then the low nine digits zero-padded
       const hi = Math.floor(x / 1e9);
       this.digits(hi);
-      this.padded9(x - hi * 1e9);
+      this.fixed(x - hi * 1e9, 9);
       return;
     }
-    const b = this.buf;
-    let v = x | 0;
     let len = 1;
-    for (let y = v; y >= 10; y = (y / 10) | 0) len++;
-    let n = this.n + len;
-    this.n = n;
-    do {
-      const q = (v / 10) | 0;
-      b[--n] = 48 + v - q * 10;
-      v = q;
-    } while (v !== 0);
+    for (let y = x | 0; y >= 10; y = (y / 10) | 0) len++;
+    this.fixed(x, len);
   }
 
-  /** 0 ≤ x < 1e9, as exactly nine digits. */
-  private padded9(x: number): void {
+  /** 0 ≤ x < 2^31 as exactly `len` digits, zero-padded; room for them is made by the caller. */
+  private fixed(x: number, len: number): void {
     const b = this.buf;
     let v = x | 0;
-    let n = this.n + 9;
+    let n = this.n + len;
     this.n = n;
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < len; i++) {
       const q = (v / 10) | 0;
       b[--n] = 48 + v - q * 10;
       v = q;
@@ -87,14 +79,8 @@ export class JsonBytes {
     this.digits(sec);
     if (frac === 0) return;
     this.room(4);
-    const b = this.buf;
-    const f = frac | 0;
-    const d1 = (f / 100) | 0;
-    const d2 = ((f / 10) | 0) - d1 * 10;
-    b[this.n++] = 46; // '.'
-    b[this.n++] = 48 + d1;
-    b[this.n++] = 48 + d2;
-    b[this.n++] = 48 + f - ((f / 10) | 0) * 10;
+    this.buf[this.n++] = 46; // '.'
+    this.fixed(frac, 3);
   }
 
   /** A sample value as floatJSON writes it, without building the quoted string when it is plain. */
