@@ -106,6 +106,60 @@ describe('block write and read', () => {
     b.close();
   });
 
+  it('hands each series views of exactly its samples, disjoint within the shared slabs', () => {
+    const dir = tmpDir();
+    // series of 1 to 400 samples, and one longer than the largest slab (64k samples)
+    const all = Array.from({ length: 300 }, (_, i) =>
+      series(
+        { __name__: 'm', i: String(i).padStart(3, '0') },
+        samples(0, 15_000 * (1 + ((i * 37) % 400)), 15_000, (t) => t + i),
+      ),
+    );
+    all.push(
+      series(
+        { __name__: 'm', i: 'long' },
+        samples(0, 15_000 * 70_000, 15_000, (t) => -t),
+      ),
+    );
+    const meta = writeBlock(dir, { minTime: 0, maxTime: 15_000 * 70_000 }, all)!;
+    const b = Block.open(path.join(dir, meta.ulid));
+    // a window cutting into the chunks, as an instant query's lookback does
+    const [mint, maxt] = [600_000, 3_000_000];
+    const set = b.querier(mint, maxt).select([new Matcher('=', '__name__', 'm')]);
+    const seen: Array<{ buffer: ArrayBufferLike; from: number; to: number }> = [];
+    let n = 0;
+    for (const s of set) {
+      const batch = s.samples();
+      const i = s.labels.get('i')!;
+      const count = i === 'long' ? 70_000 : 1 + ((Number(i) * 37) % 400);
+      const ts = Array.from({ length: count }, (_, k) => k * 15_000).filter((t) => t >= mint && t <= maxt);
+      expect(batch.length).toBe(ts.length);
+      expect(batch.t.length).toBe(batch.length);
+      expect([...batch.t]).toEqual(ts);
+      expect([...batch.v]).toEqual(ts.map((t) => (i === 'long' ? -t : t + Number(i))));
+      seen.push({
+        buffer: batch.t.buffer,
+        from: batch.t.byteOffset,
+        to: batch.t.byteOffset + batch.t.byteLength,
+      });
+      n++;
+    }
+    // series that end before the window are not selected
+    expect(n).toBe(
+      1 +
+        Array.from({ length: 300 }, (_, i) => 1 + ((i * 37) % 400)).filter((c) => (c - 1) * 15_000 >= mint)
+          .length,
+    );
+    expect(n).toBeGreaterThan(250);
+    for (const a of seen)
+      for (const o of seen)
+        if (a !== o && a.buffer === o.buffer && a.to > a.from && o.to > o.from)
+          expect(a.to <= o.from || o.to <= a.from).toBe(true);
+    // fewer buffers than series: they share slabs
+    expect(new Set(seen.map((x) => x.buffer)).size).toBeLessThan(n / 10);
+    b.close();
+  });
+
   it('keeps stale markers bit-exact', () => {
     const dir = tmpDir();
     const meta = writeBlock(dir, { minTime: 0, maxTime: 100 }, [
