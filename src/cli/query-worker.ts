@@ -8,7 +8,8 @@ import { parseExpr } from '../promql/parser/index.js';
 import { reportToPool, serveWorkerJobs } from '../promql/pool-worker.js';
 import { BlockCache, SnapshotQueryable } from '../tsdb/snapshot-queryable.js';
 import type { SelectSpec, StorageSnapshot } from '../tsdb/snapshot.js';
-import { executeQuery, type QueryJob, type QueryOutcome } from '../web/api/v1/query-exec.js';
+import { executeQuery, type QueryOutcome } from '../web/api/v1/query-exec.js';
+import type { PoolJob } from './query-pool.js';
 
 /** Niceness of query workers on Linux (per thread): the ingest thread (0) goes first. */
 const WORKER_NICENESS = 10;
@@ -25,10 +26,22 @@ parseExpr('1');
 
 const blocks = new BlockCache((ulid, detail) => reportToPool('damagedBlock', { ulid, detail }));
 
-serveWorkerJobs<QueryJob, QueryOutcome>(
-  async (job, ctx) => {
+/** Whether the engine announced the selects the snapshot sent with the job was taken for. */
+function sameSelects(a: SelectSpec[], b: SelectSpec[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+serveWorkerJobs<PoolJob, QueryOutcome>(
+  async ({ job, ahead }, ctx) => {
+    let sent = ahead;
     const queryable = new SnapshotQueryable(
-      (selects: SelectSpec[]) => ctx.request('snapshot', selects) as Promise<StorageSnapshot>,
+      (selects: SelectSpec[]) => {
+        const snapshot = sent !== undefined && sameSelects(selects, sent.selects) ? sent.snapshot : undefined;
+        sent = undefined; // its buffers are used once
+        return snapshot !== undefined
+          ? Promise.resolve(snapshot)
+          : (ctx.request('snapshot', selects) as Promise<StorageSnapshot>);
+      },
       blocks,
       intern,
     );

@@ -326,11 +326,11 @@ export class PromethiumServer {
         droppedAlertmanagers: () => this.notifier?.droppedAlertmanagers() ?? [],
       },
       registry: this.metrics.registry,
-      executeQuery: (job, signal) => {
+      executeQuery: (job, signal, expr) => {
         // queries reach this only once the storage (and so the pool) is there
         if (this.queryPool === undefined)
           return Promise.resolve({ ok: false, errorType: 'unavailable', message: 'TSDB not ready' });
-        return this.queryPool.execute(this.withRemoteRead(job), signal);
+        return this.queryPool.execute(this.withRemoteRead(job), signal, expr);
       },
       admin: {
         enabled: opts.enableAdminApi,

@@ -31,6 +31,7 @@ import type { Registry } from 'prom-client';
 import { instrumentHttp } from './metrics.js';
 import { htmlSafeJson } from './api/v1/json.js';
 import type { QueryJob, QueryOutcome } from './api/v1/query-exec.js';
+import type { Expr } from '../promql/parser/index.js';
 
 /** The API routes an agent does not serve (Prometheus's wrapAgent list). */
 const AGENT_UNAVAILABLE = [
@@ -95,7 +96,7 @@ export interface WebOptions {
   /** Where the prometheus_http_* metrics go; none when absent. */
   registry?: Registry;
   /** Where /api/v1/query and query_range evaluate (the query worker pool); in this thread when absent. */
-  executeQuery?(job: QueryJob, signal: AbortSignal): Promise<QueryOutcome>;
+  executeQuery?(job: QueryJob, signal: AbortSignal, expr?: Expr): Promise<QueryOutcome>;
 }
 
 export function createWebApp(opts: WebOptions): FastifyInstance {

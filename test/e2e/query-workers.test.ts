@@ -22,7 +22,48 @@ async function busy(s: ServerProcess): Promise<number> {
   return gauge(s, 'promethium_query_workers_busy');
 }
 
+async function snapshots(s: ServerProcess, how: 'ahead' | 'asked'): Promise<number> {
+  const text = await (await s.fetch('/metrics')).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`promethium_query_storage_snapshots_total{how="${how}"} `));
+  return line === undefined ? NaN : Number(line.split(' ')[1]);
+}
+
+async function resultOf(s: ServerProcess, path: string): Promise<unknown[]> {
+  const body = (await (await s.fetch(path)).json()) as { status: string; data: { result: unknown[] } };
+  expect(body.status).toBe('success');
+  return body.data.result;
+}
+
 describe('query workers', () => {
+  it('get the storage snapshot with the query, so they need not ask for it (with remote read they do)', async () => {
+    const a = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`]);
+    // the embedded configuration scrapes the server itself
+    await waitFor(async () => (await resultOf(a, '/api/v1/query?query=up')).length === 1);
+    const [ahead, asked] = [await snapshots(a, 'ahead'), await snapshots(a, 'asked')];
+    expect(asked).toBe(0);
+    const now = Date.now() / 1000;
+    expect(await resultOf(a, '/api/v1/query?query=up')).toHaveLength(1);
+    expect(
+      await resultOf(a, `/api/v1/query_range?query=up&start=${now - 60}&end=${now}&step=15`),
+    ).toHaveLength(1);
+    expect(
+      await resultOf(a, '/api/v1/query?query=sum by (job) (up) * on (job) group_left () max by (job) (up)'),
+    ).toHaveLength(1);
+    expect(await snapshots(a, 'ahead')).toBe(ahead + 3);
+    expect(await snapshots(a, 'asked')).toBe(0);
+
+    // a server reading the first through remote_read: its queries' selects change in the worker
+    const dir = tmp();
+    const config = path.join(dir, 'prometheus.yml');
+    fs.writeFileSync(config, `remote_read:\n  - url: ${a.url}/api/v1/read\n    read_recent: true\n`);
+    const b = await start([`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`]);
+    expect(await resultOf(b, '/api/v1/query?query=up')).toHaveLength(1);
+    expect(await snapshots(b, 'asked')).toBe(1);
+    expect(await snapshots(b, 'ahead')).toBe(0);
+  });
+
   it('keep /-/healthy and small queries answering while heavy queries run on every worker', async () => {
     const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`, '--query.timeout=20s']);
     const workers = await gauge(s, 'promethium_query_workers');

@@ -2,7 +2,7 @@
 import type { FloatHistogram } from '../../model/histogram.js';
 import type { Expr } from '../parser/ast.js';
 import { typeOf } from '../parser/types.js';
-import type { Queryable } from '../../storage/interfaces.js';
+import type { Queryable, SelectRequest } from '../../storage/interfaces.js';
 import { compareLabels } from '../../storage/interfaces.js';
 import { Labels } from '../../model/labels.js';
 import { FUNCTION_IMPLS } from './functions/index.js';
@@ -14,6 +14,13 @@ import type { EngineOptions, QueryResult, QueryValue, SeriesPoints } from './typ
 
 const MAX_POINTS_PER_SERIES = 11_000;
 const EMPTY_FEATURES: ReadonlySet<string> = new Set();
+
+/** The queryable of an evaluator that only plans (plannedSelects): it never reads. */
+const NO_STORAGE: Queryable = {
+  querier() {
+    throw new Error('a planning evaluator reads no storage');
+  },
+};
 
 export class Engine {
   private readonly functions: Readonly<Record<string, FunctionImpl>>;
@@ -40,6 +47,14 @@ export class Engine {
       defaultEvaluationInterval: this.opts.defaultEvaluationInterval ?? 60_000,
       functions: this.functions,
     });
+  }
+
+  /**
+   * The selects an instant (step 0) or range evaluation of `expr` will announce to Queryable.prepare,
+   * without evaluating: so the storage can be fetched ahead, together with the query.
+   */
+  plannedSelects(expr: Expr, startMs: number, endMs: number, stepMs: number): SelectRequest[] {
+    return this.evaluator(NO_STORAGE, startMs, endMs, stepMs).selects(expr);
   }
 
   async instantQuery(q: Queryable, expr: Expr, timeMs: number, signal?: AbortSignal): Promise<QueryResult> {

@@ -343,24 +343,29 @@ export class Evaluator {
    * the event loop back between series and between inner steps.
    */
   async prepare(root: Expr): Promise<void> {
-    this.walk(root, this.p.start, this.p.end);
+    const selects = this.selects(root);
     this.statsOnly = statsOnlySelectors(root);
-    const queryable = this.p.queryable;
-    if (queryable.prepare !== undefined) {
-      // the same ranges load() and info() select below
-      const selects: SelectRequest[] = [];
-      for (const [node, r] of this.evalRanges) {
-        if (node.type === 'VectorSelector')
-          selects.push({ matchers: node.matchers, mint: r.lo + 1, maxt: r.hi });
-      }
-      if (this.infoFn !== undefined) selects.push(...this.infoFn.selects());
-      await queryable.prepare(selects);
-    }
+    await this.p.queryable.prepare?.(selects);
     for (const [node, r] of this.evalRanges) {
       if (node.type !== 'VectorSelector') continue;
       await this.load(node, r.lo, r.hi);
     }
     await this.precomputeSubqueries(root);
+  }
+
+  /**
+   * Records the evaluation-time interval of every node (prepare's first step) and returns the selects
+   * the evaluation will make: the same ranges load() and info() select.
+   */
+  selects(root: Expr): SelectRequest[] {
+    this.walk(root, this.p.start, this.p.end);
+    const selects: SelectRequest[] = [];
+    for (const [node, r] of this.evalRanges) {
+      if (node.type === 'VectorSelector')
+        selects.push({ matchers: node.matchers, mint: r.lo + 1, maxt: r.hi });
+    }
+    if (this.infoFn !== undefined) selects.push(...this.infoFn.selects());
+    return selects;
   }
 
   private async precomputeSubqueries(e: Expr): Promise<void> {

@@ -2,6 +2,7 @@
 // ParseForm bounds them, 10 MB), queries, series, labels and metadata.
 import type { FastifyInstance } from 'fastify';
 import type { Queryable } from '../../../storage/interfaces.js';
+import type { Expr } from '../../../promql/parser/index.js';
 import { registerQueryRoutes, type QueryEngineSettings } from './query.js';
 import { QueryLimiter } from './query-limiter.js';
 import type { QueryJob, QueryOutcome } from './query-exec.js';
@@ -12,7 +13,7 @@ export interface QueryApiOptions {
   queryEngine?: QueryEngineSettings;
   metadata?: MetadataSource;
   /** Where queries run (the query worker pool); in the calling thread when absent. */
-  executeQuery?(job: QueryJob, signal: AbortSignal): Promise<QueryOutcome>;
+  executeQuery?(job: QueryJob, signal: AbortSignal, expr?: Expr): Promise<QueryOutcome>;
 }
 
 /** Prometheus's defaults for the --query.* flags. */

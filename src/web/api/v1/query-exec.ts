@@ -4,9 +4,9 @@
 // done here, so the thread serving HTTP need not touch the body), or as an error to report.
 import type { FloatHistogram } from '../../../model/histogram.js';
 import { Engine, QueryError, type QueryResult, type QueryValue } from '../../../promql/engine/index.js';
-import { parseExpr } from '../../../promql/parser/index.js';
+import { parseExpr, type Expr } from '../../../promql/parser/index.js';
 import { RemoteReadQueryable, type RemoteReadSpec } from '../../../remote/read-queryable.js';
-import type { Queryable } from '../../../storage/interfaces.js';
+import type { Queryable, SelectRequest } from '../../../storage/interfaces.js';
 import { capAnnotations, htmlSafeJson, timestampJSON } from './json.js';
 import { JsonBytes, writeQueryValue } from './json-bytes.js';
 import { compressBody, type BodyEncoding } from './body-encoding.js';
@@ -86,12 +86,7 @@ export async function executeQuery(
   try {
     const features = new Set(job.features);
     const expr = parseExpr(job.query, { features });
-    const engine = new Engine({
-      lookbackDelta: job.lookbackDeltaMs,
-      timeout: Math.max(0, job.deadline - evalStart),
-      maxSamples: job.maxSamples,
-      features,
-    });
+    const engine = engineFor(job, features, evalStart);
     const result =
       job.kind === 'instant'
         ? await engine.instantQuery(queryable, expr, job.time, signal)
@@ -126,6 +121,28 @@ export async function executeQuery(
     if (err instanceof QueryError) return { ok: false, errorType: err.errorType, message: err.message };
     return { ok: false, errorType: 'execution', message: err instanceof Error ? err.message : String(err) };
   }
+}
+
+function engineFor(job: QueryJob, features: ReadonlySet<string>, now: number): Engine {
+  return new Engine({
+    lookbackDelta: job.lookbackDeltaMs,
+    timeout: Math.max(0, job.deadline - now),
+    maxSamples: job.maxSamples,
+    features,
+  });
+}
+
+/**
+ * The selects executeQuery will announce to its queryable for this job (`expr`: the job's query,
+ * when the caller has it parsed already), so that the storage they need can travel with the job.
+ */
+export function plannedSelects(job: QueryJob, expr?: Expr): SelectRequest[] {
+  const features = new Set(job.features);
+  const e = expr ?? parseExpr(job.query, { features });
+  const engine = engineFor(job, features, Date.now());
+  return job.kind === 'instant'
+    ? engine.plannedSelects(e, job.time, job.time, 0)
+    : engine.plannedSelects(e, job.start, job.end, job.step);
 }
 
 /**

@@ -49,7 +49,8 @@ export interface QueryRoutesDeps {
   /** The current time (ms); the default evaluation time of instant queries. */
   now(): number;
   /** Where queries run (the query worker pool); in this thread over queryable() when absent. */
-  execute?(job: QueryJob, signal: AbortSignal): Promise<QueryOutcome>;
+  /** `expr` is the job's query as this handler parsed it (the executor may plan with it). */
+  execute?(job: QueryJob, signal: AbortSignal, expr?: Expr): Promise<QueryOutcome>;
 }
 
 const MAX_POINTS = 11_000;
@@ -99,6 +100,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
     timeoutParamMs: number | undefined,
     job: Pick<QueryJob, 'kind' | 'query' | 'time' | 'start' | 'end' | 'step' | 'limit'>,
     queryable: Queryable,
+    expr: Expr,
   ): Promise<FastifyReply> {
     const started = Date.now();
     const deadline = started + Math.min(timeoutParamMs ?? Infinity, settings.timeoutMs);
@@ -140,7 +142,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       if (encoding !== undefined) full.encoding = encoding;
       outcome =
         deps.execute !== undefined
-          ? await deps.execute(full, signal)
+          ? await deps.execute(full, signal, expr)
           : await executeQuery(full, queryable, signal);
     } finally {
       release();
@@ -172,13 +174,14 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
       const timeoutMs = timeout === '' ? undefined : param('timeout', () => parseDuration(timeout));
       if (form.get('lookback_delta') !== '') checkLookback(form);
       const query = form.get('query');
-      parseQueryParam(form, settings.features); // a bad query is a 400 at once, not after the queue
+      const expr = parseQueryParam(form, settings.features); // a bad query is a 400 at once, not after the queue
       return await run(
         reply,
         form,
         timeoutMs,
         { kind: 'instant', query, time, start: time, end: time, step: 1, limit },
         queryable,
+        expr,
       );
     } catch (err) {
       return sendFailure(reply, err);
@@ -228,6 +231,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: QueryRoutesDeps)
         timeoutMs,
         { kind: 'range', query: form.get('query'), time: start, start, end, step: stepMs, limit },
         queryable,
+        expr,
       );
     } catch (err) {
       return sendFailure(reply, err);
