@@ -19,6 +19,7 @@ import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
 import { dropDeleted, dropDeletedHistograms } from './head.js';
 import { histogramSamples } from './head-histograms.js';
 import { sortSamples } from './ooo.js';
+import { SampleArena } from './sample-arena.js';
 import {
   selectSpecs,
   unpackHeadSeries,
@@ -117,11 +118,12 @@ class HeadSnapshotQuerier implements Querier {
     if (part === undefined) throw new Error('select not announced to the query snapshot');
     const { mint, maxt } = this;
     const series: Series[] = [];
+    const arena = new SampleArena();
     for (const s of part.series ?? []) {
       const inRange = (c: { mint: number; maxt: number }): boolean => c.maxt >= mint && c.mint <= maxt;
       const hist = s.histograms.some(inRange);
       if (!s.chunks.some(inRange) && !hist) continue;
-      const x: Series = { labels: s.labels, samples: () => decode(s, mint, maxt) };
+      const x: Series = { labels: s.labels, samples: () => decode(s, mint, maxt, arena) };
       if (hist)
         x.histograms = () => dropDeletedHistograms(histogramSamples(s.histograms, mint, maxt), s.deleted);
       series.push(x);
@@ -140,17 +142,19 @@ class HeadSnapshotQuerier implements Querier {
   close(): void {}
 }
 
-function decode(s: UnpackedSeries, mint: number, maxt: number): SampleBatch {
+function decode(s: UnpackedSeries, mint: number, maxt: number, arena: SampleArena): SampleBatch {
   const chunks = s.chunks
     .filter((c) => c.maxt >= mint && c.mint <= maxt)
     .map((c) => (c.enc === ENC_XOR2 ? XOR2Chunk.fromBytes(c.data) : XORChunk.fromBytes(c.data)));
   let cap = 0;
   for (const c of chunks) cap += c.numSamples;
   if (cap === 0) return EMPTY;
-  const t = new Float64Array(cap);
-  const v = new Float64Array(cap);
-  // start timestamps when a chunk has them (0 for the samples of those that do not)
+  // start timestamps when a chunk has them (0 for the samples of those that do not); those series
+  // get arrays of their own
   const st = chunks.some((c) => c instanceof XOR2Chunk && c.hasST) ? new Float64Array(cap) : undefined;
+  const room = st === undefined ? arena.room(cap) : undefined;
+  const t = room?.t ?? new Float64Array(cap);
+  const v = room?.v ?? new Float64Array(cap);
   let n = 0;
   for (const c of chunks)
     n +=
@@ -160,5 +164,6 @@ function decode(s: UnpackedSeries, mint: number, maxt: number): SampleBatch {
   // out-of-order chunks overlap the in-order ones (a sorted run costs one pass)
   n = sortSamples(t, v, n, st);
   if (s.deleted.length > 0) n = dropDeleted(t, v, n, s.deleted, st);
+  if (room !== undefined) return { ...arena.take(n), length: n };
   return st === undefined ? { t, v, length: n } : { t, v, length: n, st };
 }

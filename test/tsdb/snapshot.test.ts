@@ -100,6 +100,41 @@ describe('query snapshots', () => {
     }
   });
 
+  it('hand each head series views of exactly its samples, disjoint within shared slabs', async () => {
+    const db = open();
+    await fill(db, 300, 0, 30 * 60_000, 15_000);
+    const matchers = [new Matcher('=', '__name__', 'm')];
+    // an instant query's window: 19 of each series' 120 samples (the last is at 29:45)
+    const [mint, maxt] = [25 * 60_000 + 1, 30 * 60_000];
+    const { queryable, released } = workerView(db);
+    await queryable.prepare([{ matchers, mint, maxt }]);
+    const querier = queryable.querier(mint, maxt);
+    const views: Float64Array[] = [];
+    for (const s of querier.select(matchers, { start: mint, end: maxt })) {
+      const b = s.samples();
+      expect(b.length).toBe(19);
+      expect(b.t.length).toBe(b.length);
+      expect(b.v.length).toBe(b.length);
+      const i = Number(s.labels.get('i'));
+      expect([...b.v]).toEqual([...b.t].map((t) => t / 1000 + i));
+      views.push(b.t, b.v);
+    }
+    expect(views).toHaveLength(600);
+    const byBuffer = new Map<ArrayBufferLike, Array<[number, number]>>();
+    for (const x of views) {
+      const spans = byBuffer.get(x.buffer) ?? [];
+      spans.push([x.byteOffset, x.byteOffset + x.byteLength]);
+      byBuffer.set(x.buffer, spans);
+    }
+    expect(byBuffer.size).toBeLessThan(20);
+    for (const spans of byBuffer.values()) {
+      spans.sort((a, b) => a[0] - b[0]);
+      for (let k = 1; k < spans.length; k++) expect(spans[k][0]).toBeGreaterThanOrEqual(spans[k - 1][1]);
+    }
+    querier.close();
+    released();
+  });
+
   it('refuse a select that was not announced', async () => {
     const db = open();
     await fill(db, 2, 0, 60_000, 15_000);

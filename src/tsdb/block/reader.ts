@@ -50,6 +50,7 @@ import {
 } from './format.js';
 import { addInterval, covers, removeDeleted, type Interval } from './tombstones.js';
 import { chunkSamples } from './writer.js';
+import { SampleArena } from '../sample-arena.js';
 
 /** Refs this close together are read with one range scan (the few rows in between are dropped). */
 const MAX_REF_GAP = 4;
@@ -402,9 +403,8 @@ export class Block implements PostingsIndex {
     const room = arena !== undefined && !hasST ? arena.room(cap) : undefined;
     const t = room?.t ?? new Float64Array(cap);
     const v = room?.v ?? new Float64Array(cap);
-    const at = room?.at ?? 0;
     const st = hasST ? new Float64Array(cap) : undefined;
-    let n = at;
+    let n = 0;
     for (const c of s.chunks) {
       if (isHistogramEnc(c[4])) continue;
       n +=
@@ -414,15 +414,9 @@ export class Block implements PostingsIndex {
             ? XOR2Chunk.fromBytes(c[5]).decodeInto(t, v, st!, n, mint, maxt)
             : XORChunk.fromBytes(c[5]).decodeInto(t, v, n, mint, maxt);
     }
-    if (room !== undefined) {
-      const own = arena!.take(n - at);
-      const deleted = this.tombstones.get(s.ref);
-      const length =
-        deleted === undefined ? own.t.length : removeDeleted(own.t, own.v, own.t.length, deleted);
-      return { t: own.t, v: own.v, length };
-    }
     const deleted = this.tombstones.get(s.ref);
     if (deleted !== undefined) n = removeDeleted(t, v, n, deleted, st);
+    if (room !== undefined) return { ...arena!.take(n), length: n };
     return st === undefined ? { t, v, length: n } : { t, v, length: n, st };
   }
 
@@ -692,43 +686,6 @@ class BlockQuerier implements Querier {
 }
 
 export type { LoadedSeries };
-
-/** The smallest slab a SampleArena allocates, in samples, and the largest it grows to. */
-const ARENA_MIN_SLAB = 4096;
-const ARENA_MAX_SLAB = 1 << 16;
-
-/**
- * Sample arrays for the series of one select, cut from shared slabs. Allocating two Float64Arrays
- * per series cost more than decoding it (an instant query over a thousand series spent ~15 % of its
- * time there, plus GC of the off-heap buffers); a series is decoded into the slab's free space, then
- * handed out as views of exactly its samples, so a window of an instant query uses 20 slots of a
- * 120-sample chunk, not 120. Slabs double from 4k to 64k samples; a view keeps its slab alive.
- */
-export class SampleArena {
-  private t = new Float64Array(0);
-  private v = new Float64Array(0);
-  private used = 0;
-  private next = ARENA_MIN_SLAB;
-
-  /** Space for up to `cap` samples: decode into `t` and `v` from `at`, then take() what was written. */
-  room(cap: number): { t: Float64Array; v: Float64Array; at: number } {
-    if (this.used + cap > this.t.length) {
-      const size = Math.max(cap, this.next);
-      this.next = Math.min(ARENA_MAX_SLAB, this.next * 2);
-      this.t = new Float64Array(size);
-      this.v = new Float64Array(size);
-      this.used = 0;
-    }
-    return { t: this.t, v: this.v, at: this.used };
-  }
-
-  /** The `n` samples written at room()'s `at`, as arrays of their own. */
-  take(n: number): { t: Float64Array; v: Float64Array } {
-    const from = this.used;
-    this.used += n;
-    return { t: this.t.subarray(from, this.used), v: this.v.subarray(from, this.used) };
-  }
-}
 
 function isHistogramEnc(enc: number): boolean {
   return (

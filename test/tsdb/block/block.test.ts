@@ -108,7 +108,7 @@ describe('block write and read', () => {
 
   it('hands each series views of exactly its samples, disjoint within the shared slabs', () => {
     const dir = tmpDir();
-    // series of 1 to 400 samples, and one longer than the largest slab (64k samples)
+    // series of 1 to 400 samples, and one longer than a slab (4k samples)
     const all = Array.from({ length: 300 }, (_, i) =>
       series(
         { __name__: 'm', i: String(i).padStart(3, '0') },
