@@ -221,23 +221,22 @@ export function checkDEC(b: Uint8Array): void {
   if (b[2] >>> 4 > MAX_DEC_SCALE) throw new Error(`DEC chunk: bad scale ${b[2] >>> 4}`);
 }
 
-/** Reads one sequence into out[at..at+n) (as float64 integers); returns the bit position after it. */
+/** The `l`-bit unsigned integer (l <= 53) at bit `pos`; the caller moves past it. */
+function readU(buf: Uint8Array, pos: number, l: number): number {
+  if (l === 0) return 0;
+  if (l <= 32) return peek32(buf, pos) >>> (32 - l);
+  return (peek32(buf, pos) >>> (64 - l)) * TWO32 + peek32(buf, pos + l - 32);
+}
+
+/**
+ * Reads one sequence into out[at..at+n) (as float64 integers); returns the bit position after it.
+ * (No closure over `pos`: one per call, with its context, was most of a block read's garbage.)
+ */
 function readSeq(buf: Uint8Array, pos: number, n: number, out: Float64Array, at: number): number {
-  const readU = (l: number): number => {
-    if (l === 0) return 0;
-    if (l <= 32) {
-      const x = peek32(buf, pos) >>> (32 - l);
-      pos += l;
-      return x;
-    }
-    const hi = peek32(buf, pos) >>> (64 - l);
-    const lo = peek32(buf, pos + l - 32);
-    pos += l;
-    return hi * TWO32 + lo;
-  };
   const l0 = peek32(buf, pos) >>> 26;
   pos += 6;
-  let x = unzigzag(readU(l0));
+  let x = unzigzag(readU(buf, pos, l0));
+  pos += l0;
   out[at] = x;
   if (n < 2) return pos;
   const head = peek32(buf, pos) >>> 19; // order(1) shift(6) width(6)
@@ -250,7 +249,8 @@ function readSeq(buf: Uint8Array, pos: number, n: number, out: Float64Array, at:
   if (order === 1) {
     const l = peek32(buf, pos) >>> 26;
     pos += 6;
-    d = unzigzag(readU(l));
+    d = unzigzag(readU(buf, pos, l));
+    pos += l;
     x += d;
     out[at + 1] = x;
     i = 2;
@@ -268,12 +268,14 @@ function readSeq(buf: Uint8Array, pos: number, n: number, out: Float64Array, at:
         pos += 2 + W;
       } else {
         pos += 2;
-        r = unzigzag(readU(W) + 1) * div;
+        r = unzigzag(readU(buf, pos, W) + 1) * div;
+        pos += W;
       }
     } else {
       const l = (w >>> 24) & 63;
       pos += 8;
-      r = unzigzag(readU(l) + 1) * div;
+      r = unzigzag(readU(buf, pos, l) + 1) * div;
+      pos += l;
     }
     if (order === 1) {
       d += r;
