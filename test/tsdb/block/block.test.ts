@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Matcher } from '../../../src/model/matcher.js';
 import { STALE_NAN, isStaleNaN } from '../../../src/model/value.js';
 import { Block, BlockError, cleanupTmp, isULID, newULID, writeBlock } from '../../../src/tsdb/block/index.js';
 import { ulidTime } from '../../../src/tsdb/block/ulid.js';
+import { inflateChunk } from '../../../src/tsdb/block/reader.js';
 import { L, readAll, samples, series, tmpDir } from './fixtures.js';
 
 function threeSeries(): ReturnType<typeof series>[] {
@@ -158,6 +160,15 @@ describe('block write and read', () => {
     // fewer buffers than series: they share slabs
     expect(new Set(seen.map((x) => x.buffer)).size).toBeLessThan(n / 10);
     b.close();
+  });
+
+  it('inflates deflated chunks as zlib does, also those larger than its buffer (64 KiB)', () => {
+    for (const size of [0, 1, 300, 65_535, 65_536, 65_537, 200_000]) {
+      const raw = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) raw[i] = (i * 7919) % 251 < 40 ? (i * 31) & 255 : 0;
+      expect(Buffer.from(inflateChunk(zlib.deflateRawSync(raw)))).toEqual(raw);
+    }
+    expect(() => inflateChunk(Buffer.from([0xff, 0xff, 0xff]))).toThrow();
   });
 
   it('keeps stale markers bit-exact', () => {
