@@ -2144,18 +2144,18 @@ export function extendFloats(
 }
 
 /** Collects a subquery's inner step results into series, in order of first appearance. */
+interface AccumulatedSeries {
+  labels: Labels;
+  t: number[];
+  v: number[];
+  h: Array<FloatHistogram | undefined> | undefined;
+  dropName: boolean;
+}
+
 class SubqueryAccumulator {
   points = 0;
-  private readonly bySeries = new Map<
-    string,
-    {
-      labels: Labels;
-      t: number[];
-      v: number[];
-      h: Array<FloatHistogram | undefined> | undefined;
-      dropName: boolean;
-    }
-  >();
+  private readonly bySeries = new Map<string, AccumulatedSeries>();
+  private readonly byObject = new Map<Labels, AccumulatedSeries>();
 
   add(val: StepValue, ti: number): void {
     if (val.kind === 'scalar') {
@@ -2167,11 +2167,17 @@ class SubqueryAccumulator {
   }
 
   private push(labels: Labels, dropName: boolean, t: number, v: number, h: FloatHistogram | undefined): void {
-    const key = labelsKey(labels);
-    let s = this.bySeries.get(key);
+    // inner steps mostly return the label objects of the step before: find those by identity, and
+    // join the labels into a key only for the others (the key per point cost more than the rest)
+    let s = this.byObject.get(labels);
     if (s === undefined) {
-      s = { labels, t: [], v: [], h: undefined, dropName };
-      this.bySeries.set(key, s);
+      const key = labelsKey(labels);
+      s = this.bySeries.get(key);
+      if (s === undefined) {
+        s = { labels, t: [], v: [], h: undefined, dropName };
+        this.bySeries.set(key, s);
+      }
+      this.byObject.set(labels, s);
     }
     // histograms go in a column aligned with t, made when the first one comes
     if (h !== undefined && s.h === undefined) s.h = new Array<FloatHistogram | undefined>(s.t.length);
