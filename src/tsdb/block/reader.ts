@@ -73,6 +73,8 @@ interface Statements {
 
 type ChunkRow = [id: number, mint: number, maxt: number, crc: number, enc: number, data: Buffer];
 
+const NO_DATA = Buffer.alloc(0);
+
 const EMPTY_BATCH: SampleBatch = { t: new Float64Array(0), v: new Float64Array(0), length: 0 };
 
 function sqliteMessage(err: unknown): string {
@@ -280,7 +282,8 @@ export class Block implements PostingsIndex {
 
   /**
    * Loads series `refs` with their chunks overlapping [mint, maxt] that tombstones do not cover
-   * entirely; bad checksums become warnings. `withData` false loads chunk bounds only.
+   * entirely; bad checksums become warnings. `withData` false loads chunk bounds only (their data
+   * empty and unchecked), for series lookups, as Prometheus's querier loads no chunks for them.
    */
   loadSeries(
     refs: Uint32Array,
@@ -288,6 +291,7 @@ export class Block implements PostingsIndex {
     maxt: number,
     warnings: string[],
     skipDeleted = true,
+    withData = true,
   ): LoadedSeries[] {
     const out: LoadedSeries[] = [];
     const warned = warnings.length;
@@ -299,7 +303,7 @@ export class Block implements PostingsIndex {
       const lo = refs[i];
       const hi = refs[j - 1];
       try {
-        this.loadRun(refs, i, j, mint, maxt, skipDeleted, warnings, out);
+        this.loadRun(refs, i, j, mint, maxt, skipDeleted, withData, warnings, out);
       } catch (err) {
         warnings.push(`block ${this.metaValue.ulid}: reading series ${lo}..${hi}: ${sqliteMessage(err)}`);
       }
@@ -316,13 +320,14 @@ export class Block implements PostingsIndex {
     mint: number,
     maxt: number,
     skipDeleted: boolean,
+    withData: boolean,
     warnings: string[],
     out: LoadedSeries[],
   ): void {
     const lo = refs[from];
     const hi = refs[to - 1];
     const seriesRows = this.stmts.seriesRange.all(lo, hi);
-    const chunkRows = this.chunkRows(chunkId(lo, 0), chunkId(hi + 1, 0), mint, maxt);
+    const chunkRows = this.chunkRows(chunkId(lo, 0), chunkId(hi + 1, 0), mint, maxt, withData);
     let k = 0; // index into chunkRows
     let s = 0; // index into seriesRows
     for (let r = from; r < to; r++) {
@@ -340,6 +345,10 @@ export class Block implements PostingsIndex {
       for (; k < chunkRows.length && chunkRows[k][0] < highId; k++) {
         const c = chunkRows[k];
         if (deleted !== undefined && covers(deleted, c[1], c[2])) continue;
+        if (!withData) {
+          chunks.push(c);
+          continue;
+        }
         if ((crc32c(c[5]) | 0) !== c[3]) {
           labels ??= decodeLabels(row[1]);
           warnings.push(
@@ -377,9 +386,13 @@ export class Block implements PostingsIndex {
    * allocation per chunk. Both statements read the same immutable rows (the connection is read-only;
    * tombstone writes reopen it).
    */
-  private chunkRows(fromId: number, toId: number, mint: number, maxt: number): ChunkRow[] {
+  private chunkRows(fromId: number, toId: number, mint: number, maxt: number, withData: boolean): ChunkRow[] {
     const rows = this.stmts.chunksRange.all(fromId, toId, mint, maxt) as unknown as ChunkRow[];
     if (rows.length === 0) return rows;
+    if (!withData) {
+      for (const row of rows) row[5] = NO_DATA;
+      return rows;
+    }
     const data = this.stmts.chunksData.get(fromId, toId, mint, maxt) ?? Buffer.alloc(0);
     let at = 0;
     for (const row of rows) {
@@ -653,19 +666,24 @@ class BlockQuerier implements Querier {
     const mint = hints?.start ?? this.mint;
     const maxt = hints?.end ?? this.maxt;
     const warnings: string[] = [];
+    // a series lookup (the series API) reads no chunk data, as in Prometheus; its samples, if asked
+    // for after all, are read then
+    const lookup = hints?.func === 'series';
     let loaded: LoadedSeries[] = [];
     try {
-      loaded = this.block.loadSeries(this.block.seriesRefs(matchers), mint, maxt, warnings);
+      loaded = this.block.loadSeries(this.block.seriesRefs(matchers), mint, maxt, warnings, true, !lookup);
     } catch (err) {
       warnings.push(`block ${this.block.meta.ulid}: ${sqliteMessage(err)}`);
       this.block.onDamage?.(warnings[warnings.length - 1]);
     }
     const block = this.block;
     const arena = new SampleArena();
+    const withData = (s: LoadedSeries): LoadedSeries =>
+      lookup ? (block.loadSeries(Uint32Array.of(s.ref), mint, maxt, [])[0] ?? { ...s, chunks: [] }) : s;
     const series: Series[] = loaded.map((s) => {
-      const x: Series = { labels: s.labels, samples: () => block.decode(s, mint, maxt, arena) };
+      const x: Series = { labels: s.labels, samples: () => block.decode(withData(s), mint, maxt, arena) };
       if (s.chunks.some((c) => isHistogramEnc(c[4])))
-        x.histograms = () => block.decodeHistograms(s, mint, maxt);
+        x.histograms = () => block.decodeHistograms(withData(s), mint, maxt);
       return x;
     });
     return {

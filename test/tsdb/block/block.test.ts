@@ -290,6 +290,40 @@ describe('damage', () => {
     b.close();
   });
 
+  it('reads no chunk data for a series lookup (the series API), as Prometheus', () => {
+    const dir = tmpDir();
+    const meta = writeBlock(dir, { minTime: 0, maxTime: 1_200_000 }, [
+      series({ __name__: 'm', i: '1' }, samples(0, 600_000, 15_000), 20),
+      series({ __name__: 'm', i: '2' }, samples(0, 600_000, 15_000), 20),
+      series({ __name__: 'm', i: '3' }, samples(900_000, 1_000_000, 15_000), 20),
+    ])!;
+    const file = path.join(dir, meta.ulid, 'block.db');
+    const db = new Database(file);
+    // every chunk of series 1 damaged: a lookup does not read them, so it does not see it
+    const rows = db.prepare('SELECT id, data FROM chunks ORDER BY id LIMIT 2').all() as Array<{
+      id: number;
+      data: Buffer;
+    }>;
+    for (const row of rows) {
+      row.data[5] ^= 0xff;
+      db.prepare('UPDATE chunks SET data = ? WHERE id = ?').run(row.data, row.id);
+    }
+    db.close();
+    const b = Block.open(path.join(dir, meta.ulid));
+    const matchers = [new Matcher('=', '__name__', 'm')];
+    const lookup = b.querier(0, 600_000).select(matchers, { func: 'series' });
+    expect(lookup.warnings).toEqual([]);
+    const found = [...lookup];
+    // series 3 has no chunk in the range
+    expect(found.map((s) => s.labels.get('i'))).toEqual(['1', '2']);
+    // samples asked for after all are read (and checked) then
+    expect(found.map((s) => s.samples().length)).toEqual([0, 40]);
+    const full = b.querier(0, 600_000).select(matchers);
+    expect(full.warnings).toHaveLength(2);
+    expect([...full].map((s) => s.labels.get('i'))).toEqual(['2']);
+    b.close();
+  });
+
   it('fails Block.open with BlockError for missing, truncated, garbage and foreign files', () => {
     const dir = tmpDir();
     const meta = writeBlock(dir, { minTime: 0, maxTime: 1_200_000 }, threeSeries())!;
