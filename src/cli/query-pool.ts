@@ -114,7 +114,11 @@ export class QueryPool {
         },
       });
     };
-    stat('promethium_query_workers', 'Query worker threads.', () => this.pool.stats().workers);
+    stat(
+      'promethium_query_workers',
+      'Query worker threads: the first runs from the start, the others start once queries overlap.',
+      () => this.pool.stats().workers,
+    );
     stat(
       'promethium_query_workers_busy',
       'Query worker threads evaluating at least one query.',

@@ -68,6 +68,7 @@ interface Slot<J, R> {
 }
 
 export interface WorkerPoolStats {
+  /** Workers running: the first from the start, the others (up to the size) once jobs overlap. */
   workers: number;
   busy: number;
   queued: number;
@@ -84,7 +85,10 @@ export class WorkerPool<J, R> {
 
   constructor(private readonly o: WorkerPoolOptions<R>) {
     this.grace = o.cancelGraceMs ?? 1_000;
-    for (let i = 0; i < o.size; i++) this.slots.push(this.spawn(i));
+    // One worker at start, more as jobs overlap (see dispatch): a worker's start costs about half a
+    // second of a core, which at the server's start competed with its first queries, and serial
+    // queries never need a second one.
+    this.slots.push(this.spawn(0));
   }
 
   stats(): WorkerPoolStats {
@@ -194,6 +198,10 @@ export class WorkerPool<J, R> {
       for (const s of this.slots) {
         if (s.replacing || s.jobs.size >= this.o.perWorker) continue;
         if (best === undefined || s.jobs.size < best.jobs.size) best = s;
+      }
+      if ((best === undefined || best.jobs.size > 0) && this.slots.length < this.o.size && !this.closed) {
+        best = this.spawn(this.slots.length);
+        this.slots.push(best);
       }
       if (best === undefined) return;
       const j = this.queue.shift()!;

@@ -65,9 +65,14 @@ describe('query workers', () => {
   });
 
   it('keep /-/healthy and small queries answering while heavy queries run on every worker', async () => {
-    const s = await start([`--storage.tsdb.path=${path.join(tmp(), 'data')}`, '--query.timeout=20s']);
-    const workers = await gauge(s, 'promethium_query_workers');
-    expect(workers).toBeGreaterThanOrEqual(1);
+    const workers = 2;
+    const s = await start(
+      [`--storage.tsdb.path=${path.join(tmp(), 'data')}`, '--query.timeout=20s'],
+      undefined,
+      { PROMETHIUM_QUERY_WORKERS: String(workers) },
+    );
+    // one worker from the start; the second starts when queries overlap
+    expect(await gauge(s, 'promethium_query_workers')).toBe(1);
     const heavy = Array.from({ length: workers }, () => {
       const ac = new AbortController();
       return {
@@ -76,6 +81,7 @@ describe('query workers', () => {
       };
     });
     await waitFor(async () => (await busy(s)) === workers, 10_000);
+    expect(await gauge(s, 'promethium_query_workers')).toBe(workers);
     const started = Date.now();
     expect((await s.fetch('/-/healthy')).status).toBe(200);
     // the ingest thread answers at once: it only dispatches queries (no timing asserted beyond "before
