@@ -149,12 +149,9 @@ function decode(s: UnpackedSeries, mint: number, maxt: number, arena: SampleAren
   let cap = 0;
   for (const c of chunks) cap += c.numSamples;
   if (cap === 0) return EMPTY;
-  // start timestamps when a chunk has them (0 for the samples of those that do not); those series
-  // get arrays of their own
+  const { t, v } = arena.room(cap);
+  // start timestamps when a chunk has them (0 for the samples of those that do not)
   const st = chunks.some((c) => c instanceof XOR2Chunk && c.hasST) ? new Float64Array(cap) : undefined;
-  const room = st === undefined ? arena.room(cap) : undefined;
-  const t = room?.t ?? new Float64Array(cap);
-  const v = room?.v ?? new Float64Array(cap);
   let n = 0;
   for (const c of chunks)
     n +=
@@ -164,6 +161,5 @@ function decode(s: UnpackedSeries, mint: number, maxt: number, arena: SampleAren
   // out-of-order chunks overlap the in-order ones (a sorted run costs one pass)
   n = sortSamples(t, v, n, st);
   if (s.deleted.length > 0) n = dropDeleted(t, v, n, s.deleted, st);
-  if (room !== undefined) return { ...arena.take(n), length: n };
-  return st === undefined ? { t, v, length: n } : { t, v, length: n, st };
+  return st === undefined ? { ...arena.take(n), length: n } : { ...arena.take(n), length: n, st };
 }

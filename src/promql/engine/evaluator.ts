@@ -2143,7 +2143,6 @@ export function extendFloats(
   return { t: ot, v: ov };
 }
 
-/** Collects a subquery's inner step results into series, in order of first appearance. */
 interface AccumulatedSeries {
   labels: Labels;
   t: number[];
@@ -2152,6 +2151,7 @@ interface AccumulatedSeries {
   dropName: boolean;
 }
 
+/** Collects a subquery's inner step results into series, in order of first appearance. */
 class SubqueryAccumulator {
   points = 0;
   private readonly bySeries = new Map<string, AccumulatedSeries>();

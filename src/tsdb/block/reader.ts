@@ -393,7 +393,7 @@ export class Block implements PostingsIndex {
       for (const row of rows) row[5] = NO_DATA;
       return rows;
     }
-    const data = this.stmts.chunksData.get(fromId, toId, mint, maxt) ?? Buffer.alloc(0);
+    const data = this.stmts.chunksData.get(fromId, toId, mint, maxt) ?? NO_DATA;
     let at = 0;
     for (const row of rows) {
       const len = row[5] as unknown as number;
@@ -405,19 +405,16 @@ export class Block implements PostingsIndex {
   }
 
   /**
-   * The samples of a loaded series within [mint, maxt], tombstones applied; their arrays are taken
-   * from `arena` when given (see SampleArena).
+   * The samples of a loaded series within [mint, maxt], tombstones applied; their arrays are cut
+   * from `arena` (see SampleArena).
    */
-  decode(s: LoadedSeries, mint: number, maxt: number, arena?: SampleArena): SampleBatch {
+  decode(s: LoadedSeries, mint: number, maxt: number, arena: SampleArena): SampleBatch {
     let cap = 0;
     for (const c of s.chunks) if (!isHistogramEnc(c[4])) cap += chunkSamples(c[5]);
     if (cap === 0) return EMPTY_BATCH;
-    // start timestamps, when a chunk is XOR2 (st-storage): those series get arrays of their own
-    const hasST = s.chunks.some((c) => c[4] === ENC_XOR2);
-    const room = arena !== undefined && !hasST ? arena.room(cap) : undefined;
-    const t = room?.t ?? new Float64Array(cap);
-    const v = room?.v ?? new Float64Array(cap);
-    const st = hasST ? new Float64Array(cap) : undefined;
+    const { t, v } = arena.room(cap);
+    // start timestamps, when a chunk is XOR2 (st-storage)
+    const st = s.chunks.some((c) => c[4] === ENC_XOR2) ? new Float64Array(cap) : undefined;
     let n = 0;
     for (const c of s.chunks) {
       if (isHistogramEnc(c[4])) continue;
@@ -430,8 +427,7 @@ export class Block implements PostingsIndex {
     }
     const deleted = this.tombstones.get(s.ref);
     if (deleted !== undefined) n = removeDeleted(t, v, n, deleted, st);
-    if (room !== undefined) return { ...arena!.take(n), length: n };
-    return st === undefined ? { t, v, length: n } : { t, v, length: n, st };
+    return st === undefined ? { ...arena.take(n), length: n } : { ...arena.take(n), length: n, st };
   }
 
   /** The native histogram samples of a loaded series within [mint, maxt], tombstones applied. */

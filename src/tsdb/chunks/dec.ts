@@ -230,7 +230,7 @@ function readU(buf: Uint8Array, pos: number, l: number): number {
 
 /**
  * Reads one sequence into out[at..at+n) (as float64 integers); returns the bit position after it.
- * (No closure over `pos`: one per call, with its context, was most of a block read's garbage.)
+ * (readU is not a closure over `pos`: that allocated a closure and its context per sequence.)
  */
 function readSeq(buf: Uint8Array, pos: number, n: number, out: Float64Array, at: number): number {
   const l0 = peek32(buf, pos) >>> 26;
