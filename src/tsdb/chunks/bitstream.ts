@@ -13,29 +13,57 @@ const COMPACT_SLACK = 32;
 // freed when no view into it is left (like Node's Buffer pool).
 const SLAB_BYTES = 64 * 1024;
 const MAX_SLAB_ALLOC = 4096;
-let slab = new ArrayBuffer(SLAB_BYTES);
+let slab = new Uint8Array(SLAB_BYTES);
 let slabUsed = 0;
+
+const NO_BYTES = new Uint8Array(0);
+
+/** Where allocRegion put its last region: this array, from the returned offset. */
+let regionArray: Uint8Array = slab;
+
+/**
+ * `size` zero bytes in `regionArray` from the returned offset: a region of the current slab when
+ * small, else an array of its own (offset 0). No view is made for the region.
+ */
+function allocRegion(size: number): number {
+  if (size > MAX_SLAB_ALLOC) {
+    regionArray = new Uint8Array(size);
+    return 0;
+  }
+  const aligned = (size + 7) & ~7;
+  if (slabUsed + aligned > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slabUsed += aligned;
+  regionArray = slab;
+  return at;
+}
 
 /** A zero-filled byte array of `size` bytes, from a shared slab when small. */
 export function allocZeroed(size: number): Uint8Array {
-  if (size > MAX_SLAB_ALLOC) return new Uint8Array(size);
-  const aligned = (size + 7) & ~7;
-  if (slabUsed + aligned > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const view = new Uint8Array(slab, slabUsed, size);
-  slabUsed += aligned;
-  return view;
+  const at = allocRegion(size);
+  return at === 0 && regionArray.length === size ? regionArray : regionArray.subarray(at, at + size);
 }
 
 /**
  * Appends bits to a growable byte buffer (pre-sized, doubling). Bytes past the write position are always
  * zero, so writes OR into the current byte and plain-store the following ones.
+ *
+ * The stream lives in `buf` from byte `base`. A writer constructed `inSlab` (the XOR chunk) writes
+ * straight into a shared slab (buf is the whole slab, base its region's offset): the head keeps one
+ * open XOR chunk per series, and a Uint8Array view per chunk (~100 bytes of V8 object) cost almost as
+ * much memory as the chunk's bytes. Other writers own their array (base 0), which their codecs index
+ * directly.
  */
 export class BitWriter {
-  /** Backing store; only the first `byteLength` bytes are meaningful. */
+  /** Backing store; only `byteLength` bytes from `base` are meaningful. */
   buf: Uint8Array;
+  /** Where the stream starts in buf. */
+  base = 0;
+  /** Bytes of buf from base that belong to this stream. */
+  cap: number;
   /** Bits written so far. */
   pos = 0;
   /**
@@ -45,8 +73,18 @@ export class BitWriter {
    */
   lastWasByte = false;
 
-  constructor(initialBytes = 128) {
-    this.buf = allocZeroed(Math.max(8, initialBytes));
+  /** `initialBytes` 0: no buffer yet (a subclass sets one). */
+  constructor(initialBytes = 128, inSlab = false) {
+    const size = initialBytes === 0 ? 0 : Math.max(8, initialBytes);
+    if (size === 0) {
+      this.buf = NO_BYTES;
+    } else if (inSlab) {
+      this.base = allocRegion(size);
+      this.buf = regionArray;
+    } else {
+      this.buf = allocZeroed(size);
+    }
+    this.cap = size;
   }
 
   /** Length in bytes of the stream as Prometheus's bstream would hold it. */
@@ -58,29 +96,48 @@ export class BitWriter {
   /** Makes room for `bytes` more bytes (plus one for the trailing empty byte) without further checks. */
   ensure(bytes: number): void {
     // put() stores up to 3 bytes past the current one, and the stream may end with an empty byte
-    if ((this.pos >>> 3) + bytes + 5 > this.buf.length) this.grow((this.pos >>> 3) + bytes + 5);
+    if ((this.pos >>> 3) + bytes + 5 > this.cap) this.grow((this.pos >>> 3) + bytes + 5);
   }
 
   private grow(need: number): void {
-    let size = this.buf.length * 2;
+    let size = this.cap * 2;
     while (size < need) size *= 2;
-    const next = allocZeroed(size);
-    next.set(this.buf); // bytes past the stream are zero in both
-    this.buf = next;
+    this.moveTo(size, this.cap); // bytes past the stream are zero in both
   }
 
   /** Moves the stream into a buffer of its exact length when the spare capacity is worth reclaiming. */
   compact(): void {
     const len = this.byteLength;
-    if (this.buf.length <= len + COMPACT_SLACK) return;
-    const next = allocZeroed(len);
-    next.set(this.buf.subarray(0, len));
-    this.buf = next;
+    if (this.cap <= len + COMPACT_SLACK) return;
+    this.moveTo(len, len);
+  }
+
+  /** Moves the first `keep` bytes of the stream to a new zeroed buffer of `size` bytes. */
+  private moveTo(size: number, keep: number): void {
+    const from = this.buf.subarray(this.base, this.base + keep);
+    // A writer in a slab (buf longer than its region) stays in slabs; one that owns its array (or
+    // outgrew the slabs) gets arrays of its own, which is the same for sizes beyond a slab's.
+    if (this.buf.length !== this.cap) {
+      const at = allocRegion(size);
+      regionArray.set(from, at);
+      this.buf = regionArray;
+      this.base = at;
+    } else {
+      const next = allocZeroed(size);
+      next.set(from);
+      this.buf = next;
+    }
+    this.cap = size;
+  }
+
+  /** The stream's bytes (exact length): a view, valid until the next write. */
+  view(): Uint8Array {
+    return this.buf.subarray(this.base, this.base + this.byteLength);
   }
 
   writeBit(bit: number): void {
     const pos = this.pos;
-    if (bit !== 0) this.buf[pos >>> 3] |= 0x80 >>> (pos & 7);
+    if (bit !== 0) this.buf[this.base + (pos >>> 3)] |= 0x80 >>> (pos & 7);
     this.pos = pos + 1;
     this.lastWasByte = false;
   }
@@ -98,7 +155,7 @@ export class BitWriter {
   writeBits(v: number, n: number): void {
     const pos = this.pos;
     const buf = this.buf;
-    const i = pos >>> 3;
+    const i = this.base + (pos >>> 3);
     this.pos = pos + n;
     this.lastWasByte = (n & 7) === 0;
     // The bits land in the 4 or 5 bytes from the current one. Those after it are still zero, so storing
@@ -129,7 +186,7 @@ export class BitWriter {
 
   /** Copy of the stream's bytes (exact length). */
   toBytes(): Uint8Array {
-    return this.buf.slice(0, this.byteLength);
+    return this.buf.slice(this.base, this.base + this.byteLength);
   }
 }
 

@@ -29,14 +29,20 @@ export interface XORIterator {
   value(): number;
 }
 
-export class XORChunk {
-  private readonly w: BitWriter | null;
+/**
+ * An XOR chunk: appendable (its own bit stream, in a shared slab: see BitWriter) or a read-only view of
+ * stored bytes. It is its stream rather than holding one: the head keeps an open chunk per series, and
+ * a second object per chunk cost 64 bytes a series.
+ */
+export class XORChunk extends BitWriter {
   private readonly ro: Uint8Array | null;
   private n = 0;
   private mint = Infinity;
   private maxt = -Infinity;
-  // appender state: previous t, previous t delta, previous value words, current XOR window
-  private t = 0;
+  // appender state (the previous t is maxt): previous t delta, previous value words, current XOR
+  // window. The value words are kept as int32 (`| 0`): V8 keeps those in the field itself, where a
+  // uint32 above 2^31 is a 16-byte heap number per field per chunk (and one such store boxes the
+  // field in every chunk).
   private tDelta = 0;
   private vh = 0;
   private vl = 0;
@@ -49,14 +55,17 @@ export class XORChunk {
    * With bytes it is fromBytes().
    */
   constructor(bytes?: Uint8Array) {
+    super(bytes === undefined ? 128 : 0, true);
     if (bytes === undefined) {
-      this.w = new BitWriter(128);
-      this.w.pos = 16; // the sample count
+      this.pos = 16; // the sample count
       this.ro = null;
     } else {
       if (bytes.length < 2) throw new Error(`XOR chunk too short: ${bytes.length} bytes`);
-      this.w = null;
       this.ro = bytes;
+      // the stream's state describes the bytes, so that byteLength and compact() hold for them too
+      this.buf = bytes;
+      this.cap = bytes.length;
+      this.pos = bytes.length * 8;
       this.n = (bytes[0] << 8) | bytes[1];
       this.mint = NaN; // decoded lazily
       this.maxt = NaN;
@@ -82,27 +91,13 @@ export class XORChunk {
     return this.maxt;
   }
 
-  /** Length of bytes() without making the view (for size caps checked on every append). */
-  get byteLength(): number {
-    return this.ro !== null ? this.ro.length : this.w!.byteLength;
-  }
-
   /** The encoded bytes, exact length: a view, valid until the next append. */
   bytes(): Uint8Array {
     if (this.ro !== null) return this.ro;
-    const w = this.w!;
     // the sample count, kept current here rather than on every append
-    w.buf[0] = this.n >>> 8;
-    w.buf[1] = this.n & 0xff;
-    return w.buf.subarray(0, w.byteLength);
-  }
-
-  /**
-   * Drops spare capacity (Prometheus's Compact): call when the chunk is complete and will be kept. Appending
-   * afterwards still works.
-   */
-  compact(): void {
-    this.w?.compact();
+    this.buf[this.base] = this.n >>> 8;
+    this.buf[this.base + 1] = this.n & 0xff;
+    return this.view();
   }
 
   /**
@@ -110,57 +105,57 @@ export class XORChunk {
    * safe integers). Stale markers are stored as 0x7ff0000000000002 even if V8 set their quiet bit.
    */
   append(t: number, v: number): void {
-    const w = this.w;
-    if (w === null) throw new Error('cannot append to a read-only XOR chunk');
+    if (this.ro !== null) throw new Error('cannot append to a read-only XOR chunk');
     const num = this.n;
     if (num === MAX_XOR_SAMPLES) throw new RangeError(`XOR chunk full (${MAX_XOR_SAMPLES} samples)`);
-    w.ensure(MAX_SAMPLE_BYTES);
+    this.ensure(MAX_SAMPLE_BYTES);
     f64[0] = v;
     let hi = u32[1];
     const lo = u32[0];
     if (lo === 2 && (hi & 0xfff7ffff) === 0x7ff00000) hi = 0x7ff00000;
 
     if (num === 0) {
-      writeVarint(w, t);
-      w.writeBits64(hi, lo, 64);
+      writeVarint(this, t);
+      this.writeBits64(hi, lo, 64);
       this.mint = t;
     } else {
-      const tDelta = t - this.t;
+      const tDelta = t - this.maxt;
       if (num === 1) {
-        writeUvarint(w, tDelta);
+        writeUvarint(this, tDelta);
       } else {
         const dod = tDelta - this.tDelta;
         // Prometheus's buckets: bitRange(x, n) is -(2^(n-1)-1) <= x <= 2^(n-1), asymmetric on purpose.
         // Prefix and payload go out as one write.
         if (dod === 0) {
-          w.writeZero();
+          this.writeZero();
         } else if (dod >= -8191 && dod <= 8192) {
-          w.writeBits((0b10 << 14) | (dod & 0x3fff), 16);
+          this.writeBits((0b10 << 14) | (dod & 0x3fff), 16);
         } else if (dod >= -65535 && dod <= 65536) {
-          w.writeBits((0b110 << 17) | (dod & 0x1ffff), 20);
+          this.writeBits((0b110 << 17) | (dod & 0x1ffff), 20);
         } else if (dod >= -524287 && dod <= 524288) {
-          w.writeBits((0b1110 << 20) | (dod & 0xfffff), 24);
+          this.writeBits((0b1110 << 20) | (dod & 0xfffff), 24);
         } else {
-          w.writeBits(0b1111, 4);
+          this.writeBits(0b1111, 4);
           const dh = Math.floor(dod / TWO32); // two's complement high word (exact within 2^53)
-          w.writeBits64(dh >>> 0, (dod - dh * TWO32) >>> 0, 64);
+          this.writeBits64(dh >>> 0, (dod - dh * TWO32) >>> 0, 64);
         }
       }
-      this.tDelta = tDelta;
-      this.writeValue(w, hi, lo);
+      // as an int32 when it is one (always, within a head chunk's range): an arithmetic result stored
+      // as is would be a heap number, and its field would box every chunk's delta
+      this.tDelta = (tDelta | 0) === tDelta ? tDelta | 0 : tDelta;
+      this.writeValue(hi, lo);
     }
-    this.t = t;
-    this.vh = hi;
-    this.vl = lo;
+    this.vh = hi | 0;
+    this.vl = lo | 0;
     this.n = num + 1;
     this.maxt = t;
   }
 
-  private writeValue(w: BitWriter, hi: number, lo: number): void {
+  private writeValue(hi: number, lo: number): void {
     const xh = (hi ^ this.vh) >>> 0;
     const xl = (lo ^ this.vl) >>> 0;
     if (xh === 0 && xl === 0) {
-      w.writeZero();
+      this.writeZero();
       return;
     }
     let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
@@ -198,17 +193,17 @@ export class XORChunk {
       h = 0;
     }
     if (headBits + sig <= 32) {
-      w.writeBits(((head << sig) | l) >>> 0, headBits + sig);
+      this.writeBits(((head << sig) | l) >>> 0, headBits + sig);
     } else {
-      w.writeBits(head, headBits);
+      this.writeBits(head, headBits);
       if (sig > 32) {
-        w.writeBits(h, sig - 32);
-        w.writeBits(l, 32);
+        this.writeBits(h, sig - 32);
+        this.writeBits(l, 32);
       } else {
-        w.writeBits(l, sig);
+        this.writeBits(l, sig);
       }
     }
-    w.lastWasByte = (sig & 7) === 0; // Prometheus's last write is the sig bits
+    this.lastWasByte = (sig & 7) === 0; // Prometheus's last write is the sig bits
   }
 
   /**
@@ -222,7 +217,7 @@ export class XORChunk {
       throw new RangeError(`decodeInto: room for ${n} samples at ${at} needed`);
     if (n === 0) return 0;
     const vw = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2); // a view: no allocation of bytes
-    const buf = this.ro !== null ? padded(this.ro) : this.w!.buf;
+    const buf = padded(this.ro ?? this.bytes());
     // The first sample and the second's t delta are byte-aligned varints (read bytewise); everything
     // else is decoded inline over locals: this loop is the query path's inner loop.
     let i = 2;
@@ -341,11 +336,11 @@ export class XORChunk {
     return it;
   }
 
-  // What decoders read: the stored bytes, or the whole write buffer (no view to allocate). Appends only
-  // set bits past the current end and a grown buffer is a copy, so a decoder reading the first n samples
-  // stays valid while appending continues.
+  // What decoders read: the stored bytes, or the write buffer's region. Appends only set bits past the
+  // current end and a grown buffer is a copy, so a decoder reading the first n samples stays valid while
+  // appending continues.
   private source(): Uint8Array {
-    return this.ro ?? this.w!.buf;
+    return this.ro ?? this.buf.subarray(this.base, this.base + this.cap);
   }
 
   private decodeBounds(): void {

@@ -433,6 +433,61 @@ describe('XORChunk property', () => {
   });
 });
 
+describe('XORChunk streams in shared slabs', () => {
+  test('chunks appended in turn keep their own bytes while they grow, move and outgrow the slabs', () => {
+    // Open chunks write into regions of shared slabs; a chunk that grows moves to a new region, and one
+    // past 4 KiB to an array of its own. Appending to many in turn puts neighbours next to each other.
+    const rnd = (
+      (seed) => () =>
+        (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
+    )(42);
+    const chunks = Array.from({ length: 700 }, () => new XORChunk());
+    const rows: Array<Array<[number, number, number]>> = chunks.map(() => []);
+    for (let k = 0; k < 800; k++) {
+      for (let i = 0; i < chunks.length; i++) {
+        // some chunks get random 64-bit values (~10 bytes a sample: past 4 KiB), others steady ones
+        if (i % 7 !== 0 && k >= 120) continue;
+        const hi = i % 7 === 0 ? Math.floor(rnd() * 0x7ff00000) : 0x40590000;
+        const lo = i % 7 === 0 ? Math.floor(rnd() * 2 ** 32) : k;
+        const t = 1_700_000_000_000 + k * 15_000 + (i % 3);
+        chunks[i].append(t, fromBits(hi, lo));
+        rows[i].push([t, hi, lo]);
+      }
+    }
+    expect(chunks[0].byteLength).toBeGreaterThan(4096);
+    for (let i = 0; i < chunks.length; i++) {
+      expect(decodeWords(chunks[i])).toEqual(rows[i]);
+      expect(iterateWords(chunks[i])).toEqual(rows[i]);
+      const alone = new XORChunk();
+      for (const [t, hi, lo] of rows[i]) alone.append(t, fromBits(hi, lo));
+      expect(hex(chunks[i].bytes())).toBe(hex(alone.bytes()));
+    }
+  });
+
+  test('open chunks write into one shared slab, each from its own offset (no array per chunk)', () => {
+    // three in a row: a slab boundary can fall between two of them, not between both pairs
+    const cs = [new XORChunk(), new XORChunk(), new XORChunk()];
+    const [a, b] = cs[0].buf === cs[1].buf ? [cs[0], cs[1]] : [cs[1], cs[2]];
+    a.append(1000, 1);
+    b.append(1000, 2);
+    expect(a.buf).toBe(b.buf);
+    expect(a.buf.length).toBe(64 * 1024);
+    expect(Math.abs(b.base - a.base)).toBeGreaterThanOrEqual(128);
+    expect(decodeWords(a)).toEqual([[1000, 0x3ff00000, 0]]);
+    expect(decodeWords(b)).toEqual([[1000, 0x40000000, 0]]);
+  });
+
+  test('compact keeps the bytes, and appending continues after it', () => {
+    const c = new XORChunk();
+    for (let k = 0; k < 10; k++) c.append(k * 1000, k * 1.5);
+    const before = hex(c.bytes());
+    c.compact();
+    expect(hex(c.bytes())).toBe(before);
+    c.append(10_000, 15);
+    expect(decodeWords(c).map((r) => r[0])).toEqual(Array.from({ length: 11 }, (_, k) => k * 1000));
+  });
+});
+
 describe('XORChunk decoding chunks Prometheus wrote', () => {
   test('a second value that reuses the initial 0/0 window (a reopened one-sample chunk)', () => {
     const w = new BitWriter();
