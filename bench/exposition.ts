@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Entry, type ExpositionParser } from '../src/model/exposition/types.js';
 import { PromTextParser } from '../src/model/exposition/parser-text.js';
 import { OpenMetricsParser } from '../src/model/exposition/parser-openmetrics.js';
-import { SeriesCache } from '../src/scrape/series-cache.js';
+import { SeriesCache, type CacheEntry } from '../src/scrape/series-cache.js';
 import { writeOpenMetrics } from '../src/model/exposition/writer.js';
 import type { MetricFamily, MetricType } from '../src/model/exposition/types.js';
 import type { BenchReport } from './report.js';
@@ -19,10 +19,14 @@ interface Body {
 }
 
 const decoder = new TextDecoder();
+
+interface RefEntry extends CacheEntry {
+  ref: number;
+}
 let sink = 0;
 
 /** One scrape's worth of work: decode, parse, look up (or fill) the series cache. Returns samples seen. */
-function scrapeOnce(body: Body, cache: SeriesCache<number>): number {
+function scrapeOnce(body: Body, cache: SeriesCache<RefEntry>): number {
   const p = body.parser(decoder.decode(body.bytes));
   let samples = 0;
   cache.begin();
@@ -31,12 +35,12 @@ function scrapeOnce(body: Body, cache: SeriesCache<number>): number {
     if (e === Entry.EOF) break;
     if (e !== Entry.Series) continue;
     const key = p.seriesText();
-    let ref = cache.get(key);
-    if (ref === undefined) {
-      ref = p.labels().hash();
-      cache.set(key, ref);
+    let entry = cache.get(key);
+    if (entry === undefined) {
+      entry = { text: '', index: -1, seenIn: 0, ref: p.labels().hash() };
+      cache.set(key, entry);
     }
-    sink += p.value() + (p.timestamp() ?? 0) + ref;
+    sink += p.value() + (p.timestamp() ?? 0) + entry.ref;
     samples++;
   }
   cache.end();
@@ -44,16 +48,16 @@ function scrapeOnce(body: Body, cache: SeriesCache<number>): number {
 }
 
 function measure(body: Body, warm: boolean): { samplesPerSec: number; mbPerSec: number } {
-  const shared = new SeriesCache<number>();
+  const shared = new SeriesCache<RefEntry>();
   if (warm) scrapeOnce(body, shared);
   // warm-up for the JIT, then at least 1.5 s of measured work
-  for (let i = 0; i < 20; i++) scrapeOnce(body, warm ? shared : new SeriesCache());
+  for (let i = 0; i < 20; i++) scrapeOnce(body, warm ? shared : new SeriesCache<RefEntry>());
   let samples = 0;
   let bytes = 0;
   const t0 = process.hrtime.bigint();
   let elapsed = 0;
   while (elapsed < 1.5) {
-    samples += scrapeOnce(body, warm ? shared : new SeriesCache());
+    samples += scrapeOnce(body, warm ? shared : new SeriesCache<RefEntry>());
     bytes += body.bytes.length;
     elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   }

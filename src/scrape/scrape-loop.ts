@@ -17,7 +17,7 @@ import { relabel, type CompiledRelabel } from '../model/relabel/relabel.js';
 import type { Appendable, Appender, SeriesRef } from '../storage/interfaces.js';
 import { StorageError } from '../storage/errors.js';
 import type { Logger } from '../log/logger.js';
-import { SeriesCache } from './series-cache.js';
+import { SeriesCache, type CacheEntry } from './series-cache.js';
 import { BODY_SIZE_LIMIT_EXCEEDED } from './http-errors.js';
 import { goQuote } from '../model/goquote.js';
 
@@ -145,7 +145,7 @@ const MAX_AHEAD_MS = 10 * 60_000;
 /** Scrapes a family's metadata outlives its last # TYPE, # HELP or # UNIT line (Prometheus's iterDone). */
 const METADATA_KEPT_SCRAPES = 10;
 
-interface CachedSeries {
+interface CachedSeries extends CacheEntry {
   ref: SeriesRef;
   /** null when metric relabelling dropped the series. */
   labels: Labels | null;
@@ -419,7 +419,7 @@ export class ScrapeLoop {
             if (repeated !== undefined && lset.has(repeated))
               throw new ScrapeFailure(`label name "${repeated}" is not unique: invalid sample`);
           }
-          rec = { ref: 0, labels: lset, trackStale: true, lastIter: 0 };
+          rec = { text: '', index: -1, seenIn: 0, ref: 0, labels: lset, trackStale: true, lastIter: 0 };
           cache.set(text, rec);
         }
         if (rec.labels === null) continue;
@@ -475,7 +475,7 @@ export class ScrapeLoop {
         throw new ScrapeFailure('histogram bucket limit exceeded');
       }
       // series of the previous scrape missing from this one end here
-      cache.end((_text, rec) => appendStale(app, rec, appendTime));
+      cache.end((rec) => appendStale(app, rec, appendTime));
     } catch (err) {
       error = (err as Error).message;
     }
@@ -587,7 +587,7 @@ export class ScrapeLoop {
   private async markAllStale(t: number): Promise<void> {
     const app = this.o.appendable.appender();
     this.cache.begin();
-    this.cache.end((_text, rec) => appendStale(app, rec, t));
+    this.cache.end((rec) => appendStale(app, rec, t));
     await app.commit();
   }
 
@@ -595,7 +595,7 @@ export class ScrapeLoop {
   private async writeEndOfRunStale(t: number): Promise<void> {
     const app = this.o.appendable.appender();
     this.cache.begin();
-    this.cache.end((_text, rec) => appendStale(app, rec, t));
+    this.cache.end((rec) => appendStale(app, rec, t));
     app.setOptions?.(REJECT_OOO);
     for (const name of this.reportNames()) {
       try {
@@ -698,7 +698,7 @@ function rebuildCache(old: SeriesCache<CachedSeries>): SeriesCache<CachedSeries>
   const fresh = new SeriesCache<CachedSeries>();
   fresh.begin();
   old.begin();
-  old.end((text, rec) => fresh.set(text, rec));
+  old.end((rec) => fresh.set(rec.text, rec));
   fresh.end();
   return fresh;
 }

@@ -4,19 +4,23 @@
 // then costs one string comparison per sample, not a label parse, a hash and a map lookup.
 import { intern } from '../model/labels.js';
 
-interface CacheRecord<T> {
-  readonly text: string;
-  value: T;
+/**
+ * What the cache keeps per series, as fields of the caller's own entry: one object per series rather
+ * than a record wrapping the caller's value (a scrape cache holds an entry for every series scraped).
+ */
+export interface CacheEntry {
+  /** The series text as the target wrote it (set by `set`). */
+  text: string;
   /** Position in the latest scrape that saw it (or in the previous one, until seen again). */
   index: number;
   /** The scrape iteration that last saw it. */
   seenIn: number;
 }
 
-export class SeriesCache<T> {
-  private readonly byText = new Map<string, CacheRecord<T>>();
-  private prev: CacheRecord<T>[] = [];
-  private cur: CacheRecord<T>[] = [];
+export class SeriesCache<T extends CacheEntry> {
+  private readonly byText = new Map<string, T>();
+  private prev: T[] = [];
+  private cur: T[] = [];
   private cursor = 0;
   private iteration = 0;
 
@@ -32,7 +36,7 @@ export class SeriesCache<T> {
     return this.prev[this.cursor]?.text;
   }
 
-  /** The value cached for `text`, or undefined for a series not seen before. */
+  /** The entry cached for `text`, or undefined for a series not seen before. */
   get(text: string): T | undefined {
     const guess = this.prev[this.cursor];
     const rec = guess !== undefined && guess.text === text ? guess : this.byText.get(text);
@@ -42,25 +46,25 @@ export class SeriesCache<T> {
       this.cursor = rec.index + 1;
       this.markSeen(rec);
     }
-    return rec.value;
+    return rec;
   }
 
-  /** Caches a series seen for the first time in this scrape. */
-  set(text: string, value: T): void {
-    const rec: CacheRecord<T> = { text: intern(text), value, index: -1, seenIn: 0 };
-    this.byText.set(rec.text, rec);
-    this.markSeen(rec);
+  /** Caches the entry of a series seen for the first time in this scrape (its text is set here). */
+  set(text: string, entry: T): void {
+    entry.text = intern(text);
+    this.byText.set(entry.text, entry);
+    this.markSeen(entry);
   }
 
   /**
    * Ends a scrape: series of earlier scrapes that this one did not see are dropped from the cache and
    * handed to `gone` (where the scrape loop writes their stale markers).
    */
-  end(gone?: (text: string, value: T) => void): void {
+  end(gone?: (entry: T) => void): void {
     for (const rec of this.prev) {
       if (rec.seenIn !== this.iteration && this.byText.get(rec.text) === rec) {
         this.byText.delete(rec.text);
-        gone?.(rec.text, rec.value);
+        gone?.(rec);
       }
     }
     this.prev = this.cur;
@@ -70,7 +74,7 @@ export class SeriesCache<T> {
     return this.byText.size;
   }
 
-  private markSeen(rec: CacheRecord<T>): void {
+  private markSeen(rec: T): void {
     rec.seenIn = this.iteration;
     rec.index = this.cur.length;
     this.cur.push(rec);
