@@ -46,8 +46,17 @@ export class Labels {
         out.push(name, value);
       }
     }
-    const kept: string[] = [];
-    for (let i = 0; i < out.length; i += 2) if (out[i + 1] !== '') kept.push(out[i], out[i + 1]);
+    // Exactly sized: the head keeps these pairs for every series, and an array grown by push holds
+    // room for up to 40 elements (8 bytes each).
+    let n = 0;
+    for (let i = 0; i < out.length; i += 2) if (out[i + 1] !== '') n += 2;
+    const kept = new Array<string>(n);
+    for (let i = 0, j = 0; i < out.length; i += 2) {
+      if (out[i + 1] !== '') {
+        kept[j++] = out[i];
+        kept[j++] = out[i + 1];
+      }
+    }
     return new Labels(kept);
   }
 

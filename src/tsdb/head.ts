@@ -60,8 +60,18 @@ export interface HeadOptions {
   stStorage?: boolean;
 }
 
+/** The byHash key of a label set: its hash's low 32 bits, as an int32. */
+function hashKey(labels: Labels): number {
+  return labels.hash() | 0;
+}
+
 export class Head {
   readonly series = new Map<number, MemSeries>();
+  /**
+   * Series by hashKey of their labels (series whose keys collide share an array). The key is the
+   * hash's low 32 bits: a small integer is kept in the map's table itself, where the 53-bit hash
+   * would be a 16-byte heap number per series; collisions are resolved by comparing labels anyway.
+   */
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
   readonly postings = new HeadPostings();
   readonly tombstones = new Map<number, Interval[]>();
@@ -110,7 +120,7 @@ export class Head {
 
   /** The series with these labels, created (and indexed) when new. */
   getOrCreate(labels: Labels): { series: MemSeries; created: boolean } {
-    const hash = labels.hash();
+    const hash = hashKey(labels);
     const found = this.byHash.get(hash);
     if (found !== undefined) {
       if (!Array.isArray(found)) {
@@ -127,7 +137,7 @@ export class Head {
     const existing = this.series.get(ref);
     if (existing !== undefined) return existing;
     if (ref >= this.nextRef) this.nextRef = ref + 1;
-    return this.create(ref, labels, labels.hash());
+    return this.create(ref, labels, hashKey(labels));
   }
 
   private create(ref: number, labels: Labels, hash: number): MemSeries {
@@ -255,7 +265,7 @@ export class Head {
     for (const ref of removed) {
       const s = this.series.get(ref)!;
       this.series.delete(ref);
-      const hash = s.labels.hash();
+      const hash = hashKey(s.labels);
       const found = this.byHash.get(hash);
       if (Array.isArray(found)) {
         const rest = found.filter((x) => x !== s);

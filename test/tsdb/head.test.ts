@@ -247,6 +247,37 @@ describe('head truncation and deletes', () => {
     expect(head.minTime).toBe(H2);
   });
 
+  it('keeps series apart whose label hashes share their low 32 bits (the key of its index by hash)', async () => {
+    // a birthday search: among ~2^17 label sets two share the low 32 bits of their hash
+    const seen = new Map<number, Labels>();
+    let pair: [Labels, Labels] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const l = lbl('c', { i: String(i) });
+      const key = l.hash() | 0;
+      const other = seen.get(key);
+      if (other !== undefined) pair = [other, l];
+      else seen.set(key, l);
+    }
+    const [x, y] = pair;
+    expect(x.hash()).not.toBe(y.hash());
+    const head = newHead();
+    const a = head.appender();
+    a.append(0, x, 1000, 1);
+    a.append(0, y, 1000, 2);
+    a.append(0, x, H2 * 2, 3);
+    await a.commit();
+    const sx = head.getOrCreate(x);
+    const sy = head.getOrCreate(y);
+    expect([sx.created, sy.created]).toEqual([false, false]);
+    expect(sx.series).not.toBe(sy.series);
+    expect(sx.series.labels.equals(x) && sy.series.labels.equals(y)).toBe(true);
+    // y is left empty and dropped; x is still found under the shared key, y is new again
+    head.truncateBefore(H2);
+    expect(head.numSeries).toBe(1);
+    expect(head.getOrCreate(x)).toEqual({ series: sx.series, created: false });
+    expect(head.getOrCreate(y).created).toBe(true);
+  });
+
   it('hides deleted ranges through tombstones', async () => {
     const head = newHead();
     const a = head.appender();
