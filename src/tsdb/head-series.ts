@@ -2,7 +2,7 @@
 // Prometheus cuts head chunks (spec §1.4): a target of 120 samples, spread to end on the chunk-range
 // boundary, hard caps of 240 samples and ~1 KiB.
 import type { Labels } from '../model/labels.js';
-import { allocZeroed } from './chunks/bitstream.js';
+import { keepCopy } from './chunks/bitstream.js';
 import { XORChunk } from './chunks/xor.js';
 import { ENC_XOR2, XOR2Chunk } from './chunks/xor2.js';
 import type { HistogramPart } from './head-histograms.js';
@@ -124,9 +124,7 @@ export class MemSeries {
     if (c === undefined || c.numSamples === 0) return;
     // A copy in a shared slab rather than an ArrayBuffer of its own (~200 bytes of V8 and malloc
     // bookkeeping per chunk): chunks closed together are dropped together by the head's truncation.
-    const bytes = c.bytes();
-    const data = allocZeroed(bytes.length);
-    data.set(bytes);
+    const data = keepCopy(c.bytes());
     this.closed = [
       ...this.closed,
       c instanceof XOR2Chunk

@@ -10,41 +10,60 @@ const COMPACT_SLACK = 32;
 
 // Small buffers are carved from shared 64 KiB slabs: V8 allocates every ArrayBuffer above 64 bytes
 // off-heap at ~0.5 µs each, which would cost more than encoding a chunk's worth of samples. A slab is
-// freed when no view into it is left (like Node's Buffer pool).
+// freed when no view into it (and no writer's region) is left, like Node's Buffer pool. Two sets of
+// slabs: one for streams being written, which grow by moving to a larger region and so leave dead
+// ones behind, and one for bytes kept as they are until dropped together (the head's completed
+// chunks, until its truncation): sharing slabs, a kept chunk would pin the dead regions around it
+// (measured: ~400 bytes a chunk for chunks of high-entropy values).
 const SLAB_BYTES = 64 * 1024;
 const MAX_SLAB_ALLOC = 4096;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabUsed = 0;
+
+class Slabs {
+  slab = new Uint8Array(SLAB_BYTES);
+  used = 0;
+}
+const streamSlabs = new Slabs();
+const keptSlabs = new Slabs();
 
 const NO_BYTES = new Uint8Array(0);
 
 /** Where allocRegion put its last region: this array, from the returned offset. */
-let regionArray: Uint8Array = slab;
+let regionArray: Uint8Array = streamSlabs.slab;
 
 /**
  * `size` zero bytes in `regionArray` from the returned offset: a region of the current slab when
  * small, else an array of its own (offset 0). No view is made for the region.
  */
-function allocRegion(size: number): number {
+function allocRegion(size: number, slabs: Slabs = streamSlabs): number {
   if (size > MAX_SLAB_ALLOC) {
     regionArray = new Uint8Array(size);
     return 0;
   }
   const aligned = (size + 7) & ~7;
-  if (slabUsed + aligned > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
+  if (slabs.used + aligned > SLAB_BYTES) {
+    slabs.slab = new Uint8Array(SLAB_BYTES);
+    slabs.used = 0;
   }
-  const at = slabUsed;
-  slabUsed += aligned;
-  regionArray = slab;
+  const at = slabs.used;
+  slabs.used += aligned;
+  regionArray = slabs.slab;
   return at;
+}
+
+function regionView(at: number, size: number): Uint8Array {
+  return at === 0 && regionArray.length === size ? regionArray : regionArray.subarray(at, at + size);
 }
 
 /** A zero-filled byte array of `size` bytes, from a shared slab when small. */
 export function allocZeroed(size: number): Uint8Array {
-  const at = allocRegion(size);
-  return at === 0 && regionArray.length === size ? regionArray : regionArray.subarray(at, at + size);
+  return regionView(allocRegion(size), size);
+}
+
+/** A copy of `bytes` to keep unchanged, in the slabs of kept bytes (see above) when small. */
+export function keepCopy(bytes: Uint8Array): Uint8Array {
+  const out = regionView(allocRegion(bytes.length, keptSlabs), bytes.length);
+  out.set(bytes);
+  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { XORChunk } from '../../../src/tsdb/chunks/xor.js';
-import { BitReader, BitWriter } from '../../../src/tsdb/chunks/bitstream.js';
+import { BitReader, BitWriter, allocZeroed, keepCopy } from '../../../src/tsdb/chunks/bitstream.js';
 import { STALE_NAN } from '../../../src/model/value.js';
 
 const f64 = new Float64Array(1);
@@ -475,6 +475,20 @@ describe('XORChunk streams in shared slabs', () => {
     expect(Math.abs(b.base - a.base)).toBeGreaterThanOrEqual(128);
     expect(decodeWords(a)).toEqual([[1000, 0x3ff00000, 0]]);
     expect(decodeWords(b)).toEqual([[1000, 0x40000000, 0]]);
+  });
+
+  test('kept copies (completed chunks) share slabs of their own, apart from the streams being written', () => {
+    // a completed chunk lives until the head's truncation; in the streams' slabs it would pin the
+    // regions that growing streams leave behind
+    const c = new XORChunk();
+    for (let k = 0; k < 50; k++) c.append(k * 1000, Math.sqrt(k));
+    const kept = [keepCopy(c.bytes()), keepCopy(c.bytes()), keepCopy(c.bytes())];
+    for (const k of kept) {
+      expect(hex(k)).toBe(hex(c.bytes()));
+      expect(k.buffer).not.toBe(c.buf.buffer);
+      expect(k.buffer).not.toBe(allocZeroed(64).buffer);
+    }
+    expect(kept[0].buffer === kept[1].buffer || kept[1].buffer === kept[2].buffer).toBe(true);
   });
 
   test('compact keeps the bytes, and appending continues after it', () => {
