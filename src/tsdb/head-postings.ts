@@ -2,27 +2,50 @@
 // series append to their lists; head GC rebuilds the lists without the dropped series.
 import type { PostingsIndex } from './postings.js';
 
+/**
+ * A label value's refs, ascending. The first is held inline and the array made at the second: a label
+ * with a value per series (a pod, a container id) would otherwise cost a Uint32Array per series, ~200
+ * bytes of V8 object, ArrayBuffer and malloc bookkeeping for one 4-byte ref.
+ */
 class RefList {
-  private arr = new Uint32Array(4);
+  private first = 0;
+  private arr: Uint32Array | null = null;
   len = 0;
 
   push(ref: number): void {
-    if (this.len === this.arr.length) {
-      const a = new Uint32Array(this.arr.length * 2);
-      a.set(this.arr);
-      this.arr = a;
+    if (this.len === 0) {
+      this.first = ref;
+      this.len = 1;
+      return;
     }
-    this.arr[this.len++] = ref;
+    let arr = this.arr;
+    if (arr === null) {
+      arr = this.arr = new Uint32Array(4);
+      arr[0] = this.first;
+    } else if (this.len === arr.length) {
+      const a = new Uint32Array(arr.length * 2);
+      a.set(arr);
+      arr = this.arr = a;
+    }
+    arr[this.len++] = ref;
   }
 
   /** A copy: callers may hold it while the list grows or is rebuilt. */
   snapshot(): Uint32Array {
-    return this.arr.slice(0, this.len);
+    if (this.arr !== null) return this.arr.slice(0, this.len);
+    const out = new Uint32Array(this.len);
+    if (this.len === 1) out[0] = this.first;
+    return out;
   }
 
   retain(keep: (ref: number) => boolean): void {
+    const arr = this.arr;
+    if (arr === null) {
+      if (this.len === 1 && !keep(this.first)) this.len = 0;
+      return;
+    }
     let w = 0;
-    for (let i = 0; i < this.len; i++) if (keep(this.arr[i])) this.arr[w++] = this.arr[i];
+    for (let i = 0; i < this.len; i++) if (keep(arr[i])) arr[w++] = arr[i];
     this.len = w;
   }
 }
