@@ -120,8 +120,8 @@ export class Head {
 
   /** The series with these labels, created (and indexed) when new. */
   getOrCreate(labels: Labels): { series: MemSeries; created: boolean } {
-    const hash = hashKey(labels);
-    const found = this.byHash.get(hash);
+    const key = hashKey(labels);
+    const found = this.byHash.get(key);
     if (found !== undefined) {
       if (!Array.isArray(found)) {
         if (found.labels.equals(labels)) return { series: found, created: false };
@@ -129,7 +129,7 @@ export class Head {
         for (const s of found) if (s.labels.equals(labels)) return { series: s, created: false };
       }
     }
-    return { series: this.create(this.nextRef++, labels, hash), created: true };
+    return { series: this.create(this.nextRef++, labels, key), created: true };
   }
 
   /** Re-creates a series under a known ref (WAL replay). */
@@ -140,13 +140,13 @@ export class Head {
     return this.create(ref, labels, hashKey(labels));
   }
 
-  private create(ref: number, labels: Labels, hash: number): MemSeries {
+  private create(ref: number, labels: Labels, key: number): MemSeries {
     const s = new MemSeries(ref, labels);
     this.series.set(ref, s);
-    const found = this.byHash.get(hash);
-    if (found === undefined) this.byHash.set(hash, s);
+    const found = this.byHash.get(key);
+    if (found === undefined) this.byHash.set(key, s);
     else if (Array.isArray(found)) found.push(s);
-    else this.byHash.set(hash, [found, s]);
+    else this.byHash.set(key, [found, s]);
     this.postings.add(ref, labels.pairs);
     this.metrics.headSeriesCreated.inc();
     return s;
@@ -265,12 +265,12 @@ export class Head {
     for (const ref of removed) {
       const s = this.series.get(ref)!;
       this.series.delete(ref);
-      const hash = hashKey(s.labels);
-      const found = this.byHash.get(hash);
+      const key = hashKey(s.labels);
+      const found = this.byHash.get(key);
       if (Array.isArray(found)) {
         const rest = found.filter((x) => x !== s);
-        this.byHash.set(hash, rest.length === 1 ? rest[0] : rest);
-      } else this.byHash.delete(hash);
+        this.byHash.set(key, rest.length === 1 ? rest[0] : rest);
+      } else this.byHash.delete(key);
       this.tombstones.delete(ref);
     }
     if (removed.size > 0) this.postings.retain((ref) => !removed.has(ref));

@@ -217,10 +217,11 @@ export class XORChunk extends BitWriter {
       throw new RangeError(`decodeInto: room for ${n} samples at ${at} needed`);
     if (n === 0) return 0;
     const vw = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2); // a view: no allocation of bytes
-    const buf = padded(this.ro ?? this.bytes());
+    // Stored bytes are read from a padded copy; an open chunk's stream in place, from its region.
+    const buf = this.ro !== null ? padded(this.ro) : this.buf;
     // The first sample and the second's t delta are byte-aligned varints (read bytewise); everything
     // else is decoded inline over locals: this loop is the query path's inner loop.
-    let i = 2;
+    let i = (this.ro !== null ? 0 : this.base) + 2;
     let b = buf[i++];
     const neg = b & 1;
     let k0 = (b & 0x7f) >>> 1;
@@ -332,15 +333,8 @@ export class XORChunk extends BitWriter {
 
   iterator(): XORIterator {
     const it = new XORChunkIterator();
-    it.reset(this.source(), this.n);
+    it.reset(this.buf, this.base, this.n);
     return it;
-  }
-
-  // What decoders read: the stored bytes, or the write buffer's region. Appends only set bits past the
-  // current end and a grown buffer is a copy, so a decoder reading the first n samples stays valid while
-  // appending continues.
-  private source(): Uint8Array {
-    return this.ro ?? this.buf.subarray(this.base, this.base + this.cap);
   }
 
   private decodeBounds(): void {
@@ -350,7 +344,7 @@ export class XORChunk extends BitWriter {
       return;
     }
     const it = decodeState;
-    it.reset(this.source(), this.n);
+    it.reset(this.buf, this.base, this.n);
     it.next();
     this.mint = it.t;
     while (it.next());
@@ -373,9 +367,15 @@ class XORChunkIterator implements XORIterator {
   leading = 0;
   trailing = 0;
 
-  reset(buf: Uint8Array, total: number): void {
+  /**
+   * Starts over on the `total` samples of the stream at byte `start` of `buf`: a chunk's stored bytes
+   * (from 0) or an open chunk's region, read in place. Appends only set bits past the current end, and
+   * a grown stream moves to a new region, so the first `total` samples stay valid while appending
+   * continues.
+   */
+  reset(buf: Uint8Array, start: number, total: number): void {
     this.buf = buf;
-    this.pos = 16;
+    this.pos = start * 8 + 16;
     this.total = total;
     this.read = 0;
     this.t = -Infinity;
