@@ -19,8 +19,13 @@ export interface CacheEntry {
 
 export class SeriesCache<T extends CacheEntry> {
   private readonly byText = new Map<string, T>();
-  private prev: T[] = [];
-  private cur: T[] = [];
+  // The previous scrape's entries in order and this scrape's, as two arrays used in turn with their
+  // own lengths: a fresh array per scrape, grown by push, was a third of what scraping allocated, and
+  // living one interval it survived into V8's old generation, to be found dead by a full marking.
+  private prev: Array<T | undefined> = [];
+  private prevLength = 0;
+  private cur: Array<T | undefined> = [];
+  private curLength = 0;
   private cursor = 0;
   private iteration = 0;
 
@@ -28,17 +33,17 @@ export class SeriesCache<T extends CacheEntry> {
   begin(): void {
     this.iteration++;
     this.cursor = 0;
-    this.cur = [];
+    this.curLength = 0;
   }
 
   /** The series text expected next, for `ExpositionParser.expectSeries`. */
   expected(): string | undefined {
-    return this.prev[this.cursor]?.text;
+    return this.cursor < this.prevLength ? this.prev[this.cursor]!.text : undefined;
   }
 
   /** The entry cached for `text`, or undefined for a series not seen before. */
   get(text: string): T | undefined {
-    const guess = this.prev[this.cursor];
+    const guess = this.cursor < this.prevLength ? this.prev[this.cursor] : undefined;
     const rec = guess !== undefined && guess.text === text ? guess : this.byText.get(text);
     if (rec === undefined) return undefined;
     if (rec.seenIn !== this.iteration) {
@@ -61,13 +66,20 @@ export class SeriesCache<T extends CacheEntry> {
    * handed to `gone` (where the scrape loop writes their stale markers).
    */
   end(gone?: (entry: T) => void): void {
-    for (const rec of this.prev) {
+    const prev = this.prev;
+    for (let i = 0; i < this.prevLength; i++) {
+      const rec = prev[i]!;
       if (rec.seenIn !== this.iteration && this.byText.get(rec.text) === rec) {
         this.byText.delete(rec.text);
         gone?.(rec);
       }
     }
+    // the old order's array takes the next scrape's, emptied so that it keeps no dropped entry alive
+    prev.fill(undefined, 0, this.prevLength);
     this.prev = this.cur;
+    this.prevLength = this.curLength;
+    this.cur = prev;
+    this.curLength = 0;
   }
 
   get size(): number {
@@ -76,7 +88,7 @@ export class SeriesCache<T extends CacheEntry> {
 
   private markSeen(rec: T): void {
     rec.seenIn = this.iteration;
-    rec.index = this.cur.length;
-    this.cur.push(rec);
+    rec.index = this.curLength;
+    this.cur[this.curLength++] = rec;
   }
 }

@@ -800,6 +800,62 @@ describe('ScrapeLoop: metadata kept as Prometheus keeps it', () => {
   });
 });
 
+describe('ScrapeLoop: metadata lines unchanged since the previous scrape', () => {
+  it('keeps families that every scrape repeats, and follows lines that change, move or fail', async () => {
+    const { target, loop, clock } = await setup();
+    const body = '# HELP a First.\n# TYPE a gauge\na 1\n# HELP b Bees.\n# TYPE b counter\nb_total 1\n';
+    target.serve(body);
+    await scrape(loop, clock);
+    const a = loop.state.metadata.get('a');
+    const b = loop.state.metadata.get('b');
+    // the same lines every time: still seen, so kept well past 10 scrapes
+    for (let i = 0; i < 15; i++) await scrape(loop, clock);
+    expect(loop.state.metadata.get('a')).toBe(a);
+    expect(loop.state.metadata.get('b')).toBe(b);
+    expect(Object.fromEntries(loop.state.metadata)).toEqual({
+      a: { type: 'gauge', help: 'First.', unit: '' },
+      b: { type: 'counter', help: 'Bees.', unit: '' },
+    });
+    // a line changed in place
+    target.serve(body.replace('# TYPE b counter', '# TYPE b gauge'));
+    await scrape(loop, clock);
+    expect(b).toEqual({ type: 'gauge', help: 'Bees.', unit: '' });
+    // a family put in front moves every line after it
+    target.serve('# HELP c Sea.\n# TYPE c gauge\nc 1\n' + body.replace('First.', 'Again.'));
+    await scrape(loop, clock);
+    expect(Object.fromEntries(loop.state.metadata)).toEqual({
+      a: { type: 'gauge', help: 'Again.', unit: '' },
+      b: { type: 'counter', help: 'Bees.', unit: '' },
+      c: { type: 'gauge', help: 'Sea.', unit: '' },
+    });
+    // a scrape failing after its metadata lines, then the previous body again
+    target.serve('# HELP a Broken.\n# TYPE a gauge\na 1\nb_total{ 1\n');
+    await scrape(loop, clock);
+    expect(loop.state.health).toBe('down');
+    target.serve(body);
+    await scrape(loop, clock);
+    expect(loop.state.health).toBe('up');
+    expect(loop.state.metadata.get('a')).toEqual({ type: 'gauge', help: 'First.', unit: '' });
+    // c's lines are gone: dropped after 10 scrapes, while a and b stay
+    for (let i = 0; i < 11; i++) await scrape(loop, clock);
+    expect([...loop.state.metadata.keys()].sort()).toEqual(['a', 'b']);
+  });
+
+  it('recognises OpenMetrics lines, # UNIT included', async () => {
+    const { target, loop, clock } = await setup();
+    const body = (unit: string): string =>
+      `# TYPE req_seconds counter\n# UNIT req_seconds ${unit}\n# HELP req_seconds Time.\nreq_seconds_total 1\n# EOF\n`;
+    target.serve(body('seconds'), OPENMETRICS);
+    for (let i = 0; i < 12; i++) await scrape(loop, clock);
+    expect(Object.fromEntries(loop.state.metadata)).toEqual({
+      req_seconds: { type: 'counter', help: 'Time.', unit: 'seconds' },
+    });
+    target.serve(body(''), OPENMETRICS);
+    await scrape(loop, clock);
+    expect(loop.state.metadata.get('req_seconds')).toEqual({ type: 'counter', help: 'Time.', unit: '' });
+  });
+});
+
 describe('ScrapeLoop: out-of-order samples (storage.tsdb.out_of_order_time_window)', () => {
   it('stores a late explicit timestamp inside the window; one older than the window fails the scrape', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-scrape-ooo-'));

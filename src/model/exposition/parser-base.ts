@@ -116,4 +116,9 @@ export abstract class SeriesParserBase {
   metricType(): MetricType {
     return this.mtype;
   }
+
+  metadataText(): string {
+    // every path through a metadata entry leaves the cursor after its line break
+    return this.b.slice(this.start, this.i);
+  }
 }

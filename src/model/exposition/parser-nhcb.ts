@@ -206,6 +206,10 @@ export class NhcbParser implements ExpositionParser {
   unit(): string {
     return this.inner.unit();
   }
+
+  metadataText(): string | undefined {
+    return this.inner.metadataText?.();
+  }
 }
 
 /** A float histogram whose counts are whole numbers as an integer histogram (buckets as deltas). */

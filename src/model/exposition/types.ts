@@ -66,6 +66,12 @@ export interface ExpositionParser {
   metricType(): MetricType;
   help(): string;
   unit(): string;
+  /**
+   * The metadata entry as written (its whole line), so that the scrape loop can recognise a line
+   * unchanged since the previous scrape with one comparison; parsers of formats without lines (protobuf)
+   * leave it out.
+   */
+  metadataText?(): string | undefined;
 }
 
 /** A malformed exposition body: the whole scrape that got it fails. */
