@@ -44,6 +44,7 @@ import { postingsForMatchers } from './postings.js';
 import { encodeSamples, encodeSeries, encodeTombstones } from './wal/records.js';
 import type { WAL } from './wal/wal.js';
 import type { TSDBMetrics } from './metrics.js';
+import { SeriesByRef } from './series-by-ref.js';
 
 export interface Interval {
   mint: number;
@@ -66,7 +67,8 @@ function hashKey(labels: Labels): number {
 }
 
 export class Head {
-  readonly series = new Map<number, MemSeries>();
+  /** Series by ref (pages of an array: the append path looks a series up by ref per sample). */
+  readonly series = new SeriesByRef<MemSeries>();
   /**
    * Series by hashKey of their labels (series whose keys collide share an array). The key is the
    * hash's low 32 bits: a small integer is kept in the map's table itself, where the 53-bit hash
