@@ -55,6 +55,6 @@ WORKDIR /prometheus
 
 # Node runs as PID 1: the server installs its own SIGTERM/SIGINT handlers, so `docker stop`
 # shuts it down cleanly without an init process (use `docker run --init` to reap zombies if needed).
-ENTRYPOINT ["node", "--max-semi-space-size=16", "/app/dist/src/cli/promethium.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--heap-growing-percent=50", "/app/dist/src/cli/promethium.js"]
 CMD ["--config.file=/etc/prometheus/prometheus.yml", \
      "--storage.tsdb.path=/prometheus"]

@@ -392,6 +392,7 @@ describe('Dockerfile', () => {
     expect(JSON.parse(last('ENTRYPOINT') ?? 'null')).toEqual([
       'node',
       '--max-semi-space-size=16',
+      '--heap-growing-percent=50',
       `/app/${pkg.bin.promethium}`,
     ]);
     expect(JSON.parse(last('CMD') ?? 'null')).toEqual([

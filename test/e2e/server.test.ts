@@ -78,8 +78,9 @@ describe('promethium command line', () => {
 
   it('runs with the same Node.js flags however it is started: its #! line, npm start, the Dockerfile', () => {
     const flags = entryNodeFlags(fs.readFileSync(SERVER_BIN, 'utf8'));
-    // the young generation's size (see promethium.ts); `env -S` splits the #! line's words
-    expect(flags).toEqual(['--max-semi-space-size=16']);
+    // the young generation's size and the heap's growing factor (see promethium.ts); `env -S` splits
+    // the #! line's words
+    expect(flags).toEqual(['--max-semi-space-size=16', '--heap-growing-percent=50']);
     expect(fs.readFileSync(SERVER_BIN, 'utf8')).toMatch(/^#!\/usr\/bin\/env -S node /);
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
