@@ -12,16 +12,11 @@ const interned = new Map<string, string>();
 export function intern(s: string): string {
   let v = interned.get(s);
   if (v === undefined) {
-    v = flatCopy(s);
+    // a round trip through a template literal with a leading char forces a flat, unsliced copy
+    v = (' ' + s).slice(1);
     interned.set(v, v);
   }
   return v;
-}
-
-/** A copy of `s` that shares no memory with it (a slice of a scrape body keeps the whole body alive). */
-export function flatCopy(s: string): string {
-  // a round trip through a concatenation with a leading char forces a flat, unsliced copy
-  return (' ' + s).slice(1);
 }
 
 export class Labels {

@@ -9,7 +9,7 @@ import {
   type FloatHistogram,
   type Histogram,
 } from '../model/histogram.js';
-import { flatCopy, Labels, METRIC_NAME } from '../model/labels.js';
+import { Labels, METRIC_NAME } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { Entry, parserFor, type MetricType } from '../model/exposition/index.js';
 import type { ScrapeProtocol } from '../model/exposition/index.js';
@@ -161,9 +161,8 @@ interface FamilyMetadata {
   seen: number;
 }
 
-/** A metadata line as written (# HELP, # TYPE or # UNIT), and the family it updated. */
-interface MetadataLine {
-  text: string;
+/** A metadata line as written (# HELP, # TYPE or # UNIT; its text is the cache's key) and its family. */
+interface MetadataLine extends CacheEntry {
   family: FamilyMetadata;
 }
 
@@ -196,9 +195,8 @@ export class ScrapeLoop {
   private iteration = 0;
   /** Each family of state.metadata with the scrape (iteration) that last had a metadata line of it. */
   private readonly families = new Map<string, FamilyMetadata>();
-  /** The previous scrape's metadata lines in order, and this scrape's as they come (see append). */
-  private metaLines: MetadataLine[] = [];
-  private metaLinesNext: MetadataLine[] = [];
+  /** The metadata lines of the latest scrapes, as the series are cached (see append). */
+  private readonly metaLines = new SeriesCache<MetadataLine>();
   /** When the next scheduled scrape would run (ms), while start()ed. */
   private nextTick: number | undefined;
   private forcedError: string | undefined;
@@ -369,13 +367,11 @@ export class ScrapeLoop {
     // tenth of what the scrape path allocated); a field is written only when it changed
     const metadata = this.state.metadata;
     const families = this.families;
-    // A metadata line equal to the one at the same place in the previous scrape (as a target writes
-    // every scrape) is recognised by one comparison and changes nothing but when its family was
-    // seen: node-exporter-like bodies have ~0.7 metadata lines a sample, and a family lookup and a
+    // A metadata line the previous scrape had (as a target writes every scrape) is found as a series
+    // is, by one comparison with the line at the same place, and changes nothing but when its family
+    // was seen: node-exporter-like bodies have ~0.7 metadata lines a sample, and a family lookup and a
     // help text's comparison for each was a fifth of the scrape loop's time.
-    const prevLines = this.metaLines;
-    const lines = this.metaLinesNext;
-    let nLines = 0;
+    const metaLines = this.metaLines;
     const counts: Counts = { total: 0, added: 0, seriesAdded: 0 };
     const maxTime = this.now() + MAX_AHEAD_MS;
     const iter = ++this.iteration;
@@ -386,6 +382,7 @@ export class ScrapeLoop {
     let oob = 0;
     let error: string | undefined;
     cache.begin();
+    metaLines.begin();
     try {
       const nh = this.o.nativeHistograms;
       const { parser: p } = parserFor(
@@ -409,10 +406,9 @@ export class ScrapeLoop {
         if (kind !== Entry.Series && kind !== Entry.Histogram) {
           if (kind === Entry.Type || kind === Entry.Help || kind === Entry.Unit) {
             const text = p.metadataText?.();
-            const same = nLines < prevLines.length ? prevLines[nLines]! : undefined;
-            if (text !== undefined && same !== undefined && same.text === text) {
-              same.family.seen = iter;
-              lines[nLines++] = same;
+            const line = text !== undefined ? metaLines.get(text) : undefined;
+            if (line !== undefined) {
+              line.family.seen = iter;
               continue;
             }
             const fam = p.family();
@@ -434,8 +430,7 @@ export class ScrapeLoop {
               if (md.unit !== unit) md.unit = unit;
             }
             family.seen = iter;
-            // a copy, not a slice that would keep the body alive
-            if (text !== undefined) lines[nLines++] = { text: flatCopy(text), family };
+            if (text !== undefined) metaLines.set(text, { text: '', index: -1, seenIn: 0, family });
           }
           continue;
         }
@@ -512,9 +507,8 @@ export class ScrapeLoop {
     } catch (err) {
       error = (err as Error).message;
     }
-    lines.length = nLines;
-    this.metaLines = lines;
-    this.metaLinesNext = prevLines;
+    // lines are valid whether the scrape failed or not (their families stay)
+    metaLines.end();
     if (ooo > 0) this.o.counters?.outOfOrder(ooo);
     if (dup > 0) this.o.counters?.duplicate(dup);
     if (oob > 0) this.o.counters?.outOfBounds(oob);

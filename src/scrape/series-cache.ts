@@ -1,7 +1,8 @@
 // The per-target scrape cache (Prometheus's scrapeCache): series text as written by the target →
 // what the scrape loop keeps for it (series ref, relabelled labels). It also remembers the order of
 // the previous scrape, so the parser can be told which series to expect next: an unchanged target
-// then costs one string comparison per sample, not a label parse, a hash and a map lookup.
+// then costs one string comparison per sample, not a label parse, a hash and a map lookup. The scrape
+// loop keeps its metadata lines (# HELP, # TYPE, # UNIT) in one too, keyed by the whole line.
 import { intern } from '../model/labels.js';
 
 /**
