@@ -1,6 +1,7 @@
 // The composition root of the `promethium` server: flags and config in, components wired, reload on
 // SIGHUP or /-/reload (a bad config keeps the old one), graceful shutdown on SIGTERM within 10 s.
 import fs from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -496,6 +497,11 @@ export class PromethiumServer {
     this.ready = true;
     this.metrics.ready.set(1);
     log.info('Server is ready to receive web requests.');
+    // Node writes its compile cache (enabled by promethium.ts) only at a clean exit, so a server
+    // that crashes or is killed (what its restart must be quick after) would leave none, and that
+    // restart compiles the whole server again: ~150 ms more before the WAL replay starts. Written
+    // now, once everything the start needed is compiled; a no-op when the cache is off.
+    module.flushCompileCache?.();
     this.startAutoReload();
   }
 

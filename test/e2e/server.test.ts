@@ -76,6 +76,19 @@ describe('promethium command line', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
+  it('writes the compile cache once ready, so a restart after kill -9 need not compile again', async () => {
+    const cache = tmp();
+    const s = await start(['--storage.tsdb.path=data'], tmp(), { NODE_COMPILE_CACHE: cache });
+    await waitFor(async () => (await s.fetch('/-/ready')).status === 200);
+    s.child.kill('SIGKILL');
+    await s.exited;
+    // Node itself writes the cache only at a clean exit
+    const files = (fs.readdirSync(cache, { recursive: true }) as string[]).filter(
+      (f) => fs.statSync(path.join(cache, f)).isFile() && fs.statSync(path.join(cache, f)).size > 0,
+    );
+    expect(files.length).toBeGreaterThan(0);
+  });
+
   it('runs with the same Node.js flags however it is started: its #! line, npm start, the Dockerfile', () => {
     const flags = entryNodeFlags(fs.readFileSync(SERVER_BIN, 'utf8'));
     // the young generation's size and the heap's growing factor (see promethium.ts); `env -S` splits
