@@ -83,9 +83,9 @@ describe('promethium command line', () => {
     s.child.kill('SIGKILL');
     await s.exited;
     // Node itself writes the cache only at a clean exit
-    const files = (fs.readdirSync(cache, { recursive: true }) as string[]).filter(
-      (f) => fs.statSync(path.join(cache, f)).isFile() && fs.statSync(path.join(cache, f)).size > 0,
-    );
+    const files = (fs.readdirSync(cache, { recursive: true }) as string[])
+      .map((f) => fs.statSync(path.join(cache, f)))
+      .filter((st) => st.isFile() && st.size > 0);
     expect(files.length).toBeGreaterThan(0);
   });
 
