@@ -2,6 +2,7 @@
 // ChainedSeriesMerge: series with equal labels become one, samples merged by timestamp.
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
+import { uninitializedFloat64 } from './arrays.js';
 import {
   compareLabels,
   type HistogramSample,
@@ -37,10 +38,11 @@ export function mergeSampleBatches(batches: readonly SampleBatch[]): SampleBatch
   if (bs.length === 1) return bs[0];
   let total = 0;
   for (const b of bs) total += b.length;
-  const t = new Float64Array(total);
-  const v = new Float64Array(total);
+  // every slot up to the returned length is written (concatenate or the merge loop below)
+  const t = uninitializedFloat64(total);
+  const v = uninitializedFloat64(total);
   // start timestamps go along when any batch has them
-  const st = bs.some((b) => b.st !== undefined) ? new Float64Array(total) : undefined;
+  const st = bs.some((b) => b.st !== undefined) ? uninitializedFloat64(total) : undefined;
   if (concatenate(bs, t, v, st))
     return st === undefined ? { t, v, length: total } : { t, v, st, length: total };
   const vw = words(v);

@@ -1,5 +1,6 @@
 // Sample arrays for the series a query reads, cut from shared slabs (block reads, and the query
 // workers' view of the head). A view's samples are its own; it keeps its slab alive.
+import { uninitializedFloat64 } from '../storage/arrays.js';
 
 /** Samples per SampleArena slab: 32 KiB arrays, under glibc's threshold for allocating by mmap. */
 const ARENA_SLAB = 4096;
@@ -21,8 +22,8 @@ export class SampleArena {
   room(cap: number): { t: Float64Array; v: Float64Array } {
     if (this.used + cap > this.t.length) {
       const size = Math.max(cap, ARENA_SLAB);
-      this.t = new Float64Array(size);
-      this.v = new Float64Array(size);
+      this.t = uninitializedFloat64(size);
+      this.v = uninitializedFloat64(size);
       this.used = 0;
     }
     return {
