@@ -4,7 +4,7 @@
 // done here, so the thread serving HTTP need not touch the body), or as an error to report.
 import type { FloatHistogram } from '../../../model/histogram.js';
 import { Engine, QueryError, type QueryResult, type QueryValue } from '../../../promql/engine/index.js';
-import { parseExpr, type Expr } from '../../../promql/parser/index.js';
+import { parsedQueries, type Expr } from '../../../promql/parser/index.js';
 import { RemoteReadQueryable, type RemoteReadSpec } from '../../../remote/read-queryable.js';
 import type { Queryable, SelectRequest } from '../../../storage/interfaces.js';
 import { capAnnotations, htmlSafeJson, timestampJSON } from './json.js';
@@ -85,7 +85,7 @@ export async function executeQuery(
     queryable = new RemoteReadQueryable(queryable, job.remoteRead.specs, job.remoteRead.localStartMs);
   try {
     const features = new Set(job.features);
-    const expr = parseExpr(job.query, { features });
+    const expr = parsedQueries.parse(job.query, features);
     const engine = engineFor(job, features, evalStart);
     const result =
       job.kind === 'instant'
@@ -138,7 +138,7 @@ function engineFor(job: QueryJob, features: ReadonlySet<string>, now: number): E
  */
 export function plannedSelects(job: QueryJob, expr?: Expr): SelectRequest[] {
   const features = new Set(job.features);
-  const e = expr ?? parseExpr(job.query, { features });
+  const e = expr ?? parsedQueries.parse(job.query, features);
   const engine = engineFor(job, features, Date.now());
   return job.kind === 'instant'
     ? engine.plannedSelects(e, job.time, job.time, 0)

@@ -2,7 +2,7 @@
 // web/api/v1/api.go answers them: the same parameters, checks, order of checks and error messages.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QueryError } from '../../../promql/engine/index.js';
-import { parseExpr, typeOf, type Expr } from '../../../promql/parser/index.js';
+import { parseExpr, parsedQueries, typeOf, type Expr } from '../../../promql/parser/index.js';
 import { prettyExpr } from '../../../promql/parser/pretty.js';
 import type { Queryable } from '../../../storage/interfaces.js';
 import { translateAST } from './ast-json.js';
@@ -75,7 +75,7 @@ function param<T>(name: string, parse: () => T): T {
 }
 
 function parseQueryParam(form: FormValues, features: ReadonlySet<string>): Expr {
-  return param('query', () => parseExpr(form.get('query'), { features }));
+  return param('query', () => parsedQueries.parse(form.get('query'), features));
 }
 
 /** An AbortSignal that fires when the client goes away before the answer is written. */
