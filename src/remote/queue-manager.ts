@@ -8,7 +8,7 @@
 // delivered (or dropped), so a restart or an outage resumes there and loses nothing the log still holds.
 import fs from 'node:fs';
 import path from 'node:path';
-import snappy from 'snappy';
+import * as snappy from './snappy.js';
 import type { Logger } from '../log/logger.js';
 import { Labels } from '../model/labels.js';
 import { relabel, type CompiledRelabel } from '../model/relabel/relabel.js';

@@ -5,7 +5,7 @@
 // before the local storage's oldest sample; with filter_external_labels (the default) the external
 // labels are added to the query as matchers and removed from the series that come back.
 // Runs where the query evaluates (a query worker): the ingest thread does not wait on remote reads.
-import snappy from 'snappy';
+import * as snappy from './snappy.js';
 import { Secret } from '../config/secret.js';
 import type { HTTPClientConfig } from '../config/types.js';
 import { Labels } from '../model/labels.js';
@@ -102,7 +102,7 @@ export async function remoteSelect(
       `remote server ${spec.url} returned HTTP status ${res.statusText}: ${res.body.subarray(0, 512).toString('utf8').trim()}`,
     );
   }
-  const results = decodeReadResponse(snappy.uncompressSync(res.body) as Buffer);
+  const results = decodeReadResponse(snappy.uncompressSync(res.body));
   const drop = new Set(ext.map(([k]) => k));
   return (results[0] ?? []).map((s) => {
     const pairs: string[] = [];

@@ -6,7 +6,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from './undici.js';
 import { canonicalHeaderKey } from '../config/http.js';
 import type { HTTPClientConfig } from '../config/types.js';
 import { goQuote } from '../model/goquote.js';

@@ -105,26 +105,47 @@ describe('promethium command line', () => {
     );
   });
 
-  it('loads the server as one bundled file, not its modules one by one', () => {
-    const dir = tmp();
-    // counts the modules of dist/src that Node loads, through a module hook preloaded before the server
-    const hook = path.join(dir, 'count-modules.mjs');
-    fs.writeFileSync(
-      hook,
-      `import module from 'node:module';
-const seen = new Set();
-module.registerHooks({ load(url, context, next) { if (url.includes('/dist/src/')) seen.add(url); return next(url, context); } });
-process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...seen].map((u) => u.replace(/.*\\/dist\\/src\\//, ''))) + '\\n'));
-`,
-    );
+  /** `promethium --version` with a module preloaded before the server (`source`); its stderr. */
+  function versionWithHook(source: string): string {
+    const hook = path.join(tmp(), 'hook.mjs');
+    fs.writeFileSync(hook, source);
     const res = spawnSync(process.execPath, ['--import', hook, SERVER_BIN, '--version'], {
       encoding: 'utf8',
       timeout: 20_000,
     });
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^promethium, version/);
-    const loaded = JSON.parse(/LOADED (.*)/.exec(res.stderr)![1]!) as string[];
+    return res.stderr;
+  }
+
+  it('loads the server as one bundled file, not its modules one by one', () => {
+    // counts the modules of dist/src that Node loads, through a module hook preloaded before the server
+    const stderr = versionWithHook(`import module from 'node:module';
+const seen = new Set();
+module.registerHooks({ load(url, context, next) { if (url.includes('/dist/src/')) seen.add(url); return next(url, context); } });
+process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...seen].map((u) => u.replace(/.*\\/dist\\/src\\//, ''))) + '\\n'));
+`);
+    const loaded = JSON.parse(/LOADED (.*)/.exec(stderr)![1]!) as string[];
     expect(loaded.sort()).toEqual(['cli/promethium-bundle.js', 'cli/promethium.js']);
+  });
+
+  it('starts without the snappy addon and without the parts of undici that scraping does not use', () => {
+    // the packages of node_modules that Node loads at a start (to --version: everything the server's
+    // modules load at their evaluation)
+    const stderr = versionWithHook(`import module from 'node:module';
+const seen = new Set();
+module.registerHooks({ load(url, context, next) { const m = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(url); if (m) seen.add(m[1]); return next(url, context); } });
+process.on('exit', () => process.stderr.write('PACKAGES ' + JSON.stringify([...seen]) + '\\n'));
+`);
+    const packages = JSON.parse(/PACKAGES (.*)/.exec(stderr)![1]!) as string[];
+    expect(packages).toContain('better-sqlite3');
+    expect(packages).not.toContain('snappy');
+    // undici is bundled: its fetch, WebSocket, EventSource and mocks are left out of the bundle
+    const bundle = fs.readFileSync(path.join(path.dirname(SERVER_BIN), 'promethium-bundle.js'), 'utf8');
+    expect(bundle).toContain('var require_agent');
+    for (const part of ['require_fetch', 'require_websocket', 'require_eventsource', 'require_mock_agent']) {
+      expect(bundle).not.toContain(`var ${part}=`);
+    }
   });
 
   it('loads a bundle that is ASCII and takes built-in modules without ES module facades', () => {
@@ -133,18 +154,10 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...see
     expect(bundle.findIndex((b) => b > 0x7f)).toBe(-1);
     // an import of node:http builds a facade that reads its lazy WebSocket getter, which loads Node's
     // own undici (~40 ms of every start); the server never uses it
-    const dir = tmp();
-    const hook = path.join(dir, 'builtins.mjs');
-    fs.writeFileSync(
-      hook,
+    const stderr = versionWithHook(
       `process.on('exit', () => process.stderr.write('UNDICI ' + process.moduleLoadList.some((m) => m.includes('internal/deps/undici')) + '\\n'));\n`,
     );
-    const res = spawnSync(process.execPath, ['--import', hook, SERVER_BIN, '--version'], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(res.status, res.stderr).toBe(0);
-    expect(res.stderr).toContain('UNDICI false');
+    expect(stderr).toContain('UNDICI false');
   });
 
   it('fails at start on a bad config, naming file, line and field', () => {

@@ -10,7 +10,7 @@
 //   matchers on them rewritten to match the label's absence, the sample limit and a concurrency limit.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import snappy from 'snappy';
+import * as snappy from '../../../remote/snappy.js';
 import type { Logger } from '../../../log/logger.js';
 import { Labels, METRIC_NAME } from '../../../model/labels.js';
 import { isValidLabelName, isValidLabelValue } from '../../../model/labelname.js';
@@ -101,7 +101,7 @@ function decompress(body: Buffer, encoding: string | undefined): Uint8Array {
     );
   let out: Buffer;
   try {
-    out = snappy.uncompressSync(body, { asBuffer: true }) as Buffer;
+    out = snappy.uncompressSync(body);
   } catch (err) {
     throw new HttpError(400, `snappy: corrupt input: ${(err as Error).message}`);
   }
