@@ -5,8 +5,10 @@
 // modules it replaces, so the paths the server finds from its own location (the query worker, the
 // UI, build-info.json) are the same. The query worker and the tools stay separate modules.
 //
-// Left out and loaded from node_modules as usual: native addons (better-sqlite3, snappy) and the
-// Kubernetes client (large, and only imported when kubernetes_sd_configs is used).
+// Left out and loaded from node_modules as usual: native addons (better-sqlite3; snappy, on first use,
+// see src/remote/snappy.ts) and the Kubernetes client (large, and only imported when
+// kubernetes_sd_configs is used). Of undici only the dispatchers scraping uses are taken
+// (src/scrape/undici.ts).
 //
 // Three more things make the file cheaper to load (main-thread CPU to ready, empty storage,
 // ~525 -> ~450 ms; bench/RESULTS.md):
