@@ -1,5 +1,5 @@
 // Part of `npm run build`: the server's code and its dependencies in one file,
-// dist/src/cli/promethium-bundle.js, which `promethium` loads. Loading ~700 modules one by one
+// dist/src/cli/promethium-bundle.cjs, which `promethium` runs (src/cli/code-cache.ts). Loading ~700 modules one by one
 // (resolving, reading and compiling each) took about 250 ms of every start, which a restart after a
 // crash waits on before replaying the WAL (bench/RESULTS.md, issue 19). The bundle sits beside the
 // modules it replaces, so the paths the server finds from its own location (the query worker, the
@@ -9,6 +9,11 @@
 // see src/remote/snappy.ts) and the Kubernetes client (large, and only imported when
 // kubernetes_sd_configs is used). Of undici only the dispatchers scraping uses are taken
 // (src/scrape/undici.ts).
+//
+// It is a CommonJS file, not an ES module, so that it can be run as a vm.Script, whose code cache can
+// be made after the start and so hold the functions the start compiled (src/cli/code-cache.ts). Its
+// first line is `'use strict';` (the ES modules it is made of are strict) and a comment with a hash
+// of its content, which names its code cache.
 //
 // Three more things make the file cheaper to load (main-thread CPU to ready, empty storage,
 // ~525 -> ~450 ms; bench/RESULTS.md):
@@ -20,6 +25,7 @@
 //   for Node to read and decode.
 // - Non-ASCII characters are escaped: a source with any of them becomes a two-byte string in V8,
 //   twice the memory and about twice the time to decode.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { rolldown } from 'rolldown';
@@ -45,7 +51,9 @@ const builtinsByRequire = {
   },
 };
 
-const OUT = 'dist/src/cli/promethium-bundle.js';
+const OUT = 'dist/src/cli/promethium-bundle.cjs';
+// the ES module bundle of earlier builds
+fs.rmSync('dist/src/cli/promethium-bundle.js', { force: true });
 
 const bundle = await rolldown({
   input: 'dist/src/cli/promethium-main.js',
@@ -56,7 +64,7 @@ const bundle = await rolldown({
 });
 await bundle.write({
   file: OUT,
-  format: 'esm',
+  format: 'cjs',
   codeSplitting: false,
   sourcemap: false,
   minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
@@ -65,17 +73,18 @@ await bundle.write({
 await bundle.close();
 
 // The bundler escapes strings, templates, regular expressions and names, not the comments it keeps
-// (the dependencies' licences), where an escape is only text: escaped here so that the file is ASCII.
-// Anything else left (a tagged template, whose raw text an escape would change) stays as it is.
+// (the dependencies' licences), where an escape is only text: escaped here so that the file is ASCII
+// (code-cache.ts reads it as Latin-1). Anything else (a tagged template, whose raw text an escape
+// would change) fails the build.
 const text = fs.readFileSync(OUT, 'utf8');
 const ascii = text.replace(/[^\0-\x7f]/g, (ch, at) => {
   const open = text.lastIndexOf('/*', at);
   if (open < 0 || text.lastIndexOf('*/', at) > open) {
-    console.warn(
-      `bundle: a non-ASCII character outside a comment stays (${JSON.stringify(text.slice(at - 40, at + 10))})`,
+    throw new Error(
+      `bundle: a non-ASCII character outside a comment (${JSON.stringify(text.slice(at - 40, at + 10))})`,
     );
-    return ch;
   }
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 });
-if (ascii !== text) fs.writeFileSync(OUT, ascii);
+const hash = crypto.createHash('sha256').update(ascii).digest('hex').slice(0, 32);
+fs.writeFileSync(OUT, `'use strict';/* promethium-bundle ${hash} */\n${ascii}`);

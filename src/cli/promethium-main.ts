@@ -1,5 +1,4 @@
-// The server's command line (loaded by promethium.ts once the compile cache is on). Flags as
-// Prometheus 3.x; see --help.
+// The server's command line (bundled, and run by promethium.ts). Flags as Prometheus 3.x; see --help.
 import { createLogger } from '../log/logger.js';
 import { readBuildInfo } from './build-info.js';
 import { FlagError, formatHelp, formatMarkdown, parseFlags } from './flags.js';
@@ -8,7 +7,7 @@ import { PromethiumServer, errorText } from './server.js';
 
 const SUMMARY = 'The Promethium monitoring server, a Prometheus-compatible server in TypeScript.';
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], onReady: () => void): Promise<number> {
   const build = readBuildInfo();
   let server: PromethiumServer;
   try {
@@ -43,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => void server.shutdown(signal));
     }
+    // after the events already due (a /-/ready poll answers first)
+    setImmediate(onReady);
     await server.stopped;
     return 0;
   } catch (err) {
@@ -58,10 +59,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`promethium: error: ${errorText(err)}\n`);
-    process.exit(1);
-  },
-);
+/** Runs the server (or prints help, the version) and exits; `onReady` once the server is ready. */
+export function run(argv: string[], onReady: () => void): void {
+  main(argv, onReady).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`promethium: error: ${errorText(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -17,14 +17,20 @@
 // resourceLimits); the dashboard queries measured no slower with them.
 //
 // This entry only makes starting fast, for the restart-to-ready path (bench/RESULTS.md, issue 19):
-// - it turns on V8's on-disk compile cache (in the OS temp directory, or NODE_COMPILE_CACHE;
-//   NODE_DISABLE_COMPILE_CACHE=1 turns it off) before anything else loads, so the code is not
-//   compiled again at every start; static imports would load first, hence the dynamic one;
-// - it loads the server as one file, promethium-bundle.js (promethium-main.js and everything it
+// - it loads the server as one file, promethium-bundle.cjs (promethium-main.js and everything it
 //   imports, bundled by `npm run build`, see scripts/bundle.mjs), instead of about 700 modules
-//   resolved and read one by one.
+//   resolved and read one by one;
+// - it runs the bundle with a V8 code cache made after a start (code-cache.ts), so the functions a
+//   start calls are not compiled again at every start, and turns on Node's compile cache (in the
+//   OS temp directory, or NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns both off) for the
+//   modules loaded apart from the bundle (the native addons' wrappers, the query workers).
 import module from 'node:module';
+import { runBundle } from './code-cache.js';
+import type { run } from './promethium-main.js';
 
 module.enableCompileCache?.();
-// a URL, not a specifier: the bundle exists only in dist/, after the build
-await import(new URL('./promethium-bundle.js', import.meta.url).href);
+const bundle = runBundle<{ run: typeof run }>(
+  new URL('./promethium-bundle.cjs', import.meta.url),
+  module.getCompileCacheDir?.(),
+);
+bundle.exports.run(process.argv.slice(2), () => bundle.saveCache());

@@ -497,10 +497,10 @@ export class PromethiumServer {
     this.ready = true;
     this.metrics.ready.set(1);
     log.info('Server is ready to receive web requests.');
-    // Node writes its compile cache (enabled by promethium.ts) only at a clean exit, so a server
-    // that crashes or is killed (what its restart must be quick after) would leave none, and that
-    // restart compiles the whole server again: ~150 ms more before the WAL replay starts. Written
-    // now, once everything the start needed is compiled; a no-op when the cache is off.
+    // Node writes its compile cache (enabled by promethium.ts, for the modules loaded apart from the
+    // bundle, whose own code cache promethium.ts writes once this start resolves) only at a clean
+    // exit, so a server that crashes or is killed (what its restart must be quick after) would leave
+    // none. Written now; a no-op when the cache is off.
     module.flushCompileCache?.();
     this.startAutoReload();
   }

@@ -76,17 +76,36 @@ describe('promethium command line', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
-  it('writes the compile cache once ready, so a restart after kill -9 need not compile again', async () => {
+  it('writes a code cache of its start once ready, which a restart after kill -9 takes', async () => {
     const cache = tmp();
-    const s = await start(['--storage.tsdb.path=data'], tmp(), { NODE_COMPILE_CACHE: cache });
+    const dir = tmp();
+    const env = { NODE_COMPILE_CACHE: cache, NODE_DEBUG: 'promethium_code_cache' };
+    const first = await start(['--storage.tsdb.path=data'], dir, env);
+    await first.waitForLog(/code cache written/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // the bundle's (code-cache.ts) and Node's own for the other modules, which Node itself writes
+    // only at a clean exit
+    const files = (fs.readdirSync(cache, { recursive: true }) as string[]).filter((f) =>
+      fs.statSync(path.join(cache, f)).isFile(),
+    );
+    expect(files.filter((f) => f.includes('promethium'))).toHaveLength(1);
+    expect(files.length).toBeGreaterThan(1);
+    const second = await start(['--storage.tsdb.path=data'], dir, env);
+    await second.waitForLog(/code cache accepted/);
+    await waitFor(async () => (await second.fetch('/-/ready')).status === 200);
+  });
+
+  it('keeps no code cache with NODE_DISABLE_COMPILE_CACHE=1', async () => {
+    const cache = tmp();
+    const s = await start(['--storage.tsdb.path=data'], tmp(), {
+      NODE_DISABLE_COMPILE_CACHE: '1',
+      NODE_DEBUG: 'promethium_code_cache',
+      TMPDIR: cache,
+    });
+    await s.waitForLog(/code cache off/);
     await waitFor(async () => (await s.fetch('/-/ready')).status === 200);
-    s.child.kill('SIGKILL');
-    await s.exited;
-    // Node itself writes the cache only at a clean exit
-    const files = (fs.readdirSync(cache, { recursive: true }) as string[])
-      .map((f) => fs.statSync(path.join(cache, f)))
-      .filter((st) => st.isFile() && st.size > 0);
-    expect(files.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(cache)).toEqual([]);
   });
 
   it('runs with the same Node.js flags however it is started: its #! line, npm start, the Dockerfile', () => {
@@ -126,7 +145,8 @@ module.registerHooks({ load(url, context, next) { if (url.includes('/dist/src/')
 process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...seen].map((u) => u.replace(/.*\\/dist\\/src\\//, ''))) + '\\n'));
 `);
     const loaded = JSON.parse(/LOADED (.*)/.exec(stderr)![1]!) as string[];
-    expect(loaded.sort()).toEqual(['cli/promethium-bundle.js', 'cli/promethium.js']);
+    // the bundle is run by code-cache.js as a script, not loaded as a module
+    expect(loaded.sort()).toEqual(['cli/code-cache.js', 'cli/promethium.js']);
   });
 
   it('starts without the snappy addon and without the parts of undici that scraping does not use', () => {
@@ -141,7 +161,7 @@ process.on('exit', () => process.stderr.write('PACKAGES ' + JSON.stringify([...s
     expect(packages).toContain('better-sqlite3');
     expect(packages).not.toContain('snappy');
     // undici is bundled: its fetch, WebSocket, EventSource and mocks are left out of the bundle
-    const bundle = fs.readFileSync(path.join(path.dirname(SERVER_BIN), 'promethium-bundle.js'), 'utf8');
+    const bundle = fs.readFileSync(path.join(path.dirname(SERVER_BIN), 'promethium-bundle.cjs'), 'utf8');
     expect(bundle).toContain('var require_agent');
     for (const part of ['require_fetch', 'require_websocket', 'require_eventsource', 'require_mock_agent']) {
       expect(bundle).not.toContain(`var ${part}=`);
@@ -150,7 +170,7 @@ process.on('exit', () => process.stderr.write('PACKAGES ' + JSON.stringify([...s
 
   it('loads a bundle that is ASCII and takes built-in modules without ES module facades', () => {
     // non-ASCII source would be a two-byte string, slower to decode at every start
-    const bundle = fs.readFileSync(path.join(path.dirname(SERVER_BIN), 'promethium-bundle.js'));
+    const bundle = fs.readFileSync(path.join(path.dirname(SERVER_BIN), 'promethium-bundle.cjs'));
     expect(bundle.findIndex((b) => b > 0x7f)).toBe(-1);
     // an import of node:http builds a facade that reads its lazy WebSocket getter, which loads Node's
     // own undici (~40 ms of every start); the server never uses it
