@@ -14,7 +14,7 @@
 //   promethium_code_cache says what happened.
 // - Its name holds the bundle's content hash, which the build writes on the bundle's first line (V8
 //   checks only the source's length), and a hash of Node's version and flags. Writing it removes the
-//   caches of other builds for the same Node and flags.
+//   caches of other builds for the same Node and flags but the newest three.
 import module from 'node:module';
 
 // Built-in modules by require(): an import builds an ES module facade over each, which reads every
@@ -28,6 +28,9 @@ const vm = require('node:vm') as typeof import('node:vm');
 const zlib = require('node:zlib') as typeof import('node:zlib');
 
 const debug = debuglog('promethium_code_cache');
+
+/** Caches kept per Node version and flags: this build's and the newest ones of others. */
+const KEEP_BUILDS = 4;
 
 /** The bundle's first line, as scripts/bundle.mjs writes it: its content hash. */
 const STAMP = /^'use strict';\/\* promethium-bundle ([0-9a-f]{16,64}) \*\//;
@@ -97,10 +100,14 @@ export function runBundle<T>(url: URL | string, cacheDir: string | undefined): B
         fs.writeFileSync(tmp, data);
         fs.renameSync(tmp, cacheFile);
         debug('code cache written: %s (%d bytes)', cacheFile, data.length);
-        for (const f of fs.readdirSync(dir)) {
-          if (f.endsWith(`-${envKey}.bin`) && path.join(dir, f) !== cacheFile)
-            fs.rmSync(path.join(dir, f), { force: true });
-        }
+        // the newest few builds' caches stay (two builds started in turn keep theirs), older ones go
+        const others = fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(`-${envKey}.bin`))
+          .map((f) => ({ file: path.join(dir, f), at: fs.statSync(path.join(dir, f)).mtimeMs }))
+          .filter((c) => c.file !== cacheFile)
+          .sort((a, b) => b.at - a.at);
+        for (const c of others.slice(KEEP_BUILDS - 1)) fs.rmSync(c.file, { force: true });
       } catch (err) {
         debug('code cache not written: %s', err);
       }

@@ -121,14 +121,18 @@ describe('runBundle', () => {
     expect(fs.existsSync(cache)).toBe(false);
   });
 
-  it("replaces another build's cache for the same Node and flags", () => {
+  it('keeps the caches of this build and the three newest others for the same Node and flags', () => {
     const dir = tmp();
     const cache = path.join(dir, 'cache');
-    runBundle(writeBundle(dir, BODY), cache);
-    const old = cacheFiles(cache);
-    runBundle(writeBundle(dir, `${BODY}exports.more = 1;\n`), cache);
-    const now = cacheFiles(cache);
-    expect(now).toHaveLength(1);
-    expect(now).not.toEqual(old);
+    const written: string[] = [];
+    for (let build = 0; build < 6; build++) {
+      // a build of its own (its content hash), its cache dated `build` seconds after the first
+      runBundle(writeBundle(dir, `${BODY}exports.build = ${build};\n`), cache);
+      const file = cacheFiles(cache).find((f) => !written.includes(f))!;
+      written.push(file);
+      fs.utimesSync(path.join(cache, file), 1_000 + build, 1_000 + build);
+    }
+    // the fifth build's removed the first, the sixth's the second
+    expect(cacheFiles(cache).sort()).toEqual(written.slice(2).sort());
   });
 });
