@@ -51,6 +51,40 @@ const builtinsByRequire = {
   },
 };
 
+/**
+ * node:http2 loaded only when used: fastify requires it at its load for an option the server never
+ * sets (`http2`), and undici's client at its load requires its HTTP/2 client, which reads http2's
+ * constants at once, for `allowH2`, off by default. Node compiles node:http2 when it is first
+ * required: 15-20 ms of every start. Each require is moved into the function that uses it; a test
+ * checks that a start does not load node:http2, so a dependency whose lines changed is noticed.
+ */
+const LAZY = [
+  {
+    file: '/node_modules/fastify/lib/server.js',
+    from: "const http2 = require('node:http2')",
+    to:
+      "const http2 = { createServer: (...a) => require('node:http2').createServer(...a), " +
+      "createSecureServer: (...a) => require('node:http2').createSecureServer(...a) }",
+  },
+  {
+    file: '/node_modules/undici/lib/dispatcher/client.js',
+    from: "const connectH2 = require('./client-h2.js')",
+    to: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+  },
+];
+const lazyHttp2 = {
+  name: 'lazy-http2',
+  transform(code, id) {
+    const lazy = LAZY.find((l) => id.endsWith(l.file));
+    if (lazy === undefined) return null;
+    if (!code.includes(lazy.from)) {
+      console.warn(`bundle: ${lazy.file} no longer has \`${lazy.from}\`: node:http2 loads at every start`);
+      return null;
+    }
+    return { code: code.replace(lazy.from, lazy.to) };
+  },
+};
+
 const OUT = 'dist/src/cli/promethium-bundle.cjs';
 // the ES module bundle of earlier builds
 fs.rmSync('dist/src/cli/promethium-bundle.js', { force: true });
@@ -59,7 +93,7 @@ const bundle = await rolldown({
   input: 'dist/src/cli/promethium-main.js',
   platform: 'node',
   external: EXTERNAL,
-  plugins: [builtinsByRequire],
+  plugins: [builtinsByRequire, lazyHttp2],
   logLevel: 'warn',
 });
 await bundle.write({

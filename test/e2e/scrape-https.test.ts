@@ -2,6 +2,8 @@
 // and the token from a file (bearer_token_file, and authorization.credentials_file). The files are read
 // per scrape, so rotating the token (file and target together) keeps the scrapes going.
 import fs from 'node:fs';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeScrapePki } from '../support/scrape-pki.js';
@@ -125,5 +127,49 @@ describe('scraping an https target with a bearer token file', () => {
     }
     // both jobs got through with the new token (the target refuses the old one now)
     expect(accepted.filter((t) => t === token).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('scraping an https target that speaks only HTTP/2', () => {
+  it('scrapes it over HTTP/2 (enable_http2, on by default, as in Prometheus)', async () => {
+    // the server's bundle loads node:http2 and undici's HTTP/2 client only when a target needs them
+    const dir = dirs.make();
+    const pki = makeScrapePki(dirs.make());
+    const versions: string[] = [];
+    const target = http2.createSecureServer(
+      { cert: fs.readFileSync(pki.serverCert), key: fs.readFileSync(pki.serverKey), allowHTTP1: false },
+      (req, res) => {
+        versions.push(req.httpVersion);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end('# TYPE h2_requests_total counter\nh2_requests_total 7\n');
+      },
+    );
+    const sessions = new Set<http2.ServerHttp2Session>();
+    target.on('session', (session) => sessions.add(session));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(target.address() as AddressInfo).port}`;
+    try {
+      const cfg = path.join(dir, 'prometheus.yml');
+      fs.writeFileSync(
+        cfg,
+        scrapeConfigYaml(
+          `  - job_name: h2\n    scheme: https\n    tls_config:\n      ca_file: ${pki.caFile}\n` +
+            `    static_configs:\n      - targets: ['${address}']\n`,
+        ),
+      );
+      const s = await startServer(['--config.file', cfg, '--storage.tsdb.path', path.join(dir, 'data')]);
+      running.push(s);
+      await eventually(
+        s,
+        'h2_requests_total scraped',
+        () => queryVector(s, 'h2_requests_total{job="h2"}'),
+        (v) => v.length === 1 && v[0].value[1] === '7',
+      );
+      expect((await targetOf(s, 'h2')).health).toBe('up');
+      expect(versions[0]).toBe('2.0');
+    } finally {
+      for (const session of sessions) session.destroy();
+      target.close();
+    }
   });
 });

@@ -175,9 +175,13 @@ process.on('exit', () => process.stderr.write('PACKAGES ' + JSON.stringify([...s
     // an import of node:http builds a facade that reads its lazy WebSocket getter, which loads Node's
     // own undici (~40 ms of every start); the server never uses it
     const stderr = versionWithHook(
-      `process.on('exit', () => process.stderr.write('UNDICI ' + process.moduleLoadList.some((m) => m.includes('internal/deps/undici')) + '\\n'));\n`,
+      `process.on('exit', () => process.stderr.write('UNDICI ' + process.moduleLoadList.some((m) => m.includes('internal/deps/undici')) + '\\n'));\n` +
+        `process.on('exit', () => process.stderr.write('HTTP2 ' + process.moduleLoadList.some((m) => m.includes('http2')) + '\\n'));\n`,
     );
     expect(stderr).toContain('UNDICI false');
+    // nor node:http2, which fastify and undici require at their load for what the server does not use
+    // (scripts/bundle.mjs; ~15-20 ms)
+    expect(stderr).toContain('HTTP2 false');
   });
 
   it('fails at start on a bad config, naming file, line and field', () => {
