@@ -5,8 +5,8 @@
 // function is compiled lazily at its first call, and a start calls a few thousand of them (flags,
 // config, fastify's boot, the storage, the WAL replay), each compiled again at every start. A cache
 // made from the script after the start (vm.Script#createCachedData) holds those too. Measured on
-// this machine, 10 interleaved starts each, against the ES module bundle under Node's cache: to
-// ready on an empty storage 504 -> 399 ms median, after a WAL of 100k series 1,161 -> 1,062 ms.
+// this machine, 16 interleaved starts each, against the ES module bundle under Node's cache: to
+// ready on an empty storage 461 -> 398 ms median, after a WAL of 100k series 1,201 -> 1,134 ms.
 //
 // - The cache is written once the server is ready (saveCache), when the start found none or V8
 //   rejected it (another Node, other V8 flags). It sits in the directory of Node's compile cache,
