@@ -1,9 +1,10 @@
 // Part of `npm run build`: the server's code and its dependencies in one file,
-// dist/src/cli/promethium-bundle.cjs, which `promethium` runs (src/cli/code-cache.ts). Loading ~700 modules one by one
-// (resolving, reading and compiling each) took about 250 ms of every start, which a restart after a
-// crash waits on before replaying the WAL (bench/RESULTS.md, issue 19). The bundle sits beside the
-// modules it replaces, so the paths the server finds from its own location (the query worker, the
-// UI, build-info.json) are the same. The query worker and the tools stay separate modules.
+// dist/src/cli/promethium-bundle.cjs, which `promethium` runs (src/cli/code-cache.ts). Loading ~700
+// modules one by one (resolving, reading and compiling each) took about 250 ms of every start, which a
+// restart after a crash waits on before replaying the WAL (bench/RESULTS.md, issue 19). The bundle
+// sits beside the modules it replaces, so the paths the server finds from its own location (the
+// query worker, the UI, build-info.json) are the same. The query worker and the tools stay separate
+// modules.
 //
 // Left out and loaded from node_modules as usual: native addons (better-sqlite3; snappy, on first use,
 // see src/remote/snappy.ts) and the Kubernetes client (large, and only imported when

@@ -104,8 +104,9 @@ export function runBundle<T>(url: URL | string, cacheDir: string | undefined): B
         const others = fs
           .readdirSync(dir)
           .filter((f) => f.endsWith(`-${envKey}.bin`))
-          .map((f) => ({ file: path.join(dir, f), at: fs.statSync(path.join(dir, f)).mtimeMs }))
-          .filter((c) => c.file !== cacheFile)
+          .map((f) => path.join(dir, f))
+          .filter((f) => f !== cacheFile)
+          .map((file) => ({ file, at: fs.statSync(file).mtimeMs }))
           .sort((a, b) => b.at - a.at);
         for (const c of others.slice(KEEP_BUILDS - 1)) fs.rmSync(c.file, { force: true });
       } catch (err) {

@@ -3,9 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/scrape-e2e.js';
 import { REPO_ROOT, requireBuilt } from '../support/server-process.js';
 
 interface Run {
@@ -34,15 +34,9 @@ console.log(JSON.stringify({ accepted: b.cacheAccepted, mode: b.exports.mode, fi
   return JSON.parse(res.stdout) as Run;
 }
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'promethium-code-cache-'));
-  dirs.push(d);
-  return d;
-}
+const dirs = tempDirs('promethium-code-cache-');
+afterEach(() => dirs.cleanup());
+const tmp = (): string => dirs.make();
 
 /** A bundle as scripts/bundle.mjs writes it (`stamp` false: without its first line's hash). */
 function writeBundle(dir: string, body: string, stamp = true): string {
